@@ -1,0 +1,61 @@
+// Builds every entry point: Node-side bundles with esbuild (main, preload, CLIs, demo, bench)
+// and the renderer with vite. Output layout is what package.json and electron-builder expect.
+import { build as esbuild } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { build as viteBuild } from 'vite';
+
+const NODE_TARGET = 'node20';
+const cliBanner = { js: '#!/usr/bin/env node' };
+
+/** Node-side entries. `packages: 'external'` leaves runtime dependencies in node_modules. */
+const nodeEntries = [
+  { in: 'src-main/main.ts', out: 'dist/main/main.js' },
+  { in: 'src-main/cli/cloudbridge.ts', out: 'dist/cli/cloudbridge.js', banner: cliBanner },
+  { in: 'src-main/cli/cloudbridge-relay.ts', out: 'dist/cli/cloudbridge-relay.js', banner: cliBanner },
+  { in: 'src-main/cli/demo.ts', out: 'dist/cli/demo.js' },
+  { in: 'bench/bench.ts', out: 'dist/bench/bench.js' },
+];
+
+const missing = [...nodeEntries.map((e) => e.in), 'src-main/preload/preload.ts', 'src-renderer/index.html'].filter(
+  (path) => !existsSync(path),
+);
+if (missing.length > 0) {
+  console.error(`build: missing entry points: ${missing.join(', ')}`);
+  process.exit(1);
+}
+
+await rm('dist', { recursive: true, force: true });
+
+await Promise.all(
+  nodeEntries.map((entry) =>
+    esbuild({
+      entryPoints: [entry.in],
+      outfile: entry.out,
+      bundle: true,
+      platform: 'node',
+      target: NODE_TARGET,
+      format: 'cjs',
+      packages: 'external',
+      sourcemap: 'linked',
+      banner: entry.banner,
+      logLevel: 'warning',
+    }),
+  ),
+);
+
+// A sandboxed preload may require only 'electron': bundle everything else into one file.
+await esbuild({
+  entryPoints: ['src-main/preload/preload.ts'],
+  outfile: 'dist/preload/preload.js',
+  bundle: true,
+  platform: 'node',
+  target: 'chrome130',
+  format: 'cjs',
+  external: ['electron'],
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+await viteBuild({ configFile: 'src-renderer/vite.config.ts', logLevel: 'warn' });
+console.log('build: dist/ ready');

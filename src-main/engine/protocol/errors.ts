@@ -1,0 +1,93 @@
+// The relay error table of PROTOCOL.md §2: every dialect's error form (v2 string, v1 number,
+// UPPER_CASE string, nested object) normalised to one ErrorCode, and what the client does
+// about each. Pure data and functions; no I/O.
+
+import type { ErrorCode } from '../../shared/model';
+
+/** What the client does when the relay reports an error (PROTOCOL.md §2, last column). */
+export type ClientAction =
+  /** Stop retrying; the user must act (new token, fix tenant or allow-list). */
+  | 'fatal'
+  /** Reconnect with backoff. */
+  | 'retry'
+  /** Wait `retry_after` seconds when given, else backoff. */
+  | 'retry_after'
+  /** Only the tunnel concerned fails; the session and other tunnels go on. */
+  | 'tunnel'
+  /** Only the stream concerned fails; the tunnel stays. */
+  | 'stream'
+  /** Protocol mismatch: logged, nothing else changes. */
+  | 'log';
+
+/** v1 numeric codes (seed v1 §4.1). */
+const V1_NUMERIC: Readonly<Record<number, ErrorCode>> = {
+  1001: 'invalid_token', // AUTH_FAILED
+  1002: 'invalid_token', // INVALID_TOKEN
+  1003: 'invalid_token', // TOKEN_EXPIRED
+  2001: 'tunnel_exists', // TUNNEL_EXISTS
+  2002: 'invalid_tunnel_info', // INVALID_CONFIG
+  3001: 'rate_limit_exceeded', // RATE_LIMIT
+  5000: 'server_unavailable', // SERVER_ERROR
+};
+
+/** v1 symbolic names, as UPPER_CASE strings in the wild (PROTOCOL.md §7). */
+const V1_NAMES: Readonly<Record<string, ErrorCode>> = {
+  auth_failed: 'invalid_token',
+  token_expired: 'invalid_token',
+  invalid_config: 'invalid_tunnel_info',
+  rate_limit: 'rate_limit_exceeded',
+  server_error: 'server_unavailable',
+};
+
+export const RELAY_ERROR_ACTIONS = {
+  invalid_token: 'fatal',
+  tenant_not_found: 'fatal',
+  ip_not_allowed: 'tunnel',
+  tenant_limit_exceeded: 'tunnel',
+  tunnel_exists: 'tunnel',
+  invalid_tunnel_info: 'tunnel',
+  rate_limit_exceeded: 'retry_after',
+  server_unavailable: 'retry',
+  connection_limit_reached: 'retry',
+  buffer_pool_exhausted: 'retry',
+  unknown_message_type: 'log',
+  data_transfer_failed: 'stream',
+} as const satisfies Partial<Record<ErrorCode, ClientAction>>;
+
+export type RelayErrorCode = keyof typeof RELAY_ERROR_ACTIONS;
+
+export function isRelayErrorCode(code: string): code is RelayErrorCode {
+  return Object.prototype.hasOwnProperty.call(RELAY_ERROR_ACTIONS, code);
+}
+
+/** v1 number for each code, for relays that speak the v1 dialect. */
+export const V1_CODE_FOR: Readonly<Partial<Record<RelayErrorCode, number>>> = {
+  invalid_token: 1002,
+  tunnel_exists: 2001,
+  invalid_tunnel_info: 2002,
+  rate_limit_exceeded: 3001,
+  server_unavailable: 5000,
+};
+
+/**
+ * Maps any wire form of an error code to an ErrorCode. Unknown codes become
+ * `server_unavailable` (retry with backoff): a client must not give up on a code it does
+ * not know, nor spin on it.
+ */
+export function normaliseErrorCode(raw: unknown): RelayErrorCode {
+  if (typeof raw === 'number' || (typeof raw === 'string' && /^\d+$/.test(raw.trim()))) {
+    const mapped = V1_NUMERIC[Number(raw)];
+    return mapped !== undefined && isRelayErrorCode(mapped) ? mapped : 'server_unavailable';
+  }
+  if (typeof raw === 'string') {
+    const key = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    if (isRelayErrorCode(key)) return key;
+    const v1 = V1_NAMES[key];
+    if (v1 !== undefined && isRelayErrorCode(v1)) return v1;
+  }
+  return 'server_unavailable';
+}
+
+export function actionFor(code: RelayErrorCode): ClientAction {
+  return RELAY_ERROR_ACTIONS[code];
+}

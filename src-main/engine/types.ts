@@ -1,0 +1,89 @@
+// The engine's public surface: what the CLI, the desktop services and the tests program
+// against. Message-shaped (commands in, snapshots and log records out) so the engine could
+// move into a utilityProcess without a rewrite. Never imports electron.
+
+import type { EngineSnapshot, LogRecord, TunnelConfig } from '../shared/model';
+
+/** Injected time source; tests pass a controllable one. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export type OpenerMode = 'auto' | 'client' | 'server';
+
+/** Where and how to reach a relay (PROTOCOL.md §1). */
+export interface RelayEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** PEM text of the CA(s) to trust instead of the system store. */
+  readonly ca?: string;
+  /** Base64 SHA-256 of the relay certificate's SubjectPublicKeyInfo (DER). */
+  readonly pinSha256?: string;
+  /** SNI and certificate name when it differs from `host`. */
+  readonly serverName?: string;
+  /** Plaintext TCP, for development relays only. Logged loudly at every connect. */
+  readonly insecure?: boolean;
+  readonly opener?: OpenerMode;
+}
+
+/** Reconnect state kept across restarts (seed v1 §6.2). Never contains the JWT. */
+export interface PersistedSessionState {
+  readonly relay: string;
+  readonly clientId: string | null;
+  readonly reconnectToken: string | null;
+  /** What this relay did last time, so the next connect does not wait (PROTOCOL.md §2.1). */
+  readonly opener: 'client' | 'server' | null;
+  readonly tunnelIds: readonly string[];
+}
+
+export interface SessionStatePersistence {
+  load(): Promise<PersistedSessionState | null>;
+  save(state: PersistedSessionState): Promise<void>;
+}
+
+export interface EngineOptions {
+  readonly relay: RelayEndpoint;
+  readonly tunnels: readonly TunnelConfig[];
+  /** Asked at every (re)connect; the engine never keeps the token in its state or logs. */
+  readonly getToken: () => Promise<string>;
+  /**
+   * Data mode when the relay lacks `tcp_stream` (PROTOCOL.md §3): refuse (default), or dial
+   * targets directly and show it.
+   */
+  readonly allowDirect?: boolean;
+  /** Ready data connections kept per relay (PROTOCOL.md §3 warm pool). */
+  readonly poolSize?: number;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly persistence?: SessionStatePersistence;
+  /** Client version reported in v1 `client_info`. */
+  readonly clientVersion?: string;
+}
+
+export type EngineEvents = {
+  /** State changes at once; counter-only changes at most every SNAPSHOT_MIN_INTERVAL_MS. */
+  snapshot: (snapshot: EngineSnapshot) => void;
+  log: (record: LogRecord) => void;
+};
+
+export interface Engine {
+  /** Disconnected -> Authenticating. No-op unless Disconnected. */
+  connect(): void;
+  /** User disconnect: closes the session and every listener; established streams are ended. */
+  disconnect(): Promise<void>;
+  /** Skip the backoff wait (resume, network change, "Retry now"); also restarts after giving up. */
+  reconnectNow(): void;
+  /** Replaces the tunnel list; added/removed/changed tunnels are (un)registered as needed. */
+  setTunnels(tunnels: readonly TunnelConfig[]): void;
+  setTunnelEnabled(tunnelId: string, enabled: boolean): void;
+  /** Switches relay; an open session is closed and, if it was wanted, reopened. */
+  setRelay(relay: RelayEndpoint): void;
+  snapshot(): EngineSnapshot;
+  on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): () => void;
+  /** Prometheus text exposition of the client metrics (PROTOCOL.md §6). */
+  metrics(): Promise<string>;
+  /** Stops everything and releases every socket and timer. */
+  close(): Promise<void>;
+}

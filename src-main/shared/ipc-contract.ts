@@ -1,0 +1,213 @@
+// The one IPC contract between the Electron main process and the renderer: every channel,
+// its request payload and reply, and every pushed event. Main (electron/ipc-main.ts), the
+// preload and the renderer's bridge are typed from this file; payload guards live in
+// ipc-guards.ts and a channel without a guard does not compile. Runs anywhere.
+
+import type { EngineSnapshot, ErrorInfo, LogLevel, LogRecord, TunnelConfig, TunnelKind } from './model';
+
+/** Every reply is a Result: nothing is thrown across IPC. */
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | {
+      readonly ok: false;
+      readonly error: ErrorInfo;
+      /** Field name -> message, for forms (tunnel editor, relay profile). */
+      readonly fields?: Readonly<Record<string, string>>;
+    };
+
+export type Language = 'system' | 'en' | 'ru';
+/** How the client opens a control session (PROTOCOL.md §2.1). */
+export type OpenerMode = 'auto' | 'client' | 'server';
+
+export interface RelayProfile {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** PEM file with the CA to trust; null uses the system store. */
+  readonly caFile: string | null;
+  /** Base64 SHA-256 of the relay's SPKI; null for no pin. */
+  readonly pinSha256: string | null;
+  /** SNI / certificate name when it differs from `host`. */
+  readonly serverName: string | null;
+  /** Plaintext, for development relays only; shown loudly. */
+  readonly insecure: boolean;
+  readonly opener: OpenerMode;
+  /** True for the built-in local relay the app starts itself. */
+  readonly builtin: boolean;
+}
+
+export interface NotificationSettings {
+  readonly connectionLost: boolean;
+  readonly connectionRestored: boolean;
+  readonly tokenExpiry: boolean;
+}
+
+export interface AppSettings {
+  readonly relay: RelayProfile | null;
+  readonly tunnels: readonly TunnelConfig[];
+  readonly autoConnect: boolean;
+  readonly launchAtLogin: boolean;
+  readonly notifications: NotificationSettings;
+  readonly language: Language;
+}
+
+/** What the renderer may know of the token: decoded claims, never the token itself. */
+export interface AccountInfo {
+  readonly signedIn: boolean;
+  readonly subject: string | null;
+  readonly tenant: string | null;
+  /** ISO 8601, or null when the token has no `exp`. */
+  readonly expiresAt: string | null;
+  /** True when the token expires within 24 hours. */
+  readonly expiresSoon: boolean;
+  /** Set when the keychain cannot be used (no Secret Service, locked, denied). */
+  readonly keychainError: ErrorInfo | null;
+}
+
+export interface TunnelTotals {
+  readonly todayIn: number;
+  readonly todayOut: number;
+  readonly allTimeIn: number;
+  readonly allTimeOut: number;
+}
+
+export type NoticeKind = 'settings_reset' | 'first_run' | 'insecure_relay' | 'keychain_unavailable' | 'token_expiring';
+export interface Notice {
+  readonly kind: NoticeKind;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** Everything a window needs to draw itself; sent whole on show and on every state change. */
+export interface AppSnapshot {
+  readonly engine: EngineSnapshot;
+  readonly account: AccountInfo;
+  readonly settings: AppSettings;
+  /** Per tunnel id, persisted across restarts. */
+  readonly totals: Readonly<Record<string, TunnelTotals>>;
+  readonly notices: readonly Notice[];
+  readonly logDirectory: string;
+}
+
+/** Live counters pushed at most 4 times a second (SNAPSHOT_MIN_INTERVAL_MS). */
+export interface StatsUpdate {
+  readonly seq: number;
+  readonly at: string;
+  readonly tunnels: readonly {
+    readonly id: string;
+    readonly bytesIn: number;
+    readonly bytesOut: number;
+    readonly rateInBps: number;
+    readonly rateOutBps: number;
+    readonly openConnections: number;
+  }[];
+}
+
+/** A tunnel as the editor submits it; `id` absent means "add". */
+export interface TunnelDraft {
+  readonly id?: string;
+  readonly name: string;
+  readonly kind: TunnelKind;
+  readonly localHost: string;
+  readonly localPort: number;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly enabled: boolean;
+}
+
+export interface LogQuery {
+  readonly limit: number;
+  readonly level?: LogLevel;
+  readonly tunnelId?: string;
+  readonly text?: string;
+}
+
+export interface AppInfo {
+  readonly version: string;
+  readonly commit: string;
+  readonly electron: string;
+  readonly chrome: string;
+  readonly node: string;
+  readonly platform: string;
+}
+
+/** Renderer -> main. `cloudbridge:<noun>.<verb>`; request payload and reply value per channel. */
+export interface Requests {
+  'cloudbridge:app.snapshot': { request: void; reply: AppSnapshot };
+  'cloudbridge:app.info': { request: void; reply: AppInfo };
+  'cloudbridge:app.openExternal': { request: { url: string }; reply: void };
+  'cloudbridge:session.connect': { request: void; reply: void };
+  'cloudbridge:session.disconnect': { request: void; reply: void };
+  'cloudbridge:session.retryNow': { request: void; reply: void };
+  'cloudbridge:tunnel.setEnabled': { request: { id: string; enabled: boolean }; reply: void };
+  'cloudbridge:tunnel.save': { request: TunnelDraft; reply: TunnelConfig };
+  'cloudbridge:tunnel.remove': { request: { id: string }; reply: void };
+  'cloudbridge:tunnel.open': { request: { id: string }; reply: void };
+  'cloudbridge:token.save': { request: { token: string }; reply: AccountInfo };
+  'cloudbridge:token.signOut': { request: void; reply: AccountInfo };
+  'cloudbridge:settings.update': { request: Partial<Omit<AppSettings, 'tunnels'>>; reply: AppSettings };
+  'cloudbridge:relay.useBuiltin': { request: void; reply: AppSettings };
+  'cloudbridge:logs.query': { request: LogQuery; reply: readonly LogRecord[] };
+  'cloudbridge:logs.export': { request: void; reply: { path: string | null } };
+  'cloudbridge:logs.openFolder': { request: void; reply: void };
+  'cloudbridge:diagnostics.export': { request: void; reply: { path: string | null } };
+}
+export type RequestChannel = keyof Requests;
+export type RequestOf<C extends RequestChannel> = Requests[C]['request'];
+export type ReplyOf<C extends RequestChannel> = Requests[C]['reply'];
+
+/** Main -> renderer pushes. */
+export interface Events {
+  'cloudbridge:app.changed': AppSnapshot;
+  'cloudbridge:stats.changed': StatsUpdate;
+  'cloudbridge:logs.appended': readonly LogRecord[];
+}
+export type EventChannel = keyof Events;
+
+/** `cloudbridge:tunnel.setEnabled` -> `tunnelSetEnabled`: the bridge's method for a channel. */
+export type MethodName<C extends RequestChannel> = C extends `cloudbridge:${infer Noun}.${infer Verb}`
+  ? `${Noun}${Capitalize<Verb>}`
+  : never;
+
+export function methodName<C extends RequestChannel>(channel: C): MethodName<C> {
+  const [noun = '', verb = ''] = channel.slice('cloudbridge:'.length).split('.');
+  return `${noun}${verb.charAt(0).toUpperCase()}${verb.slice(1)}` as MethodName<C>;
+}
+
+/**
+ * The API the preload exposes as `window.cloudbridge`, derived from the contract: one named
+ * method per request channel (never a generic invoke) and `on(event, fn) => unsubscribe`.
+ */
+export type BridgeApi = {
+  readonly [C in RequestChannel as MethodName<C>]: (request: RequestOf<C>) => Promise<Result<ReplyOf<C>>>;
+} & {
+  readonly on: <E extends EventChannel>(event: E, listener: (payload: Events[E]) => void) => () => void;
+};
+
+export const REQUEST_CHANNELS = [
+  'cloudbridge:app.snapshot',
+  'cloudbridge:app.info',
+  'cloudbridge:app.openExternal',
+  'cloudbridge:session.connect',
+  'cloudbridge:session.disconnect',
+  'cloudbridge:session.retryNow',
+  'cloudbridge:tunnel.setEnabled',
+  'cloudbridge:tunnel.save',
+  'cloudbridge:tunnel.remove',
+  'cloudbridge:tunnel.open',
+  'cloudbridge:token.save',
+  'cloudbridge:token.signOut',
+  'cloudbridge:settings.update',
+  'cloudbridge:relay.useBuiltin',
+  'cloudbridge:logs.query',
+  'cloudbridge:logs.export',
+  'cloudbridge:logs.openFolder',
+  'cloudbridge:diagnostics.export',
+] as const satisfies readonly RequestChannel[];
+
+export const EVENT_CHANNELS = [
+  'cloudbridge:app.changed',
+  'cloudbridge:stats.changed',
+  'cloudbridge:logs.appended',
+] as const satisfies readonly EventChannel[];

@@ -1,0 +1,170 @@
+// The data every layer agrees on: connection states, tunnel and session snapshots, log records
+// and the stable error codes. Runs anywhere (no node:*, no electron, no DOM); the renderer,
+// the IPC contract, the services and the engine all import their shapes from here.
+
+/** PROTOCOL.md §5 (seed v1 §3.1). */
+export const CONNECTION_STATES = [
+  'disconnected',
+  'authenticating',
+  'registered',
+  'active',
+  'reconnecting',
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export const TUNNEL_KINDS = ['rdp', 'ssh', 'other'] as const;
+export type TunnelKind = (typeof TUNNEL_KINDS)[number];
+
+/**
+ * How a tunnel's TCP connections travel (PROTOCOL.md §3): `stream` through the relay
+ * (`tcp_stream` feature), or `direct` (the client dials the target itself; only for relays
+ * without `tcp_stream`, and always shown as such).
+ */
+export type DataMode = 'stream' | 'direct';
+
+/**
+ * Stable error codes. The first group are the relay's wire codes (PROTOCOL.md §2, v2 names;
+ * v1 numbers map onto them), the second are failures the client detects itself.
+ */
+export const ERROR_CODES = [
+  // relay (wire) codes
+  'invalid_token',
+  'rate_limit_exceeded',
+  'connection_limit_reached',
+  'server_unavailable',
+  'invalid_tunnel_info',
+  'unknown_message_type',
+  'tenant_limit_exceeded',
+  'tenant_not_found',
+  'ip_not_allowed',
+  'buffer_pool_exhausted',
+  'data_transfer_failed',
+  'tunnel_exists',
+  // client-side codes
+  'protocol_error',
+  'tls_error',
+  'tls_pin_mismatch',
+  'tls_version',
+  'connect_timeout',
+  'connection_refused',
+  'connection_lost',
+  'heartbeat_timeout',
+  'reconnect_exhausted',
+  'auth_rate_limited',
+  'port_in_use',
+  'listen_failed',
+  'target_unreachable',
+  'stream_failed',
+  'token_missing',
+  'token_malformed',
+  'token_expired',
+  'keychain_unavailable',
+  'settings_corrupt',
+  'disk_full',
+  'io_error',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An error as every layer shows it: stable code, plain-words message, optional detail. */
+export interface ErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Extra context for the log and the UI (a field name, a port holder, a relay reason). */
+  readonly detail?: string;
+  /** ISO 8601 time the error was observed. */
+  readonly at: string;
+}
+
+/** What a user configures for one tunnel. `id` is the wire `tunnel_id` and never changes. */
+export interface TunnelConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: TunnelKind;
+  /** Bind address of the local listener, 127.0.0.1 unless configured otherwise. */
+  readonly localHost: string;
+  readonly localPort: number;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly enabled: boolean;
+}
+
+/**
+ * A tunnel's own lifecycle, independent of the session's:
+ * off (disabled) -> pending (waiting for the session) -> registering -> listening, or error.
+ */
+export type TunnelStatus = 'off' | 'pending' | 'registering' | 'listening' | 'error';
+
+export interface TunnelSnapshot extends TunnelConfig {
+  readonly status: TunnelStatus;
+  /** null until the relay's features are known. */
+  readonly dataMode: DataMode | null;
+  /** relay -> local, bytes since the engine started. */
+  readonly bytesIn: number;
+  /** local -> relay, bytes since the engine started. */
+  readonly bytesOut: number;
+  /** Bytes per second over the last rate window. */
+  readonly rateInBps: number;
+  readonly rateOutBps: number;
+  readonly openConnections: number;
+  readonly totalConnections: number;
+  readonly failedConnections: number;
+  readonly error: ErrorInfo | null;
+}
+
+export interface SessionInfo {
+  /** host:port as configured. */
+  readonly relay: string;
+  /** True when the profile uses plaintext (`insecure`); the UI says so loudly. */
+  readonly insecure: boolean;
+  readonly clientId: string | null;
+  readonly tenantId: string | null;
+  /** ISO 8601; set when the session last became Active. */
+  readonly connectedSince: string | null;
+  /** 0 when not reconnecting; 1..maxReconnectAttempts while reconnecting. */
+  readonly reconnectAttempt: number;
+  readonly maxReconnectAttempts: number;
+  /** ISO 8601 time of the next reconnect attempt, when one is scheduled. */
+  readonly nextRetryAt: string | null;
+  readonly relayVersion: string | null;
+  readonly relayFeatures: readonly string[];
+}
+
+export interface EngineSnapshot {
+  readonly state: ConnectionState;
+  readonly session: SessionInfo;
+  readonly tunnels: readonly TunnelSnapshot[];
+  /** The error that caused the last state change for the worse, cleared once Active. */
+  readonly lastError: ErrorInfo | null;
+  /** Increases by one with every snapshot, so consumers can drop stale ones. */
+  readonly seq: number;
+  /** ISO 8601 time the snapshot was taken. */
+  readonly at: string;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One structured log record (PROTOCOL.md §6, seed v1 §7.2). Never contains a token. */
+export interface LogRecord {
+  readonly timestamp: string;
+  readonly level: LogLevel;
+  readonly event: string;
+  readonly tunnel_id: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** Seed v1 §6.1 / PROTOCOL.md §4. */
+export const RECONNECT_POLICY = {
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  maxAttempts: 10,
+  backoffFactor: 2,
+} as const;
+
+export const HEARTBEAT_INTERVAL_MS = 30_000;
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const MAX_AUTH_ATTEMPTS_PER_MINUTE = 5;
+/** Snapshots are delivered at most this often, whatever the traffic. */
+export const SNAPSHOT_MIN_INTERVAL_MS = 250;
