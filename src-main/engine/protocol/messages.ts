@@ -166,8 +166,9 @@ function isObject(value: unknown): value is JsonObject {
 function readStatus(obj: JsonObject): { status: Status; rawStatus: string | null } {
   const raw = obj['status'];
   if (raw === undefined || raw === null) return { status: 'ok', rawStatus: null };
-  const text = String(raw).trim().toLowerCase();
-  return { status: text === 'ok' || text === 'success' ? 'ok' : 'failed', rawStatus: String(raw) };
+  const rawStatus = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
+  const text = rawStatus.trim().toLowerCase();
+  return { status: text === 'ok' || text === 'success' ? 'ok' : 'failed', rawStatus };
 }
 
 function readError(obj: JsonObject): RelayError {
