@@ -1,0 +1,171 @@
+// Runtime guards for every request payload of the IPC contract: the trust boundary between
+// the renderer and main. One guard per request channel in a mapped type, so a channel
+// without a guard does not compile. Shape checks only; field rules live in the services.
+
+import {
+  REQUEST_CHANNELS,
+  type AppSettings,
+  type Language,
+  type LogQuery,
+  type NotificationSettings,
+  type OpenerMode,
+  type RelayProfile,
+  type RequestChannel,
+  type RequestOf,
+  type TunnelDraft,
+} from './ipc-contract';
+import { LOG_LEVELS, TUNNEL_KINDS, type LogLevel, type TunnelKind } from './model';
+
+export type Guard<T> = (value: unknown) => value is T;
+
+/** Generous caps: nothing a person types is this long, and they bound what main parses. */
+const MAX_STRING = 4_096;
+const MAX_TOKEN = 16_384;
+const MAX_QUERY_LIMIT = 10_000;
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Plain {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Only the listed keys, the required ones present. Unknown keys are refused, not ignored. */
+function hasOnlyKeys(value: Plain, required: readonly string[], optional: readonly string[] = []): boolean {
+  const allowed = new Set([...required, ...optional]);
+  return Object.keys(value).every((k) => allowed.has(k)) && required.every((k) => k in value);
+}
+
+function isString(value: unknown, max = MAX_STRING): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+function isNonEmptyString(value: unknown, max = MAX_STRING): value is string {
+  return isString(value, max) && value.length > 0;
+}
+function isBoolean(value: unknown): value is boolean {
+  return typeof value === 'boolean';
+}
+/** Ports are range-checked by the services so the form can show the field; here: an integer. */
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value);
+}
+function isNullableString(value: unknown): value is string | null {
+  return value === null || isString(value);
+}
+function isOneOf<T extends string>(values: readonly T[]): (value: unknown) => value is T {
+  return (value: unknown): value is T => typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+
+const isTunnelKind = isOneOf<TunnelKind>(TUNNEL_KINDS);
+const isLogLevel = isOneOf<LogLevel>(LOG_LEVELS);
+const isLanguage = isOneOf<Language>(['system', 'en', 'ru']);
+const isOpener = isOneOf<OpenerMode>(['auto', 'client', 'server']);
+
+/** `void` requests: ipcRenderer.invoke(channel) delivers undefined; null is tolerated. */
+export const isVoid = (value: unknown): value is void => value === undefined || value === null;
+
+export function isRelayProfile(value: unknown): value is RelayProfile {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['id', 'name', 'host', 'port', 'caFile', 'pinSha256', 'serverName', 'insecure', 'opener', 'builtin']) &&
+    isNonEmptyString(value.id, 200) &&
+    isString(value.name) &&
+    isString(value.host) &&
+    isInteger(value.port) &&
+    isNullableString(value.caFile) &&
+    isNullableString(value.pinSha256) &&
+    isNullableString(value.serverName) &&
+    isBoolean(value.insecure) &&
+    isOpener(value.opener) &&
+    isBoolean(value.builtin)
+  );
+}
+
+export function isNotificationSettings(value: unknown): value is NotificationSettings {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['connectionLost', 'connectionRestored', 'tokenExpiry']) &&
+    isBoolean(value.connectionLost) &&
+    isBoolean(value.connectionRestored) &&
+    isBoolean(value.tokenExpiry)
+  );
+}
+
+export function isSettingsPatch(value: unknown): value is Partial<Omit<AppSettings, 'tunnels'>> {
+  if (!isPlainObject(value)) return false;
+  if (!hasOnlyKeys(value, [], ['relay', 'autoConnect', 'launchAtLogin', 'notifications', 'language'])) return false;
+  if ('relay' in value && !(value.relay === null || isRelayProfile(value.relay))) return false;
+  if ('autoConnect' in value && !isBoolean(value.autoConnect)) return false;
+  if ('launchAtLogin' in value && !isBoolean(value.launchAtLogin)) return false;
+  if ('notifications' in value && !isNotificationSettings(value.notifications)) return false;
+  if ('language' in value && !isLanguage(value.language)) return false;
+  return true;
+}
+
+export function isTunnelDraft(value: unknown): value is TunnelDraft {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['name', 'kind', 'localHost', 'localPort', 'remoteHost', 'remotePort', 'enabled'], ['id']) &&
+    (!('id' in value) || value.id === undefined || isNonEmptyString(value.id, 200)) &&
+    isString(value.name) &&
+    isTunnelKind(value.kind) &&
+    isString(value.localHost) &&
+    isInteger(value.localPort) &&
+    isString(value.remoteHost) &&
+    isInteger(value.remotePort) &&
+    isBoolean(value.enabled)
+  );
+}
+
+export function isLogQuery(value: unknown): value is LogQuery {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['limit'], ['level', 'tunnelId', 'text']) &&
+    isInteger(value.limit) &&
+    value.limit >= 0 &&
+    value.limit <= MAX_QUERY_LIMIT &&
+    (value.level === undefined || isLogLevel(value.level)) &&
+    (value.tunnelId === undefined || isString(value.tunnelId, 200)) &&
+    (value.text === undefined || isString(value.text, 500))
+  );
+}
+
+function isIdPayload(value: unknown): value is { id: string } {
+  return isPlainObject(value) && hasOnlyKeys(value, ['id']) && isNonEmptyString(value.id, 200);
+}
+
+export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C>> } = {
+  'cloudbridge:app.snapshot': isVoid,
+  'cloudbridge:app.info': isVoid,
+  'cloudbridge:app.openExternal': (v): v is { url: string } =>
+    isPlainObject(v) && hasOnlyKeys(v, ['url']) && isNonEmptyString(v.url, 2_048),
+  'cloudbridge:session.connect': isVoid,
+  'cloudbridge:session.disconnect': isVoid,
+  'cloudbridge:session.retryNow': isVoid,
+  'cloudbridge:tunnel.setEnabled': (v): v is { id: string; enabled: boolean } =>
+    isPlainObject(v) && hasOnlyKeys(v, ['id', 'enabled']) && isNonEmptyString(v.id, 200) && isBoolean(v.enabled),
+  'cloudbridge:tunnel.save': isTunnelDraft,
+  'cloudbridge:tunnel.remove': isIdPayload,
+  'cloudbridge:tunnel.open': isIdPayload,
+  'cloudbridge:token.save': (v): v is { token: string } =>
+    isPlainObject(v) && hasOnlyKeys(v, ['token']) && isNonEmptyString(v.token, MAX_TOKEN),
+  'cloudbridge:token.signOut': isVoid,
+  'cloudbridge:settings.update': isSettingsPatch,
+  'cloudbridge:relay.useBuiltin': isVoid,
+  'cloudbridge:logs.query': isLogQuery,
+  'cloudbridge:logs.export': isVoid,
+  'cloudbridge:logs.openFolder': isVoid,
+  'cloudbridge:diagnostics.export': isVoid,
+};
+
+const CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && CHANNEL_SET.has(value);
+}
+
+export function isValidRequest<C extends RequestChannel>(channel: C, payload: unknown): payload is RequestOf<C> {
+  const guard = REQUEST_GUARDS[channel] as Guard<RequestOf<C>>;
+  return guard(payload);
+}
