@@ -1,0 +1,259 @@
+// Command-line parsing for `cloudbridge`: turns argv into a typed command or a UsageError
+// (exit code 2). Pure: no I/O, no process access; reading files and the environment is the
+// caller's job, so every rule here has a unit test without a filesystem.
+
+import type { OpenerMode } from '../engine/types';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_AUTH_REFUSED = 3;
+export const EXIT_GAVE_UP = 4;
+
+/** A wrong command line. The CLI prints the message and the usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TunnelSpec {
+  readonly localPort: number;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+}
+
+export interface ConnectArgs {
+  readonly relay: HostPort;
+  readonly caFile: string | null;
+  readonly serverName: string | null;
+  readonly pinSha256: string | null;
+  readonly insecure: boolean;
+  readonly opener: OpenerMode;
+  readonly allowDirect: boolean;
+  /** null: the token comes from CLOUDBRIDGE_TOKEN. */
+  readonly tokenFile: string | null;
+  readonly tunnels: readonly TunnelSpec[];
+  readonly bind: string;
+  readonly json: boolean;
+  readonly stateFile: string | null;
+}
+
+export interface TokenArgs {
+  readonly secret: string;
+  readonly subject: string;
+  readonly tenant: string | null;
+  readonly ttlSeconds: number;
+}
+
+export type CliCommand =
+  | { readonly kind: 'connect'; readonly args: ConnectArgs }
+  | { readonly kind: 'token'; readonly args: TokenArgs }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
+
+export const USAGE = `Usage:
+  cloudbridge connect --relay HOST:PORT --token-file FILE --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT [...]
+                      [--ca FILE] [--servername NAME] [--pin SHA256] [--insecure]
+                      [--opener auto|client|server] [--allow-direct] [--bind 127.0.0.1]
+                      [--json] [--state-file FILE]
+      The token may come from the environment variable CLOUDBRIDGE_TOKEN instead of --token-file.
+      --tunnel may be given several times.
+  cloudbridge token --secret SECRET --sub NAME [--tenant TENANT] [--ttl 1h]
+      Prints a development token signed with the relay's secret.
+  cloudbridge --help | --version
+
+Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refused,
+4 gave up reconnecting.`;
+
+const DEFAULT_TTL_SECONDS = 3600;
+const MAX_TTL_SECONDS = 366 * 24 * 3600;
+
+/** Parses a TCP port number, 1-65535. */
+export function parsePort(text: string, what: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`${what}: "${text}" is not a port number`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new UsageError(`${what}: port ${port} is outside 1-65535`);
+  return port;
+}
+
+function parseHost(text: string, what: string): string {
+  const host = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (host.length === 0 || host.length > 253 || /[\s/]/.test(host)) {
+    throw new UsageError(`${what}: "${text}" is not a host name or address`);
+  }
+  return host;
+}
+
+/** `HOST:PORT`, with `[v6]:PORT` for IPv6 literals. */
+export function parseHostPort(text: string, what: string): HostPort {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (!match?.[1] || !match[2]) throw new UsageError(`${what}: expected HOST:PORT, got "${text}"`);
+  return { host: parseHost(match[1], what), port: parsePort(match[2], what) };
+}
+
+/** `LOCAL_PORT:REMOTE_HOST:REMOTE_PORT`, remote host may be `[v6]`. */
+export function parseTunnelSpec(text: string): TunnelSpec {
+  const match = /^(\d+):(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (!match?.[1] || !match[2] || !match[3]) {
+    throw new UsageError(`--tunnel: expected LOCAL_PORT:REMOTE_HOST:REMOTE_PORT, got "${text}"`);
+  }
+  return {
+    localPort: parsePort(match[1], '--tunnel local port'),
+    remoteHost: parseHost(match[2], '--tunnel remote host'),
+    remotePort: parsePort(match[3], '--tunnel remote port'),
+  };
+}
+
+/** `90`, `90s`, `30m`, `1h`, `2d` -> seconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match?.[1]) throw new UsageError(`--ttl: "${text}" is not a duration (e.g. 90s, 30m, 1h, 2d)`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] ?? ''] ?? 1;
+  const seconds = Number(match[1]) * unit;
+  if (seconds < 1 || seconds > MAX_TTL_SECONDS) throw new UsageError(`--ttl: ${text} is outside 1s-366d`);
+  return seconds;
+}
+
+/** A base64 (or base64url) SHA-256: 32 bytes. Also accepts a `sha256/` prefix as in HPKP. */
+export function parsePin(text: string): string {
+  const bare = text.startsWith('sha256/') ? text.slice('sha256/'.length) : text;
+  const normal = bare.replace(/-/g, '+').replace(/_/g, '/');
+  const padded = normal.length % 4 === 0 ? normal : normal + '='.repeat(4 - (normal.length % 4));
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(padded)) {
+    throw new UsageError('--pin: expected the base64 SHA-256 of the relay key (44 characters)');
+  }
+  return padded;
+}
+
+type FlagKind = 'value' | 'switch' | 'repeat';
+
+/** Splits `--flag value`, `--flag=value` and switches; unknown flags are usage errors. */
+function readFlags(argv: readonly string[], spec: Readonly<Record<string, FlagKind>>): Map<string, string[]> {
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const kind = spec[name];
+    if (kind === undefined) throw new UsageError(`unknown option --${name}`);
+    let value: string;
+    if (kind === 'switch') {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      value = 'true';
+    } else if (eq !== -1) {
+      value = arg.slice(eq + 1);
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    const list = flags.get(name) ?? [];
+    if (kind !== 'repeat' && list.length > 0) throw new UsageError(`--${name} given more than once`);
+    list.push(value);
+    flags.set(name, list);
+  }
+  return flags;
+}
+
+function one(flags: Map<string, string[]>, name: string): string | null {
+  return flags.get(name)?.[0] ?? null;
+}
+
+function parseConnect(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConnectArgs {
+  const flags = readFlags(argv, {
+    relay: 'value',
+    ca: 'value',
+    servername: 'value',
+    pin: 'value',
+    insecure: 'switch',
+    opener: 'value',
+    'allow-direct': 'switch',
+    'token-file': 'value',
+    tunnel: 'repeat',
+    bind: 'value',
+    json: 'switch',
+    'state-file': 'value',
+  });
+  const relayText = one(flags, 'relay');
+  if (relayText === null) throw new UsageError('--relay HOST:PORT is required');
+  const tunnelTexts = flags.get('tunnel') ?? [];
+  if (tunnelTexts.length === 0) throw new UsageError('at least one --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT is required');
+  const tunnels = tunnelTexts.map(parseTunnelSpec);
+  const seen = new Set<number>();
+  for (const tunnel of tunnels) {
+    if (seen.has(tunnel.localPort)) throw new UsageError(`--tunnel: local port ${tunnel.localPort} is used twice`);
+    seen.add(tunnel.localPort);
+  }
+  const tokenFile = one(flags, 'token-file');
+  const envToken = env['CLOUDBRIDGE_TOKEN'];
+  if (tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
+    throw new UsageError('a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN');
+  }
+  const opener = one(flags, 'opener') ?? 'auto';
+  if (opener !== 'auto' && opener !== 'client' && opener !== 'server') {
+    throw new UsageError(`--opener: expected auto, client or server, got "${opener}"`);
+  }
+  const insecure = flags.has('insecure');
+  const caFile = one(flags, 'ca');
+  const pin = one(flags, 'pin');
+  if (insecure && (caFile !== null || pin !== null)) {
+    throw new UsageError('--insecure (plaintext) cannot be combined with --ca or --pin');
+  }
+  const bind = one(flags, 'bind') ?? '127.0.0.1';
+  return {
+    relay: parseHostPort(relayText, '--relay'),
+    caFile,
+    serverName: one(flags, 'servername'),
+    pinSha256: pin === null ? null : parsePin(pin),
+    insecure,
+    opener,
+    allowDirect: flags.has('allow-direct'),
+    tokenFile,
+    tunnels,
+    bind: parseHost(bind, '--bind'),
+    json: flags.has('json'),
+    stateFile: one(flags, 'state-file'),
+  };
+}
+
+function parseToken(argv: readonly string[]): TokenArgs {
+  const flags = readFlags(argv, { secret: 'value', sub: 'value', tenant: 'value', ttl: 'value' });
+  const secret = one(flags, 'secret');
+  if (secret === null || secret.length === 0) throw new UsageError('--secret is required');
+  const subject = one(flags, 'sub');
+  if (subject === null || subject.length === 0) throw new UsageError('--sub NAME is required');
+  const ttl = one(flags, 'ttl');
+  return {
+    secret,
+    subject,
+    tenant: one(flags, 'tenant'),
+    ttlSeconds: ttl === null ? DEFAULT_TTL_SECONDS : parseDuration(ttl),
+  };
+}
+
+/** argv without `node script`. Throws UsageError for anything it does not accept. */
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      throw new UsageError('no command given');
+    case '--help':
+    case '-h':
+    case 'help':
+      return { kind: 'help' };
+    case '--version':
+      return { kind: 'version' };
+    case 'connect':
+      return { kind: 'connect', args: parseConnect(rest, env) };
+    case 'token':
+      return { kind: 'token', args: parseToken(rest) };
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
