@@ -1,0 +1,99 @@
+// A TCP proxy on 127.0.0.1 that injects network faults between a client and a relay:
+// pass bytes through, swallow them (a half-open peer: TCP stays up, nothing arrives),
+// or cut every connection. Byte-level only; it never parses or changes what it forwards.
+
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+
+export type FaultMode = 'pass' | 'swallow';
+
+interface Pair {
+  readonly client: Socket;
+  readonly upstream: Socket;
+}
+
+export interface FaultProxy {
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Connections currently open. */
+  readonly open: number;
+  /** Bytes that crossed the proxy in either direction while in `pass` mode. */
+  readonly bytesPassed: number;
+  /** `swallow`: bytes in both directions are read and dropped; the sockets stay open. */
+  setMode(mode: FaultMode): void;
+  /** Resets every open connection (both sides). */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: { host?: string; port: number }): Promise<FaultProxy> {
+  const pairs = new Set<Pair>();
+  let mode: FaultMode = 'pass';
+  let accepted = 0;
+  let bytesPassed = 0;
+
+  const forward = (from: Socket, to: Socket): void => {
+    from.on('data', (data: Buffer) => {
+      if (mode === 'swallow') return;
+      bytesPassed += data.length;
+      if (!to.write(data)) {
+        from.pause();
+        to.once('drain', () => from.resume());
+      }
+    });
+    from.on('end', () => {
+      if (mode === 'pass') to.end();
+    });
+  };
+
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    accepted++;
+    const upstream = createConnection({ host: target.host ?? '127.0.0.1', port: target.port, allowHalfOpen: true });
+    const pair: Pair = { client, upstream };
+    pairs.add(pair);
+    const teardown = (): void => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', teardown);
+    upstream.on('error', teardown);
+    client.on('close', teardown);
+    upstream.on('close', teardown);
+    forward(client, upstream);
+    forward(upstream, client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return pairs.size;
+    },
+    get bytesPassed() {
+      return bytesPassed;
+    },
+    setMode(next) {
+      mode = next;
+    },
+    cutAll() {
+      for (const pair of [...pairs]) {
+        pair.client.resetAndDestroy();
+        pair.upstream.resetAndDestroy();
+      }
+    },
+    close() {
+      for (const pair of [...pairs]) {
+        pair.client.destroy();
+        pair.upstream.destroy();
+      }
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
