@@ -1,0 +1,162 @@
+// `cloudbridge connect`: builds the engine options from parsed arguments, prints state and
+// counter lines, and turns the engine's end state into an exit code (3 auth refused,
+// 4 gave up reconnecting, 0 after a clean close on a signal). Takes the engine factory and
+// process I/O as options so tests drive it without a real process. Never prints the token.
+
+import type { ErrorCode, EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
+import type { Engine, EngineOptions } from '../engine/types';
+import { EXIT_AUTH_REFUSED, EXIT_FAILURE, EXIT_GAVE_UP, EXIT_OK, UsageError, type ConnectArgs, type TunnelSpec } from './args';
+import { Reporter } from './format';
+import { createFileStatePersistence } from './state-file';
+
+/** Errors after which retrying cannot help: the user needs a new token or tenant (PROTOCOL.md §2). */
+const AUTH_REFUSED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid_token',
+  'tenant_not_found',
+  'token_expired',
+  'token_malformed',
+  'token_missing',
+]);
+
+export interface ConnectIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readTextFile: (path: string) => Promise<string>;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Registers a handler for SIGINT/SIGTERM; returns an unsubscribe. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void;
+  readonly now: () => number;
+  readonly createEngine: (options: EngineOptions) => Engine;
+}
+
+function kindFor(remotePort: number): TunnelKind {
+  if (remotePort === 22) return 'ssh';
+  if (remotePort === 3389) return 'rdp';
+  return 'other';
+}
+
+/** The tunnel id is derived from the local port, so it stays the same across runs (PROTOCOL.md §4). */
+export function tunnelConfigFor(spec: TunnelSpec, bind: string): TunnelConfig {
+  const id = `t-${spec.localPort}`;
+  return {
+    id,
+    name: id,
+    kind: kindFor(spec.remotePort),
+    localHost: bind,
+    localPort: spec.localPort,
+    remoteHost: spec.remoteHost,
+    remotePort: spec.remotePort,
+    enabled: true,
+  };
+}
+
+/** Replaces every occurrence of a secret, should any layer ever echo it. */
+function redactor(secrets: readonly string[]): (text: string) => string {
+  const live = secrets.filter((s) => s.length >= 8);
+  return (text) => live.reduce((acc, secret) => acc.split(secret).join('[redacted]'), text);
+}
+
+async function readToken(args: ConnectArgs, io: ConnectIo): Promise<string> {
+  let token: string;
+  if (args.tokenFile !== null) {
+    try {
+      token = (await io.readTextFile(args.tokenFile)).trim();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new UsageError(`--token-file: cannot read ${args.tokenFile} (${code})`);
+    }
+  } else {
+    token = (io.env['CLOUDBRIDGE_TOKEN'] ?? '').trim();
+  }
+  if (token.length === 0) throw new UsageError('the token is empty');
+  if (/\s/.test(token)) throw new UsageError('the token contains white space; expected one JWT');
+  return token;
+}
+
+async function readCa(args: ConnectArgs, io: ConnectIo): Promise<string | undefined> {
+  if (args.caFile === null) return undefined;
+  try {
+    return await io.readTextFile(args.caFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`--ca: cannot read ${args.caFile} (${code})`);
+  }
+}
+
+/** Exit code for a snapshot, or null while the engine is still working. */
+export function exitCodeFor(snapshot: EngineSnapshot, hasLeftDisconnected: boolean): number | null {
+  if (snapshot.state !== 'disconnected' || !hasLeftDisconnected) return null;
+  const code = snapshot.lastError?.code;
+  if (code !== undefined && AUTH_REFUSED_CODES.has(code)) return EXIT_AUTH_REFUSED;
+  return EXIT_GAVE_UP;
+}
+
+/** Runs until a signal, a refused authentication, or the engine giving up. Returns the exit code. */
+export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<number> {
+  const token = await readToken(args, io);
+  const ca = await readCa(args, io);
+  const redact = redactor([token]);
+  const out = (line: string): void => io.out(redact(line));
+  const err = (line: string): void => io.err(redact(line));
+
+  const options: EngineOptions = {
+    relay: {
+      host: args.relay.host,
+      port: args.relay.port,
+      ...(ca === undefined ? {} : { ca }),
+      ...(args.pinSha256 === null ? {} : { pinSha256: args.pinSha256 }),
+      ...(args.serverName === null ? {} : { serverName: args.serverName }),
+      insecure: args.insecure,
+      opener: args.opener,
+    },
+    tunnels: args.tunnels.map((spec) => tunnelConfigFor(spec, args.bind)),
+    getToken: () => Promise.resolve(token),
+    allowDirect: args.allowDirect,
+    clientVersion: 'cloudbridge-cli',
+    ...(args.stateFile === null ? {} : { persistence: createFileStatePersistence(args.stateFile) }),
+  };
+  if (args.insecure) err('warning: --insecure: the relay connection is PLAINTEXT; use only with a development relay');
+
+  const engine = io.createEngine(options);
+  const reporter = new Reporter({ json: args.json, write: out, now: io.now });
+  let hasLeftDisconnected = false;
+
+  return new Promise<number>((resolve) => {
+    let finished = false;
+    const flushTimer = setInterval(() => reporter.flush(), 1_000);
+    const finish = (code: number, message: string | null): void => {
+      if (finished) return;
+      finished = true;
+      clearInterval(flushTimer);
+      offSignal();
+      offSnapshot();
+      reporter.flush();
+      offLog();
+      if (message !== null) err(message);
+      engine.close().then(
+        () => resolve(code),
+        (error: unknown) => {
+          err(`error while closing: ${error instanceof Error ? error.message : String(error)}`);
+          resolve(code === EXIT_OK ? EXIT_FAILURE : code);
+        },
+      );
+    };
+    const offLog = engine.on('log', (record) => reporter.log(record));
+    const offSnapshot = engine.on('snapshot', (snapshot) => {
+      reporter.snapshot(snapshot);
+      if (snapshot.state !== 'disconnected') hasLeftDisconnected = true;
+      const code = exitCodeFor(snapshot, hasLeftDisconnected);
+      if (code === EXIT_AUTH_REFUSED) {
+        finish(code, `cloudbridge: authentication refused (${snapshot.lastError?.code}): ${snapshot.lastError?.message ?? ''}; get a new token`);
+      } else if (code !== null) {
+        const reason = snapshot.lastError === null ? '' : ` (last error ${snapshot.lastError.code}: ${snapshot.lastError.message})`;
+        finish(code, `cloudbridge: gave up reconnecting${reason}`);
+      }
+    });
+    const offSignal = io.onSignal((signal) => {
+      err(`cloudbridge: ${signal}, closing`);
+      finish(EXIT_OK, null);
+    });
+    engine.connect();
+  });
+}
