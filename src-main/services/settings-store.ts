@@ -1,0 +1,346 @@
+// Everything the desktop app keeps on disk in its data dir, as JSON: AppSettings, per-tunnel
+// traffic totals and the engine's PersistedSessionState (never the token, PROTOCOL.md §4).
+// Writes are atomic (temp file, fsync, rename) so a crash or a full disk never leaves a
+// half-written file; a corrupt file is moved aside and defaults are used.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { PersistedSessionState, SessionStatePersistence } from '../engine/types';
+import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
+import { isNotificationSettings, isRelayProfile } from '../shared/ipc-guards';
+import { TUNNEL_KINDS, type ErrorInfo, type TunnelConfig } from '../shared/model';
+import { errnoCode, errorInfo, messageOf } from './errors';
+
+/** The file operations the store needs; tests inject one that fails like a full disk. */
+export interface StoreFs {
+  readFile(path: string): Promise<string>;
+  /** Writes and fsyncs a new file (open, write, fsync, close). */
+  writeFileDurable(path: string, data: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string): Promise<void>;
+}
+
+export const nodeStoreFs: StoreFs = {
+  readFile: (path) => fsp.readFile(path, 'utf8'),
+  async writeFileDurable(path, data) {
+    const handle = await fsp.open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (path) => fsp.unlink(path),
+  async mkdir(path) {
+    await fsp.mkdir(path, { recursive: true, mode: 0o700 });
+  },
+};
+
+export const SETTINGS_FILE = 'settings.json';
+export const TOTALS_FILE = 'totals.json';
+export const SESSION_FILE = 'session-state.json';
+
+export const DEFAULT_SETTINGS: AppSettings = {
+  relay: null,
+  tunnels: [],
+  autoConnect: true,
+  launchAtLogin: false,
+  notifications: { connectionLost: true, connectionRestored: true, tokenExpiry: true },
+  language: 'system',
+};
+
+/** A failed write as the UI shows it: disk full and permission problems are told apart. */
+export function writeError(error: unknown, path: string, now: number): ErrorInfo {
+  const code = errnoCode(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return errorInfo('disk_full', 'The disk is full; settings were not saved. The previous settings are kept.', now, path);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return errorInfo('io_error', 'No permission to write the settings file; the previous settings are kept.', now, `${code} ${path}`);
+  }
+  return errorInfo('io_error', 'Could not save settings; the previous settings are kept.', now, `${messageOf(error)} (${path})`);
+}
+
+/** temp file + fsync + rename: readers see the old file or the new one, never a torn one. */
+export async function writeJsonAtomic(fs: StoreFs, path: string, value: unknown): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fs.writeFileDurable(temp, `${JSON.stringify(value, null, 2)}\n`);
+    await fs.rename(temp, path);
+  } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+function isTunnelConfig(value: unknown): value is TunnelConfig {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Record<string, unknown>;
+  const port = (p: unknown) => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65_535;
+  return (
+    typeof t.id === 'string' &&
+    t.id.length > 0 &&
+    typeof t.name === 'string' &&
+    typeof t.kind === 'string' &&
+    (TUNNEL_KINDS as readonly string[]).includes(t.kind) &&
+    typeof t.localHost === 'string' &&
+    port(t.localPort) &&
+    typeof t.remoteHost === 'string' &&
+    port(t.remotePort) &&
+    typeof t.enabled === 'boolean'
+  );
+}
+
+/** Validates a parsed settings file; missing optional fields take defaults. Null = corrupt. */
+export function parseSettings(value: unknown): AppSettings | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  const relay = v.relay === undefined || v.relay === null ? null : isRelayProfile(v.relay) ? v.relay : undefined;
+  if (relay === undefined) return null;
+  if (!Array.isArray(v.tunnels) || !v.tunnels.every(isTunnelConfig)) return null;
+  const ids = new Set(v.tunnels.map((t) => t.id));
+  if (ids.size !== v.tunnels.length) return null;
+  const bool = (x: unknown, d: boolean) => (typeof x === 'boolean' ? x : d);
+  const language = v.language === 'en' || v.language === 'ru' || v.language === 'system' ? v.language : DEFAULT_SETTINGS.language;
+  return {
+    relay,
+    tunnels: v.tunnels,
+    autoConnect: bool(v.autoConnect, DEFAULT_SETTINGS.autoConnect),
+    launchAtLogin: bool(v.launchAtLogin, DEFAULT_SETTINGS.launchAtLogin),
+    notifications: isNotificationSettings(v.notifications) ? v.notifications : DEFAULT_SETTINGS.notifications,
+    language,
+  };
+}
+
+/** Local calendar date of a moment, for the "today" totals (day rollover by local date). */
+export function localDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+interface TotalsFile {
+  readonly day: string;
+  readonly tunnels: Record<string, TunnelTotals>;
+}
+
+const ZERO_TOTALS: TunnelTotals = { todayIn: 0, todayOut: 0, allTimeIn: 0, allTimeOut: 0 };
+
+function parseTotals(value: unknown): TotalsFile | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.day !== 'string' || typeof v.tunnels !== 'object' || v.tunnels === null) return null;
+  const tunnels: Record<string, TunnelTotals> = {};
+  for (const [id, t] of Object.entries(v.tunnels as Record<string, unknown>)) {
+    if (typeof t !== 'object' || t === null) return null;
+    const r = t as Record<string, unknown>;
+    const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
+    tunnels[id] = { todayIn: n(r.todayIn), todayOut: n(r.todayOut), allTimeIn: n(r.allTimeIn), allTimeOut: n(r.allTimeOut) };
+  }
+  return { day: v.day, tunnels };
+}
+
+function parseSessionState(value: unknown): PersistedSessionState | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const nullableString = (x: unknown) => x === null || typeof x === 'string';
+  if (
+    typeof v.relay !== 'string' ||
+    !nullableString(v.clientId) ||
+    !nullableString(v.reconnectToken) ||
+    !(v.opener === null || v.opener === 'client' || v.opener === 'server') ||
+    !Array.isArray(v.tunnelIds) ||
+    !v.tunnelIds.every((x) => typeof x === 'string')
+  ) {
+    return null;
+  }
+  return v as unknown as PersistedSessionState;
+}
+
+export interface SettingsStoreOptions {
+  readonly dataDir: string;
+  readonly clock: { now(): number };
+  readonly fs?: StoreFs;
+  /** Local date of a moment; injectable so tests pin the time zone. */
+  readonly localDate?: (ms: number) => string;
+}
+
+export interface SettingsLoadResult {
+  readonly settings: AppSettings;
+  readonly notices: readonly Notice[];
+  /** True when no settings file existed (first run). */
+  readonly firstRun: boolean;
+}
+
+export interface SettingsStore {
+  load(): Promise<SettingsLoadResult>;
+  get(): AppSettings;
+  /** Persists, then adopts `next`. On failure the previous settings stay, in memory and on disk. */
+  save(next: AppSettings): Promise<{ ok: true } | { ok: false; error: ErrorInfo }>;
+  totals(): Readonly<Record<string, TunnelTotals>>;
+  /** Adds traffic to a tunnel's totals (rolls "today" over on a new local date). */
+  addTraffic(tunnelId: string, bytesIn: number, bytesOut: number): void;
+  removeTotals(tunnelId: string): void;
+  /** Writes the totals when they changed since the last flush. */
+  flushTotals(): Promise<void>;
+  readonly sessionState: SessionStatePersistence;
+  readonly settingsPath: string;
+}
+
+export function createSettingsStore(options: SettingsStoreOptions): SettingsStore {
+  const fs = options.fs ?? nodeStoreFs;
+  const { dataDir, clock } = options;
+  const dateOf = options.localDate ?? localDate;
+  const settingsPath = join(dataDir, SETTINGS_FILE);
+  const totalsPath = join(dataDir, TOTALS_FILE);
+  const sessionPath = join(dataDir, SESSION_FILE);
+  let settings: AppSettings = DEFAULT_SETTINGS;
+  let totals: TotalsFile = { day: dateOf(clock.now()), tunnels: {} };
+  let totalsDirty = false;
+  let writeChain: Promise<unknown> = Promise.resolve();
+
+  /** Serialises writes so two saves never race on the same file. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = writeChain.then(fn, fn);
+    writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function readJson(path: string): Promise<{ kind: 'missing' } | { kind: 'ok'; value: unknown } | { kind: 'corrupt' }> {
+    let text: string;
+    try {
+      text = await fs.readFile(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { kind: 'missing' };
+      throw error;
+    }
+    try {
+      return { kind: 'ok', value: JSON.parse(text) as unknown };
+    } catch {
+      return { kind: 'corrupt' };
+    }
+  }
+
+  async function moveAside(path: string, base: string): Promise<string> {
+    const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+    const aside = join(dataDir, `${base}.corrupt-${stamp}.json`);
+    await fs.rename(path, aside).catch(() => undefined);
+    return aside;
+  }
+
+  function rollDay(): void {
+    const today = dateOf(clock.now());
+    if (totals.day === today) return;
+    const tunnels: Record<string, TunnelTotals> = {};
+    for (const [id, t] of Object.entries(totals.tunnels)) tunnels[id] = { ...t, todayIn: 0, todayOut: 0 };
+    totals = { day: today, tunnels };
+    totalsDirty = true;
+  }
+
+  return {
+    settingsPath,
+    async load() {
+      await fs.mkdir(dataDir);
+      const notices: Notice[] = [];
+      const read = await readJson(settingsPath);
+      let firstRun = false;
+      if (read.kind === 'missing') {
+        settings = DEFAULT_SETTINGS;
+        firstRun = true;
+      } else {
+        const parsed = read.kind === 'ok' ? parseSettings(read.value) : null;
+        if (parsed === null) {
+          const aside = await moveAside(settingsPath, 'settings');
+          settings = DEFAULT_SETTINGS;
+          notices.push({
+            kind: 'settings_reset',
+            message: `The settings file was damaged and has been reset. The old file was kept as ${aside}.`,
+            at: new Date(clock.now()).toISOString(),
+          });
+        } else {
+          settings = parsed;
+        }
+      }
+      const totalsRead = await readJson(totalsPath).catch(() => ({ kind: 'corrupt' }) as const);
+      const parsedTotals = totalsRead.kind === 'ok' ? parseTotals(totalsRead.value) : null;
+      if (parsedTotals !== null) totals = parsedTotals;
+      else if (totalsRead.kind === 'corrupt') await moveAside(totalsPath, 'totals');
+      rollDay();
+      return { settings, notices, firstRun };
+    },
+    get: () => settings,
+    save(next) {
+      return serial(async () => {
+        try {
+          await writeJsonAtomic(fs, settingsPath, next);
+          settings = next;
+          return { ok: true as const };
+        } catch (error) {
+          return { ok: false as const, error: writeError(error, settingsPath, clock.now()) };
+        }
+      });
+    },
+    totals() {
+      rollDay();
+      return totals.tunnels;
+    },
+    addTraffic(tunnelId, bytesIn, bytesOut) {
+      if (bytesIn <= 0 && bytesOut <= 0) return;
+      rollDay();
+      const t = totals.tunnels[tunnelId] ?? ZERO_TOTALS;
+      totals = {
+        day: totals.day,
+        tunnels: {
+          ...totals.tunnels,
+          [tunnelId]: {
+            todayIn: t.todayIn + bytesIn,
+            todayOut: t.todayOut + bytesOut,
+            allTimeIn: t.allTimeIn + bytesIn,
+            allTimeOut: t.allTimeOut + bytesOut,
+          },
+        },
+      };
+      totalsDirty = true;
+    },
+    removeTotals(tunnelId) {
+      if (!(tunnelId in totals.tunnels)) return;
+      const tunnels = { ...totals.tunnels };
+      delete tunnels[tunnelId];
+      totals = { day: totals.day, tunnels };
+      totalsDirty = true;
+    },
+    flushTotals() {
+      if (!totalsDirty) return Promise.resolve();
+      totalsDirty = false;
+      const snapshot = totals;
+      return serial(async () => {
+        try {
+          await writeJsonAtomic(fs, totalsPath, snapshot);
+        } catch {
+          // Totals are best effort: keep them in memory and try again at the next flush.
+          totalsDirty = true;
+        }
+      });
+    },
+    sessionState: {
+      async load() {
+        const read = await readJson(sessionPath).catch(() => ({ kind: 'corrupt' }) as const);
+        return read.kind === 'ok' ? parseSessionState(read.value) : null;
+      },
+      save(state) {
+        // Only the fields of PersistedSessionState: nothing else the engine may attach.
+        const clean: PersistedSessionState = {
+          relay: state.relay,
+          clientId: state.clientId,
+          reconnectToken: state.reconnectToken,
+          opener: state.opener,
+          tunnelIds: [...state.tunnelIds],
+        };
+        return serial(() => writeJsonAtomic(fs, sessionPath, clean));
+      },
+    },
+  };
+}
