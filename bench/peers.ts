@@ -1,0 +1,168 @@
+// The paths the benchmark compares, each offering two local ports (to a counting sink and to
+// an echo target): direct, our tunnel (relay and client as child processes, so each has its
+// own RSS and core), a stunnel4 pair (TLS 1.3), and `ssh -L` to a throwaway sshd.
+// Owns starting and stopping those processes; measuring is measure.ts.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { readRssBytes, runToCompletion, startProcess, type ManagedProcess } from '../test/harness/processes';
+import { startSshd, type Sshd } from '../test/harness/sshd';
+import { connectTcp, freePort } from '../test/harness/traffic';
+
+export interface Targets {
+  readonly sinkPort: number;
+  readonly echoPort: number;
+}
+
+export interface Peer {
+  readonly name: string;
+  readonly sinkPort: number;
+  readonly echoPort: number;
+  /** RSS in bytes of each process on the path (empty for direct). */
+  sampleRss(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export function directPeer(targets: Targets): Peer {
+  return { name: 'direct', ...targets, sampleRss: () => ({}), close: () => Promise.resolve() };
+}
+
+/** A throwaway self-signed EC certificate for localhost/127.0.0.1, via the openssl CLI. */
+export async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const result = await runToCompletion('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
+  if (result.code !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+  return { cert, key };
+}
+
+/** Parent pid of every process, from /proc. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+function rssOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (readRssBytes(pid) ?? 0), 0);
+}
+
+export async function stunnelPeer(targets: Targets, dir: string, cert: { cert: string; key: string }): Promise<Peer> {
+  const [clientSink, clientEcho, serverSink, serverEcho] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const common = ['foreground = yes', 'pid =', 'debug = 5', 'syslog = no', ''];
+  const serverConf = join(dir, 'stunnel-server.conf');
+  writeFileSync(
+    serverConf,
+    [
+      ...common,
+      ...[['sink', serverSink, targets.sinkPort], ['echo', serverEcho, targets.echoPort]].flatMap(([name, accept, connect]) => [
+        `[${name}]`,
+        `accept = 127.0.0.1:${accept}`,
+        `connect = 127.0.0.1:${connect}`,
+        `cert = ${cert.cert}`,
+        `key = ${cert.key}`,
+        'sslVersionMin = TLSv1.3',
+        '',
+      ]),
+    ].join('\n'),
+  );
+  const clientConf = join(dir, 'stunnel-client.conf');
+  writeFileSync(
+    clientConf,
+    [
+      ...common,
+      ...[['sink', clientSink, serverSink], ['echo', clientEcho, serverEcho]].flatMap(([name, accept, connect]) => [
+        `[${name}]`,
+        'client = yes',
+        `accept = 127.0.0.1:${accept}`,
+        `connect = 127.0.0.1:${connect}`,
+        `CAfile = ${cert.cert}`,
+        'verifyChain = yes',
+        'checkHost = localhost',
+        'sslVersionMin = TLSv1.3',
+        '',
+      ]),
+    ].join('\n'),
+  );
+  const server = startProcess('stunnel4', [serverConf], { name: 'stunnel-server' });
+  const client = startProcess('stunnel4', [clientConf], { name: 'stunnel-client' });
+  await server.waitForLine(/Configuration successful/, 10_000);
+  await client.waitForLine(/Configuration successful/, 10_000);
+  return {
+    name: 'stunnel',
+    sinkPort: clientSink,
+    echoPort: clientEcho,
+    sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),
+    async close() {
+      await Promise.all([client.stop(), server.stop()]);
+    },
+  };
+}
+
+export async function sshPeer(targets: Targets): Promise<Peer> {
+  const sshd: Sshd = await startSshd();
+  const sinkPort = await freePort();
+  const echoPort = await freePort();
+  const args = sshd.forwardArgs(sinkPort, '127.0.0.1', targets.sinkPort);
+  // Both forwards in one ssh process, like a user's `ssh -L a -L b`.
+  args.splice(args.indexOf('-L'), 0, '-L', `127.0.0.1:${echoPort}:127.0.0.1:${targets.echoPort}`);
+  const ssh: ManagedProcess = startProcess('ssh', args, { name: 'ssh -L' });
+  // ssh -N prints nothing when ready: poll the forward until it accepts.
+  await waitForPort(echoPort, 10_000, ssh);
+  return {
+    name: 'ssh -L',
+    sinkPort,
+    echoPort,
+    sampleRss: () => ({ client: rssOf([ssh.pid]), server: rssOf([sshd.process.pid, ...descendants(sshd.process.pid)]) }),
+    async close() {
+      await ssh.stop();
+      await sshd.close();
+    },
+  };
+}
+
+export async function waitForPort(port: number, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc?.exited) throw new Error(`${proc.name} exited: ${proc.stderr()}`);
+    try {
+      const socket = await connectTcp(port, '127.0.0.1', 1_000);
+      socket.destroy();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-bench-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
