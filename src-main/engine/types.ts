@@ -60,6 +60,10 @@ export interface EngineOptions {
   readonly persistence?: SessionStatePersistence;
   /** Client version reported in v1 `client_info`. */
   readonly clientVersion?: string;
+  /** Heartbeat period (PROTOCOL.md §2.4); default HEARTBEAT_INTERVAL_MS (30 s). */
+  readonly heartbeatIntervalMs?: number;
+  /** Wait for each heartbeat answer; default HEARTBEAT_TIMEOUT_MS (10 s). */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 export type EngineEvents = {

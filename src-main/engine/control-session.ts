@@ -1,0 +1,409 @@
+// One control connection to a relay (PROTOCOL.md §2): opener negotiation, hello, auth,
+// tunnel registration and heartbeats, tolerant of every dialect in PROTOCOL.md §7. Owns the
+// socket it is given; knows nothing of retries, listeners or data streams (engine.ts).
+
+import os from 'node:os';
+import type net from 'node:net';
+import { CodecError, LineDecoder, encodeMessage, type JsonObject } from './protocol/codec';
+import { actionFor, type ClientAction } from './protocol/errors';
+import {
+  CLIENT_FEATURES,
+  PROTOCOL_VERSION,
+  parseRelayMessage,
+  MessageError,
+  type ClientMessage,
+  type HeartbeatMessage,
+  type RelayError,
+  type RelayMessage,
+  type TunnelInfoMessage,
+} from './protocol/messages';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../shared/model';
+import { EngineError } from './errors';
+import type { LogFn } from './log';
+import type { Clock, OpenerMode } from './types';
+
+/** How long `auto` waits for an unprompted server hello (PROTOCOL.md §2.1). */
+export const HELLO_WAIT_MS = 300;
+/** Answer timeout for hello, auth and tunnel_info. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Missed heartbeat answers in a row that mean the connection is lost (PROTOCOL.md §2.4). */
+export const MAX_MISSED_HEARTBEATS = 2;
+
+export interface ControlSessionOptions {
+  readonly socket: net.Socket;
+  readonly clock: Clock;
+  readonly log: LogFn;
+  readonly opener: OpenerMode;
+  readonly clientVersion: string;
+  readonly helloWaitMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  /** Called once, when an established session (after startHeartbeat) ends for any reason. */
+  readonly onClosed?: (err: EngineError) => void;
+}
+
+export interface HandshakeResult {
+  /** What the relay did, to remember for the next connect (PROTOCOL.md §2.1). */
+  readonly opener: 'client' | 'server';
+  readonly relayVersion: string | null;
+  readonly features: readonly string[];
+  readonly clientId: string | null;
+  readonly tenantId: string | null;
+  readonly reconnectToken: string | null;
+}
+
+export type RegistrationResult =
+  | {
+      readonly ok: true;
+      readonly streamToken: string | null;
+      readonly reconnectToken: string | null;
+      /** The id the relay echoed, when it differs from ours (we keep ours, PROTOCOL.md §7). */
+      readonly echoedId: string | null;
+      readonly v1Register: boolean;
+    }
+  | { readonly ok: false; readonly error: EngineError; readonly action: ClientAction };
+
+/** Turns a normalised relay error into an EngineError carrying its code and retry_after. */
+export function relayErrorToEngine(e: RelayError): EngineError {
+  const raw = e.rawCode === null ? '' : ` (wire code ${String(e.rawCode)})`;
+  return new EngineError(e.code, e.message !== '' ? e.message : `relay reported ${e.code}`, `relay error${raw}`, e.retryAfterSec);
+}
+
+function readRawString(obj: JsonObject, key: string): string | null {
+  const v = obj[key];
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+}
+
+type Waiter = { resolve: (m: RelayMessage | null) => void; reject: (e: EngineError) => void; timer: unknown };
+
+export class ControlSession {
+  private readonly decoder = new LineDecoder();
+  private readonly inbox: RelayMessage[] = [];
+  private waiter: Waiter | null = null;
+  private closedWith: EngineError | null = null;
+  private established = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private heartbeatTimer: unknown = null;
+  private heartbeatTimeoutTimer: unknown = null;
+  private relayAnswersHeartbeats = false;
+  private awaitingHeartbeat = false;
+  private missedHeartbeats = 0;
+  private statsSource: (() => HeartbeatMessage['stats']) | null = null;
+  private lastRelayError: RelayError | null = null;
+  /** True once the relay sent `hello` on its own or as its answer: it may be a speak-first relay. */
+  sawServerHello = false;
+
+  constructor(private readonly options: ControlSessionOptions) {
+    const { socket } = options;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: Error) => this.fail(new EngineError('connection_lost', 'control connection failed', err.message)));
+    socket.on('end', () => this.fail(new EngineError('connection_lost', 'relay closed the control connection')));
+    socket.on('close', () => this.fail(new EngineError('connection_lost', 'control connection closed')));
+  }
+
+  get isClosed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  /** hello (in the opener's order) then auth. Rejects with an EngineError. */
+  async handshake(token: string, reconnectToken: string | null): Promise<HandshakeResult> {
+    const requestTimeout = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    const mode = this.options.opener;
+    let opener: 'client' | 'server' = 'client';
+    let helloVersion: string | null = null;
+    let features: string[] = [];
+    if (mode !== 'client') {
+      const first = await this.next(mode === 'server' ? requestTimeout : (this.options.helloWaitMs ?? HELLO_WAIT_MS));
+      if (first?.type === 'hello_response') {
+        opener = 'server';
+        this.sawServerHello = true;
+        helloVersion = first.version;
+        features = [...first.features];
+      } else if (first?.type === 'error') {
+        throw relayErrorToEngine(first);
+      } else if (first === null && mode === 'server') {
+        throw new EngineError('protocol_error', 'relay did not send its hello (opener pinned to server)');
+      }
+    }
+    if (opener === 'client') {
+      this.send({ type: 'hello', version: PROTOCOL_VERSION, features: [...CLIENT_FEATURES] });
+      const reply = await this.next(requestTimeout);
+      if (reply?.type === 'hello_response') {
+        if (reply.asHello) this.sawServerHello = true;
+        helloVersion = reply.version;
+        features = [...reply.features];
+      } else if (reply?.type === 'error') {
+        // A v1 relay may answer hello with an error and still accept auth (PROTOCOL.md §2.1);
+        // only errors that mean "stop" or "wait" end the attempt here.
+        const action = actionFor(reply.code);
+        if (action === 'fatal' || action === 'retry_after') throw relayErrorToEngine(reply);
+        this.options.log('info', 'hello_refused', null, { code: reply.rawCode, message: reply.message });
+      } else if (reply === null) {
+        this.options.log('warn', 'hello_unanswered', null, { timeout_ms: requestTimeout });
+      }
+    }
+    const auth: ClientMessage = {
+      type: 'auth',
+      token,
+      version: PROTOCOL_VERSION,
+      client_info: { os: os.platform(), version: this.options.clientVersion },
+      ...(reconnectToken !== null ? { reconnect_token: reconnectToken } : {}),
+    };
+    this.send(auth);
+    for (;;) {
+      const answer = await this.next(requestTimeout);
+      if (answer === null) throw new EngineError('protocol_error', `relay did not answer auth within ${requestTimeout} ms`);
+      if (answer.type === 'hello_response') continue; // a late or duplicate hello
+      if (answer.type === 'error') throw relayErrorToEngine(answer);
+      if (answer.type === 'auth_response') {
+        if (answer.status !== 'ok') {
+          throw new EngineError('invalid_token', 'relay rejected the token', `auth status "${answer.rawStatus ?? ''}"`);
+        }
+        return {
+          opener,
+          relayVersion: answer.serverVersion ?? helloVersion,
+          features: [...new Set([...features, ...answer.features])],
+          clientId: answer.clientId,
+          tenantId: answer.tenantId,
+          reconnectToken: answer.reconnectToken,
+        };
+      }
+      if (answer.type === 'untyped') {
+        // Very old relays answer without `type` (PROTOCOL.md §7): read it as the auth answer.
+        if (answer.status === 'failed') throw new EngineError('invalid_token', 'relay rejected the token', 'untyped failure answer');
+        return {
+          opener,
+          relayVersion: helloVersion,
+          features,
+          clientId: readRawString(answer.raw, 'client_id'),
+          tenantId: readRawString(answer.raw, 'tenant_id'),
+          reconnectToken: readRawString(answer.raw, 'reconnect_token'),
+        };
+      }
+      this.options.log('debug', 'relay_message_ignored', null, { type: answer.type, phase: 'auth' });
+    }
+  }
+
+  /** Registers one tunnel (serialised with other requests). Never rejects for relay errors. */
+  registerTunnel(info: TunnelInfoMessage): Promise<RegistrationResult> {
+    return this.serial(async () => {
+      const requestTimeout = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+      this.send(info);
+      for (;;) {
+        const answer = await this.next(requestTimeout);
+        if (answer === null) {
+          return { ok: false, action: 'retry', error: new EngineError('protocol_error', `relay did not answer tunnel_info within ${requestTimeout} ms`) };
+        }
+        if (answer.type === 'error') return { ok: false, action: actionFor(answer.code), error: relayErrorToEngine(answer) };
+        if (answer.type === 'tunnel_response') {
+          if (answer.status !== 'ok') {
+            return {
+              ok: false,
+              action: 'tunnel',
+              error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', `status "${answer.rawStatus ?? ''}"`),
+            };
+          }
+          return {
+            ok: true,
+            streamToken: answer.streamToken,
+            reconnectToken: answer.reconnectToken,
+            echoedId: answer.tunnelId !== null && answer.tunnelId !== info.tunnel_id ? answer.tunnelId : null,
+            v1Register: answer.v1Register,
+          };
+        }
+        if (answer.type === 'untyped') {
+          if (answer.status === 'failed') {
+            return { ok: false, action: 'tunnel', error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', 'untyped failure answer') };
+          }
+          const echoed = readRawString(answer.raw, 'tunnel_id');
+          return {
+            ok: true,
+            streamToken: readRawString(answer.raw, 'stream_token'),
+            reconnectToken: readRawString(answer.raw, 'reconnect_token'),
+            echoedId: echoed !== null && echoed !== info.tunnel_id ? echoed : null,
+            v1Register: false,
+          };
+        }
+        this.options.log('debug', 'relay_message_ignored', info.tunnel_id, { type: answer.type, phase: 'register' });
+      }
+    });
+  }
+
+  /** From now on unsolicited messages are handled as such, and heartbeats run. */
+  startHeartbeat(stats: () => HeartbeatMessage['stats']): void {
+    if (this.closedWith !== null) {
+      this.options.onClosed?.(this.closedWith);
+      return;
+    }
+    this.established = true;
+    this.statsSource = stats;
+    for (const message of this.inbox.splice(0)) this.unsolicited(message);
+    this.scheduleHeartbeat();
+  }
+
+  /** Closes the connection; onClosed is not called for a close we asked for. */
+  close(): void {
+    if (this.closedWith !== null) return;
+    this.closedWith = new EngineError('connection_lost', 'control session closed by the client');
+    this.clearTimers();
+    this.rejectWaiter(this.closedWith);
+    this.options.socket.destroy();
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private send(message: ClientMessage): void {
+    if (this.closedWith !== null) return;
+    this.options.socket.write(encodeMessage(message as unknown as JsonObject));
+  }
+
+  /** The next message for a request, or null after `timeoutMs`. Rejects once closed. */
+  private next(timeoutMs: number): Promise<RelayMessage | null> {
+    if (this.closedWith !== null) return Promise.reject(this.closedWith);
+    const queued = this.inbox.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise<RelayMessage | null>((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(() => {
+        this.waiter = null;
+        resolve(null);
+      }, timeoutMs);
+      this.waiter = { resolve, reject, timer };
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    let objects: JsonObject[];
+    try {
+      objects = this.decoder.push(chunk);
+    } catch (err) {
+      const reason = err instanceof CodecError ? err.reason : 'invalid';
+      this.fail(new EngineError('protocol_error', 'relay sent a malformed control message', reason));
+      return;
+    }
+    for (const obj of objects) {
+      if (this.closedWith !== null) return;
+      let message: RelayMessage;
+      try {
+        message = parseRelayMessage(obj);
+      } catch (err) {
+        this.options.log('warn', 'relay_message_invalid', null, { reason: err instanceof MessageError ? err.message : String(err) });
+        continue;
+      }
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(message: RelayMessage): void {
+    switch (message.type) {
+      case 'heartbeat':
+        // An unprompted server heartbeat gets an answer (PROTOCOL.md §7).
+        this.send({ type: 'heartbeat_response' });
+        return;
+      case 'heartbeat_response':
+        this.onHeartbeatAnswer();
+        return;
+      case 'other':
+        // Unknown types, and server-pushed tunnel_info, are logged and never acted on (§7).
+        this.options.log('info', 'relay_message_ignored', null, { type: message.rawType });
+        return;
+      default:
+        break;
+    }
+    if (message.type === 'untyped' && this.awaitingHeartbeat && this.waiter === null && this.established) {
+      this.onHeartbeatAnswer(); // a bare heartbeat answer
+      return;
+    }
+    if (this.waiter !== null) {
+      const { resolve, timer } = this.waiter;
+      this.waiter = null;
+      this.options.clock.clearTimeout(timer);
+      resolve(message);
+    } else if (!this.established) {
+      this.inbox.push(message);
+    } else {
+      this.unsolicited(message);
+    }
+  }
+
+  private unsolicited(message: RelayMessage): void {
+    if (message.type === 'error') {
+      this.lastRelayError = message;
+      this.options.log('warn', 'relay_error', null, { code: message.code, wire_code: message.rawCode, message: message.message });
+      if (actionFor(message.code) === 'fatal') this.fail(relayErrorToEngine(message));
+      return;
+    }
+    this.options.log('debug', 'relay_message_ignored', null, { type: message.type });
+  }
+
+  private scheduleHeartbeat(): void {
+    const interval = this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.heartbeatTimer = this.options.clock.setTimeout(() => {
+      this.heartbeatTimer = null;
+      this.sendHeartbeat();
+    }, interval);
+  }
+
+  private sendHeartbeat(): void {
+    if (this.closedWith !== null) return;
+    const stats = this.statsSource?.();
+    this.send(stats !== undefined ? { type: 'heartbeat', stats } : { type: 'heartbeat' });
+    this.awaitingHeartbeat = true;
+    // Missed answers count only once the relay has shown it answers (PROTOCOL.md §7).
+    if (this.relayAnswersHeartbeats && this.heartbeatTimeoutTimer === null) {
+      this.heartbeatTimeoutTimer = this.options.clock.setTimeout(() => {
+        this.heartbeatTimeoutTimer = null;
+        this.missedHeartbeats += 1;
+        this.options.log('warn', 'heartbeat_missed', null, { missed: this.missedHeartbeats });
+        if (this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
+          this.fail(new EngineError('heartbeat_timeout', `relay missed ${this.missedHeartbeats} heartbeat answers in a row`));
+        }
+      }, this.options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS);
+    }
+    this.scheduleHeartbeat();
+  }
+
+  private onHeartbeatAnswer(): void {
+    this.relayAnswersHeartbeats = true;
+    this.awaitingHeartbeat = false;
+    this.missedHeartbeats = 0;
+    if (this.heartbeatTimeoutTimer !== null) {
+      this.options.clock.clearTimeout(this.heartbeatTimeoutTimer);
+      this.heartbeatTimeoutTimer = null;
+    }
+  }
+
+  private fail(err: EngineError): void {
+    if (this.closedWith !== null) return;
+    // A relay that said why before closing (rate limit, server error) decides the code.
+    const reason =
+      err.code === 'connection_lost' && this.lastRelayError !== null ? relayErrorToEngine(this.lastRelayError) : err;
+    this.closedWith = reason;
+    this.clearTimers();
+    this.rejectWaiter(reason);
+    this.options.socket.destroy();
+    if (this.established) this.options.onClosed?.(reason);
+  }
+
+  private rejectWaiter(err: EngineError): void {
+    if (this.waiter === null) return;
+    const { reject, timer } = this.waiter;
+    this.waiter = null;
+    this.options.clock.clearTimeout(timer);
+    reject(err);
+  }
+
+  private clearTimers(): void {
+    const { clock } = this.options;
+    if (this.heartbeatTimer !== null) clock.clearTimeout(this.heartbeatTimer);
+    if (this.heartbeatTimeoutTimer !== null) clock.clearTimeout(this.heartbeatTimeoutTimer);
+    this.heartbeatTimer = null;
+    this.heartbeatTimeoutTimer = null;
+  }
+}

@@ -1,0 +1,163 @@
+// One local socket <-> one data connection (PROTOCOL.md §3): the stream_open line, then raw
+// bytes both ways with back-pressure, FIN passed on as FIN and reset as reset. Counts bytes
+// into plain numbers; no per-chunk allocation, copy or log.
+
+import type net from 'node:net';
+import { CodecError, LineDecoder } from './protocol/codec';
+import { parseRelayMessage } from './protocol/messages';
+import type { ErrorCode } from '../shared/model';
+import { EngineError } from './errors';
+import type { TunnelCounters } from './counters';
+import { resetSocket } from './tls-options';
+
+/** stream_response is one short line; anything longer is a broken relay. */
+const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
+
+/** Relay stream errors as the tunnel shows them (PROTOCOL.md §2 table, data_transfer_failed row). */
+function streamErrorCode(code: string): ErrorCode {
+  switch (code) {
+    case 'data_transfer_failed':
+      return 'target_unreachable';
+    case 'ip_not_allowed':
+    case 'connection_limit_reached':
+    case 'invalid_token':
+    case 'tenant_limit_exceeded':
+      return code;
+    default:
+      return 'stream_failed';
+  }
+}
+
+export interface ForwardOptions {
+  readonly local: net.Socket;
+  readonly remote: net.Socket;
+  readonly counters: TunnelCounters;
+  /** The stream_open line; null when `remote` is already the target (direct mode). */
+  readonly openLine: Buffer | null;
+  /** Counters moved (cheap; the caller throttles). */
+  readonly onProgress: () => void;
+  /** Called once when both sockets are done; error set when the stream failed. */
+  readonly onDone: (error: EngineError | null) => void;
+}
+
+export interface ForwardHandle {
+  /** Ends the stream at once (user disconnect, engine close). */
+  destroy(): void;
+}
+
+export function forwardStream(options: ForwardOptions): ForwardHandle {
+  const { local, remote, counters, onProgress } = options;
+  let decoder: LineDecoder | null = options.openLine !== null ? new LineDecoder(MAX_RESPONSE_LINE_BYTES) : null;
+  let done = false;
+  let failure: EngineError | null = null;
+  let localClosed = false;
+  let remoteClosed = false;
+
+  counters.openConnections += 1;
+  counters.totalConnections += 1;
+  onProgress();
+  local.setNoDelay(true);
+  remote.setNoDelay(true);
+
+  const finish = (): void => {
+    if (done || !localClosed || !remoteClosed) return;
+    done = true;
+    counters.openConnections -= 1;
+    if (failure !== null) counters.failedConnections += 1;
+    onProgress();
+    options.onDone(failure);
+  };
+
+  const fail = (err: EngineError): void => {
+    if (failure === null) failure = err;
+    resetSocket(local);
+    resetSocket(remote);
+  };
+
+  const toLocal = (chunk: Buffer): void => {
+    counters.bytesIn += chunk.length;
+    onProgress();
+    if (!local.write(chunk)) remote.pause();
+  };
+
+  // local -> relay starts at once, right behind stream_open (pipelining: the relay buffers
+  // until the target is connected, PROTOCOL.md §3).
+  if (options.openLine !== null) remote.write(options.openLine);
+  local.on('data', (chunk: Buffer) => {
+    counters.bytesOut += chunk.length;
+    onProgress();
+    if (!remote.write(chunk)) local.pause();
+  });
+  remote.on('drain', () => local.resume());
+  local.on('drain', () => remote.resume());
+
+  remote.on('data', (chunk: Buffer) => {
+    if (decoder === null) {
+      toLocal(chunk);
+      return;
+    }
+    let messages;
+    try {
+      messages = decoder.push(chunk, 1);
+    } catch (err) {
+      const reason = err instanceof CodecError ? err.reason : String(err);
+      fail(new EngineError('stream_failed', 'relay sent a malformed stream_response', reason));
+      return;
+    }
+    const first = messages[0];
+    if (first === undefined) return;
+    const message = parseRelayMessage(first);
+    const ok = (message.type === 'stream_response' && message.status === 'ok') || (message.type === 'untyped' && message.status !== 'failed');
+    if (!ok) {
+      const code = message.type === 'error' ? streamErrorCode(message.code) : 'stream_failed';
+      const text = message.type === 'error' && message.message !== '' ? message.message : 'relay refused the stream';
+      fail(new EngineError(code, text, message.type === 'error' ? `relay error ${String(message.rawCode)}` : `answer type ${message.type}`));
+      return;
+    }
+    const rest = decoder.takeRest();
+    decoder = null;
+    if (rest.length > 0) toLocal(rest);
+  });
+
+  // FIN -> FIN (half-close; both sockets are allowHalfOpen).
+  local.on('end', () => {
+    if (!remote.destroyed) remote.end();
+  });
+  remote.on('end', () => {
+    if (decoder !== null) {
+      fail(new EngineError('stream_failed', 'relay closed the data connection before stream_response'));
+      return;
+    }
+    if (!local.destroyed) local.end();
+  });
+
+  // Reset -> reset: an error on one side aborts the other.
+  local.on('error', (err: NodeJS.ErrnoException) => {
+    if (failure === null && err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
+      failure = new EngineError('stream_failed', 'local connection failed', err.message);
+    }
+    resetSocket(remote);
+  });
+  remote.on('error', (err: Error) => {
+    if (failure === null) failure = new EngineError('stream_failed', 'data connection to the relay failed', err.message);
+    resetSocket(local);
+  });
+  local.on('close', (hadError: boolean) => {
+    localClosed = true;
+    if (hadError && !remote.destroyed) resetSocket(remote);
+    finish();
+  });
+  remote.on('close', (hadError: boolean) => {
+    remoteClosed = true;
+    if (hadError && !local.destroyed) resetSocket(local);
+    finish();
+  });
+
+  local.resume();
+  return {
+    destroy(): void {
+      local.destroy();
+      remote.destroy();
+    },
+  };
+}

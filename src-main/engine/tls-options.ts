@@ -1,0 +1,181 @@
+// How the client dials a relay (PROTOCOL.md §1): TLS 1.3 only, CA and SNI from the profile,
+// an SPKI SHA-256 pin checked on every connection (resumed sessions included), Node's
+// failure reasons mapped to stable ErrorCodes. Plain TCP only behind `insecure`.
+
+import { X509Certificate, createHash, timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { RelayEndpoint, Clock } from './types';
+import { CONNECT_TIMEOUT_MS } from '../shared/model';
+import { EngineError } from './errors';
+
+/** Base64 SHA-256 of the DER SubjectPublicKeyInfo of a DER certificate. */
+export function spkiSha256(rawCert: Buffer): string {
+  // cert.pubkey is not the SPKI for EC keys (PROTOCOL.md §1 pin caveat): derive it.
+  const spki = new X509Certificate(rawCert).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/** Constant-time comparison of two base64 pins (compared as decoded bytes). */
+export function pinMatches(expected: string, actual: string): boolean {
+  const a = Buffer.from(expected.trim(), 'base64');
+  const b = Buffer.from(actual, 'base64');
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+/** tls.connect options for an endpoint. rejectUnauthorized is always explicit. */
+export function buildTlsOptions(endpoint: RelayEndpoint, session?: Buffer): tls.ConnectionOptions & { allowHalfOpen: boolean } {
+  const serverName = endpoint.serverName ?? (net.isIP(endpoint.host) === 0 ? endpoint.host : undefined);
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    minVersion: 'TLSv1.3',
+    // Explicit true: NODE_TLS_REJECT_UNAUTHORIZED=0 only changes the default, never this.
+    rejectUnauthorized: true,
+    allowHalfOpen: true,
+    ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
+    // Node checks the certificate name against servername when set, else against host.
+    ...(serverName !== undefined ? { servername: serverName } : {}),
+    ...(session !== undefined ? { session } : {}),
+  };
+}
+
+const CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** Maps a Node socket/TLS error to a stable code, keeping Node's reason as detail. */
+export function classifyConnectError(err: unknown, endpoint: RelayEndpoint): EngineError {
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const reason = `${code ? code + ': ' : ''}${e.message ?? String(err)}`;
+  const where = `${endpoint.host}:${endpoint.port}`;
+  if (code === 'ECONNREFUSED') return new EngineError('connection_refused', `relay ${where} refused the connection`, reason);
+  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL/i.test(code + ' ' + (e.message ?? ''))) {
+    return new EngineError('tls_version', `relay ${where} does not speak TLS 1.3`, reason);
+  }
+  if (CERT_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate/i.test(e.message ?? '')) {
+    return new EngineError('tls_error', `TLS verification of relay ${where} failed`, reason);
+  }
+  if (code === 'ETIMEDOUT') return new EngineError('connect_timeout', `connecting to relay ${where} timed out`, reason);
+  if (['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) {
+    return new EngineError('connection_refused', `relay ${where} is unreachable`, reason);
+  }
+  return new EngineError('connection_lost', `connection to relay ${where} failed`, reason);
+}
+
+const RAW_SOCKETS = new WeakMap<net.Socket, net.Socket>();
+
+/**
+ * Aborts a connection with a TCP reset (PROTOCOL.md §3: a reset is passed on as a reset).
+ * For TLS transports the reset goes to the TCP socket underneath.
+ */
+export function resetSocket(socket: net.Socket): void {
+  const target = RAW_SOCKETS.get(socket) ?? socket;
+  try {
+    if (!target.destroyed) target.resetAndDestroy();
+  } catch {
+    target.destroy();
+  }
+  if (target !== socket) socket.destroy();
+}
+
+export interface ConnectOptions {
+  readonly endpoint: RelayEndpoint;
+  readonly clock: Clock;
+  readonly timeoutMs?: number;
+  /** TLS session to resume (data connections); the pin is still checked. */
+  readonly session?: Buffer;
+  /** Called with every new TLS session ticket, for resumption by later connections. */
+  readonly onSession?: (session: Buffer) => void;
+  /** Sees every socket created, so an owner can destroy in-flight ones on close. */
+  readonly onSocket?: (socket: net.Socket) => void;
+}
+
+/**
+ * Opens one transport to the relay and resolves once it is ready for bytes: TCP connected
+ * (insecure) or TLS 1.3 handshaken, verified and pin-checked. Rejects with an EngineError.
+ */
+export function openTransport(options: ConnectOptions): Promise<net.Socket> {
+  const { endpoint, clock } = options;
+  const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
+  return new Promise<net.Socket>((resolve, reject) => {
+    let settled = false;
+    // We dial TCP ourselves and hand it to TLS, so a reset can reach the TCP socket
+    // (resetAndDestroy refuses a TLS handle).
+    const raw = net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
+    const socket: net.Socket = endpoint.insecure ? raw : tls.connect({ ...buildTlsOptions(endpoint, options.session), socket: raw });
+    if (socket !== raw) {
+      RAW_SOCKETS.set(socket, raw);
+      raw.on('error', (err) => socket.destroy(err));
+    }
+    options.onSocket?.(socket);
+    const finish = (err: EngineError | null): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      if (err !== null) {
+        socket.destroy();
+        reject(err);
+        return;
+      }
+      socket.setNoDelay(true);
+      resolve(socket);
+    };
+    const onError = (err: Error): void => finish(classifyConnectError(err, endpoint));
+    const timer = clock.setTimeout(
+      () => finish(new EngineError('connect_timeout', `connecting to relay ${endpoint.host}:${endpoint.port} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onClose = (): void => finish(new EngineError('connection_lost', `connection to relay ${endpoint.host}:${endpoint.port} closed before it was ready`));
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    if (socket instanceof tls.TLSSocket) {
+      const tlsSocket = socket;
+      if (options.onSession) {
+        const onSession = options.onSession;
+        tlsSocket.on('session', (s: Buffer) => onSession(s));
+      }
+      tlsSocket.once('secureConnect', () => finish(verifyPeer(tlsSocket, endpoint)));
+    } else {
+      socket.once('connect', () => finish(null));
+    }
+  });
+}
+
+/**
+ * Checks done on every secure connection, resumed or not: a resumed TLS 1.3 session never
+ * calls checkServerIdentity, so the pin is compared here (PROTOCOL.md §1 pin caveat).
+ */
+export function verifyPeer(socket: tls.TLSSocket, endpoint: RelayEndpoint): EngineError | null {
+  const where = `${endpoint.host}:${endpoint.port}`;
+  if (!socket.authorized) {
+    const reason = socket.authorizationError instanceof Error ? socket.authorizationError.message : String(socket.authorizationError);
+    return new EngineError('tls_error', `TLS verification of relay ${where} failed`, reason);
+  }
+  const protocol = socket.getProtocol();
+  if (protocol !== 'TLSv1.3') return new EngineError('tls_version', `relay ${where} negotiated ${protocol ?? 'no protocol'}, not TLS 1.3`);
+  if (endpoint.pinSha256 !== undefined && endpoint.pinSha256 !== '') {
+    const cert = socket.getPeerCertificate();
+    const raw = (cert as Partial<tls.PeerCertificate>).raw;
+    if (raw === undefined) return new EngineError('tls_pin_mismatch', `relay ${where} presented no certificate to check the pin against`);
+    const actual = spkiSha256(raw);
+    if (!pinMatches(endpoint.pinSha256, actual)) {
+      return new EngineError('tls_pin_mismatch', `relay ${where} certificate key does not match the pinned key`, `got sha256/${actual}`);
+    }
+  }
+  return null;
+}
