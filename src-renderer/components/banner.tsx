@@ -1,0 +1,18 @@
+// A titled message block: info, warning or danger. Danger and warning are announced (role=alert).
+import type { ReactNode } from 'react';
+
+export interface BannerProps {
+  readonly tone: 'info' | 'warning' | 'danger';
+  readonly title: string;
+  readonly children?: ReactNode;
+  readonly testId?: string;
+}
+
+export function Banner({ tone, title, children, testId }: BannerProps) {
+  return (
+    <section className={`banner banner-${tone}`} role={tone === 'info' ? 'region' : 'alert'} aria-label={title} data-testid={testId}>
+      <h3 className="banner-title">{title}</h3>
+      {children ? <div className="banner-body">{children}</div> : null}
+    </section>
+  );
+}

@@ -1,0 +1,205 @@
+// Settings: the relay profile (host, port, CA file, pin, server name, insecure), start-up and
+// notification switches, and the language. Switches save at once; the relay form on Save.
+import { useState } from 'react';
+import type { AppSettings, Language, NotificationSettings, RelayProfile } from '../../src-main/shared/ipc-contract';
+import { useAppState, useBridge, useI18n, useStoreActions } from '../app-context';
+import { Banner } from '../components/banner';
+import { ErrorPanel } from '../components/error-panel';
+import { SelectField } from '../components/select-field';
+import { Switch } from '../components/switch';
+import { TextField } from '../components/text-field';
+import type { MessageKey } from '../i18n/i18n';
+import { selectSettings } from '../store/selectors';
+import { isValidHost, parsePort } from '../validation/tunnel-form';
+import { useAction } from './use-action';
+
+/** PROTOCOL.md §1: the default relay port. */
+const DEFAULT_RELAY_PORT = 443;
+const PIN_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
+
+interface RelayFormValues {
+  readonly host: string;
+  readonly port: string;
+  readonly caFile: string;
+  readonly pin: string;
+  readonly serverName: string;
+  readonly insecure: boolean;
+}
+
+type RelayField = 'host' | 'port' | 'pinSha256' | 'serverName';
+
+function relayForm(relay: RelayProfile | null): RelayFormValues {
+  return {
+    host: relay?.host ?? '',
+    port: String(relay?.port ?? DEFAULT_RELAY_PORT),
+    caFile: relay?.caFile ?? '',
+    pin: relay?.pinSha256 ?? '',
+    serverName: relay?.serverName ?? '',
+    insecure: relay?.insecure ?? false,
+  };
+}
+
+function validateRelay(values: RelayFormValues): Partial<Record<RelayField, MessageKey>> {
+  const errors: Partial<Record<RelayField, MessageKey>> = {};
+  if (values.host.trim() === '') errors.host = 'validation.required';
+  else if (!isValidHost(values.host)) errors.host = 'validation.host';
+  if (parsePort(values.port) === null) errors.port = 'validation.port';
+  if (values.pin.trim() !== '' && !PIN_PATTERN.test(values.pin.trim())) errors.pinSha256 = 'validation.pin';
+  if (values.serverName.trim() !== '' && !isValidHost(values.serverName)) errors.serverName = 'validation.host';
+  return errors;
+}
+
+export function SettingsScreen() {
+  const settings = useAppState(selectSettings);
+  if (!settings) return null;
+  // Re-seed the relay form whenever main's saved profile changes (e.g. built-in relay chosen).
+  return <SettingsForm key={JSON.stringify(settings.relay)} settings={settings} />;
+}
+
+function SettingsForm({ settings }: { readonly settings: AppSettings }) {
+  const { t } = useI18n();
+  const bridge = useBridge();
+  const { applySettings } = useStoreActions();
+  const [values, setValues] = useState<RelayFormValues>(() => relayForm(settings.relay));
+  const [isSubmitted, setSubmitted] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [relayAction, runRelay] = useAction();
+  const [action, run] = useAction();
+  const errors = validateRelay(values);
+
+  const fieldError = (field: RelayField): string | null => {
+    const server = relayAction.fields[field] ?? relayAction.fields[`relay.${field}`];
+    if (server) return server;
+    const key = errors[field];
+    return key && (isSubmitted || values.host !== '') ? t(key) : null;
+  };
+
+  const set = <K extends keyof RelayFormValues>(key: K, value: RelayFormValues[K]) => {
+    setSaved(false);
+    setValues((prev) => ({ ...prev, [key]: value }));
+  };
+
+  const update = (patch: Partial<Omit<AppSettings, 'tunnels'>>) => {
+    void run(() => bridge?.settingsUpdate(patch)).then((result) => {
+      if (result?.ok) applySettings(result.value);
+    });
+  };
+
+  const saveRelay = async () => {
+    setSubmitted(true);
+    if (Object.keys(errors).length > 0) return;
+    const base = settings.relay;
+    const relay: RelayProfile = {
+      id: base?.id ?? 'default',
+      name: base?.name ?? values.host.trim(),
+      host: values.host.trim(),
+      port: parsePort(values.port) ?? DEFAULT_RELAY_PORT,
+      caFile: values.caFile.trim() || null,
+      pinSha256: values.pin.trim() || null,
+      serverName: values.serverName.trim() || null,
+      insecure: values.insecure,
+      opener: base?.opener ?? 'auto',
+      builtin: false,
+    };
+    const result = await runRelay(() => bridge?.settingsUpdate({ relay }));
+    if (result?.ok) {
+      applySettings(result.value);
+      setSaved(true);
+    }
+  };
+
+  const notify = (key: keyof NotificationSettings, value: boolean) =>
+    update({ notifications: { ...settings.notifications, [key]: value } });
+
+  return (
+    <section className="screen" aria-labelledby="settings-heading">
+      <header className="screen-header">
+        <h2 id="settings-heading">{t('settings.heading')}</h2>
+      </header>
+
+      <form
+        className="panel"
+        aria-labelledby="settings-relay"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void saveRelay();
+        }}
+      >
+        <h3 id="settings-relay">{t('settings.relay')}</h3>
+        <div className="form-grid">
+          <TextField id="relay-host" label={t('settings.relayHost')} value={values.host} error={fieldError('host')} onChange={(v) => set('host', v)} />
+          <TextField
+            id="relay-port"
+            label={t('settings.relayPort')}
+            value={values.port}
+            inputMode="numeric"
+            error={fieldError('port')}
+            onChange={(v) => set('port', v)}
+          />
+          <TextField
+            id="relay-ca"
+            label={t('settings.caFile')}
+            help={t('settings.caFileHelp')}
+            value={values.caFile}
+            error={relayAction.fields['caFile'] ?? null}
+            onChange={(v) => set('caFile', v)}
+          />
+          <TextField id="relay-pin" label={t('settings.pin')} value={values.pin} error={fieldError('pinSha256')} onChange={(v) => set('pin', v)} />
+          <TextField
+            id="relay-sni"
+            label={t('settings.serverName')}
+            help={t('settings.serverNameHelp')}
+            value={values.serverName}
+            error={fieldError('serverName')}
+            onChange={(v) => set('serverName', v)}
+          />
+        </div>
+        <Switch id="relay-insecure" checked={values.insecure} label={t('settings.insecure')} showLabel onChange={(v) => set('insecure', v)} />
+        {values.insecure ? (
+          <Banner tone="danger" title={t('status.insecureTitle')}>
+            <p>{t('status.insecureBody')}</p>
+          </Banner>
+        ) : null}
+        {relayAction.error ? <ErrorPanel error={relayAction.error} t={t} /> : null}
+        <div className="actions">
+          <button type="submit" className="button button-primary" disabled={!bridge || relayAction.isBusy}>
+            {t('settings.saveRelay')}
+          </button>
+          {saved ? (
+            <span className="note" role="status">
+              {t('settings.saved')}
+            </span>
+          ) : null}
+        </div>
+      </form>
+
+      <section className="panel" aria-labelledby="settings-general">
+        <h3 id="settings-general">{t('settings.general')}</h3>
+        <div className="switch-list">
+          <Switch id="set-autoconnect" checked={settings.autoConnect} label={t('settings.autoConnect')} showLabel disabled={!bridge} onChange={(v) => update({ autoConnect: v })} />
+          <Switch id="set-login" checked={settings.launchAtLogin} label={t('settings.launchAtLogin')} showLabel disabled={!bridge} onChange={(v) => update({ launchAtLogin: v })} />
+        </div>
+        <SelectField<Language>
+          id="set-language"
+          label={t('settings.language')}
+          value={settings.language}
+          options={(['system', 'en', 'ru'] as const).map((value) => ({ value, label: t(`language.${value}`) }))}
+          disabled={!bridge}
+          onChange={(language) => update({ language })}
+        />
+      </section>
+
+      <section className="panel" aria-labelledby="settings-notifications">
+        <h3 id="settings-notifications">{t('settings.notifications')}</h3>
+        <div className="switch-list">
+          <Switch id="notify-lost" checked={settings.notifications.connectionLost} label={t('settings.notifyLost')} showLabel disabled={!bridge} onChange={(v) => notify('connectionLost', v)} />
+          <Switch id="notify-restored" checked={settings.notifications.connectionRestored} label={t('settings.notifyRestored')} showLabel disabled={!bridge} onChange={(v) => notify('connectionRestored', v)} />
+          <Switch id="notify-expiry" checked={settings.notifications.tokenExpiry} label={t('settings.notifyExpiry')} showLabel disabled={!bridge} onChange={(v) => notify('tokenExpiry', v)} />
+        </div>
+      </section>
+
+      {action.error ? <ErrorPanel error={action.error} t={t} /> : null}
+    </section>
+  );
+}

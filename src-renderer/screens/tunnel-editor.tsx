@@ -1,0 +1,171 @@
+// The add/edit tunnel form: checks each field as it is typed (validation/tunnel-form.ts) and
+// shows main's Result.fields on the same fields. It submits through a callback, never the bridge.
+import { useMemo, useState } from 'react';
+import type { Result } from '../../src-main/shared/ipc-contract';
+import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
+import { TUNNEL_KINDS } from '../../src-main/shared/model';
+import { useI18n } from '../app-context';
+import { ErrorPanel } from '../components/error-panel';
+import { SelectField } from '../components/select-field';
+import { Switch } from '../components/switch';
+import { TextField } from '../components/text-field';
+import {
+  emptyTunnelForm,
+  toTunnelDraft,
+  tunnelFormFrom,
+  validateTunnelForm,
+  type TunnelField,
+  type TunnelFormValues,
+} from '../validation/tunnel-form';
+import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
+
+export interface TunnelEditorProps {
+  readonly editing: TunnelConfig | null;
+  readonly tunnels: readonly TunnelConfig[];
+  readonly onSubmit: (draft: TunnelDraft) => Promise<Result<TunnelConfig>>;
+  readonly onDone: () => void;
+}
+
+const FIELDS: readonly TunnelField[] = ['name', 'localHost', 'localPort', 'remoteHost', 'remotePort'];
+
+export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEditorProps) {
+  const { t } = useI18n();
+  const [values, setValues] = useState<TunnelFormValues>(() => (editing ? tunnelFormFrom(editing) : emptyTunnelForm()));
+  const [touched, setTouched] = useState<ReadonlySet<TunnelField>>(new Set());
+  const [serverFields, setServerFields] = useState<Readonly<Record<string, string>>>({});
+  const [submitError, setSubmitError] = useState<Extract<Result<unknown>, { ok: false }>['error'] | null>(null);
+  const [isBusy, setBusy] = useState(false);
+  const editingId = editing?.id ?? null;
+  const errors = useMemo(() => validateTunnelForm(values, tunnels, editingId), [values, tunnels, editingId]);
+  const idPrefix = `tunnel-${editingId ?? 'new'}`;
+
+  const update = <K extends keyof TunnelFormValues>(key: K, value: TunnelFormValues[K]) => {
+    setValues((prev) => {
+      const next = { ...prev, [key]: value };
+      // A kind change fills the usual remote port when the field is empty or still a default.
+      if (key === 'kind' && (prev.remotePort === '' || prev.remotePort === '3389' || prev.remotePort === '22')) {
+        return { ...next, remotePort: emptyTunnelForm(value as TunnelKind).remotePort };
+      }
+      return next;
+    });
+    if (typeof key === 'string' && key in serverFields) {
+      setServerFields(({ [key]: _dropped, ...rest }) => rest);
+    }
+    if ((FIELDS as readonly string[]).includes(key)) setTouched((prev) => new Set(prev).add(key as TunnelField));
+  };
+
+  const fieldError = (field: TunnelField): string | null => {
+    const server = serverFields[field];
+    if (server) return server;
+    const problem = errors[field];
+    return problem && touched.has(field) ? t(problem.key, problem.params) : null;
+  };
+
+  const submit = async () => {
+    setTouched(new Set(FIELDS));
+    if (Object.keys(errors).length > 0) return;
+    setBusy(true);
+    setSubmitError(null);
+    const result = await onSubmit(toTunnelDraft(values, editingId));
+    setBusy(false);
+    if (result.ok) {
+      onDone();
+      return;
+    }
+    setServerFields(result.fields ?? {});
+    setSubmitError(result.error);
+  };
+
+  const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null);
+
+  return (
+    <form
+      className="panel tunnel-editor"
+      aria-labelledby={`${idPrefix}-title`}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h3 id={`${idPrefix}-title`}>{editing ? t('form.editTitle') : t('form.addTitle')}</h3>
+      <div className="form-grid">
+        <TextField
+          id={`${idPrefix}-name`}
+          label={t('form.name')}
+          value={values.name}
+          required
+          error={fieldError('name')}
+          onChange={(v) => update('name', v)}
+          onBlur={() => setTouched((p) => new Set(p).add('name'))}
+        />
+        <SelectField<TunnelKind>
+          id={`${idPrefix}-kind`}
+          label={t('form.kind')}
+          value={values.kind}
+          options={TUNNEL_KINDS.map((kind) => ({ value: kind, label: t(`kind.${kind}`) }))}
+          onChange={(v) => update('kind', v)}
+        />
+        <TextField
+          id={`${idPrefix}-localHost`}
+          label={t('form.localHost')}
+          value={values.localHost}
+          required
+          error={fieldError('localHost')}
+          onChange={(v) => update('localHost', v)}
+          onBlur={() => setTouched((p) => new Set(p).add('localHost'))}
+        />
+        <TextField
+          id={`${idPrefix}-localPort`}
+          label={t('form.localPort')}
+          value={values.localPort}
+          inputMode="numeric"
+          required
+          error={fieldError('localPort')}
+          onChange={(v) => update('localPort', v)}
+          onBlur={() => setTouched((p) => new Set(p).add('localPort'))}
+        />
+        <TextField
+          id={`${idPrefix}-remoteHost`}
+          label={t('form.remoteHost')}
+          value={values.remoteHost}
+          required
+          error={fieldError('remoteHost')}
+          onChange={(v) => update('remoteHost', v)}
+          onBlur={() => setTouched((p) => new Set(p).add('remoteHost'))}
+        />
+        <TextField
+          id={`${idPrefix}-remotePort`}
+          label={t('form.remotePort')}
+          value={values.remotePort}
+          inputMode="numeric"
+          required
+          error={fieldError('remotePort')}
+          onChange={(v) => update('remotePort', v)}
+          onBlur={() => setTouched((p) => new Set(p).add('remotePort'))}
+        />
+      </div>
+      <Switch
+        id={`${idPrefix}-enabled`}
+        checked={values.enabled}
+        label={t('form.enabled')}
+        showLabel
+        onChange={(v) => update('enabled', v)}
+      />
+      {hasVisibleErrors ? (
+        <p className="form-summary" role="status">
+          {t('form.errors')}
+        </p>
+      ) : null}
+      {submitError ? <ErrorPanel error={submitError} t={t} /> : null}
+      <div className="actions">
+        <button type="submit" className="button button-primary" disabled={isBusy}>
+          {isBusy ? t('form.saving') : t('form.save')}
+        </button>
+        <button type="button" className="button" onClick={onDone}>
+          {t('form.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,147 @@
+// The renderer's state: a vanilla zustand store (usable without React) that folds the main
+// process's pushes into one view: app.changed snapshots, stats.changed counters and
+// logs.appended batches. It never calls the bridge except in connectStore().
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppInfo, AppSettings, AppSnapshot, BridgeApi, StatsUpdate } from '../../src-main/shared/ipc-contract';
+import type { ErrorInfo, LogRecord } from '../../src-main/shared/model';
+
+/** The Logs view keeps at most this many records in memory; older ones are in the log file. */
+export const MAX_LOG_RECORDS = 5_000;
+/** How many records the first query asks for. */
+export const INITIAL_LOG_QUERY = 1_000;
+
+export type LoadState = 'loading' | 'ready' | 'no-bridge' | 'failed';
+
+export interface AppState {
+  readonly load: LoadState;
+  readonly loadError: ErrorInfo | null;
+  readonly snapshot: AppSnapshot | null;
+  readonly info: AppInfo | null;
+  readonly logs: readonly LogRecord[];
+  /** Last stats.changed seq applied, so a late batch cannot roll counters back. */
+  readonly statsSeq: number;
+}
+
+export interface AppActions {
+  readonly applySnapshot: (snapshot: AppSnapshot) => void;
+  readonly applyStats: (update: StatsUpdate) => void;
+  readonly appendLogs: (records: readonly LogRecord[]) => void;
+  readonly setLogs: (records: readonly LogRecord[]) => void;
+  readonly applySettings: (settings: AppSettings) => void;
+  readonly setInfo: (info: AppInfo) => void;
+  readonly setLoad: (load: LoadState, error?: ErrorInfo | null) => void;
+}
+
+export type AppStore = StoreApi<AppState & AppActions>;
+
+function capLogs(records: readonly LogRecord[]): readonly LogRecord[] {
+  return records.length > MAX_LOG_RECORDS ? records.slice(records.length - MAX_LOG_RECORDS) : records;
+}
+
+export function createAppStore(initial?: Partial<AppState>): AppStore {
+  return createStore<AppState & AppActions>()((set) => ({
+    load: 'loading',
+    loadError: null,
+    snapshot: null,
+    info: null,
+    logs: [],
+    statsSeq: -1,
+    ...initial,
+
+    applySnapshot: (snapshot) =>
+      set((state) => {
+        // Snapshots carry a rising engine seq; an older one that arrives late is dropped.
+        if (state.snapshot && snapshot.engine.seq < state.snapshot.engine.seq) return state;
+        return { snapshot, load: 'ready', loadError: null };
+      }),
+
+    applyStats: (update) =>
+      set((state) => {
+        if (!state.snapshot || update.seq < state.statsSeq) return state;
+        const byId = new Map(update.tunnels.map((t) => [t.id, t]));
+        const tunnels = state.snapshot.engine.tunnels.map((tunnel) => {
+          const live = byId.get(tunnel.id);
+          return live
+            ? {
+                ...tunnel,
+                bytesIn: live.bytesIn,
+                bytesOut: live.bytesOut,
+                rateInBps: live.rateInBps,
+                rateOutBps: live.rateOutBps,
+                openConnections: live.openConnections,
+              }
+            : tunnel;
+        });
+        return {
+          statsSeq: update.seq,
+          snapshot: { ...state.snapshot, engine: { ...state.snapshot.engine, tunnels } },
+        };
+      }),
+
+    appendLogs: (records) =>
+      set((state) => (records.length === 0 ? state : { logs: capLogs([...state.logs, ...records]) })),
+
+    setLogs: (records) => set({ logs: capLogs([...records]) }),
+
+    applySettings: (settings) =>
+      set((state) => (state.snapshot ? { snapshot: { ...state.snapshot, settings } } : state)),
+
+    setInfo: (info) => set({ info }),
+
+    setLoad: (load, error = null) => set({ load, loadError: error }),
+  }));
+}
+
+/**
+ * Subscribes the store to the bridge's pushes and loads the first snapshot, app info and
+ * recent logs. A missing bridge leaves the store in `no-bridge`. Returns the unsubscriber.
+ */
+export function connectStore(store: AppStore, bridge: BridgeApi | null): () => void {
+  const actions = store.getState();
+  if (!bridge) {
+    actions.setLoad('no-bridge');
+    return () => undefined;
+  }
+  // Subscribe before asking, so nothing pushed between the reply and the subscription is lost.
+  const unsubscribers = [
+    bridge.on('cloudbridge:app.changed', (snapshot) => store.getState().applySnapshot(snapshot)),
+    bridge.on('cloudbridge:stats.changed', (update) => store.getState().applyStats(update)),
+    bridge.on('cloudbridge:logs.appended', (records) => store.getState().appendLogs(records)),
+  ];
+  let isClosed = false;
+
+  void (async () => {
+    try {
+      const [snapshot, info, logs] = await Promise.all([
+        bridge.appSnapshot(),
+        bridge.appInfo(),
+        bridge.logsQuery({ limit: INITIAL_LOG_QUERY }),
+      ]);
+      if (isClosed) return;
+      if (snapshot.ok) store.getState().applySnapshot(snapshot.value);
+      else store.getState().setLoad('failed', snapshot.error);
+      if (info.ok) store.getState().setInfo(info.value);
+      // Records pushed while the query ran are newer than its answer: keep them after it.
+      if (logs.ok) {
+        const pushed = store.getState().logs;
+        const seen = new Set(logs.value.map((r) => `${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`));
+        store.getState().setLogs([
+          ...logs.value,
+          ...pushed.filter((r) => !seen.has(`${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`)),
+        ]);
+      }
+    } catch (cause) {
+      if (isClosed) return;
+      store.getState().setLoad('failed', {
+        code: 'internal_error',
+        message: cause instanceof Error ? cause.message : String(cause),
+        at: new Date().toISOString(),
+      });
+    }
+  })();
+
+  return () => {
+    isClosed = true;
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}
