@@ -1,0 +1,98 @@
+// What every connection handler of one relay shares: clock, log, metrics, tenants, verifier,
+// registry, limits, open-socket tracking and the line writer. Built once by relay-server.ts;
+// no module-level state, so several relays can run in one process (tests, the desktop app).
+
+import type { Socket } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { encodeMessage, type JsonObject } from '../engine/protocol/codec';
+import type { Clock } from '../engine/types';
+import type { TokenVerifier } from './auth';
+import type { RelayLogger } from './log';
+import type { RelayMetrics } from './metrics';
+import type { TenantTable } from './policy';
+import type { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
+import type { TunnelRegistry } from './registry';
+
+export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
+
+export interface RelayLimits {
+  /** Seed v1 §5.2: 5 auth attempts a minute per source address. */
+  readonly authAttemptsPerMinute: number;
+  /** Seed v1 §5.2: 10 tunnel creations an hour per tenant. */
+  readonly tunnelCreationsPerHour: number;
+  /** Seed v1 §5.2: heartbeats no closer than 30 s; the default leaves 2 s of slack. */
+  readonly minHeartbeatIntervalMs: number;
+  /** PROTOCOL.md §4 grace period for a dropped session's registrations. */
+  readonly graceMs: number;
+  /** PROTOCOL.md §3: a connection idle before its first line is closed (60 s). */
+  readonly idleFirstLineMs: number;
+  /** PROTOCOL.md §3: dial timeout towards the target (10 s). */
+  readonly dialTimeoutMs: number;
+}
+
+export interface RelayContext {
+  readonly clock: Clock;
+  readonly log: RelayLogger;
+  readonly metrics: RelayMetrics;
+  readonly tenants: TenantTable;
+  readonly verifier: TokenVerifier;
+  readonly registry: TunnelRegistry;
+  readonly authLimiter: SlidingWindowLimiter;
+  readonly tunnelLimiter: SlidingWindowLimiter;
+  readonly newHeartbeatGate: () => MinIntervalGate;
+  readonly limits: RelayLimits;
+  readonly lookup: LookupAll;
+  readonly features: readonly string[];
+  readonly version: string;
+  /** Open data streams per tenant, counted from stream_open until both sockets close. */
+  readonly streamsByTenant: Map<string, number>;
+  /** Every socket the relay holds (client and target side), for close(). */
+  track(socket: Socket): void;
+  nextSessionId(): number;
+  isClosing(): boolean;
+}
+
+/** Control sockets whose peer stops reading are cut once this much is queued. */
+export const MAX_CONTROL_BACKLOG_BYTES = 1024 * 1024;
+/** After an error reply the relay waits this long for the peer to close before it cuts. */
+export const LINGER_AFTER_ERROR_MS = 2_000;
+
+/** Writes one message line. Returns false if the socket is gone or hopelessly backed up. */
+export function sendLine(socket: Socket, message: JsonObject): boolean {
+  if (socket.destroyed || !socket.writable) return false;
+  if (socket.writableLength > MAX_CONTROL_BACKLOG_BYTES) {
+    socket.destroy();
+    return false;
+  }
+  socket.write(encodeMessage(message));
+  return true;
+}
+
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: JsonObject;
+}
+
+export function errorMessage(error: WireError): JsonObject {
+  return { type: 'error', code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+}
+
+/**
+ * Sends an error, half-closes, and drains whatever the peer still sends until it closes or
+ * LINGER_AFTER_ERROR_MS pass. Draining matters: closing with unread bytes makes the kernel
+ * send a reset, and a reset can discard the error line before the peer reads it.
+ */
+export function closeWithError(ctx: RelayContext, socket: Socket, error: WireError): void {
+  ctx.metrics.errorsTotal.inc({ code: error.code });
+  if (socket.destroyed) return;
+  sendLine(socket, errorMessage(error));
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  socket.resume();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_AFTER_ERROR_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+}

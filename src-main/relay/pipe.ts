@@ -1,0 +1,85 @@
+// Carries raw bytes both ways between two sockets (PROTOCOL.md §3): honours write() returning
+// false ('drain'), so no hop buffers more than a socket's high-water mark plus one chunk;
+// passes a FIN as a FIN (end(), with allowHalfOpen on both sockets) and a reset as a reset
+// (resetAndDestroy()). Owns the listeners it adds and nothing else.
+
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+
+export type Direction = 'to_target' | 'to_client';
+
+export interface LinkHooks {
+  onBytes(direction: Direction, bytes: number): void;
+  /** Called once, when both sockets have closed. */
+  onClosed(summary: { readonly reset: boolean; readonly error: string | null }): void;
+}
+
+/**
+ * Sends a TCP reset. A TLS socket's own handle is the TLS layer, so the reset goes to the
+ * TCP socket beneath it (`_parent`, set by node:tls for server-side sockets); where that is
+ * not available the socket is just destroyed.
+ */
+export function resetSocket(socket: Socket): void {
+  try {
+    if (socket instanceof TLSSocket) {
+      const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
+      if (parent instanceof Socket && !parent.destroyed) parent.resetAndDestroy();
+      socket.destroy();
+      return;
+    }
+    if (!socket.destroyed) socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+export function linkSockets(client: Socket, target: Socket, hooks: LinkHooks): void {
+  let closed = 0;
+  let reset = false;
+  let firstError: string | null = null;
+
+  const forward = (from: Socket, to: Socket, direction: Direction): void => {
+    let waiting = false;
+    from.on('data', (chunk: Buffer) => {
+      hooks.onBytes(direction, chunk.length);
+      if (!to.write(chunk) && !waiting) {
+        waiting = true;
+        from.pause();
+        to.once('drain', () => {
+          waiting = false;
+          from.resume();
+        });
+      }
+    });
+    from.on('end', () => {
+      if (!to.destroyed) to.end();
+    });
+    from.on('error', (error: NodeJS.ErrnoException) => {
+      firstError ??= error.code ?? error.message;
+      if (error.code !== undefined && RESET_CODES.has(error.code)) {
+        reset = true;
+        resetSocket(to);
+      } else {
+        to.destroy();
+      }
+    });
+    from.on('close', () => {
+      // A socket that closes without its peer ever seeing end or error (destroyed locally,
+      // timed out) takes the other side down too.
+      if (!from.readableEnded && !to.destroyed) to.destroy();
+      closed += 1;
+      if (closed === 2) hooks.onClosed({ reset, error: firstError });
+    });
+    // Both directions done (FIN each way, all written): nothing more can flow.
+    from.on('end', () => {
+      if (from.writableFinished) from.destroy();
+    });
+    from.on('finish', () => {
+      if (from.readableEnded) from.destroy();
+    });
+  };
+  forward(client, target, 'to_target');
+  forward(target, client, 'to_client');
+}

@@ -1,0 +1,109 @@
+// Tenants and their limits, and the target allow-list decision (PROTOCOL.md §3-4, seed v2
+// error codes tenant_*, ip_not_allowed). Pure: no sockets, no DNS; the caller resolves
+// names once and asks about the addresses it got.
+
+import { cidrContains, cidrWithin, parseCidr, parseIp, type Cidr, type IpAddress } from './cidr';
+
+export interface TenantConfig {
+  readonly id: string;
+  /** Registrations held at once (live or in grace). */
+  readonly maxTunnels: number;
+  /** Data streams open at once. */
+  readonly maxConnections: number;
+  /** CIDRs the tenant's tunnels may reach. Empty refuses every target. */
+  readonly allow: readonly string[];
+}
+
+export interface TenantPolicy {
+  readonly id: string;
+  readonly maxTunnels: number;
+  readonly maxConnections: number;
+  readonly allow: readonly Cidr[];
+}
+
+/** Tenant id used when the relay runs without a tenant table. */
+export const DEFAULT_TENANT_ID = 'default';
+export const DEFAULT_MAX_TUNNELS = 100;
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
+/** Without an explicit allow-list a relay reaches loopback only: a safe development default. */
+export const DEFAULT_ALLOW: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * Ranges that a broad rule (0.0.0.0/0, ::/0, 10.0.0.0/8...) never opens: link-local and the
+ * cloud metadata endpoints. Only an allow CIDR that lies inside one of them opens it, so an
+ * operator has to name it on purpose (SSRF to 169.254.169.254 is the classic relay abuse).
+ */
+const SENSITIVE_RANGES: readonly Cidr[] = [
+  '169.254.0.0/16', // IPv4 link-local, includes 169.254.169.254 (AWS/GCP/Azure metadata)
+  'fe80::/10', // IPv6 link-local
+  'fd00:ec2::254/128', // AWS IPv6 metadata
+  '100.100.100.200/32', // Alibaba Cloud metadata
+].map(parseCidr);
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+function toPolicy(config: TenantConfig): TenantPolicy {
+  if (typeof config.id !== 'string' || config.id.length === 0) throw new PolicyError('tenant id must be a non-empty string');
+  for (const [key, value] of [
+    ['maxTunnels', config.maxTunnels],
+    ['maxConnections', config.maxConnections],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new PolicyError(`tenant "${config.id}": ${key} must be a non-negative integer`);
+  }
+  if (!Array.isArray(config.allow)) throw new PolicyError(`tenant "${config.id}": allow must be a list of CIDRs`);
+  let allow: Cidr[];
+  try {
+    allow = config.allow.map(parseCidr);
+  } catch (error) {
+    throw new PolicyError(`tenant "${config.id}": ${(error as Error).message}`);
+  }
+  return { id: config.id, maxTunnels: config.maxTunnels, maxConnections: config.maxConnections, allow };
+}
+
+/** The tenant table, or one implicit tenant when none are configured. */
+export class TenantTable {
+  readonly multiTenant: boolean;
+  private readonly tenants = new Map<string, TenantPolicy>();
+
+  constructor(options: { tenants?: readonly TenantConfig[]; allow?: readonly string[] }) {
+    this.multiTenant = options.tenants !== undefined && options.tenants.length > 0;
+    if (this.multiTenant && options.tenants) {
+      for (const tenant of options.tenants) {
+        if (this.tenants.has(tenant.id)) throw new PolicyError(`tenant "${tenant.id}" is listed twice`);
+        this.tenants.set(tenant.id, toPolicy(tenant));
+      }
+    } else {
+      this.tenants.set(
+        DEFAULT_TENANT_ID,
+        toPolicy({ id: DEFAULT_TENANT_ID, maxTunnels: DEFAULT_MAX_TUNNELS, maxConnections: DEFAULT_MAX_CONNECTIONS, allow: options.allow ?? DEFAULT_ALLOW }),
+      );
+    }
+  }
+
+  get(id: string): TenantPolicy | undefined {
+    return this.tenants.get(id);
+  }
+
+  /** In single-tenant mode every session belongs to the implicit tenant. */
+  resolve(claimedTenant: string | null): TenantPolicy | undefined {
+    if (!this.multiTenant) return this.tenants.get(DEFAULT_TENANT_ID);
+    return claimedTenant === null ? undefined : this.tenants.get(claimedTenant);
+  }
+}
+
+function isSensitive(address: IpAddress): Cidr | undefined {
+  return SENSITIVE_RANGES.find((range) => cidrContains(range, address));
+}
+
+/**
+ * Whether a tunnel of this tenant may reach `address` (an IP literal). An empty allow-list
+ * refuses everything; a sensitive address needs a rule inside its own sensitive range.
+ */
+export function isAddressAllowed(allow: readonly Cidr[], address: string | IpAddress): boolean {
+  const ip = typeof address === 'string' ? parseIp(address) : address;
+  if (ip === null) return false;
+  const sensitive = isSensitive(ip);
+  return allow.some((rule) => cidrContains(rule, ip) && (sensitive === undefined || cidrWithin(rule, sensitive)));
+}

@@ -1,0 +1,303 @@
+// The reference relay (PROTOCOL.md §1-4): a TLS 1.3 listener whose connections are control
+// sessions or data streams, decided by their first line. startRelay() composes the parts
+// (certs, auth, tenants, limits, registry, metrics, log) from one options object, so the
+// relay runs the same in the CLI, in tests and embedded in the desktop app.
+
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { CodecError, LineDecoder } from '../engine/protocol/codec';
+import { CLIENT_FEATURES, PROTOCOL_VERSION } from '../engine/protocol/messages';
+import type { Clock } from '../engine/types';
+import { createTokenVerifier, type JwtOptions } from './auth';
+import { loadOrCreateDevCertificate, issueCertificate } from './certs';
+import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
+import { ControlSession, framingError } from './control-session';
+import { handleDataConnection } from './data-stream';
+import { createLogger, type LogSink } from './log';
+import { RelayMetrics, startMetricsServer } from './metrics';
+import { TenantTable, type TenantConfig } from './policy';
+import { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
+import { TunnelRegistry } from './registry';
+import type { LogLevel } from '../shared/model';
+
+export interface RelayOptions {
+  /** Listen address; default 127.0.0.1. */
+  readonly host?: string;
+  /** Listen port; 0 picks a free one. Default 443. */
+  readonly port?: number;
+  /** PEM certificate and key. Without them: a development certificate (see dataDir). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Where the self-signed development certificate is kept across restarts. Without it (and
+   * without `tls`) a throwaway certificate is made in memory.
+   */
+  readonly dataDir?: string;
+  readonly jwt: JwtOptions;
+  /** Tenant table; when given, tokens must name one of these tenants. */
+  readonly tenants?: readonly TenantConfig[];
+  /** Allowed target networks without tenants. Default loopback only; [] refuses all. */
+  readonly allow?: readonly string[];
+  /** Plaintext TCP, for development only (PROTOCOL.md §1). Logged loudly. */
+  readonly insecure?: boolean;
+  readonly log?: LogSink;
+  readonly logLevel?: LogLevel;
+  readonly clock?: Clock;
+  /** Serve /metrics on this address (port 0 allowed). */
+  readonly metrics?: { readonly host: string; readonly port: number };
+  readonly graceMs?: number;
+  /** Close a connection that sends no first line within this time (default 60 s). */
+  readonly idleTimeoutMs?: number;
+  readonly dialTimeoutMs?: number;
+  readonly limits?: Partial<Pick<RelayLimits, 'authAttemptsPerMinute' | 'tunnelCreationsPerHour' | 'minHeartbeatIntervalMs'>>;
+  /** Name resolution for targets; tests inject one. Default dns.lookup with all addresses. */
+  readonly lookup?: LookupAll;
+}
+
+export interface RelayStats {
+  readonly sessions: number;
+  readonly tunnels: number;
+  readonly streams: number;
+  readonly openSockets: number;
+  readonly bytesToTarget: number;
+  readonly bytesToClient: number;
+  readonly authFailures: number;
+}
+
+export interface RelayServer {
+  readonly host: string;
+  readonly port: number;
+  readonly insecure: boolean;
+  /** PEM of the certificate served (absent when insecure). Clients of a dev relay trust this. */
+  readonly certPem?: string;
+  readonly metricsUrl?: string;
+  /** Prometheus text of the relay's metrics, also without a metrics listener. */
+  metricsText(): Promise<string>;
+  stats(): RelayStats;
+  /** Stops accepting, ends sessions, destroys streams; resolves when every socket is closed. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RELAY_PORT = 443;
+export const DEFAULT_GRACE_MS = 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
+export const DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 28_000;
+const LIMITER_SWEEP_MS = 60_000;
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+const defaultLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+async function certificateFor(options: RelayOptions): Promise<{ cert: string; key: string; source: string }> {
+  if (options.tls) return { ...options.tls, source: 'configured' };
+  if (options.dataDir !== undefined) {
+    const dev = await loadOrCreateDevCertificate(options.dataDir);
+    return { cert: dev.cert, key: dev.key, source: dev.created ? 'development (created)' : 'development' };
+  }
+  const temp = await issueCertificate({ commonName: 'CloudBridge development relay', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+  return { cert: temp.cert, key: temp.key, source: 'development (in memory)' };
+}
+
+export async function startRelay(options: RelayOptions): Promise<RelayServer> {
+  const clock = options.clock ?? realClock;
+  const log = createLogger({ ...(options.log ? { sink: options.log } : {}), clock, ...(options.logLevel ? { minLevel: options.logLevel } : {}) });
+  const metrics = new RelayMetrics();
+  const tenants = new TenantTable({ ...(options.tenants ? { tenants: options.tenants } : {}), ...(options.allow ? { allow: options.allow } : {}) });
+  const verifier = createTokenVerifier({ jwt: options.jwt, tenants, clock });
+  const limits: RelayLimits = {
+    authAttemptsPerMinute: options.limits?.authAttemptsPerMinute ?? 5,
+    tunnelCreationsPerHour: options.limits?.tunnelCreationsPerHour ?? 10,
+    minHeartbeatIntervalMs: options.limits?.minHeartbeatIntervalMs ?? DEFAULT_MIN_HEARTBEAT_INTERVAL_MS,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    idleFirstLineMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+  };
+  const sockets = new Set<Socket>();
+  let closing = false;
+  let sessionCounter = 0;
+  const registry = new TunnelRegistry({
+    clock,
+    graceMs: limits.graceMs,
+    onExpire: (registration) => {
+      metrics.tunnelsActive.set(registry.size);
+      log.log('info', 'tunnel_expired', { tenant: registration.tenantId }, registration.tunnelId);
+    },
+  });
+  const ctx: RelayContext = {
+    clock,
+    log,
+    metrics,
+    tenants,
+    verifier,
+    registry,
+    authLimiter: new SlidingWindowLimiter({ limit: limits.authAttemptsPerMinute, windowMs: 60_000, clock }),
+    tunnelLimiter: new SlidingWindowLimiter({ limit: limits.tunnelCreationsPerHour, windowMs: 3_600_000, clock }),
+    newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
+    limits,
+    lookup: options.lookup ?? defaultLookup,
+    features: CLIENT_FEATURES,
+    version: PROTOCOL_VERSION,
+    streamsByTenant: new Map(),
+    track(socket) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      if (closing) socket.destroy();
+    },
+    nextSessionId: () => (sessionCounter += 1),
+    isClosing: () => closing,
+  };
+
+  const insecure = options.insecure === true;
+  const certificate = insecure ? null : await certificateFor(options);
+
+  const onConnection = (socket: Socket): void => {
+    ctx.track(socket);
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.on('error', (error: NodeJS.ErrnoException) => log.log('debug', 'socket_error', { remote: remoteAddress, code: error.code }));
+    // PROTOCOL.md §3: a connection idle before its first line is closed.
+    socket.setTimeout(limits.idleFirstLineMs, () => {
+      log.log('info', 'idle_timeout', { remote: remoteAddress, idle_ms: limits.idleFirstLineMs });
+      socket.destroy();
+    });
+    const decoder = new LineDecoder();
+    const onData = (chunk: Buffer): void => {
+      let first;
+      try {
+        first = decoder.push(chunk, 1)[0];
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        socket.setTimeout(0);
+        socket.off('data', onData);
+        log.log('warn', 'framing_error', { remote: remoteAddress, reason: error.reason });
+        closeWithError(ctx, socket, framingError(error));
+        return;
+      }
+      if (first === undefined) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      const rest = decoder.takeRest();
+      if (first['type'] === 'stream_open') {
+        handleDataConnection(ctx, socket, first, rest, remoteAddress).catch((error: unknown) => {
+          log.log('error', 'stream_internal_error', { error });
+          socket.destroy();
+        });
+      } else {
+        new ControlSession(ctx, socket, remoteAddress).start(first, rest);
+      }
+    };
+    socket.on('data', onData);
+  };
+
+  const server: Server = insecure
+    ? createTcpServer({ allowHalfOpen: true, pauseOnConnect: false }, onConnection)
+    : createTlsServer(
+        {
+          cert: certificate?.cert,
+          key: certificate?.key,
+          // PROTOCOL.md §1 and seed v2: TLS 1.3 only; a TLS 1.2 client fails the handshake.
+          minVersion: 'TLSv1.3',
+          maxVersion: 'TLSv1.3',
+          allowHalfOpen: true,
+          handshakeTimeout: 10_000,
+        },
+        (socket: TLSSocket) => onConnection(socket),
+      );
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    log.log('warn', 'tls_handshake_failed', { remote: socket.remoteAddress, code: error.code, message: error.message });
+  });
+  if (!insecure) {
+    // Raw TCP sockets are tracked too, so close() also ends connections stuck in a handshake.
+    server.on('connection', (raw: Socket) => ctx.track(raw));
+  }
+  server.on('error', (error) => log.log('error', 'server_error', { error }));
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_RELAY_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+  try {
+    if (options.metrics) metricsServer = await startMetricsServer(metrics, options.metrics.host, options.metrics.port);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const sweep = setInterval(() => {
+    ctx.authLimiter.sweep();
+    ctx.tunnelLimiter.sweep();
+  }, LIMITER_SWEEP_MS);
+  sweep.unref();
+
+  if (insecure) log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
+  log.log('info', 'relay_listening', {
+    host: address.address,
+    port: address.port,
+    tls: !insecure,
+    certificate: certificate?.source ?? null,
+    metrics: metricsServer?.url ?? null,
+    tenants: tenants.multiTenant ? 'configured' : 'single',
+  });
+
+  let closePromise: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closePromise ??= (async () => {
+      closing = true;
+      clearInterval(sweep);
+      const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      registry.clear();
+      const socketsClosed = [...sockets].map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.destroyed && socket.closed) return resolve();
+            socket.once('close', () => resolve());
+            socket.destroy();
+          }),
+      );
+      await Promise.all([listenerClosed, ...socketsClosed, metricsServer?.close()]);
+      log.log('info', 'relay_closed', {});
+    })();
+    return closePromise;
+  };
+
+  return {
+    host: address.address,
+    port: address.port,
+    insecure,
+    ...(certificate ? { certPem: certificate.cert } : {}),
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+    metricsText: () => metrics.text(),
+    stats: () => {
+      let streams = 0;
+      for (const count of ctx.streamsByTenant.values()) streams += count;
+      return {
+        sessions: metrics.totals.sessionsOpen,
+        tunnels: registry.size,
+        streams,
+        openSockets: sockets.size,
+        bytesToTarget: metrics.totals.bytesToTarget,
+        bytesToClient: metrics.totals.bytesToClient,
+        authFailures: metrics.totals.authFailures,
+      };
+    },
+    close,
+  };
+}
