@@ -429,8 +429,9 @@ class TunnelEngine implements Engine {
     }
     this.lastError = errorInfo(err, this.clock.now());
     this.connectedSince = null;
-    this.fire({ type: 'connection_lost' });
+    // Schedule first so the Reconnecting snapshot already carries nextRetryAt.
     this.scheduleAttempt(reconnectDelayMs(this.attempt, this.random, err.retryAfterSec));
+    this.fire({ type: 'connection_lost' });
   }
 
   private scheduleAttempt(delayMs: number): void {

@@ -76,6 +76,18 @@ export function classifyConnectError(err: unknown, endpoint: RelayEndpoint): Eng
 }
 
 const RAW_SOCKETS = new WeakMap<net.Socket, net.Socket>();
+/** SPKI hash of the certificate verified when each session ticket was issued. */
+const SESSION_SPKI = new WeakMap<Buffer, string>();
+
+/**
+ * SPKI SHA-256 of the peer: from its certificate on a full handshake; on a resumed TLS 1.3
+ * session (no certificate is sent, PROTOCOL.md §1 pin caveat) the one recorded for the ticket.
+ */
+function peerSpki(socket: tls.TLSSocket, resumedFrom: Buffer | undefined): string | null {
+  if (socket.isSessionReused()) return resumedFrom !== undefined ? (SESSION_SPKI.get(resumedFrom) ?? null) : null;
+  const raw = (socket.getPeerCertificate() as Partial<tls.PeerCertificate>).raw;
+  return raw !== undefined ? spkiSha256(raw) : null;
+}
 
 /**
  * Aborts a connection with a TCP reset (PROTOCOL.md §3: a reset is passed on as a reset).
@@ -145,11 +157,15 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
     socket.once('close', onClose);
     if (socket instanceof tls.TLSSocket) {
       const tlsSocket = socket;
-      if (options.onSession) {
-        const onSession = options.onSession;
-        tlsSocket.on('session', (s: Buffer) => onSession(s));
-      }
-      tlsSocket.once('secureConnect', () => finish(verifyPeer(tlsSocket, endpoint)));
+      const resumedFrom = options.session;
+      tlsSocket.on('session', (ticket: Buffer) => {
+        // Bind each ticket to the key that was verified for this connection, so a later
+        // resumption (which carries no certificate) can still be held to the pin.
+        const spki = peerSpki(tlsSocket, resumedFrom);
+        if (spki !== null) SESSION_SPKI.set(ticket, spki);
+        options.onSession?.(ticket);
+      });
+      tlsSocket.once('secureConnect', () => finish(verifyPeer(tlsSocket, endpoint, resumedFrom)));
     } else {
       socket.once('connect', () => finish(null));
     }
@@ -160,7 +176,7 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
  * Checks done on every secure connection, resumed or not: a resumed TLS 1.3 session never
  * calls checkServerIdentity, so the pin is compared here (PROTOCOL.md §1 pin caveat).
  */
-export function verifyPeer(socket: tls.TLSSocket, endpoint: RelayEndpoint): EngineError | null {
+export function verifyPeer(socket: tls.TLSSocket, endpoint: RelayEndpoint, resumedFrom?: Buffer): EngineError | null {
   const where = `${endpoint.host}:${endpoint.port}`;
   if (!socket.authorized) {
     const reason = socket.authorizationError instanceof Error ? socket.authorizationError.message : String(socket.authorizationError);
@@ -169,10 +185,8 @@ export function verifyPeer(socket: tls.TLSSocket, endpoint: RelayEndpoint): Engi
   const protocol = socket.getProtocol();
   if (protocol !== 'TLSv1.3') return new EngineError('tls_version', `relay ${where} negotiated ${protocol ?? 'no protocol'}, not TLS 1.3`);
   if (endpoint.pinSha256 !== undefined && endpoint.pinSha256 !== '') {
-    const cert = socket.getPeerCertificate();
-    const raw = (cert as Partial<tls.PeerCertificate>).raw;
-    if (raw === undefined) return new EngineError('tls_pin_mismatch', `relay ${where} presented no certificate to check the pin against`);
-    const actual = spkiSha256(raw);
+    const actual = peerSpki(socket, resumedFrom);
+    if (actual === null) return new EngineError('tls_pin_mismatch', `relay ${where} presented no certificate to check the pin against`);
     if (!pinMatches(endpoint.pinSha256, actual)) {
       return new EngineError('tls_pin_mismatch', `relay ${where} certificate key does not match the pinned key`, `got sha256/${actual}`);
     }
