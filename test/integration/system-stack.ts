@@ -1,0 +1,138 @@
+// Shared setup for the system tests: a real relay in this process over real TLS (per-run
+// PKI), a real client engine, and helpers to wait on engine snapshots with a deadline.
+// Every log line, log record and error text is captured so tests can grep them for secrets.
+// Owns no assertions; each system-*.test.ts decides what it checks.
+
+import { randomBytes } from 'node:crypto';
+
+import { createEngine } from '../../src-main/engine/engine';
+import type { Engine, EngineOptions, RelayEndpoint } from '../../src-main/engine/types';
+import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/relay/relay-server';
+import { mintDevToken } from '../../src-main/relay/tokens';
+import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
+import { createTestPki, type TestPki } from '../harness/pki';
+import { freePort } from '../harness/traffic';
+
+export interface TestRelay {
+  readonly server: RelayServer;
+  readonly secret: string;
+  readonly logs: string[];
+  readonly endpoint: RelayEndpoint;
+}
+
+let sharedPki: Promise<TestPki> | null = null;
+
+/** One PKI per test file (a second of RSA key generation). */
+export function pki(): Promise<TestPki> {
+  sharedPki ??= createTestPki();
+  return sharedPki;
+}
+
+export async function startTestRelay(options: Partial<RelayOptions> & { secret?: string } = {}): Promise<TestRelay> {
+  const { secret = randomBytes(24).toString('base64url'), ...rest } = options;
+  const logs: string[] = [];
+  const p = await pki();
+  const server = await startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    tls: p.serverEc,
+    jwt: { hs256Secret: secret },
+    allow: ['127.0.0.0/8'],
+    log: (line) => logs.push(line),
+    logLevel: 'debug',
+    ...rest,
+  });
+  return { server, secret, logs, endpoint: { host: '127.0.0.1', port: server.port, ca: p.caPem } };
+}
+
+export function token(relay: { secret: string }, sub = 'system-test', ttlSec = 600): Promise<string> {
+  return mintDevToken({ secret: relay.secret, sub, ttlSec });
+}
+
+export function tunnel(id: string, localPort: number, remotePort: number, remoteHost = '127.0.0.1'): TunnelConfig {
+  return { id, name: id, kind: 'other', localHost: '127.0.0.1', localPort, remoteHost, remotePort, enabled: true };
+}
+
+export async function tunnelTo(id: string, remotePort: number, remoteHost = '127.0.0.1'): Promise<TunnelConfig> {
+  return tunnel(id, await freePort(), remotePort, remoteHost);
+}
+
+export interface TestClient {
+  readonly engine: Engine;
+  readonly logs: LogRecord[];
+  readonly snapshots: EngineSnapshot[];
+  /** Resolves with the first snapshot (current or future) that satisfies `done`. */
+  waitFor(what: string, done: (snapshot: EngineSnapshot) => boolean, timeoutMs?: number): Promise<EngineSnapshot>;
+  close(): Promise<void>;
+}
+
+export function startClient(options: Omit<EngineOptions, 'getToken'> & { token: string }): TestClient {
+  const { token: jwt, ...rest } = options;
+  const engine = createEngine({ ...rest, getToken: () => Promise.resolve(jwt) });
+  const logs: LogRecord[] = [];
+  const snapshots: EngineSnapshot[] = [];
+  const waiters = new Set<(snapshot: EngineSnapshot) => void>();
+  engine.on('log', (record) => logs.push(record));
+  engine.on('snapshot', (snapshot) => {
+    snapshots.push(snapshot);
+    for (const waiter of [...waiters]) waiter(snapshot);
+  });
+  return {
+    engine,
+    logs,
+    snapshots,
+    waitFor(what, done, timeoutMs = 15_000) {
+      const current = engine.snapshot();
+      if (done(current)) return Promise.resolve(current);
+      return new Promise((resolve, reject) => {
+        const waiter = (snapshot: EngineSnapshot): void => {
+          if (!done(snapshot)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(snapshot);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const last = engine.snapshot();
+          reject(
+            new Error(
+              `timed out waiting for ${what}; state ${last.state}, lastError ${JSON.stringify(last.lastError)}, tunnels ${JSON.stringify(
+                last.tunnels.map((t) => [t.id, t.status, t.error?.code]),
+              )}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    close: () => engine.close(),
+  };
+}
+
+export const isActive = (s: EngineSnapshot): boolean => s.state === 'active' && s.tunnels.every((t) => t.status === 'listening' || t.status === 'error');
+
+export function tunnelOf(snapshot: EngineSnapshot, id: string): EngineSnapshot['tunnels'][number] {
+  const found = snapshot.tunnels.find((t) => t.id === id);
+  if (!found) throw new Error(`no tunnel ${id} in snapshot`);
+  return found;
+}
+
+/** Closers run in reverse order by afterEach, errors ignored so one failure does not leak the rest. */
+export class Cleanup {
+  private readonly closers: (() => Promise<unknown> | unknown)[] = [];
+
+  add<T>(value: T, close: (value: T) => Promise<unknown> | unknown): T {
+    this.closers.push(() => close(value));
+    return value;
+  }
+
+  async run(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch {
+        // keep closing the rest
+      }
+    }
+  }
+}
