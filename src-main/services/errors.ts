@@ -24,6 +24,8 @@ export class ServiceError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
+    /** Field name -> message, for forms (Result.fields). */
+    readonly fields?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = 'ServiceError';

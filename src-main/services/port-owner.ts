@@ -67,7 +67,7 @@ const runCommand: RunCommand = (command, args) =>
   new Promise((resolve, reject) => {
     execFile(command, [...args], { timeout: 5_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
       // lsof exits 1 when nothing matches; its (empty) output is still the answer.
-      if (error && !stdout) reject(error instanceof Error ? error : new Error(String(error)));
+      if (error && !stdout) reject(new Error(error.message));
       else resolve(stdout);
     });
   });

@@ -1,0 +1,122 @@
+// Builds the whole desktop service graph for a data dir and a secret store, without
+// Electron: settings, token, logger, engine, controller, router. main.ts uses it with the
+// real keychain and electron-log; the end-to-end tests use it in plain Node with a memory
+// store and expose `router.handle` as the preload bridge.
+
+import { join } from 'node:path';
+import { createEngine as createRealEngine, systemClock } from '../engine/engine';
+import type { Clock, Engine, EngineOptions } from '../engine/types';
+import type { AppInfo } from '../shared/ipc-contract';
+import { createAppController, type AppController, type AppNotification, type BuiltinRelayStarter, type Push } from './app-controller';
+import { createBuiltinRelayStarter } from './builtin-relay';
+import { createIpcRouter, type IpcRouter } from './ipc-router';
+import { createLogger, createRotatingFileWriter, type Logger, type LogWriter } from './logger';
+import { findPortOwner } from './port-owner';
+import type { SecretStore } from './secret-store';
+import { createSettingsStore, type SettingsStore } from './settings-store';
+import { createTokenService, type TokenService } from './token-service';
+import { spawnDetached, type Spawner } from './tunnel-launcher';
+
+export interface AppServicesOptions {
+  readonly dataDir: string;
+  readonly secretStore: SecretStore;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly platform?: NodeJS.Platform;
+  /** Default: <dataDir>/logs. */
+  readonly logDirectory?: string;
+  /** Default: a rotating file cloudbridge.log in logDirectory (5 MiB x 5). */
+  readonly logWriter?: LogWriter;
+  readonly appInfo?: Partial<AppInfo>;
+  /** Default: the real engine. */
+  readonly createEngine?: (options: EngineOptions) => Engine;
+  /** Default: the reference relay in-process; null disables `relay.useBuiltin`. */
+  readonly startBuiltinRelay?: BuiltinRelayStarter | null;
+  /** Default: spawn detached (mstsc, open, a terminal). */
+  readonly launch?: Spawner;
+  readonly openExternal?: (url: string) => Promise<void>;
+  readonly openPath?: (path: string) => Promise<void>;
+  readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
+  readonly restoredNotifyAfterMs?: number;
+  readonly allowDirect?: boolean;
+}
+
+export interface AppServices {
+  readonly controller: AppController;
+  readonly router: IpcRouter;
+  readonly logger: Logger;
+  readonly settings: SettingsStore;
+  readonly tokens: TokenService;
+  /** Pushed events for the window (already throttled and gated on visibility). */
+  onEvent(listener: (push: Push) => void): () => void;
+  onNotification(listener: (notification: AppNotification) => void): () => void;
+  setWindowVisible(visible: boolean): void;
+  /** Loads settings and the token, connects if configured. */
+  start(): Promise<void>;
+  /** Stops the engine and the built-in relay, flushes totals, closes the log. */
+  close(): Promise<void>;
+}
+
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const clock = options.clock ?? systemClock;
+  const logDirectory = options.logDirectory ?? join(options.dataDir, 'logs');
+  const logger = createLogger({
+    clock,
+    writer: options.logWriter ?? createRotatingFileWriter({ path: join(logDirectory, 'cloudbridge.log'), maxBytes: 5 * 1024 * 1024, keep: 5 }),
+  });
+  const settings = createSettingsStore({ dataDir: options.dataDir, clock });
+  const tokens = createTokenService({ secretStore: options.secretStore, clock });
+  const appInfo: AppInfo = {
+    version: '0.0.0',
+    commit: 'unknown',
+    electron: process.versions.electron ?? 'none',
+    chrome: process.versions.chrome ?? 'none',
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    ...options.appInfo,
+  };
+  const startBuiltinRelay =
+    options.startBuiltinRelay === null
+      ? undefined
+      : (options.startBuiltinRelay ?? createBuiltinRelayStarter({ dataDir: options.dataDir, secretStore: options.secretStore, clock }));
+  const platform = options.platform ?? process.platform;
+  const controller = createAppController({
+    settingsStore: settings,
+    tokenService: tokens,
+    logger,
+    clock,
+    ...(options.random ? { random: options.random } : {}),
+    createEngine: options.createEngine ?? createRealEngine,
+    appInfo,
+    logDirectory,
+    dataDir: options.dataDir,
+    platform,
+    ...(startBuiltinRelay ? { startBuiltinRelay } : {}),
+    findPortOwner: (port) => findPortOwner(port, { platform }),
+    launch: options.launch ?? spawnDetached,
+    ...(options.openExternal ? { openExternal: options.openExternal } : {}),
+    ...(options.openPath ? { openPath: options.openPath } : {}),
+    ...(options.chooseExportPath ? { chooseExportPath: options.chooseExportPath } : {}),
+    ...(options.restoredNotifyAfterMs !== undefined ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs } : {}),
+    ...(options.allowDirect !== undefined ? { allowDirect: options.allowDirect } : {}),
+  });
+  const router = createIpcRouter(controller, {
+    clock,
+    onRejected: (channel, reason) => logger.log('warn', 'ipc_rejected', { channel, reason }),
+  });
+  return {
+    controller,
+    router,
+    logger,
+    settings,
+    tokens,
+    onEvent: (listener) => controller.onPush(listener),
+    onNotification: (listener) => controller.onNotification(listener),
+    setWindowVisible: (visible) => controller.setWindowVisible(visible),
+    start: () => controller.start(),
+    async close() {
+      await controller.close();
+      await logger.close();
+    },
+  };
+}
