@@ -119,9 +119,9 @@ export function tunnelOf(snapshot: EngineSnapshot, id: string): EngineSnapshot['
 
 /** Closers run in reverse order by afterEach, errors ignored so one failure does not leak the rest. */
 export class Cleanup {
-  private readonly closers: (() => Promise<unknown> | unknown)[] = [];
+  private readonly closers: (() => unknown)[] = [];
 
-  add<T>(value: T, close: (value: T) => Promise<unknown> | unknown): T {
+  add<T>(value: T, close: (value: T) => unknown): T {
     this.closers.push(() => close(value));
     return value;
   }
