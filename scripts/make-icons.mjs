@@ -210,20 +210,30 @@ function main() {
   for (const state of TRAY_STATES) {
     const svg = readSvg(`tray-${state}.svg`);
     const template = withColor(svg, '#000000');
-    for (const [suffix, size] of [['', 16], ['@2x', 32]]) {
+    for (const [suffix, size] of [
+      ['', 16],
+      ['@2x', 32],
+    ]) {
       const colour = render(svg, size);
       const mono = render(template, size);
       written.push(write(`tray/${state}${suffix}.png`, colour.png));
       written.push(write(`tray/${state}Template${suffix}.png`, mono.png));
-      sheet.push({ label: `${state}${suffix}`, ...colour }, { label: `${state}Template${suffix}`, ...mono });
+      sheet.push(
+        { label: `${state}${suffix}`, ...colour },
+        { label: `${state}Template${suffix}`, ...mono },
+      );
     }
-    written.push(write(`tray/${state}.ico`, encodeIco(TRAY_ICO_SIZES.map((size) => render(svg, size)))));
+    written.push(
+      write(`tray/${state}.ico`, encodeIco(TRAY_ICO_SIZES.map((size) => render(svg, size)))),
+    );
   }
 
   const sheetIndex = process.argv.indexOf('--sheet');
   const sheetPath = sheetIndex >= 0 ? process.argv[sheetIndex + 1] : undefined;
   if (sheetPath) writeFileSync(sheetPath, contactSheet(sheet));
-  console.log(`make-icons: wrote ${written.length} files under assets/${sheetPath ? ` and ${sheetPath}` : ''}`);
+  console.log(
+    `make-icons: wrote ${written.length} files under assets/${sheetPath ? ` and ${sheetPath}` : ''}`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
