@@ -7,6 +7,8 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 export type FaultMode = 'pass' | 'swallow';
 
 interface Pair {
+  /** 0 for the first connection accepted, 1 for the next, ... */
+  readonly index: number;
   readonly client: Socket;
   readonly upstream: Socket;
 }
@@ -23,6 +25,13 @@ export interface FaultProxy {
   setMode(mode: FaultMode): void;
   /** Resets every open connection (both sides). */
   cutAll(): void;
+  /**
+   * Resets only the connection accepted as number `index` (0 = first); false if it is not
+   * open. A client that opens its control connection first can lose it alone this way.
+   */
+  cut(index: number): boolean;
+  /** Accept indexes of the connections open now. */
+  openIndexes(): number[];
   close(): Promise<void>;
 }
 
@@ -47,9 +56,8 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
   };
 
   const server = createServer({ allowHalfOpen: true }, (client) => {
-    accepted++;
     const upstream = createConnection({ host: target.host ?? '127.0.0.1', port: target.port, allowHalfOpen: true });
-    const pair: Pair = { client, upstream };
+    const pair: Pair = { index: accepted++, client, upstream };
     pairs.add(pair);
     const teardown = (): void => {
       pairs.delete(pair);
@@ -87,6 +95,16 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
         pair.client.resetAndDestroy();
         pair.upstream.resetAndDestroy();
       }
+    },
+    cut(index) {
+      const pair = [...pairs].find((p) => p.index === index);
+      if (pair === undefined) return false;
+      pair.client.resetAndDestroy();
+      pair.upstream.resetAndDestroy();
+      return true;
+    },
+    openIndexes() {
+      return [...pairs].map((p) => p.index).sort((a, b) => a - b);
     },
     close() {
       for (const pair of [...pairs]) {
