@@ -55,6 +55,9 @@ export class ControlSession {
     ctx.metrics.sessionOpened();
     ctx.log.log('info', 'session_opened', { session: this.id, remote: remoteAddress });
     socket.on('close', () => this.onClose());
+    // The listener allows half-open sockets for data streams; a control session has no use
+    // for one, so the client's FIN ends the session.
+    socket.on('end', () => socket.end());
   }
 
   /** Takes over the connection after its first line (already parsed) and any bytes after it. */

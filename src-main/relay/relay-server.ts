@@ -171,6 +171,10 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       socket.destroy();
     });
     const decoder = new LineDecoder();
+    // FIN before the first line: nothing can follow (half-open is only for data streams).
+    const onEarlyEnd = (): void => {
+      if (!socket.destroyed) socket.end();
+    };
     const onData = (chunk: Buffer): void => {
       let first;
       try {
@@ -179,12 +183,13 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
         if (!(error instanceof CodecError)) throw error;
         socket.setTimeout(0);
         socket.off('data', onData);
-        log.log('warn', 'framing_error', { remote: remoteAddress, reason: error.reason });
+        log.log('warn', 'framing_error', { remote: remoteAddress, code: 'unknown_message_type', reason: error.reason });
         closeWithError(ctx, socket, framingError(error));
         return;
       }
       if (first === undefined) return;
       socket.off('data', onData);
+      socket.off('end', onEarlyEnd);
       socket.pause();
       socket.setTimeout(0);
       const rest = decoder.takeRest();
@@ -198,6 +203,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       }
     };
     socket.on('data', onData);
+    socket.once('end', onEarlyEnd);
   };
 
   const server: Server = insecure
