@@ -23,6 +23,16 @@ export interface RotatingFileOptions {
   readonly keep?: number;
 }
 
+/** Shifts path -> path.1 -> ... -> path.keep; the oldest falls off. Synchronous by design. */
+export function rotateFiles(path: string, keep: number): void {
+  rmSync(`${path}.${keep}`, { force: true });
+  for (let i = keep - 1; i >= 1; i -= 1) {
+    if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+  }
+  if (keep > 0 && existsSync(path)) renameSync(path, `${path}.1`);
+  else rmSync(path, { force: true });
+}
+
 /**
  * Size-based rotation with synchronous appends: log volume is small, and a synchronous
  * write is on disk before the process can die of the error it describes.
@@ -35,12 +45,7 @@ export function createRotatingFileWriter(options: RotatingFileOptions): LogWrite
   let size = existsSync(path) ? statSync(path).size : 0;
 
   function rotate(): void {
-    rmSync(`${path}.${keep}`, { force: true });
-    for (let i = keep - 1; i >= 1; i -= 1) {
-      if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
-    }
-    if (keep > 0 && existsSync(path)) renameSync(path, `${path}.1`);
-    else rmSync(path, { force: true });
+    rotateFiles(path, keep);
     size = 0;
   }
 

@@ -1,0 +1,60 @@
+// The only raw ipcMain user: one handler per REQUEST_CHANNELS entry, forwarded to the IPC
+// router after checking the sender is our window's main frame from our origin; and the
+// only sender of pushes to the window (EVENT_CHANNELS only). Nothing is thrown across IPC.
+
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { Push } from '../services/app-controller';
+import type { IpcRouter } from '../services/ipc-router';
+import { EVENT_CHANNELS, REQUEST_CHANNELS, type Result } from '../shared/ipc-contract';
+import { isAppUrl } from './app-protocol';
+
+export type SenderEvent = Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>;
+
+/** Our window, its top frame (not an iframe), showing our own origin. */
+export function isTrustedSender(event: SenderEvent, window: BrowserWindow | null, isOurUrl: (url: string) => boolean = isAppUrl): boolean {
+  if (window === null || window.isDestroyed()) return false;
+  const contents = window.webContents;
+  if (event.sender !== contents) return false;
+  const frame = event.senderFrame;
+  if (frame === null || frame !== contents.mainFrame || frame.parent !== null) return false;
+  return isOurUrl(frame.url);
+}
+
+export interface IpcMainOptions {
+  readonly router: IpcRouter;
+  readonly getWindow: () => BrowserWindow | null;
+  readonly isOurUrl?: (url: string) => boolean;
+  readonly onRejectedSender?: (channel: string, url: string | null) => void;
+}
+
+function refused(): Result<never> {
+  return {
+    ok: false,
+    error: { code: 'protocol_error', message: 'Request refused.', detail: 'untrusted sender', at: new Date().toISOString() },
+  };
+}
+
+/** Registers every request channel; returns a function that removes them again. */
+export function registerIpcHandlers(options: IpcMainOptions): () => void {
+  for (const channel of REQUEST_CHANNELS) {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
+      if (!isTrustedSender(event, options.getWindow(), options.isOurUrl)) {
+        options.onRejectedSender?.(channel, event.senderFrame?.url ?? null);
+        return refused();
+      }
+      return options.router.handle(channel, payload);
+    });
+  }
+  return () => {
+    for (const channel of REQUEST_CHANNELS) ipcMain.removeHandler(channel);
+  };
+}
+
+const EVENT_SET: ReadonlySet<string> = new Set(EVENT_CHANNELS);
+
+/** Sends a push to the window if it is alive; only contract events go out. */
+export function sendPush(window: BrowserWindow | null, push: Push): boolean {
+  if (window === null || window.isDestroyed() || !EVENT_SET.has(push.event)) return false;
+  window.webContents.send(push.event, push.payload);
+  return true;
+}

@@ -1,0 +1,154 @@
+// Electron entry: the composition root and nothing more. Builds the services (services/
+// app-services.ts) with the real keychain and electron-log, then the window, tray, IPC and
+// lifecycle glue from src-main/electron. No decisions are made here.
+
+import { app, dialog, shell, type BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { systemClock } from './engine/engine';
+import { createAppServices, type AppServices } from './services/app-services';
+import { createKeytarSecretStore } from './services/secret-store';
+import { buildTrayModel, resolveLanguage } from './services/tray-model';
+import type { AppSnapshot } from './shared/ipc-contract';
+import type { TrayAction } from './shared/tray-types';
+import { handleAppProtocol, registerAppScheme } from './electron/app-protocol';
+import {
+  acquireSingleInstance,
+  applyLaunchAtLogin,
+  firstStartHint,
+  installQuitHandling,
+  showNotification,
+  watchWakeEvents,
+} from './electron/app-lifecycle';
+import { registerIpcHandlers, sendPush } from './electron/ipc-main';
+import { createElectronLogWriter } from './electron/log-setup';
+import { createMainWindow, revealWindow } from './electron/main-window';
+import { createAppTray, type AppTray } from './electron/tray';
+
+/** Hosts the renderer may open in the system browser. */
+const EXTERNAL_ALLOW_LIST = ['github.com'];
+const startHidden = process.argv.includes('--hidden');
+
+let window: BrowserWindow | null = null;
+let tray: AppTray | null = null;
+let services: AppServices | null = null;
+let quitting = false;
+
+registerAppScheme();
+
+if (!acquireSingleInstance(() => revealWindow(window))) {
+  app.quit();
+} else {
+  installQuitHandling({
+    onQuitting: () => {
+      quitting = true;
+    },
+    shutdown: async () => {
+      tray?.destroy();
+      await services?.close();
+    },
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('CloudBridge could not start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
+    });
+}
+
+async function start(): Promise<void> {
+  const appRoot = app.getAppPath();
+  handleAppProtocol(join(appRoot, 'dist', 'renderer'));
+  const logDirectory = app.getPath('logs');
+  const svc = createAppServices({
+    dataDir: app.getPath('userData'),
+    secretStore: createKeytarSecretStore(),
+    clock: systemClock,
+    logDirectory,
+    logWriter: createElectronLogWriter({ directory: logDirectory }),
+    appInfo: { version: app.getVersion() },
+    openExternal: (url) => shell.openExternal(url),
+    openPath: async (path) => {
+      const problem = await shell.openPath(path);
+      if (problem) throw new Error(problem);
+    },
+    chooseExportPath: async (defaultName) => {
+      const result = await dialog.showSaveDialog({ defaultPath: join(app.getPath('documents'), defaultName) });
+      return result.canceled || result.filePath === undefined ? null : result.filePath;
+    },
+  });
+  services = svc;
+
+  registerIpcHandlers({
+    router: svc.router,
+    getWindow: () => window,
+    onRejectedSender: (channel, url) => svc.logger.log('warn', 'ipc_sender_refused', { channel, url }),
+  });
+  svc.onEvent((push) => sendPush(window, push));
+  svc.onNotification((n) => showNotification(n, () => revealWindow(window)));
+
+  await svc.start();
+
+  window = createMainWindow({
+    preloadPath: join(appRoot, 'dist', 'preload', 'preload.js'),
+    isPackaged: app.isPackaged,
+    iconPath: join(appRoot, 'assets', 'icon.png'),
+    externalAllowList: EXTERNAL_ALLOW_LIST,
+    isQuitting: () => quitting,
+    onVisibilityChange: (visible) => svc.setWindowVisible(visible),
+    showOnReady: !startHidden,
+  });
+
+  const trayModel = (snapshot: AppSnapshot) =>
+    buildTrayModel(snapshot, resolveLanguage(snapshot.settings.language, app.getLocale()), systemClock.now());
+  const dispatch = (action: TrayAction) => {
+    void runTrayAction(svc, action);
+  };
+  tray = createAppTray({ assetsDir: join(appRoot, 'assets'), platform: process.platform, dispatch, initial: trayModel(svc.controller.snapshot()) });
+
+  let launchAtLogin = svc.controller.snapshot().settings.launchAtLogin;
+  applyLaunchAtLogin(launchAtLogin);
+  svc.controller.onChange((snapshot) => {
+    tray?.update(trayModel(snapshot));
+    if (snapshot.settings.launchAtLogin !== launchAtLogin) {
+      launchAtLogin = snapshot.settings.launchAtLogin;
+      applyLaunchAtLogin(launchAtLogin);
+    }
+  });
+  // "Next try in N s" counts down between state changes.
+  setInterval(() => {
+    const snapshot = svc.controller.snapshot();
+    if (snapshot.engine.state === 'reconnecting') tray?.update(trayModel(snapshot));
+  }, 1_000).unref();
+
+  watchWakeEvents({ clock: systemClock, onWake: (reason) => svc.controller.reconnectNow(reason) });
+  if (svc.controller.snapshot().notices.some((n) => n.kind === 'first_run')) {
+    showNotification(firstStartHint(process.platform), () => revealWindow(window));
+  }
+}
+
+async function runTrayAction(svc: AppServices, action: TrayAction): Promise<void> {
+  switch (action.type) {
+    case 'connect':
+      await svc.router.handle('cloudbridge:session.connect', undefined);
+      return;
+    case 'disconnect':
+      await svc.router.handle('cloudbridge:session.disconnect', undefined);
+      return;
+    case 'retryNow':
+      await svc.router.handle('cloudbridge:session.retryNow', undefined);
+      return;
+    case 'toggleTunnel':
+      await svc.router.handle('cloudbridge:tunnel.setEnabled', { id: action.tunnelId, enabled: action.enabled });
+      return;
+    case 'openWindow':
+      revealWindow(window);
+      return;
+    case 'viewLogs':
+      await svc.router.handle('cloudbridge:logs.openFolder', undefined);
+      return;
+    case 'quit':
+      app.quit();
+      return;
+  }
+}
