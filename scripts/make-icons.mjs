@@ -4,6 +4,7 @@
 // outputs are committed, so packaging never needs this script or its rasteriser.
 //
 //   node scripts/make-icons.mjs                  regenerate every file under assets/
+//   node scripts/make-icons.mjs --out DIR        write them under DIR instead (sync check)
 //   node scripts/make-icons.mjs --sheet out.png  also draw a contact sheet for a visual check
 import { Resvg } from '@resvg/resvg-js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'assets', 'src');
-const out = join(root, 'assets');
+const outIndex = process.argv.indexOf('--out');
+const out = outIndex >= 0 ? process.argv[outIndex + 1] : join(root, 'assets');
 
 /** Tray states the main process loads by name (assets/tray/<state>.png, <state>Template.png). */
 export const TRAY_STATES = ['disconnected', 'connecting', 'active', 'error'];
@@ -232,7 +234,7 @@ function main() {
   const sheetPath = sheetIndex >= 0 ? process.argv[sheetIndex + 1] : undefined;
   if (sheetPath) writeFileSync(sheetPath, contactSheet(sheet));
   console.log(
-    `make-icons: wrote ${written.length} files under assets/${sheetPath ? ` and ${sheetPath}` : ''}`,
+    `make-icons: wrote ${written.length} files under ${out}${sheetPath ? ` and ${sheetPath}` : ''}`,
   );
 }
 

@@ -1,7 +1,9 @@
 // The committed icon set: every file the installers and the tray load exists, in the right
 // container, at the right sizes. Parses PNG (IHDR + pixels), ICO directories and ICNS chunks
 // itself, so a broken encoder in scripts/make-icons.mjs cannot vouch for its own output.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -221,6 +223,29 @@ describe('icon set', () => {
           if (Math.abs(shapes[i]![k]! - shapes[j]![k]!) > 128) differing++;
         expect(differing, `${TRAY_STATES[i]} vs ${TRAY_STATES[j]}`).toBeGreaterThan(20);
       }
+    }
+  });
+
+  it('the committed files are what `npm run icons` makes from the SVG sources', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cloudbridge-icons-'));
+    try {
+      execFileSync(
+        process.execPath,
+        [join(assets, '..', 'scripts', 'make-icons.mjs'), '--out', out],
+        { stdio: 'pipe', timeout: 60_000 },
+      );
+      const generated = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((file) =>
+        file.includes('.'),
+      );
+      expect(generated.length).toBe(25);
+      for (const file of generated) {
+        expect(
+          readFileSync(join(out, file)).equals(readFileSync(join(assets, file))),
+          `${file} is stale: run npm run icons`,
+        ).toBe(true);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 
