@@ -1,0 +1,104 @@
+// Status screen as a person sees it: the state badge, the reconnect countdown ticking down,
+// Retry now, the last error in plain words with what to do, the insecure warning, first run.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act, screen, within } from '@testing-library/react';
+import { activeSnapshot, errorInfo, firstRunSnapshot, reconnectingSnapshot } from '../harness/fake-bridge';
+import { button, renderApp, text } from './render-app';
+
+const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Status screen', () => {
+  it('shows the Active badge with the relay, client id and tenant', async () => {
+    await renderApp({ snapshot: activeSnapshot(Date.now()) });
+    expect(text(screen.getByRole('status'))).toMatch('Active');
+    expect(text(screen.getByTestId('relay'))).toMatch('relay.corp.example:443');
+    expect(text(screen.getByTestId('client-id'))).toMatch('c-5f2a91');
+    expect(text(screen.getByTestId('tenant'))).toMatch('acme');
+    expect(text(screen.getByTestId('connected-since'))).toMatch(/2 hours ago/);
+    expect(screen.queryByTestId('reconnect')).toBeNull();
+  });
+
+  it('follows pushed state changes: Active, then Reconnecting, then Active again', async () => {
+    const { fake } = await renderApp({ snapshot: activeSnapshot(Date.now()) });
+    act(() => {
+      fake.update(() => reconnectingSnapshot(Date.now(), 1, 1_000));
+    });
+    expect(text(screen.getByRole('status'))).toMatch('Reconnecting');
+    expect(screen.getByText('Attempt 1 of 10')).toBeTruthy();
+    act(() => {
+      fake.update(() => activeSnapshot(Date.now()));
+    });
+    expect(text(screen.getByRole('status'))).toMatch('Active');
+    expect(screen.queryByText(/Attempt/)).toBeNull();
+  });
+
+  it('counts down to the next reconnect attempt every second and offers Retry now', async () => {
+    // Load on real timers (Testing Library's waiting needs them), then freeze time and open
+    // Status, so its countdown runs on the fake clock from its first tick.
+    const { fake, user } = await renderApp({ snapshot: reconnectingSnapshot(NOW, 3, 4_000), view: 'about' });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.setSystemTime(NOW);
+    const tick = async (ms: number) => {
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(ms);
+      });
+    };
+    act(() => {
+      button('Status').click();
+    });
+    await tick(10);
+    expect(screen.getByText('Attempt 3 of 10')).toBeTruthy();
+    const countdown = screen.getByTestId('countdown');
+    expect(text(countdown)).toBe('Next try in 4 s');
+    await tick(1_000);
+    expect(text(countdown)).toBe('Next try in 3 s');
+    await tick(2_000);
+    expect(text(countdown)).toBe('Next try in 1 s');
+    await tick(1_000);
+    expect(text(countdown)).toBe('Trying now…');
+
+    vi.useRealTimers();
+    await user.click(button('Retry now'));
+    expect(fake.callsTo('cloudbridge:session.retryNow')).toHaveLength(1);
+  });
+
+  it('explains the last error in plain words and says what to do about it', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    await renderApp({
+      snapshot: {
+        ...snapshot,
+        engine: { ...snapshot.engine, state: 'disconnected', lastError: errorInfo('invalid_token', 'auth failed', Date.now()) },
+      },
+    });
+    const panel = screen.getByTestId('last-error');
+    expect(text(panel)).toMatch('The relay did not accept your access token.');
+    expect(text(panel)).toMatch('Paste a new token on the Account page.');
+    expect(text(screen.getByRole('status'))).toMatch('Disconnected');
+  });
+
+  it('warns loudly when the relay connection is plaintext', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    await renderApp({ snapshot: { ...snapshot, engine: { ...snapshot.engine, session: { ...snapshot.engine.session, insecure: true } } } });
+    const warning = screen.getByTestId('insecure-warning');
+    expect(warning.getAttribute('role')).toBe('alert');
+    expect(text(warning)).toMatch('Insecure relay connection');
+  });
+
+  it('offers the built-in local relay on first run and hides the offer once chosen', async () => {
+    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()) });
+    const panel = screen.getByTestId('first-run');
+    expect(text(within(panel).getByRole('heading'))).toMatch('Welcome to CloudBridge');
+    expect(button('Connect').disabled).toBe(true);
+    await user.click(within(panel).getByRole('button', { name: 'Use the built-in local relay' }));
+    expect(fake.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
+    expect(screen.queryByTestId('first-run')).toBeNull();
+    expect(text(screen.getByTestId('relay'))).toMatch('127.0.0.1:8443');
+    await user.click(screen.getByRole('button', { name: 'Connect' }));
+    expect(fake.callsTo('cloudbridge:session.connect')).toHaveLength(1);
+    expect(text(screen.getByRole('status'))).toMatch('Active');
+  });
+});

@@ -1,0 +1,84 @@
+// The vanilla store without React: snapshots in seq order, stats merged into tunnels, log
+// batches appended and capped, the first load from the bridge, and a missing bridge.
+import { describe, expect, it, vi } from 'vitest';
+import type { AppSnapshot } from '../../src-main/shared/ipc-contract';
+import type { LogRecord } from '../../src-main/shared/model';
+import { connectStore, createAppStore, MAX_LOG_RECORDS } from '../../src-renderer/store/app-store';
+import { selectConnectionState, selectIsFirstRun, selectLogs, selectTunnels } from '../../src-renderer/store/selectors';
+import { activeSnapshot, createFakeBridge, reconnectingSnapshot, sampleLogs } from '../harness/fake-bridge';
+
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const withSeq = (s: AppSnapshot, seq: number): AppSnapshot => ({ ...s, engine: { ...s.engine, seq } });
+const log = (event: string): LogRecord => ({ timestamp: new Date(NOW).toISOString(), level: 'info', event, tunnel_id: null, details: {} });
+
+describe('app store', () => {
+  it('applies snapshots and drops one older than what it has', () => {
+    const store = createAppStore();
+    store.getState().applySnapshot(withSeq(reconnectingSnapshot(NOW), 20));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+    store.getState().applySnapshot(withSeq(activeSnapshot(NOW), 19));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+    store.getState().applySnapshot(withSeq(activeSnapshot(NOW), 21));
+    expect(selectConnectionState(store.getState())).toBe('active');
+    expect(store.getState().load).toBe('ready');
+  });
+
+  it('merges live counters into the matching tunnel only and keeps the rest', () => {
+    const store = createAppStore();
+    store.getState().applySnapshot(activeSnapshot(NOW));
+    const before = selectTunnels(store.getState());
+    store.getState().applyStats({
+      seq: 1,
+      at: new Date(NOW).toISOString(),
+      tunnels: [{ id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 }],
+    });
+    const after = selectTunnels(store.getState());
+    expect(after[0]).toMatchObject({ id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11, status: 'listening' });
+    expect(after[1]).toBe(before[1]);
+  });
+
+  it('appends log batches and keeps only the newest MAX_LOG_RECORDS', () => {
+    const store = createAppStore();
+    store.getState().appendLogs(Array.from({ length: MAX_LOG_RECORDS }, (_, i) => log(`e${i}`)));
+    store.getState().appendLogs([log('last')]);
+    const logs = selectLogs(store.getState());
+    expect(logs).toHaveLength(MAX_LOG_RECORDS);
+    expect(logs[0]?.event).toBe('e1');
+    expect(logs[logs.length - 1]?.event).toBe('last');
+  });
+
+  it('loads snapshot, info and recent logs from the bridge and follows its pushes until closed', async () => {
+    const fake = createFakeBridge({ snapshot: activeSnapshot(NOW), logs: sampleLogs(NOW) });
+    const store = createAppStore();
+    const close = connectStore(store, fake.api);
+    await vi.waitFor(() => expect(store.getState().load).toBe('ready'));
+    await vi.waitFor(() => expect(store.getState().logs).toHaveLength(7));
+    expect(store.getState().info?.version).toBe('0.1.0');
+    expect(fake.callsTo('cloudbridge:logs.query')).toEqual([{ limit: 1000 }]);
+    fake.pushLogs([log('pushed')]);
+    expect(store.getState().logs).toHaveLength(8);
+    fake.update(() => reconnectingSnapshot(NOW));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+    close();
+    expect(fake.listenerCount('cloudbridge:app.changed')).toBe(0);
+    fake.update(() => activeSnapshot(NOW));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+  });
+
+  it('reports a missing bridge instead of failing', () => {
+    const store = createAppStore();
+    const close = connectStore(store, null);
+    expect(store.getState().load).toBe('no-bridge');
+    expect(selectIsFirstRun(store.getState())).toBe(false);
+    close();
+  });
+
+  it('reports a failed first snapshot with its error', async () => {
+    const fake = createFakeBridge();
+    fake.respond('cloudbridge:app.snapshot', () => ({ ok: false, error: { code: 'settings_corrupt', message: 'bad json', at: new Date(NOW).toISOString() } }));
+    const store = createAppStore();
+    connectStore(store, fake.api);
+    await vi.waitFor(() => expect(store.getState().load).toBe('failed'));
+    expect(store.getState().loadError?.code).toBe('settings_corrupt');
+  });
+});
