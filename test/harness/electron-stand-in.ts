@@ -19,6 +19,10 @@ export const electronStandIn: Record<string, unknown> = {
   powerMonitor: undefined,
   Notification: undefined,
   safeStorage: undefined,
+  contextBridge: undefined,
+  ipcRenderer: undefined,
+  protocol: undefined,
+  net: undefined,
 };
 
 require.cache[electronPath] = {
