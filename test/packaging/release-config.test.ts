@@ -37,6 +37,7 @@ interface BuilderConfig {
     notarize?: unknown;
   };
   linux: { icon: string; target: string[]; executableName: string };
+  deb?: { depends?: string[] };
 }
 interface WorkflowStep {
   uses?: string;
@@ -148,6 +149,9 @@ describe('electron-builder.yml', () => {
   it('makes AppImage and deb for Linux', () => {
     expect(builder.linux.target).toEqual(['AppImage', 'deb']);
     expect(builder.linux.executableName).toBe('cloudbridge-desktop');
+    // electron-builder's default deb dependencies include libsecret-1-0, which keytar needs;
+    // a `depends` list here would replace them.
+    expect(builder.deb?.depends).toBeUndefined();
   });
 });
 
