@@ -1,7 +1,7 @@
 // Token handling: refusal of malformed and expired tokens, tolerant claims (numeric strings,
 // aud string or array, no exp), expiresSoon within 24 h, storage in the secret store only,
 // sign-out, and a keychain failure shown as keychain_unavailable rather than "no token".
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../src-main/services/errors';
 import { createMemorySecretStore, type SecretStore } from '../../src-main/services/secret-store';
@@ -36,11 +36,11 @@ describe('token claims', () => {
     expect(decodeTokenClaims(t)).toMatchObject({ subject: 'bob', expiresAtMs: null, audience: ['relay'] });
   });
 
-  it('refuses garbage, a two-part string, a JWE-shaped string and a non-numeric exp as token_malformed', async () => {
+  it('refuses garbage, a two-part string, a JWE-shaped string and a non-numeric exp as token_malformed', () => {
     for (const bad of ['hello', 'a.b', 'a.b.c.d.e', `${Buffer.from('{}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}.x`]) {
       expect(() => decodeTokenClaims(bad)).toThrow(ServiceError);
     }
-    expect(() => decodeTokenClaims(new UnsecuredJWT({ exp: 'soon' }).encode())).toThrow(/expiry/);
+    expect(() => decodeTokenClaims(new UnsecuredJWT({ exp: 'soon' } as unknown as JWTPayload).encode())).toThrow(/expiry/);
   });
 
   it('strips whitespace, quotes and a Bearer prefix people paste', () => {
