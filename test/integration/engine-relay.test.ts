@@ -10,6 +10,7 @@ import { startRelay, type RelayServer } from '../../src-main/relay/relay-server'
 import { mintDevToken } from '../../src-main/relay/tokens';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
 import { createTestPki, type TestPki } from '../harness/pki';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
 import { connectTcp, readAll, startEchoServer, type TestServer } from '../harness/traffic';
 
 const SECRET = 'engine-integration-secret-0123456789';
@@ -33,9 +34,41 @@ async function freePort(): Promise<number> {
 }
 
 async function relayOn(port = 0): Promise<RelayServer> {
-  const relay = await startRelay({ host: '127.0.0.1', port, tls: pki.serverEc, jwt: { hs256Secret: SECRET }, allow: ['127.0.0.0/8'], logLevel: 'error', log: () => undefined });
+  const relay = await startRelay({
+    host: '127.0.0.1',
+    port,
+    tls: pki.serverEc,
+    jwt: { hs256Secret: SECRET },
+    allow: ['127.0.0.0/8'],
+    logLevel: 'error',
+    log: () => undefined,
+    limits: { minHeartbeatIntervalMs: 100 },
+  });
   cleanups.push(() => relay.close());
   return relay;
+}
+
+async function proxyTo(port: number): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ port });
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
+/** Writes `text` on an open socket and resolves with the next `text.length` bytes read. */
+function exchange(socket: net.Socket, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const onData = (c: Buffer): void => {
+      got += c.toString();
+      if (got.length >= text.length) {
+        socket.off('data', onData);
+        resolve(got);
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.write(text);
+  });
 }
 
 async function echo(): Promise<TestServer> {
@@ -250,5 +283,74 @@ describe('engine against the reference relay', () => {
     const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     expect(after).toBeLessThanOrEqual(before);
     await expect(connectTcp(localPort, '127.0.0.1', 2000)).rejects.toThrow();
+  });
+
+  it('keeps an established stream when only the control connection drops, and re-registers the same tunnel', async () => {
+    const relay = await relayOn();
+    const proxy = await proxyTo(relay.port);
+    const target = await echo();
+    const localPort = await freePort();
+    const { engine } = startEngine({
+      relay: { host: '127.0.0.1', port: proxy.port, ca: pki.caPem },
+      tunnels: [tunnel('t-survive', localPort, target.port)],
+      poolSize: 0,
+      random: () => 0,
+    });
+    engine.connect();
+    await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    const socket = await connectTcp(localPort);
+    cleanups.push(() => void socket.destroy());
+    expect(await exchange(socket, 'before the drop')).toBe('before the drop');
+    expect(proxy.cut(0)).toBe(true); // the control connection was opened first
+    await waitFor(engine, (s) => s.state === 'reconnecting');
+    const back = await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    expect(back.tunnels[0]?.id).toBe('t-survive');
+    expect(back.tunnels[0]?.openConnections).toBe(1);
+    expect(await exchange(socket, 'after the drop')).toBe('after the drop');
+    const fresh = await roundTrip(localPort, Buffer.from('new stream after reconnect'));
+    expect(fresh.toString()).toBe('new stream after reconnect');
+  });
+
+  it('detects a half-open relay by missed heartbeat answers and goes Reconnecting', async () => {
+    const relay = await relayOn();
+    const proxy = await proxyTo(relay.port);
+    const { engine, logs } = startEngine({
+      relay: { host: '127.0.0.1', port: proxy.port, ca: pki.caPem },
+      tunnels: [],
+      heartbeatIntervalMs: 300,
+      heartbeatTimeoutMs: 200,
+    });
+    engine.connect();
+    await waitFor(engine, (s) => s.state === 'active');
+    await new Promise((r) => setTimeout(r, 500)); // one heartbeat answered
+    proxy.setMode('swallow');
+    const started = Date.now();
+    const lost = await waitFor(engine, (s) => s.state === 'reconnecting', 5000);
+    expect(lost.lastError?.code).toBe('heartbeat_timeout');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(logs.filter((l) => l.event === 'heartbeat_missed').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('opens and closes listeners as tunnels are enabled, disabled and added at run time', async () => {
+    const relay = await relayOn();
+    const target = await echo();
+    const [portA, portB] = [await freePort(), await freePort()];
+    const { engine } = startEngine({
+      relay: { host: '127.0.0.1', port: relay.port, ca: pki.caPem },
+      tunnels: [tunnel('t-a', portA, target.port)],
+    });
+    engine.connect();
+    await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    engine.setTunnelEnabled('t-a', false);
+    expect(engine.snapshot().tunnels[0]?.status).toBe('off');
+    await expect(connectTcp(portA, '127.0.0.1', 2000)).rejects.toThrow();
+    engine.setTunnels([tunnel('t-a', portA, target.port), tunnel('t-b', portB, target.port)]);
+    const both = await waitFor(engine, (s) => s.tunnels.length === 2 && s.tunnels.every((t) => t.status === 'listening'));
+    expect(both.state).toBe('active');
+    expect((await roundTrip(portA, Buffer.from('a'))).toString()).toBe('a');
+    expect((await roundTrip(portB, Buffer.from('b'))).toString()).toBe('b');
+    await engine.disconnect();
+    expect(engine.snapshot().state).toBe('disconnected');
+    await expect(connectTcp(portB, '127.0.0.1', 2000)).rejects.toThrow();
   });
 });
