@@ -25,7 +25,9 @@ export function isIpv4(host: string): boolean {
 export function isIpv6(host: string): boolean {
   const [address = '', zone, extra] = host.split('%');
   if (extra !== undefined || zone === '' || !address.includes(':')) return false;
-  if ((address.match(/::/g) ?? []).length > 1) return false;
+  if ((address.match(/::/g) ?? []).length > 1 || address.includes(':::')) return false;
+  // A lone colon at either end is only valid as part of `::`.
+  if (/^:[^:]/.test(address) || /[^:]:$/.test(address)) return false;
   const groups = address.split(':');
   const last = groups[groups.length - 1] ?? '';
   let budget = 8;
