@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import type { TrayIconState } from '../../src-main/shared/tray-types';
 import { TRAY_STATES } from './package-layout';
 
 const assets = join(import.meta.dirname, '..', '..', 'assets');
@@ -116,7 +117,16 @@ function opaquePixels(image: Png): number {
   return count;
 }
 
+/** Compile-time: the icon set covers exactly the states the tray model can show. */
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const TRAY_STATES_MATCH_MODEL: SameUnion<(typeof TRAY_STATES)[number], TrayIconState> = true;
+
 describe('icon set', () => {
+  it('has a tray icon for every state the tray model shows, and no other', () => {
+    expect(TRAY_STATES_MATCH_MODEL).toBe(true);
+    expect([...TRAY_STATES].sort()).toEqual(['active', 'connecting', 'disconnected', 'error']);
+  });
+
   it('app icon PNGs are square at 512 and 1024 px, and icon.png (Linux) is 512 px', () => {
     expect([png('icon-512.png').width, png('icon-512.png').height]).toEqual([512, 512]);
     expect([png('icon-1024.png').width, png('icon-1024.png').height]).toEqual([1024, 1024]);
