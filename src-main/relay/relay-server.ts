@@ -10,7 +10,6 @@ import { CodecError, LineDecoder } from '../engine/protocol/codec';
 import { CLIENT_FEATURES, PROTOCOL_VERSION } from '../engine/protocol/messages';
 import type { Clock } from '../engine/types';
 import { createTokenVerifier, type JwtOptions } from './auth';
-import { loadOrCreateDevCertificate, issueCertificate } from './certs';
 import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
 import { ControlSession, framingError } from './control-session';
 import { handleDataConnection } from './data-stream';
@@ -99,6 +98,8 @@ const defaultLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, 
 
 async function certificateFor(options: RelayOptions): Promise<{ cert: string; key: string; source: string }> {
   if (options.tls) return { ...options.tls, source: 'configured' };
+  // Loaded only when needed: the X.509 library is the slowest part of relay start-up.
+  const { issueCertificate, loadOrCreateDevCertificate } = await import('./certs');
   if (options.dataDir !== undefined) {
     const dev = await loadOrCreateDevCertificate(options.dataDir);
     return { cert: dev.cert, key: dev.key, source: dev.created ? 'development (created)' : 'development' };
