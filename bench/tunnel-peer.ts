@@ -1,0 +1,62 @@
+// Our path for the benchmark: the built relay CLI and the built `cloudbridge connect` as two
+// child processes (each with its own RSS and free to use its own core), TLS 1.3 with the
+// run's throwaway certificate, one tenant allowed enough streams for the concurrency case.
+
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { mintDevToken } from '../src-main/relay/tokens';
+import { readRssBytes, startProcess } from '../test/harness/processes';
+import { freePort } from '../test/harness/traffic';
+import type { Peer, Targets } from './peers';
+
+/** dist/bench/bench.js -> dist/cli/. */
+function cliPath(name: string): string {
+  return join(dirname(process.argv[1] ?? '.'), '..', 'cli', name);
+}
+
+export async function tunnelPeer(targets: Targets, dir: string, cert: { cert: string; key: string }): Promise<Peer> {
+  const secret = randomBytes(32).toString('base64url');
+  const config = join(dir, 'relay-config.json');
+  writeFileSync(config, JSON.stringify({ tenants: [{ id: 'bench', maxTunnels: 10, maxConnections: 5_000, allow: ['127.0.0.0/8'] }] }));
+  const relay = startProcess(
+    process.execPath,
+    [cliPath('cloudbridge-relay.js'), '--listen', '127.0.0.1:0', '--cert', cert.cert, '--key', cert.key, '--config', config, '--log-level', 'warn'],
+    { name: 'relay', env: { ...process.env, CLOUDBRIDGE_JWT_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const listening = await relay.waitForLine(/listening on tls:\/\/127\.0\.0\.1:\d+/, 15_000);
+  const relayPort = Number(/:(\d+)\s*$/.exec(listening)?.[1]);
+
+  const tokenFile = join(dir, 'bench-token');
+  writeFileSync(tokenFile, await mintDevToken({ secret, sub: 'bench', tenant: 'bench', ttlSec: 3600 }), { mode: 0o600 });
+  const sinkPort = await freePort();
+  const echoPort = await freePort();
+  const client = startProcess(
+    process.execPath,
+    [
+      cliPath('cloudbridge.js'), 'connect',
+      '--relay', `127.0.0.1:${relayPort}`, '--ca', cert.cert, '--servername', 'localhost', '--token-file', tokenFile,
+      '--tunnel', `${sinkPort}:127.0.0.1:${targets.sinkPort}`, '--tunnel', `${echoPort}:127.0.0.1:${targets.echoPort}`,
+    ],
+    { name: 'cloudbridge', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    await client.waitForLine(/ Active {2}relay /, 15_000);
+    await client.waitForLine(new RegExp(`tunnel t-${sinkPort} {2}listening`), 10_000);
+    await client.waitForLine(new RegExp(`tunnel t-${echoPort} {2}listening`), 10_000);
+  } catch (error) {
+    await Promise.all([client.stop(), relay.stop()]);
+    throw error;
+  }
+  return {
+    name: 'tunnel',
+    sinkPort,
+    echoPort,
+    sampleRss: () => ({ client: readRssBytes(client.pid) ?? 0, server: readRssBytes(relay.pid) ?? 0 }),
+    async close() {
+      await client.stop();
+      await relay.stop();
+    },
+  };
+}
