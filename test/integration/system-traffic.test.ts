@@ -113,10 +113,11 @@ describe('traffic through the tunnel', () => {
       const socket = await connectTcp(dead.localPort);
       socket.write('anyone there?');
       const result = await readAll(socket);
-      // No bytes from a target that does not exist, and the connection does not end cleanly
-      // with data: the relay refuses the stream and the client passes that on.
+      // No bytes from a target that does not exist, and no clean FIN either: the relay refuses
+      // the stream and the client passes that on as a reset (PROTOCOL.md §3).
       expect(result.bytes).toBe(0);
-      expect(['error', 'close', 'end']).toContain(result.ending);
+      expect(result.ending).toBe('error');
+      expect(result.error).toBe('ECONNRESET');
     }
     const snapshot = await client.waitFor('failed connections counted', (s) => tunnelOf(s, 't-dead').failedConnections >= 3);
     expect(tunnelOf(snapshot, 't-dead').status).toBe('listening');
