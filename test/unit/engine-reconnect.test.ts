@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src-main/engine/engine';
-import type { Engine, EngineOptions } from '../../src-main/engine/types';
+import type { Engine, EngineOptions, PersistedSessionState, SessionStatePersistence } from '../../src-main/engine/types';
 import { LineDecoder, type JsonObject } from '../../src-main/engine/protocol/codec';
 import type { EngineSnapshot, LogRecord } from '../../src-main/shared/model';
 import { FakeClock } from './engine-fake-clock';
@@ -166,5 +166,60 @@ describe('engine reconnect loop', () => {
     await new Promise<void>((r) => client.once('end', () => r()));
     client.destroy();
     expect(Buffer.concat(chunks).toString()).toBe('direct bytes');
+  });
+
+  it('remembers a speak-first relay and its reconnect token across restarts, never the token itself', async () => {
+    let stored: PersistedSessionState | null = null;
+    const persistence: SessionStatePersistence = {
+      load: () => Promise.resolve(stored),
+      save: (state) => {
+        stored = state;
+        return Promise.resolve();
+      },
+    };
+    const authSeen: JsonObject[] = [];
+    let helloDelayMs = 0;
+    const sockets = new Set<net.Socket>();
+    // Speaks first (after helloDelayMs) and closes on anything but auth (PROTOCOL.md §2.1).
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      const timer = setTimeout(() => socket.write(JSON.stringify({ type: 'hello', version: '1.0', features: [] }) + '\n'), helloDelayMs);
+      const decoder = new LineDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        for (const m of decoder.push(chunk)) {
+          if (m.type !== 'auth') {
+            clearTimeout(timer);
+            socket.destroy();
+            return;
+          }
+          authSeen.push(m);
+          socket.write(JSON.stringify({ type: 'auth_response', status: 'success', reconnect_token: 'rt-persisted-42' }) + '\n');
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    });
+    const relay = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, insecure: true } as const;
+
+    const first = createEngine({ relay, tunnels: [], getToken: () => Promise.resolve(TOKEN), persistence });
+    closers.push(() => first.close());
+    first.connect();
+    await until(() => first.snapshot().state === 'active' && stored !== null, 'first session');
+    expect(stored).toMatchObject({ relay: `127.0.0.1:${relay.port}`, opener: 'server', reconnectToken: 'rt-persisted-42' });
+    expect(JSON.stringify(stored)).not.toContain(TOKEN);
+    await first.close();
+
+    // Now the relay speaks only after 600 ms: an engine that did not remember would give up
+    // waiting at 300 ms, send hello, and be cut off.
+    helloDelayMs = 600;
+    const second = createEngine({ relay, tunnels: [], getToken: () => Promise.resolve(TOKEN), persistence });
+    closers.push(() => second.close());
+    second.connect();
+    await until(() => second.snapshot().state === 'active', 'second session');
+    expect(authSeen[1]?.['reconnect_token']).toBe('rt-persisted-42');
   });
 });
