@@ -45,9 +45,9 @@ async function runPeer(name: string, start: () => Promise<Peer>): Promise<PeerRe
   }
   try {
     log(`${name}: 1 stream`);
-    const one = await measureThroughput(peer.sinkPort, 1, TOTAL_BYTES, THROUGHPUT_BOX_MS);
+    const one = await measureThroughput(peer.sinkPort, 1, TOTAL_BYTES, THROUGHPUT_BOX_MS, () => peer.sampleCpu());
     log(`${name}: 8 streams`);
-    const eight = await measureThroughput(peer.sinkPort, 8, TOTAL_BYTES, THROUGHPUT_BOX_MS);
+    const eight = await measureThroughput(peer.sinkPort, 8, TOTAL_BYTES, THROUGHPUT_BOX_MS, () => peer.sampleCpu());
     log(`${name}: ${LATENCY_CONNECTIONS} sequential connections`);
     const latency = await measureLatency(peer.echoPort, LATENCY_CONNECTIONS, LATENCY_BOX_MS);
     log(`${name}: ${CONCURRENT} concurrent connections`);
@@ -91,6 +91,10 @@ function render(results: readonly PeerResult[], elapsedS: number): string {
   const rows: string[][] = [['', ...results.map((r) => r.name)]];
   rows.push(['1 stream MB/s', ...results.map((r) => fmt(mbps(r.one)))]);
   rows.push(['8 streams MB/s', ...results.map((r) => fmt(mbps(r.eight)))]);
+  const cpu = (r: ThroughputResult | null): string =>
+    r === null || Object.keys(r.cpuSeconds).length === 0 ? 'n/a' : `${(r.cpuSeconds['client'] ?? 0).toFixed(1)}/${(r.cpuSeconds['server'] ?? 0).toFixed(1)}`;
+  rows.push(['1 stream CPU s cli/srv', ...results.map((r) => cpu(r.one))]);
+  rows.push(['8 streams CPU s cli/srv', ...results.map((r) => cpu(r.eight))]);
   rows.push(['new conn p50 ms', ...results.map((r) => fmt(p50(r), 3))]);
   rows.push(['new conn p99 ms', ...results.map((r) => fmt(p99(r), 3))]);
   rows.push([`${CONCURRENT} conc. ok`, ...results.map((r) => (r.concurrency ? String(r.concurrency.established) : 'n/a'))]);

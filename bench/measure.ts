@@ -99,12 +99,27 @@ export interface ThroughputResult {
   readonly seconds: number;
   /** Bytes per second, counted by the sink (what actually arrived). */
   readonly bytesPerSecond: number;
+  /** CPU seconds each process on the path spent on this case. */
+  readonly cpuSeconds: Readonly<Record<string, number>>;
   readonly error: string | null;
 }
 
+function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [role, value] of Object.entries(after)) out[role] = value - (before[role] ?? value);
+  return out;
+}
+
 /** `streams` parallel uploads of totalBytes/streams each, timed until the sink has all of it. */
-export async function measureThroughput(port: number, streams: number, totalBytes: number, timeBoxMs: number): Promise<ThroughputResult> {
+export async function measureThroughput(
+  port: number,
+  streams: number,
+  totalBytes: number,
+  timeBoxMs: number,
+  sampleCpu: () => Record<string, number> = () => ({}),
+): Promise<ThroughputResult> {
   const per = Math.floor(totalBytes / streams);
+  const cpuBefore = sampleCpu();
   const start = process.hrtime.bigint();
   const deadline = Date.now() + timeBoxMs;
   try {
@@ -112,10 +127,10 @@ export async function measureThroughput(port: number, streams: number, totalByte
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const bytes = counts.reduce((a, b) => a + b, 0);
     const error = bytes === per * streams ? null : `sink counted ${bytes} of ${per * streams} bytes`;
-    return { streams, bytes, seconds, bytesPerSecond: bytes / seconds, error };
+    return { streams, bytes, seconds, bytesPerSecond: bytes / seconds, cpuSeconds: cpuDelta(cpuBefore, sampleCpu()), error };
   } catch (error) {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { streams, bytes: 0, seconds, bytesPerSecond: 0, error: error instanceof Error ? error.message : String(error) };
+    return { streams, bytes: 0, seconds, bytesPerSecond: 0, cpuSeconds: cpuDelta(cpuBefore, sampleCpu()), error: error instanceof Error ? error.message : String(error) };
   }
 }
 

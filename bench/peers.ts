@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { readRssBytes, runToCompletion, startProcess, type ManagedProcess } from '../test/harness/processes';
+import { readCpuSeconds, readRssBytes, runToCompletion, startProcess, type ManagedProcess } from '../test/harness/processes';
 import { startSshd, type Sshd } from '../test/harness/sshd';
 import { connectTcp, freePort } from '../test/harness/traffic';
 
@@ -22,11 +22,13 @@ export interface Peer {
   readonly echoPort: number;
   /** RSS in bytes of each process on the path (empty for direct). */
   sampleRss(): Record<string, number>;
+  /** CPU seconds used so far by each process on the path (empty for direct). */
+  sampleCpu(): Record<string, number>;
   close(): Promise<void>;
 }
 
 export function directPeer(targets: Targets): Peer {
-  return { name: 'direct', ...targets, sampleRss: () => ({}), close: () => Promise.resolve() };
+  return { name: 'direct', ...targets, sampleRss: () => ({}), sampleCpu: () => ({}), close: () => Promise.resolve() };
 }
 
 /** A throwaway self-signed EC certificate for localhost/127.0.0.1, via the openssl CLI. */
@@ -71,6 +73,10 @@ function descendants(root: number): number[] {
 
 function rssOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readRssBytes(pid) ?? 0), 0);
+}
+
+export function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
 }
 
 export async function stunnelPeer(targets: Targets, dir: string, cert: { cert: string; key: string }): Promise<Peer> {
@@ -119,6 +125,7 @@ export async function stunnelPeer(targets: Targets, dir: string, cert: { cert: s
     sinkPort: clientSink,
     echoPort: clientEcho,
     sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),
+    sampleCpu: () => ({ client: cpuOf([client.pid]), server: cpuOf([server.pid]) }),
     async close() {
       await Promise.all([client.stop(), server.stop()]);
     },
@@ -140,6 +147,8 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
     sinkPort,
     echoPort,
     sampleRss: () => ({ client: rssOf([ssh.pid]), server: rssOf([sshd.process.pid, ...descendants(sshd.process.pid)]) }),
+    // Session processes that already exited are not counted: the sessions stay open while measuring.
+    sampleCpu: () => ({ client: cpuOf([ssh.pid]), server: cpuOf([sshd.process.pid, ...descendants(sshd.process.pid)]) }),
     async close() {
       await ssh.stop();
       await sshd.close();

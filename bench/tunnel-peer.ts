@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { mintDevToken } from '../src-main/relay/tokens';
-import { readRssBytes, startProcess } from '../test/harness/processes';
+import { readCpuSeconds, readRssBytes, startProcess } from '../test/harness/processes';
 import { freePort } from '../test/harness/traffic';
 import type { Peer, Targets } from './peers';
 
@@ -54,6 +54,7 @@ export async function tunnelPeer(targets: Targets, dir: string, cert: { cert: st
     sinkPort,
     echoPort,
     sampleRss: () => ({ client: readRssBytes(client.pid) ?? 0, server: readRssBytes(relay.pid) ?? 0 }),
+    sampleCpu: () => ({ client: readCpuSeconds(client.pid) ?? 0, server: readCpuSeconds(relay.pid) ?? 0 }),
     async close() {
       await client.stop();
       await relay.stop();

@@ -39,6 +39,18 @@ export function readRssBytes(pid: number): number | null {
   }
 }
 
+/** User + system CPU seconds a process has used so far (Linux /proc, 100 ticks/s), or null. */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the command: state is [0], utime is [11], stime is [12].
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 export function startProcess(command: string, args: readonly string[], options: SpawnOptions & { name?: string } = {}): ManagedProcess {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
