@@ -13,8 +13,8 @@ const PROC_NET_TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr 
    2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 11111 1 0000000000000000 100 0 0 10 0
 `;
 
-let cleanup: (() => void)[] = [];
-afterEach(async () => {
+const cleanup: (() => void)[] = [];
+afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
 
