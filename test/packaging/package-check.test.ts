@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectedLayout, PackageManifest } from './package-layout';
-import { checkPackage, expectedLayout, KEYTAR_NODE, locatePackages } from './package-layout';
+import {
+  bundleImports,
+  checkPackage,
+  expectedLayout,
+  KEYTAR_NODE,
+  locatePackages,
+} from './package-layout';
 
 const require = createRequire(import.meta.url);
 const projectDir = join(import.meta.dirname, '..', '..');
@@ -155,6 +161,32 @@ describe('packaged app (electron-builder --linux dir)', () => {
     expect(
       [...manifest.asarFiles].some((file) => /^dist\/renderer\/assets\/.+\.js$/.test(file)),
     ).toBe(true);
+  });
+
+  it('has every package the main and preload bundles load', () => {
+    // The bundles load packages (require/import) that are not built in: each is checked above.
+    expect(expected.bundleImports.length).toBeGreaterThan(0);
+    expect(
+      expected.bundleImports.every(
+        (entry) =>
+          entry.bundle === 'dist/main/main.js' || entry.bundle === 'dist/preload/preload.js',
+      ),
+    ).toBe(true);
+    const sample =
+      'require("node:fs");require("fs");require("electron");require("electron-log/main");import("keytar");require("@peculiar/x509/lib");require("./chunk.js")';
+    expect(bundleImports('dist/main/main.js', sample).map((entry) => entry.name)).toEqual([
+      '@peculiar/x509',
+      'electron-log',
+      'keytar',
+    ]);
+    // A bundle that loads a devDependency would crash at start: the check says which.
+    const withDevImport: ExpectedLayout = {
+      ...expected,
+      bundleImports: [...expected.bundleImports, { bundle: 'dist/main/main.js', name: 'yaml' }],
+    };
+    expect(checkPackage(manifest, withDevImport)).toEqual([
+      'dist/main/main.js loads yaml, which is not in app.asar',
+    ]);
   });
 
   it('keeps keytar.node outside the archive, and the archive header says so', () => {

@@ -2,7 +2,7 @@
 // from the project on disk (dist/, assets/, node_modules) and checks a listing of app.asar
 // against it. Pure reads; builds nothing (package-check.test.ts does the building).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Tray states the main process loads from assets/tray (see scripts/make-icons.mjs). */
@@ -46,6 +46,34 @@ export interface ExpectedLayout {
   readonly rootDependencies: readonly DependencyEdge[];
   /** Every runtime package by name@version. */
   readonly packages: ReadonlyMap<string, RuntimePackage>;
+  /** Packages the main and preload bundles load at run time (require or import). */
+  readonly bundleImports: readonly BundleImport[];
+}
+
+export interface BundleImport {
+  /** The bundle, e.g. dist/main/main.js. */
+  readonly bundle: string;
+  /** Package name (the part of the specifier before any subpath). */
+  readonly name: string;
+}
+
+/** Modules every Electron main process has without shipping them. */
+const PROVIDED_MODULES = new Set(['electron', 'original-fs', ...builtinModules]);
+
+/**
+ * Bare specifiers a bundle loads with require("x") or import("x"), reduced to package names;
+ * Node built-ins (node:* or bare) and electron are left out.
+ */
+export function bundleImports(bundle: string, source: string): BundleImport[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\b(?:require|import)\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
+    const specifier = match[1] ?? '';
+    if (specifier.startsWith('node:')) continue;
+    const parts = specifier.split('/');
+    const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+    if (!PROVIDED_MODULES.has(name)) names.add(name);
+  }
+  return [...names].sort().map((name) => ({ bundle, name }));
 }
 
 export interface PackageManifest {
@@ -185,11 +213,16 @@ export function expectedLayout(projectDir: string): ExpectedLayout {
     ...renderer,
     ...tray,
   ]);
+  const bundles = [toPosix(main), 'dist/preload/preload.js'];
+  const imports = bundles.flatMap((bundle) =>
+    bundleImports(bundle, readFileSync(join(projectDir, bundle), 'utf8')),
+  );
   return {
     required: [...required].sort(),
     requiredUnpacked: [KEYTAR_NODE],
     rootDependencies: root,
     packages,
+    bundleImports: imports,
   };
 }
 
@@ -280,6 +313,11 @@ export function checkPackage(manifest: PackageManifest, expected: ExpectedLayout
   }
   const located = locatePackages(manifest, expected);
   problems.push(...located.problems);
+  // What the bundles load must be there at run time, whatever package.json declares.
+  for (const { bundle, name } of expected.bundleImports) {
+    if (!resolveInArchive(manifest.asarFiles, '', name))
+      problems.push(`${bundle} loads ${name}, which is not in app.asar`);
+  }
   for (const file of [...manifest.asarFiles, ...manifest.unpackedFiles]) {
     if (
       !ALLOWED_ROOTS.some((root) => (root.endsWith('/') ? file.startsWith(root) : file === root))
