@@ -113,6 +113,7 @@ function TunnelRow({ tunnel, totals, t, isBridged, isConfirmingRemove, ...handle
         </span>
       </div>
       <DetailsList
+        isCompact
         items={[
           { label: t('tunnels.in'), value: formatBytes(tunnel.bytesIn, locale), testId: 'bytes-in' },
           { label: t('tunnels.out'), value: formatBytes(tunnel.bytesOut, locale), testId: 'bytes-out' },
