@@ -2,7 +2,7 @@
 // tunnel to a real relay over TLS, --json output, exit codes (2 bad arguments, 3 refused
 // token, 0 after SIGINT/SIGTERM), and the token never printed.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,9 +92,10 @@ describe('cloudbridge connect', () => {
     const http = cleanup.add(await startHttpServer('through the CLI\n'), (s) => s.close());
     const { relay, caFile, tokenFile, token } = await relayAndFiles();
     const localPort = await freePort();
+    const stateFile = join(dir, `state-${localPort}.json`);
     const proc = startCli([
       'connect', '--relay', `127.0.0.1:${relay.server.port}`, '--ca', caFile, '--servername', 'localhost',
-      '--token-file', tokenFile, '--tunnel', `${localPort}:127.0.0.1:${http.port}`,
+      '--token-file', tokenFile, '--tunnel', `${localPort}:127.0.0.1:${http.port}`, '--state-file', stateFile,
     ]);
     const activeLine = await proc.waitForLine(/ Active {2}relay /, 15_000);
     expect(activeLine).toMatch(/^\d\d:\d\d:\d\d Active {2}relay 127\.0\.0\.1:\d+ {2}client cli-user {2}tenant default$/);
@@ -112,6 +113,10 @@ describe('cloudbridge connect', () => {
     const all = proc.stdout() + proc.stderr();
     expect(all).not.toContain(token);
     expect(all).not.toContain(token.split('.')[2]!);
+    // Reconnect state is kept for the next run (seed v1 §6.2), never the token.
+    const state = readFileSync(stateFile, 'utf8');
+    expect(JSON.parse(state)).toMatchObject({ relay: `127.0.0.1:${relay.server.port}`, clientId: 'cli-user', tunnelIds: [`t-${localPort}`] });
+    expect(state).not.toContain(token.split('.')[2]!);
     // Counter lines are throttled to one a second per tunnel: never two in the same second.
     const counterSeconds = proc
       .stdout()
