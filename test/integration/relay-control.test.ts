@@ -120,6 +120,21 @@ describe('control session', () => {
   });
 });
 
+describe('plaintext development mode', () => {
+  it('speaks the same protocol without TLS when insecure is set, and says so in the log', async () => {
+    const relay = await relayWith({ insecure: true });
+    expect(relay.relay.insecure).toBe(true);
+    expect(relay.relay.certPem).toBeUndefined();
+    const c = await connectRawClient({ ...relay, insecure: true });
+    clients.push(c);
+    c.send({ type: 'hello', version: '1.0', features: [] });
+    expect(await c.next()).toMatchObject({ type: 'hello_response' });
+    c.send({ type: 'auth', token: await relay.token() });
+    expect(await c.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
+    expect(relay.logs.some((record) => record.event === 'insecure_mode' && record.level === 'warn')).toBe(true);
+  });
+});
+
 describe('bad input: answered, connection closed, relay unharmed', () => {
   const cases: Array<{ name: string; payload: (relay: TestRelay) => Promise<Buffer> | Buffer; code: string; details: Record<string, unknown>; authFirst?: boolean }> = [
     { name: 'malformed JSON', payload: () => Buffer.from('{"type": "hello",\n'), code: 'unknown_message_type', details: { reason: 'invalid_json' } },
