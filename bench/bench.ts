@@ -5,6 +5,7 @@
 // hard-coded: every figure comes from this run, and a failed peer is shown as failed.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 import { stopAllProcesses } from '../test/harness/processes';
 import { measureConcurrency, measureLatency, measureThroughput, startCountingSink, startEchoTarget, type ConcurrencyResult, type LatencyResult, type ThroughputResult } from './measure';
@@ -72,7 +73,13 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
 }
 
-function render(results: readonly PeerResult[], elapsedS: number): string {
+/** Load on the machine: other work on the same cores skews every column, so say how much there was. */
+function loadLine(label: string): string {
+  const [one, five] = loadavg();
+  return `${label} load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min) on ${cpus().length} cores`;
+}
+
+function render(results: readonly PeerResult[], elapsedS: number, loadBefore: string): string {
   const tunnel = results.find((r) => r.name === 'tunnel');
   const direct = results.find((r) => r.name === 'direct');
   const peers = results.filter((r) => r.name === 'stunnel' || r.name === 'ssh -L');
@@ -105,6 +112,7 @@ function render(results: readonly PeerResult[], elapsedS: number): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const lines = [
     `CloudBridge bench, ${new Date().toISOString()}, loopback, ${TOTAL_BYTES / MIB} MiB per throughput case, ${LATENCY_CONNECTIONS} sequential and ${CONCURRENT} concurrent connections, ${elapsedS.toFixed(0)} s`,
+    `${loadBefore}; ${loadLine('after:')}`,
     '',
     ...rows.map((row) => pad(row, widths)),
     '',
@@ -137,6 +145,7 @@ function render(results: readonly PeerResult[], elapsedS: number): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadBefore = loadLine('before:');
   const runTimer = setTimeout(() => {
     log('the run exceeded its 5-minute box; stopping');
     void stopAllProcesses().finally(() => process.exit(1));
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     temp.remove();
     clearTimeout(runTimer);
   }
-  const table = render(results, (Date.now() - started) / 1000);
+  const table = render(results, (Date.now() - started) / 1000, loadBefore);
   process.stdout.write(table);
   mkdirSync('artifacts', { recursive: true });
   writeFileSync('artifacts/bench.txt', table);
