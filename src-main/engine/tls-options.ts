@@ -23,17 +23,32 @@ export function pinMatches(expected: string, actual: string): boolean {
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 }
 
+/**
+ * One secure context per endpoint object: parsing the CA PEM for every data connection costs
+ * more than the rest of opening it. Endpoints are immutable (setRelay passes a new object).
+ */
+const SECURE_CONTEXTS = new WeakMap<RelayEndpoint, tls.SecureContext>();
+
+function secureContextFor(endpoint: RelayEndpoint): tls.SecureContext {
+  let context = SECURE_CONTEXTS.get(endpoint);
+  if (context === undefined) {
+    context = tls.createSecureContext({ minVersion: 'TLSv1.3', ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}) });
+    SECURE_CONTEXTS.set(endpoint, context);
+  }
+  return context;
+}
+
 /** tls.connect options for an endpoint. rejectUnauthorized is always explicit. */
 export function buildTlsOptions(endpoint: RelayEndpoint, session?: Buffer): tls.ConnectionOptions & { allowHalfOpen: boolean } {
   const serverName = endpoint.serverName ?? (net.isIP(endpoint.host) === 0 ? endpoint.host : undefined);
   return {
     host: endpoint.host,
     port: endpoint.port,
+    secureContext: secureContextFor(endpoint),
     minVersion: 'TLSv1.3',
     // Explicit true: NODE_TLS_REJECT_UNAUTHORIZED=0 only changes the default, never this.
     rejectUnauthorized: true,
     allowHalfOpen: true,
-    ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
     // Node checks the certificate name against servername when set, else against host.
     ...(serverName !== undefined ? { servername: serverName } : {}),
     ...(session !== undefined ? { session } : {}),
