@@ -1,6 +1,7 @@
 // Builds every entry point: Node-side bundles with esbuild (main, preload, CLIs, demo, bench)
 // and the renderer with vite. Output layout is what package.json and electron-builder expect.
 import { build as esbuild } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
@@ -58,4 +59,7 @@ await esbuild({
 });
 
 await viteBuild({ configFile: 'src-renderer/vite.config.ts', logLevel: 'warn' });
+
+// The About box lists the licences of what the app ships.
+execFileSync(process.execPath, ['scripts/collect-licenses.mjs', '--out', 'dist/licenses.json'], { stdio: 'inherit' });
 console.log('build: dist/ ready');
