@@ -145,7 +145,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
     limits,
     lookup: options.lookup ?? defaultLookup,
-    features: CLIENT_FEATURES,
+    // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
+    features: options.insecure === true ? CLIENT_FEATURES.filter((feature) => feature !== 'tls') : CLIENT_FEATURES,
     version: PROTOCOL_VERSION,
     streamsByTenant: new Map(),
     track(socket) {

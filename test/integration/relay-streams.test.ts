@@ -4,7 +4,8 @@
 // idle timeout, and streams outliving their control session.
 
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { LookupAddress } from 'node:dns';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../harness/pki';
@@ -152,6 +153,38 @@ describe('data streams', () => {
     const result = await reading;
     expect(result.ending).toBe('error');
     expect(result.error).toBe('ECONNRESET');
+  });
+
+  it('passes a reset from the client on to the target as a reset', async () => {
+    const relay = await relayWith();
+    const seen: Array<string | undefined> = [];
+    let connected!: () => void;
+    const targetConnected = new Promise<void>((resolve) => (connected = resolve));
+    let closed!: () => void;
+    const targetClosed = new Promise<void>((resolve) => (closed = resolve));
+    const recorder: Server = createServer((socket) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => seen.push(error.code));
+      socket.on('end', () => seen.push('end'));
+      socket.on('close', () => closed());
+      connected();
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => recorder.close(() => resolve())) });
+    const reg = await register(relay, (recorder.address() as AddressInfo).port);
+    // TLS over a TCP socket we hold, so the test can reset the TCP connection itself.
+    const tcp = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({ host: '127.0.0.1', port: relay.port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const tls = tlsConnect({ socket: tcp, ca: pki.caPem, servername: 'localhost' });
+    tls.on('error', () => undefined);
+    await new Promise((resolve) => tls.once('secureConnect', resolve));
+    tls.write(JSON.stringify({ type: 'stream_open', tunnel_id: reg.tunnelId, stream_token: reg.streamToken }) + '\n');
+    await new Promise((resolve) => tls.once('data', resolve));
+    await targetConnected;
+    tcp.resetAndDestroy();
+    await targetClosed;
+    expect(seen).toEqual(['ECONNRESET']);
   });
 
   it('stops reading from the client while the target does not read (back-pressure)', async () => {
