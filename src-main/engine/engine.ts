@@ -36,6 +36,8 @@ export const DEFAULT_POOL_SIZE = 2;
 const DEFAULT_LOCAL_HOST = '127.0.0.1';
 /** How often rates are refreshed while traffic flows or a rate is still above zero. */
 const RATE_REFRESH_MS = 1_000;
+/** How long `auto` waits for the hello of a relay remembered to speak first. */
+const REMEMBERED_SERVER_HELLO_WAIT_MS = 5_000;
 /** Client-side token problems: retrying cannot help, the user must act. */
 const FATAL_CLIENT_CODES = new Set(['token_missing', 'token_malformed', 'token_expired']);
 
@@ -342,7 +344,11 @@ class TunnelEngine implements Engine {
       socket,
       clock: this.clock,
       log: (level, event, tunnelId, details) => this.log(level, event, tunnelId, details),
-      opener: configured === 'auto' && this.openerMemory !== null ? this.openerMemory : configured,
+      // A remembered client opener skips the wait; a remembered server opener waits longer
+      // for the relay's hello but still falls back to sending ours, so one wrong guess
+      // cannot lock the profile out (PROTOCOL.md §2.1).
+      opener: configured === 'auto' && this.openerMemory === 'client' ? 'client' : configured,
+      ...(configured === 'auto' && this.openerMemory === 'server' ? { helloWaitMs: REMEMBERED_SERVER_HELLO_WAIT_MS } : {}),
       clientVersion: this.options.clientVersion ?? '0.0.0',
       ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
       ...(this.options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: this.options.heartbeatTimeoutMs } : {}),
