@@ -498,6 +498,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
     const next = await saveSettings({ ...current, relay: builtin.profile, tunnels });
     await tokenService.setAccount(builtin.profile.id);
     await tokenService.save(builtin.token);
+    notifiedExpiryFor = null;
+    checkTokenExpiry();
     engine?.setTunnels(tunnels);
     await applyRelay(previous);
     notices = notices.filter((n) => n.kind !== 'first_run');
