@@ -6,7 +6,6 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src-main/engine/engine';
 import { startRelay, type RelayServer } from '../../src-main/relay/relay-server';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import { startDemoTarget, type DemoTarget } from '../../src-main/services/builtin-relay';
