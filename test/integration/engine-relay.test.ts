@@ -71,6 +71,23 @@ function exchange(socket: net.Socket, text: string): Promise<string> {
   });
 }
 
+/** Writes a byte and waits until the target has seen the connection. */
+async function exchangeWithTarget(socket: net.Socket): Promise<boolean> {
+  socket.write('x');
+  await new Promise((r) => setTimeout(r, 300));
+  return !socket.destroyed;
+}
+
+async function waitForValue<T>(get: () => Promise<T> | null, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== null) return value;
+    if (Date.now() > end) throw new Error('value never appeared');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function echo(): Promise<TestServer> {
   const server = await startEchoServer();
   cleanups.push(() => server.close());
@@ -352,5 +369,58 @@ describe('engine against the reference relay', () => {
     await engine.disconnect();
     expect(engine.snapshot().state).toBe('disconnected');
     await expect(connectTcp(portB, '127.0.0.1', 2000)).rejects.toThrow();
+  });
+
+  it('passes a FIN on as a FIN (the target still answers after it) and a reset on as a reset, both ways', async () => {
+    const relay = await relayOn();
+    let mode: 'after-fin' | 'reset' | 'observe' = 'after-fin';
+    const targetSockets = new Set<net.Socket>();
+    let observed: Promise<string> | null = null;
+    const target = net.createServer({ allowHalfOpen: true }, (socket) => {
+      targetSockets.add(socket);
+      if (mode === 'observe') {
+        observed = new Promise((resolve) => {
+          socket.once('end', () => resolve('end'));
+          socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+        });
+      }
+      socket.on('error', () => undefined);
+      let got = '';
+      socket.on('data', (c: Buffer) => {
+        got += c.toString();
+        if (mode === 'reset' && got.includes('reset me')) socket.resetAndDestroy();
+      });
+      socket.on('end', () => {
+        if (mode === 'after-fin') socket.end(`got ${got.length} bytes, bye after your FIN`);
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      for (const s of targetSockets) s.destroy();
+      return new Promise<void>((r) => target.close(() => r()));
+    });
+    const localPort = await freePort();
+    const { engine } = startEngine({
+      relay: { host: '127.0.0.1', port: relay.port, ca: pki.caPem },
+      tunnels: [tunnel('t-fin', localPort, (target.address() as net.AddressInfo).port)],
+    });
+    engine.connect();
+    await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+
+    const answer = await roundTrip(localPort, Buffer.from('twelve bytes'));
+    expect(answer.toString()).toBe('got 12 bytes, bye after your FIN');
+
+    mode = 'reset';
+    const socket = await connectTcp(localPort);
+    socket.write('please reset me');
+    const result = await readAll(socket);
+    expect(result).toMatchObject({ ending: 'error', error: 'ECONNRESET' });
+
+    // And the other way: a local reset reaches the target as a reset, not as a FIN.
+    mode = 'observe';
+    const local = await connectTcp(localPort);
+    expect(await exchangeWithTarget(local)).toBe(true);
+    local.resetAndDestroy();
+    await expect(waitForValue(() => observed)).resolves.toBe('ECONNRESET');
   });
 });
