@@ -110,6 +110,7 @@ const LOG_BATCH_MS = 200;
 const TOTALS_FLUSH_MS = 10_000;
 const TOKEN_CHECK_MS = 60 * 60 * 1000;
 const DEFAULT_ALLOW_LIST = ['github.com'];
+const DIAGNOSTICS_LOG_TAIL_CHARS = 2 * 1024 * 1024;
 
 function emptyEngineSnapshot(settings: AppSettings, seq: number, at: string): EngineSnapshot {
   return {
@@ -678,11 +679,14 @@ export function createAppController(options: AppControllerOptions): AppControlle
     'cloudbridge:diagnostics.export': async () => {
       const path = await exportPath(`cloudbridge-diagnostics-${stamp()}.zip`);
       if (path === null) return { path: null };
+      // The tail of the log file reaches further back than the in-memory ring.
+      const logFile = await readText(join(options.logDirectory, 'cloudbridge.log')).catch(() => '');
       const zip = buildDiagnosticsZip({
         logs: logger.recent(),
         settings: settingsStore.get(),
         snapshot: snapshot(),
         versions: options.appInfo,
+        files: logFile ? { 'cloudbridge.log': logFile.slice(-DIAGNOSTICS_LOG_TAIL_CHARS) } : {},
         createdAt: iso(),
       });
       await writeFile(path, zip, { mode: 0o600 });

@@ -47,7 +47,10 @@ export interface AppServices {
   readonly logger: Logger;
   readonly settings: SettingsStore;
   readonly tokens: TokenService;
-  /** Pushed events for the window (already throttled and gated on visibility). */
+  /**
+   * Pushed events for the window, already throttled. Nothing is pushed until
+   * setWindowVisible(true), which also pushes the full snapshot at once.
+   */
   onEvent(listener: (push: Push) => void): () => void;
   onNotification(listener: (notification: AppNotification) => void): () => void;
   setWindowVisible(visible: boolean): void;

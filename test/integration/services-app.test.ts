@@ -2,6 +2,7 @@
 // 127.0.0.1: first run, built-in relay, a tunnel carrying bytes, pushes and visibility,
 // validation errors per field, port-in-use with the holder named, and clean shutdown.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { Push } from '../../src-main/services/app-controller';
 import { createMemorySecretStore } from '../../src-main/services/secret-store';
 
 let services: AppServices | null = null;
+let launched: { command: string; args: readonly string[] }[] = [];
 let dataDir: string | null = null;
 const servers: Server[] = [];
 
@@ -28,8 +30,12 @@ function make(): AppServices {
   services = createAppServices({
     dataDir,
     secretStore: createMemorySecretStore(),
-    launch: () => Promise.resolve(),
+    launch: (command) => {
+      launched.push(command);
+      return Promise.resolve();
+    },
   });
+  launched = [];
   return services;
 }
 
@@ -167,5 +173,41 @@ describe('desktop services against the built-in relay', () => {
       return t?.error?.code === 'port_in_use' && t.error.detail?.includes(`process ${process.pid}`) ? t : null;
     });
     expect(failed.error?.detail).toContain(`Port ${port} is held by`);
+  });
+
+  it('exports logs and a diagnostics zip without the stored token, and opens an SSH tunnel in a terminal', async () => {
+    const app = make();
+    await app.start();
+    await app.router.handle('cloudbridge:relay.useBuiltin', undefined);
+    await waitFor(() => app.controller.snapshot().engine.state === 'active');
+    const token = await app.tokens.getToken();
+    app.logger.log('warn', 'leak_attempt', { token, note: `header Authorization: Bearer ${token}` });
+
+    const logs = expectOk<{ path: string }>(await app.router.handle('cloudbridge:logs.export', undefined));
+    const diag = expectOk<{ path: string }>(await app.router.handle('cloudbridge:diagnostics.export', undefined));
+    const logText = readFileSync(logs.path, 'utf8');
+    expect(logText).toContain('leak_attempt');
+    const files = unzipSync(new Uint8Array(readFileSync(diag.path)));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['logs.jsonl', 'settings.json', 'snapshot.json', 'versions.json', 'files/cloudbridge.log']));
+    const everything = [logText, ...Object.values(files).map((f) => strFromU8(f))].join('\n');
+    for (const part of token.split('.')) expect(everything).not.toContain(part);
+
+    const ssh = expectOk<{ id: string }>(
+      await app.router.handle('cloudbridge:tunnel.save', {
+        name: 'Box',
+        kind: 'ssh',
+        localHost: '127.0.0.1',
+        localPort: 40_022,
+        remoteHost: '127.0.0.1',
+        remotePort: 22,
+        enabled: false,
+      }),
+    );
+    expectOk(await app.router.handle('cloudbridge:tunnel.open', { id: ssh.id }));
+    expect(launched.at(-1)?.args.join(' ')).toContain('ssh -p 40022 localhost');
+    expect(JSON.stringify(launched)).not.toContain(token.split('.')[1]);
+    const demo = app.controller.snapshot().settings.tunnels[0]!;
+    const other = await app.router.handle('cloudbridge:tunnel.open', { id: demo.id });
+    expect(other.ok).toBe(false);
   });
 });
