@@ -227,7 +227,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   });
   if (!insecure) {
     // Raw TCP sockets are tracked too, so close() also ends connections stuck in a handshake.
-    server.on('connection', (raw: Socket) => ctx.track(raw));
+    server.on('connection', (raw: Socket) => {
+      ctx.track(raw);
+      // Errors surface on the TLS socket above; this only keeps a stray one from being fatal.
+      raw.on('error', () => undefined);
+    });
   }
   server.on('error', (error) => log.log('error', 'server_error', { error }));
 
