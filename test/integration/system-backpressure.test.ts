@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readRssBytes } from '../harness/processes';
 import { spawnRelayProcess } from '../harness/relay';
 import { connectTcp, readAll, startSourceServer } from '../harness/traffic';
-import { Cleanup, isActive, startClient, tunnelTo } from './system-stack';
+import { Cleanup, isActive, startClient, token, tunnelTo, expectNoTokenLeaks, watchRelayProcess } from './system-stack';
 
 const MIB = 1024 * 1024;
 const OFFERED = 256 * MIB;
@@ -21,7 +21,13 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+afterEach(async () => {
+  try {
+    await expectNoTokenLeaks();
+  } finally {
+    await cleanup.run();
+  }
+});
 
 async function waitForPlateau(read: () => number, stableMs: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -44,10 +50,10 @@ describe('back-pressure', () => {
   it('stalls a 256 MiB sender when the local client stops reading, without buffering it in relay or client', { timeout: 120_000 }, async () => {
     const source = cleanup.add(await startSourceServer(OFFERED, 31), (s) => s.close());
     const warmSource = cleanup.add(await startSourceServer(32 * MIB, 32), (s) => s.close());
-    const relay = cleanup.add(await spawnRelayProcess(), (r) => r.close());
+    const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess()), (r) => r.close());
     const t = await tunnelTo('t-slow', source.port);
     const warm = await tunnelTo('t-warm', warmSource.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint(), tunnels: [t, warm], token: await relay.token() }), (c) => c.close());
+    const client = cleanup.add(startClient({ relay: relay.endpoint(), tunnels: [t, warm], token: await token(relay) }), (c) => c.close());
     client.engine.connect();
     await client.waitFor('active', isActive);
 

@@ -4,13 +4,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Pattern, connectTcp, readAll, startSinkServer, startSourceServer, writePattern } from '../harness/traffic';
-import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo } from './system-stack';
+import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo, expectNoTokenLeaks } from './system-stack';
 
 const MIB = 1024 * 1024;
 const SIZE = 256 * MIB;
 
 const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+afterEach(async () => {
+  try {
+    await expectNoTokenLeaks();
+  } finally {
+    await cleanup.run();
+  }
+});
 
 describe('bulk transfer', () => {
   it('moves 256 MiB up and 256 MiB down at once with matching SHA-256 and counters', { timeout: 180_000 }, async () => {

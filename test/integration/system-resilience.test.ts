@@ -8,10 +8,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../harness/fault-proxy';
 import { spawnRelayProcess } from '../harness/relay';
 import { Pattern, connectTcp, echoRoundTrip, startEchoServer } from '../harness/traffic';
-import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo } from './system-stack';
+import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo, expectNoTokenLeaks, watchRelayProcess } from './system-stack';
 
 const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+afterEach(async () => {
+  try {
+    await expectNoTokenLeaks();
+  } finally {
+    await cleanup.run();
+  }
+});
 
 /** Writes `data` on an open echo connection and resolves with exactly that many bytes back. */
 function echoOnce(socket: Socket, data: Buffer, timeoutMs = 5_000): Promise<Buffer> {
@@ -41,10 +47,10 @@ function echoOnce(socket: Socket, data: Buffer, timeoutMs = 5_000): Promise<Buff
 describe('resilience', () => {
   it('after the relay is killed (SIGKILL) and restarted on the same port: Reconnecting with attempt numbers, then Active with the same tunnel ids', async () => {
     const echo = cleanup.add(await startEchoServer(), (s) => s.close());
-    const relay = cleanup.add(await spawnRelayProcess({ args: ['--grace-ms', '30000'] }), (r) => r.close());
+    const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess({ args: ['--grace-ms', '30000'] })), (r) => r.close());
     const t1 = await tunnelTo('t-one', echo.port);
     const t2 = await tunnelTo('t-two', echo.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint(), tunnels: [t1, t2], token: await relay.token() }), (c) => c.close());
+    const client = cleanup.add(startClient({ relay: relay.endpoint(), tunnels: [t1, t2], token: await token(relay) }), (c) => c.close());
     client.engine.connect();
     await client.waitFor('active', isActive);
     const before = await echoRoundTrip(t1.localPort, new Pattern(50_000, 1));
@@ -112,13 +118,13 @@ describe('resilience', () => {
     const HEARTBEAT_MS = 1_000;
     const TIMEOUT_MS = 500;
     const echo = cleanup.add(await startEchoServer(), (s) => s.close());
-    const relay = cleanup.add(await spawnRelayProcess({ args: ['--heartbeat-min-ms', '200'] }), (r) => r.close());
+    const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess({ args: ['--heartbeat-min-ms', '200'] })), (r) => r.close());
     const t = await tunnelTo('t-frozen', echo.port);
     const client = cleanup.add(
       startClient({
         relay: relay.endpoint(),
         tunnels: [t],
-        token: await relay.token(),
+        token: await token(relay),
         heartbeatIntervalMs: HEARTBEAT_MS,
         heartbeatTimeoutMs: TIMEOUT_MS,
       }),

@@ -4,13 +4,14 @@
 // Owns no assertions; each system-*.test.ts decides what it checks.
 
 import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 
 import { createEngine } from '../../src-main/engine/engine';
 import type { Engine, EngineOptions, RelayEndpoint } from '../../src-main/engine/types';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/relay/relay-server';
-import { mintDevToken } from '../../src-main/relay/tokens';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
 import { createTestPki, type TestPki } from '../harness/pki';
+import type { RelayProcess } from '../harness/relay';
 import { freePort } from '../harness/traffic';
 
 export interface TestRelay {
@@ -42,11 +43,52 @@ export async function startTestRelay(options: Partial<RelayOptions> & { secret?:
     logLevel: 'debug',
     ...rest,
   });
+  captureForLeaks(async () => [...logs, await server.metricsText()]);
   return { server, secret, logs, endpoint: { host: '127.0.0.1', port: server.port, ca: p.caPem } };
 }
 
-export function token(relay: { secret: string }, sub = 'system-test', ttlSec = 600): Promise<string> {
-  return mintDevToken({ secret: relay.secret, sub, ttlSec });
+/**
+ * The suite's canary: every token handed out by token() carries it in a claim, and
+ * expectNoTokenLeaks() fails a test when it, or any issued token, shows up in captured text.
+ */
+export const CANARY = `CLOUDBRIDGE-CANARY-${randomBytes(6).toString('hex')}`;
+const issuedTokens: string[] = [];
+const capturedSources: (() => Promise<string[]>)[] = [];
+
+export async function token(relay: { secret: string }, sub = 'system-test', ttlSec = 600): Promise<string> {
+  const jwt = await new SignJWT({ canary: CANARY })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
+    .sign(new TextEncoder().encode(relay.secret));
+  issuedTokens.push(jwt);
+  return jwt;
+}
+
+/** Adds text (log lines, metrics, error text) that must never contain a token. */
+export function captureForLeaks(source: () => Promise<string[]> | string[]): void {
+  capturedSources.push(async () => source());
+}
+
+/** Captures a relay child process's log lines and stderr for the leak check; returns it. */
+export function watchRelayProcess(relay: RelayProcess): RelayProcess {
+  captureForLeaks(() => [...relay.logs.map((line) => JSON.stringify(line)), relay.stderr]);
+  return relay;
+}
+
+/**
+ * Greps everything captured since the last call for the canary, each issued token and its
+ * signature; throws naming the first hit. Forgets the sources afterwards.
+ */
+export async function expectNoTokenLeaks(): Promise<void> {
+  const texts = (await Promise.all(capturedSources.splice(0).map((source) => source().catch(() => [])))).flat();
+  const needles = [CANARY, ...issuedTokens.flatMap((t) => [t, t.split('.')[2] ?? t])];
+  for (const needle of needles) {
+    const hit = texts.find((text) => text.includes(needle));
+    if (hit !== undefined) throw new Error(`a token leaked into captured text: ${hit.slice(0, 300)}`);
+  }
+  if (texts.length === 0) throw new Error('nothing was captured to check for token leaks');
 }
 
 export function tunnel(id: string, localPort: number, remotePort: number, remoteHost = '127.0.0.1'): TunnelConfig {
@@ -73,6 +115,11 @@ export function startClient(options: Omit<EngineOptions, 'getToken'> & { token: 
   const snapshots: EngineSnapshot[] = [];
   const waiters = new Set<(snapshot: EngineSnapshot) => void>();
   engine.on('log', (record) => logs.push(record));
+  captureForLeaks(async () => [
+    ...logs.map((record) => JSON.stringify(record)),
+    ...snapshots.map((snapshot) => JSON.stringify(snapshot)),
+    await engine.metrics(),
+  ]);
   engine.on('snapshot', (snapshot) => {
     snapshots.push(snapshot);
     for (const waiter of [...waiters]) waiter(snapshot);

@@ -11,12 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runToCompletion, stopAllProcesses } from '../harness/processes';
 import { startSshd } from '../harness/sshd';
 import { Pattern, connectTcp, echoRoundTrip, freePort, readAll, startEchoServer, startHttpServer } from '../harness/traffic';
-import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo } from './system-stack';
+import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo, expectNoTokenLeaks } from './system-stack';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
-  await cleanup.run();
-  await stopAllProcesses();
+  try {
+    await expectNoTokenLeaks();
+  } finally {
+    await cleanup.run();
+    await stopAllProcesses();
+  }
 });
 
 describe('traffic through the tunnel', () => {
