@@ -22,11 +22,17 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
   --jwt-secret S            HS256 secret (or env CLOUDBRIDGE_JWT_SECRET)
   --jwks FILE|URL           JWKS with public keys for RS/ES/EdDSA tokens
   --allow CIDR              target network tunnels may reach (repeatable; default loopback)
-  --config FILE             JSON config: tenants, allow, jwt, limits (flags win)
+  --config FILE             JSON config (flags win): listen, cert, key, dataDir, tenants,
+                            allow, jwt {jwks, algorithms, issuer, audience,
+                            clockToleranceSec}, metrics, insecure, graceMs,
+                            idleTimeoutMs, dialTimeoutMs, logLevel, limits
+                            {authAttemptsPerMinute, tunnelCreationsPerHour,
+                            minHeartbeatIntervalMs}
   --metrics HOST:PORT       serve Prometheus metrics on http://HOST:PORT/metrics
   --insecure                plaintext TCP, development only
   --grace-ms N              keep a dropped session's tunnels this long (default 60000)
   --heartbeat-min-ms N      minimum spacing of heartbeats (default 28000)
+  --auth-per-minute N       auth attempts per source address a minute (default 5)
   --log-level LEVEL         debug | info | warn | error (default info)
   --help                    this text
 `;
@@ -137,6 +143,7 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
         insecure: { type: 'boolean' },
         'grace-ms': { type: 'string' },
         'heartbeat-min-ms': { type: 'string' },
+        'auth-per-minute': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -192,7 +199,19 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
   const logLevel = flags['log-level'] ?? (typeof file['logLevel'] === 'string' ? file['logLevel'] : undefined);
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
   const graceMs = intFlag(flags['grace-ms'], '--grace-ms') ?? optionalNumber(file['graceMs'], '"graceMs"');
-  const minHeartbeat = intFlag(flags['heartbeat-min-ms'], '--heartbeat-min-ms') ?? optionalNumber(file['minHeartbeatIntervalMs'], '"minHeartbeatIntervalMs"');
+  const fileLimits = (file['limits'] ?? {}) as Record<string, unknown>;
+  if (typeof fileLimits !== 'object' || Array.isArray(fileLimits)) throw new ConfigError('"limits" must be an object');
+  const minHeartbeat =
+    intFlag(flags['heartbeat-min-ms'], '--heartbeat-min-ms') ?? optionalNumber(fileLimits['minHeartbeatIntervalMs'], '"limits.minHeartbeatIntervalMs"');
+  const authPerMinute = intFlag(flags['auth-per-minute'], '--auth-per-minute') ?? optionalNumber(fileLimits['authAttemptsPerMinute'], '"limits.authAttemptsPerMinute"');
+  const tunnelsPerHour = optionalNumber(fileLimits['tunnelCreationsPerHour'], '"limits.tunnelCreationsPerHour"');
+  const limits = {
+    ...(minHeartbeat !== undefined ? { minHeartbeatIntervalMs: minHeartbeat } : {}),
+    ...(authPerMinute !== undefined ? { authAttemptsPerMinute: authPerMinute } : {}),
+    ...(tunnelsPerHour !== undefined ? { tunnelCreationsPerHour: tunnelsPerHour } : {}),
+  };
+  const idleTimeoutMs = optionalNumber(file['idleTimeoutMs'], '"idleTimeoutMs"');
+  const dialTimeoutMs = optionalNumber(file['dialTimeoutMs'], '"dialTimeoutMs"');
   const dataDir = flags['data-dir'] ?? (typeof file['dataDir'] === 'string' ? file['dataDir'] : undefined);
 
   return {
@@ -208,7 +227,9 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       ...(metrics ? { metrics } : {}),
       ...(flags.insecure === true || file['insecure'] === true ? { insecure: true } : {}),
       ...(graceMs !== undefined ? { graceMs } : {}),
-      ...(minHeartbeat !== undefined ? { limits: { minHeartbeatIntervalMs: minHeartbeat } } : {}),
+      ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+      ...(dialTimeoutMs !== undefined ? { dialTimeoutMs } : {}),
       ...(logLevel !== undefined ? { logLevel: logLevel as 'debug' | 'info' | 'warn' | 'error' } : {}),
     },
   };

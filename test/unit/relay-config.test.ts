@@ -38,7 +38,7 @@ describe('parseHostPort', () => {
 describe('parseRelayArgs', () => {
   it('builds relay options from flags, with repeated --allow', () => {
     const { options } = parseRelayArgs(
-      ['--listen', '0.0.0.0:443', '--jwt-secret', SECRET, '--allow', '10.0.0.0/8', '--allow', '::1/128', '--metrics', '127.0.0.1:9464', '--grace-ms', '5000', '--heartbeat-min-ms', '100'],
+      ['--listen', '0.0.0.0:443', '--jwt-secret', SECRET, '--allow', '10.0.0.0/8', '--allow', '::1/128', '--metrics', '127.0.0.1:9464', '--grace-ms', '5000', '--heartbeat-min-ms', '100', '--auth-per-minute', '60'],
       {},
     );
     expect(options).toMatchObject({
@@ -48,7 +48,7 @@ describe('parseRelayArgs', () => {
       allow: ['10.0.0.0/8', '::1/128'],
       metrics: { host: '127.0.0.1', port: 9464 },
       graceMs: 5000,
-      limits: { minHeartbeatIntervalMs: 100 },
+      limits: { minHeartbeatIntervalMs: 100, authAttemptsPerMinute: 60 },
     });
     expect(options.insecure).toBeUndefined();
   });
@@ -72,6 +72,8 @@ describe('parseRelayArgs', () => {
         jwt: { issuer: 'https://issuer.test', audience: ['a', 'b'], algorithms: ['HS256'], clockToleranceSec: 10 },
         allow: ['192.168.0.0/16'],
         insecure: true,
+        idleTimeoutMs: 5000,
+        limits: { authAttemptsPerMinute: 50, tunnelCreationsPerHour: 20, minHeartbeatIntervalMs: 1000 },
       }),
     );
     const { options } = parseRelayArgs(['--config', path, '--jwt-secret', SECRET, '--allow', '10.0.0.0/8'], {});
@@ -79,6 +81,8 @@ describe('parseRelayArgs', () => {
       host: '127.0.0.1',
       port: 9000,
       insecure: true,
+      idleTimeoutMs: 5000,
+      limits: { authAttemptsPerMinute: 50, tunnelCreationsPerHour: 20, minHeartbeatIntervalMs: 1000 },
       allow: ['10.0.0.0/8'],
       jwt: { hs256Secret: SECRET, issuer: 'https://issuer.test', audience: ['a', 'b'], algorithms: ['HS256'], clockToleranceSec: 10 },
       tenants: [
@@ -127,6 +131,7 @@ describe('parseRelayArgs', () => {
       [JSON.stringify({ tenants: [{ id: 'a', maxTunnels: 1.5 }] }), /maxTunnels must be a whole number/],
       [JSON.stringify({ tenants: [{ id: 'a', allow: ['10.0.0.0/40'] }] }), /tenant "a": allow: prefix length 40/],
       [JSON.stringify({ jwt: { audience: 5 } }), /"jwt.audience" must be/],
+      [JSON.stringify({ limits: { authAttemptsPerMinute: -1 } }), /"limits.authAttemptsPerMinute" must be a non-negative number/],
     ];
     cases.forEach(([content, message], index) => {
       const path = file(`bad-${index}.json`, content);
