@@ -14,6 +14,7 @@ import { createMemorySecretStore } from '../../src-main/services/secret-store';
 
 let services: AppServices | null = null;
 let launched: { command: string; args: readonly string[] }[] = [];
+const opened: string[] = [];
 let dataDir: string | null = null;
 const servers: Server[] = [];
 
@@ -30,6 +31,10 @@ function make(): AppServices {
   services = createAppServices({
     dataDir,
     secretStore: createMemorySecretStore(),
+    openExternal: (url) => {
+      opened.push(url);
+      return Promise.resolve();
+    },
     launch: (command) => {
       launched.push(command);
       return Promise.resolve();
@@ -209,5 +214,13 @@ describe('desktop services against the built-in relay', () => {
     const demo = app.controller.snapshot().settings.tunnels[0]!;
     const other = await app.router.handle('cloudbridge:tunnel.open', { id: demo.id });
     expect(other.ok).toBe(false);
+
+    // External links: https to allow-listed hosts only.
+    opened.length = 0;
+    expectOk(await app.router.handle('cloudbridge:app.openExternal', { url: 'https://github.com/cloudbridge/desktop' }));
+    for (const url of ['http://github.com/', 'https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)']) {
+      expect((await app.router.handle('cloudbridge:app.openExternal', { url })).ok, url).toBe(false);
+    }
+    expect(opened).toEqual(['https://github.com/cloudbridge/desktop']);
   });
 });

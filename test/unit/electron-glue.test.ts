@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { electronStandIn } from '../harness/electron-stand-in';
 import { APP_URL, CONTENT_SECURITY_POLICY, isAppUrl, resolveAppFile } from '../../src-main/electron/app-protocol';
-import { installQuitHandling } from '../../src-main/electron/app-lifecycle';
+import { installQuitHandling, watchWakeEvents } from '../../src-main/electron/app-lifecycle';
 import { isTrustedSender, registerIpcHandlers, sendPush } from '../../src-main/electron/ipc-main';
 import { createMainWindow, isAllowedExternalUrl, mainWindowOptions } from '../../src-main/electron/main-window';
 import { buildMenuTemplate, createAppTray, trayIconPath } from '../../src-main/electron/tray';
@@ -346,5 +346,36 @@ describe('quit handling', () => {
     const last = { preventDefault: vi.fn() };
     app.emit('before-quit', last);
     expect(last.preventDefault).not.toHaveBeenCalled();
+  });
+});
+
+describe('wake events', () => {
+  it('reconnects on resume, unlock and the network coming back, and stops listening when disposed', () => {
+    const power = new EventEmitter();
+    let online = true;
+    electronStandIn.powerMonitor = power;
+    electronStandIn.net = { isOnline: () => online };
+    const timers: (() => void)[] = [];
+    const clock = {
+      now: () => 0,
+      setTimeout: (fn: () => void) => timers.push(fn),
+      clearTimeout: () => undefined,
+    };
+    const tick = () => timers.splice(0).forEach((fn) => fn());
+    const reasons: string[] = [];
+    const dispose = watchWakeEvents({ clock, onWake: (r) => reasons.push(r) });
+    power.emit('resume');
+    power.emit('unlock-screen');
+    tick(); // still online: nothing
+    online = false;
+    tick();
+    online = true;
+    tick();
+    tick();
+    expect(reasons).toEqual(['resume', 'unlock', 'network']);
+    dispose();
+    power.emit('resume');
+    expect(reasons).toHaveLength(3);
+    expect(power.listenerCount('resume')).toBe(0);
   });
 });
