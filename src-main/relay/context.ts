@@ -46,6 +46,8 @@ export interface RelayContext {
   readonly version: string;
   /** Open data streams per tenant, counted from stream_open until both sockets close. */
   readonly streamsByTenant: Map<string, number>;
+  /** Open control sessions, told about a shutdown before their sockets go. */
+  readonly sessions: Set<{ shutdown(): void }>;
   /** Every socket the relay holds (client and target side), for close(). */
   track(socket: Socket): void;
   nextSessionId(): number;

@@ -53,6 +53,7 @@ export class ControlSession {
     this.id = ctx.nextSessionId();
     this.heartbeatGate = ctx.newHeartbeatGate();
     ctx.metrics.sessionOpened();
+    ctx.sessions.add(this);
     ctx.log.log('info', 'session_opened', { session: this.id, remote: remoteAddress });
     socket.on('close', () => this.onClose());
     // The listener allows half-open sockets for data streams; a control session has no use
@@ -281,7 +282,20 @@ export class ControlSession {
     this.send({ type: 'heartbeat_response', status: 'ok', server_time: new Date(this.ctx.clock.now()).toISOString() });
   }
 
+  /**
+   * Relay shutdown: tells the client in a code it retries with backoff (PROTOCOL.md §2,
+   * server_unavailable), then half-closes. The relay destroys what is still open shortly after.
+   */
+  shutdown(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.length = 0;
+    sendLine(this.socket, errorMessage({ code: 'server_unavailable', message: 'relay is shutting down', details: { reason: 'relay_shutdown' } }));
+    this.socket.end();
+  }
+
   private onClose(): void {
+    this.ctx.sessions.delete(this);
     this.ended = true;
     this.queue.length = 0;
     this.ctx.metrics.sessionClosed();

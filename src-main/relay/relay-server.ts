@@ -83,6 +83,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 export const DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 28_000;
 const LIMITER_SWEEP_MS = 60_000;
+/** How long close() lets a shutdown notice reach control clients before it cuts sockets. */
+const SHUTDOWN_FLUSH_MS = 200;
 
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -149,6 +151,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     features: options.insecure === true ? CLIENT_FEATURES.filter((feature) => feature !== 'tls') : CLIENT_FEATURES,
     version: PROTOCOL_VERSION,
     streamsByTenant: new Map(),
+    sessions: new Set(),
     track(socket) {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
@@ -276,6 +279,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       clearInterval(sweep);
       const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.clear();
+      // Sessions hear why first; whatever has not closed after a short flush is cut.
+      if (ctx.sessions.size > 0) {
+        for (const session of [...ctx.sessions]) session.shutdown();
+        await new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
+      }
       const socketsClosed = [...sockets].map(
         (socket) =>
           new Promise<void>((resolve) => {

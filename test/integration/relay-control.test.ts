@@ -376,6 +376,8 @@ describe('metrics and shutdown', () => {
     a.send({ type: 'auth', token: await relay.token() });
     await a.next();
     await relay.close();
+    // A control session hears why, in a code clients retry with backoff.
+    expect(await a.next()).toMatchObject({ type: 'error', code: 'server_unavailable', details: { reason: 'relay_shutdown' } });
     await a.closed();
     await b.closed();
     a.destroy();
