@@ -180,7 +180,7 @@ export const en = {
   'logs.openFolder': 'Open log folder',
   'logs.diagnostics': 'Export diagnostics…',
   'logs.empty': 'No records match.',
-  'logs.count': '{n} records',
+  'logs.count': 'Showing {n}',
   'logs.time': 'Time',
   'logs.event': 'Event',
   'logs.details': 'Details',

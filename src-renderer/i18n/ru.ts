@@ -125,7 +125,7 @@ export const ru: Dictionary = {
   'logs.openFolder': 'Открыть папку журнала',
   'logs.diagnostics': 'Экспорт диагностики…',
   'logs.empty': 'Нет подходящих записей.',
-  'logs.count': 'Записей: {n}',
+  'logs.count': 'Показано: {n}',
   'logs.time': 'Время',
   'logs.event': 'Событие',
   'logs.details': 'Подробности',

@@ -51,18 +51,28 @@ function validateRelay(values: RelayFormValues): Partial<Record<RelayField, Mess
 
 export function SettingsScreen() {
   const settings = useAppState(selectSettings);
+  // Which saved profile the "Saved." note belongs to; it lives here because the form below
+  // is re-created whenever main's profile changes, including after our own save.
+  const [savedKey, setSavedKey] = useState<string | null>(null);
   if (!settings) return null;
+  const relayKey = JSON.stringify(settings.relay);
   // Re-seed the relay form whenever main's saved profile changes (e.g. built-in relay chosen).
-  return <SettingsForm key={JSON.stringify(settings.relay)} settings={settings} />;
+  return <SettingsForm key={relayKey} settings={settings} isSaved={savedKey === relayKey} onSaved={setSavedKey} />;
 }
 
-function SettingsForm({ settings }: { readonly settings: AppSettings }) {
+interface SettingsFormProps {
+  readonly settings: AppSettings;
+  readonly isSaved: boolean;
+  readonly onSaved: (relayKey: string) => void;
+}
+
+function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
   const { t } = useI18n();
   const bridge = useBridge();
   const { applySettings } = useStoreActions();
   const [values, setValues] = useState<RelayFormValues>(() => relayForm(settings.relay));
   const [isSubmitted, setSubmitted] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const [isEdited, setEdited] = useState(false);
   const [relayAction, runRelay] = useAction();
   const [action, run] = useAction();
   const errors = validateRelay(values);
@@ -75,7 +85,7 @@ function SettingsForm({ settings }: { readonly settings: AppSettings }) {
   };
 
   const set = <K extends keyof RelayFormValues>(key: K, value: RelayFormValues[K]) => {
-    setSaved(false);
+    setEdited(true);
     setValues((prev) => ({ ...prev, [key]: value }));
   };
 
@@ -103,8 +113,8 @@ function SettingsForm({ settings }: { readonly settings: AppSettings }) {
     };
     const result = await runRelay(() => bridge?.settingsUpdate({ relay }));
     if (result?.ok) {
+      onSaved(JSON.stringify(result.value.relay));
       applySettings(result.value);
-      setSaved(true);
     }
   };
 
@@ -166,7 +176,7 @@ function SettingsForm({ settings }: { readonly settings: AppSettings }) {
           <button type="submit" className="button button-primary" disabled={!bridge || relayAction.isBusy}>
             {t('settings.saveRelay')}
           </button>
-          {saved ? (
+          {isSaved && !isEdited ? (
             <span className="note" role="status">
               {t('settings.saved')}
             </span>

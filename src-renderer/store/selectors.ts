@@ -21,7 +21,7 @@ export const selectLogs = (s: AppState): readonly LogRecord[] => s.logs;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
 export const selectNotices = (s: AppState) => s.snapshot?.notices ?? null;
 export const selectLogDirectory = (s: AppState): string => s.snapshot?.logDirectory ?? '';
-export const selectIsFirstRun = (s: AppState): boolean =>
-  s.snapshot !== null && (s.snapshot.settings.relay === null || s.snapshot.notices.some((n) => n.kind === 'first_run'));
+/** First run lasts until a relay is configured (the first_run notice may outlive that). */
+export const selectIsFirstRun = (s: AppState): boolean => s.snapshot !== null && s.snapshot.settings.relay === null;
 export const selectIsInsecure = (s: AppState): boolean =>
   (s.snapshot?.engine.session.insecure ?? false) || (s.snapshot?.settings.relay?.insecure ?? false);

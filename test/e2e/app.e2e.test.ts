@@ -1,0 +1,232 @@
+// End to end: the built renderer in real Chromium, driven like a person, over the REAL main
+// service graph (createAppServices: settings, token store, engine, controller, IPC router)
+// and the reference relay over TLS 1.3 on 127.0.0.1, carrying real HTTP to a local server.
+// The page gets the preload's API through a binding into router.handle; pushes go back in.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAppServices, type AppServices } from '../../src-main/services/app-services';
+import { createKeytarSecretStore, createMemorySecretStore, type SecretStore } from '../../src-main/services/secret-store';
+import { buildRenderer, emitToPage, exposeBridge, launchChromium, removeDir, serveStatic, type StaticServer } from '../harness/chromium';
+import { startTestRelay, type TestRelay } from '../harness/relay';
+
+const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
+const BODY_BYTES = 256 * 1024;
+
+let outDir: string | null = null;
+let server: StaticServer | null = null;
+let browser: Browser | null = null;
+
+let context: BrowserContext | null = null;
+let services: AppServices | null = null;
+let relays: TestRelay[] = [];
+let target: HttpServer | null = null;
+let dataDir: string | null = null;
+
+beforeAll(async () => {
+  outDir = await buildRenderer();
+  server = await serveStatic(outDir);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  removeDir(outDir);
+});
+
+afterEach(async () => {
+  await context?.close();
+  context = null;
+  await services?.close();
+  services = null;
+  for (const relay of relays.splice(0)) await relay.close().catch(() => undefined);
+  if (target) {
+    target.closeAllConnections();
+    await new Promise((resolve) => target!.close(resolve));
+  }
+  target = null;
+  removeDir(dataDir);
+  dataDir = null;
+});
+
+/** The real keychain when run-tests.mjs made a throwaway keyring, else the same port in memory. */
+function secretStore(): SecretStore {
+  return process.env.CLOUDBRIDGE_TEST_KEYRING === '1'
+    ? createKeytarSecretStore({ service: `CloudBridge e2e ${randomBytes(4).toString('hex')}` })
+    : createMemorySecretStore();
+}
+
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+async function startTarget(): Promise<number> {
+  const body = randomBytes(BODY_BYTES);
+  target = createHttpServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => target!.listen(0, '127.0.0.1', resolve));
+  const address = target.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+/** A real HTTP GET through the tunnel's local port; resolves with the body length. */
+function fetchThrough(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 20_000 }, (response) => {
+      let length = 0;
+      response.on('data', (chunk: Buffer) => (length += chunk.length));
+      response.on('end', () => resolve(length));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('fetch through tunnel timed out')));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** "256 KiB" -> 262144 (the page's formatBytes output, read back). */
+function parseBytes(text: string): number {
+  const match = /([\d.,]+)\s*(B|KiB|MiB|GiB)/.exec(text);
+  if (!match?.[1] || !match[2]) return 0;
+  const scale = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match[2] as 'B' | 'KiB' | 'MiB' | 'GiB'];
+  return Number(match[1].replace(/,/g, '')) * scale;
+}
+
+async function openApp(app: AppServices): Promise<Page> {
+  context = await browser!.newContext({ locale: 'en-US', viewport: { width: 960, height: 800 } });
+  await exposeBridge(context, (channel, payload) => app.router.handle(channel, payload));
+  const page = await context.newPage();
+  app.onEvent((push) => void emitToPage(page, push.event, push.payload));
+  app.setWindowVisible(true);
+  await page.goto(server!.url);
+  await page.getByRole('navigation').waitFor();
+  return page;
+}
+
+async function nav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+  await page.getByRole('heading', { level: 2, name }).waitFor();
+}
+
+const badge = (page: Page) => page.locator('.screen-header [role="status"]');
+
+describe('desktop app end to end (real services, real relay, Chromium)', () => {
+  it('signs in, connects, carries HTTP through a tunnel, survives a relay restart, and logs it all', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cloudbridge-e2e-'));
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const caFile = join(dataDir, 'relay-ca.pem');
+    writeFileSync(caFile, relay.caPem);
+    const targetPort = await startTarget();
+    const localPort = await freePort();
+
+    services = createAppServices({
+      dataDir,
+      secretStore: secretStore(),
+      startBuiltinRelay: null,
+      launch: () => Promise.resolve(),
+      appInfo: { version: '0.1.0-e2e', commit: 'e2e' },
+    });
+    await services.start();
+    const page = await openApp(services);
+
+    // First run: nothing configured.
+    await expect.poll(() => badge(page).textContent()).toBe('Disconnected');
+    expect(await page.getByTestId('first-run').isVisible()).toBe(true);
+
+    // Settings: the relay profile, trusting the per-run CA.
+    await nav(page, 'Settings');
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Port').fill(String(relay.port));
+    await page.getByLabel('CA file (PEM)').fill(caFile);
+    await page.getByLabel('Server name (SNI)').fill('localhost');
+    await page.getByRole('button', { name: 'Save relay' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect(services.settings.get().relay).toMatchObject({ host: '127.0.0.1', port: relay.port, caFile, serverName: 'localhost', insecure: false });
+
+    // Account: paste a token minted for this relay.
+    await nav(page, 'Account');
+    const token = await relay.token({ sub: 'e2e-user', ttlSec: 3_600 });
+    await page.getByLabel('Access token').fill(token);
+    await page.getByRole('button', { name: 'Save token' }).click();
+    await expect.poll(() => page.getByTestId('subject').textContent()).toBe('e2e-user');
+    expect(await page.getByTestId('token-expiring').isVisible()).toBe(true);
+    // The token went to the store, never back to the page.
+    expect(await page.content()).not.toContain(token);
+
+    // Tunnels: add one, off, then switch it on from the list.
+    await nav(page, 'Tunnels');
+    await page.getByRole('button', { name: 'Add tunnel' }).click();
+    await page.getByLabel('Name').fill('Local web');
+    await page.getByLabel('Local port').fill(String(localPort));
+    await page.getByLabel('Remote host').fill('127.0.0.1');
+    await page.getByLabel('Remote port').fill(String(targetPort));
+    await page.getByRole('switch', { name: 'Turn on after saving' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Local web' }) });
+    await expect.poll(() => row.getByTestId('tunnel-status').textContent()).toBe('Off');
+
+    // Status: connect (a saved token already starts the session when auto-connect is on).
+    await nav(page, 'Status');
+    if ((await badge(page).textContent()) === 'Disconnected') {
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    }
+    await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Active');
+    expect(await page.getByTestId('client-id').textContent()).not.toBe('—');
+
+    await nav(page, 'Tunnels');
+    await row.getByRole('switch', { name: 'Turn tunnel Local web on or off' }).click();
+    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Listening');
+    const before = parseBytes((await row.getByTestId('bytes-in').textContent()) ?? '');
+
+    // Real bytes through the relay; the page's counters follow.
+    expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
+    expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
+    await expect
+      .poll(async () => parseBytes((await row.getByTestId('bytes-in').textContent()) ?? ''), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(before + 2 * BODY_BYTES);
+    expect(parseBytes((await row.getByTestId('bytes-out').textContent()) ?? '')).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-active.png'), fullPage: true });
+
+    // Kill the relay: the page shows Reconnecting, the attempt and a live countdown.
+    await nav(page, 'Status');
+    const port = relay.port;
+    await relay.close();
+    relays = relays.filter((r) => r !== relay);
+    await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Reconnecting');
+    await expect.poll(() => page.locator('.reconnect-attempt').textContent(), { timeout: 10_000 }).toMatch(/^Attempt \d+ of 10$/);
+    await expect.poll(() => page.getByTestId('countdown').textContent(), { timeout: 10_000 }).toMatch(/^Next try in \d+/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-status-reconnecting.png'), fullPage: true });
+
+    // Restart it on the same port (same CA and secret): Active again, tunnel listening again.
+    relays.push(await startTestRelay({ pki: relay.pki, secret: relay.secret, port }));
+    await expect.poll(() => badge(page).textContent(), { timeout: 60_000 }).toBe('Active');
+    await nav(page, 'Tunnels');
+    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Listening');
+    expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
+
+    // Logs: the loss and the reconnect are there, and the search finds them.
+    await nav(page, 'Logs');
+    const events = page.getByTestId('log-record').locator('.log-event');
+    await expect.poll(async () => (await events.allTextContents()).join(' ')).toContain('connection_lost');
+    expect((await events.allTextContents()).join(' ')).toContain('reconnect_scheduled');
+    await page.getByLabel('Search').fill('reconnect_scheduled');
+    await expect.poll(async () => new Set(await events.allTextContents())).toEqual(new Set(['reconnect_scheduled']));
+    await page.screenshot({ path: join(SHOTS, 'e2e-logs.png'), fullPage: true });
+  });
+});
