@@ -1,7 +1,6 @@
-// The one BrowserWindow: sandboxed, context-isolated, no Node, no webview, devtools only when
-// unpackaged; shown on ready-to-show; closing hides it (the tray keeps the app alive).
-// Denies window.open, navigation away from our origin and every permission request; links
-// open in the system browser only when on the allow-list.
+// The one BrowserWindow: sandboxed, isolated, no Node, no webview, devtools only unpackaged,
+// shown on ready-to-show, close hides. Denies window.open, navigation off our origin and all
+// permissions; only allow-listed https links go to the system browser.
 
 import { BrowserWindow, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
 import { APP_URL, isAppUrl } from './app-protocol';

@@ -1,8 +1,6 @@
-// The desktop app's brain, in plain Node: composes engine, token, settings and logger, folds
-// engine snapshots into the AppSnapshot, decides notifications, and implements every request
-// of the IPC contract. Pushes app.changed at once, stats at most every 250 ms, logs in
-// batches, nothing while the window is hidden. Never imports electron: the Electron layer
-// only forwards requests, renders pushes and shows the notifications this decides.
+// The desktop app's core in plain Node: folds engine snapshots into the AppSnapshot, decides
+// notifications, implements every IPC request, pushes state at once, stats <= 4/s, logs in
+// batches and nothing to a hidden window. Never imports electron (the Electron layer forwards).
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,6 @@
-// Builds the whole desktop service graph for a data dir and a secret store, without
-// Electron: settings, token, logger, engine, controller, router. main.ts uses it with the
-// real keychain and electron-log; the end-to-end tests use it in plain Node with a memory
-// store and expose `router.handle` as the preload bridge.
+// Builds the whole service graph (settings, token, logger, engine, controller, router) for a data
+// dir and a secret store, without Electron: main.ts adds keychain and electron-log; end-to-end
+// tests run it in Node and expose router.handle as the preload bridge.
 
 import { join } from 'node:path';
 import { createEngine as createRealEngine, systemClock } from '../engine/engine';

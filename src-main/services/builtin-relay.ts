@@ -1,7 +1,6 @@
-// The built-in local relay for a first run with nothing configured: the reference relay
-// in-process on 127.0.0.1 with a development certificate in the data dir, a random HS256
-// secret kept in the SecretStore (or memory), a small echo/HTTP demo target, and a token
-// minted for it. Never listens beyond loopback and never logs the secret or the token.
+// The built-in local relay for a first run: the reference relay in-process on 127.0.0.1 with a
+// dev certificate in the data dir, a random secret in the SecretStore, an echo/HTTP demo target
+// and a minted token. Never listens beyond loopback; never logs the secret or the token.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';

@@ -1,7 +1,6 @@
-// The app's log: engine and app LogRecords, scrubbed of anything token-shaped, written as
-// one JSON object per line (PROTOCOL.md §6) through an injectable writer, kept in a memory
-// ring for the log view (query by level, tunnel, text) and offered to live subscribers.
-// Must not throw into callers: a failing writer loses lines, never the app.
+// The app log: records scrubbed of anything token-shaped, written as JSON lines (PROTOCOL.md §6)
+// through an injectable writer, kept in a ring for queries and offered to subscribers. Must not
+// throw into callers: a failing writer loses lines, never the app.
 
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,7 +1,6 @@
-// The SecretStore port and its OS-keychain implementation via keytar (the ONLY file that
-// imports keytar). Never calls findCredentials (it crashes the process on a locked keyring,
-// ENVIRONMENT.md) and never falls back to a plaintext file. A store backed by Electron's
-// safeStorage would implement the same port; none exists yet.
+// The SecretStore port and its keytar implementation (the ONLY file importing keytar). Never
+// calls findCredentials (SIGSEGV on a locked keyring, ENVIRONMENT.md), never writes plaintext;
+// a safeStorage-backed store would be another implementation of the same port.
 
 import { ServiceError, messageOf } from './errors';
 

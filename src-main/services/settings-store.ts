@@ -1,7 +1,6 @@
-// Everything the desktop app keeps on disk in its data dir, as JSON: AppSettings, per-tunnel
-// traffic totals and the engine's PersistedSessionState (never the token, PROTOCOL.md §4).
-// Writes are atomic (temp file, fsync, rename) so a crash or a full disk never leaves a
-// half-written file; a corrupt file is moved aside and defaults are used.
+// The data dir's JSON files: AppSettings, traffic totals and the engine's PersistedSessionState
+// (never the token, PROTOCOL.md §4). Writes are atomic (temp, fsync, rename); a corrupt file is
+// moved aside and defaults used; a failed write never damages the previous file.
 
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';

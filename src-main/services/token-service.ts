@@ -1,7 +1,6 @@
-// The relay token's life in the app: accepts a pasted token, decodes its claims WITHOUT
-// verifying (the client has no relay secret; only the relay verifies, PROTOCOL.md §7),
-// refuses malformed or expired ones, keeps it in the SecretStore only, and hands out
-// AccountInfo, never the token, except to the engine through getToken().
+// The relay token in the app: decodes claims WITHOUT verifying (no relay secret here, PROTOCOL.md
+// §7), refuses malformed or expired tokens, stores it only in the SecretStore, and hands out
+// AccountInfo; the token itself goes only to the engine through getToken().
 
 import { decodeJwt } from 'jose';
 import type { AccountInfo } from '../shared/ipc-contract';
