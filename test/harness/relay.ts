@@ -6,13 +6,17 @@
 //   const relay = await startTestRelay();
 //   const token = await relay.token({ sub: 'alice' });
 //   engine options: { relay: relay.endpoint(), getToken: async () => token }
+//
+// Both keep the seed's limits (5 auth attempts a minute per address, heartbeats >= 28 s):
+// tests that reconnect often pass `limits` (in-process) or `--auth-per-minute N` /
+// `--heartbeat-min-ms N` (child process).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { RelayEndpoint } from '../../src-main/engine/types';
@@ -20,7 +24,24 @@ import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/
 import { mintDevToken } from '../../src-main/relay/tokens';
 import { createTestPki, type TestPki } from './pki';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The repository root: from this file's URL under vitest (ESM), else (bundled to CommonJS, as
+ * bench/ and the demo are) the nearest folder up from the working directory that holds
+ * src-main/cli/cloudbridge-relay.ts.
+ */
+function findRepoRoot(): string {
+  const url = (import.meta as { url?: string }).url;
+  if (typeof url === 'string' && url.startsWith('file:')) return fileURLToPath(new URL('../..', url));
+  let dir = process.cwd();
+  for (;;) {
+    if (existsSync(join(dir, 'src-main', 'cli', 'cloudbridge-relay.ts'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
+const REPO_ROOT = findRepoRoot();
 const RELAY_ENTRY = join(REPO_ROOT, 'src-main', 'cli', 'cloudbridge-relay.ts');
 
 export interface TokenRequest {
