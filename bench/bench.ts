@@ -8,8 +8,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 import { stopAllProcesses } from '../test/harness/processes';
-import { measureConcurrency, measureLatency, measureThroughput, startCountingSink, startEchoTarget, type ConcurrencyResult, type LatencyResult, type ThroughputResult } from './measure';
-import { directPeer, makeCertificate, sshPeer, stunnelPeer, tempDir, type Peer, type Targets } from './peers';
+import {
+  measureConcurrency,
+  measureLatency,
+  measureThroughput,
+  startCountingSink,
+  startEchoTarget,
+  type ConcurrencyResult,
+  type LatencyResult,
+  type ThroughputResult,
+} from './measure';
+import {
+  directPeer,
+  makeCertificate,
+  sshPeer,
+  stunnelPeer,
+  tempDir,
+  type Peer,
+  type Targets,
+} from './peers';
 import { tunnelPeer } from './tunnel-peer';
 
 const MIB = 1024 * 1024;
@@ -40,26 +57,36 @@ async function runPeer(name: string, start: () => Promise<Peer>): Promise<PeerRe
   try {
     peer = await start();
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     log(`${name}: could not start: ${message}`);
     return { name, one: null, eight: null, latency: null, concurrency: null, error: message };
   }
   try {
     log(`${name}: 1 stream`);
-    const one = await measureThroughput(peer.sinkPort, 1, TOTAL_BYTES, THROUGHPUT_BOX_MS, () => peer.sampleCpu());
+    const one = await measureThroughput(peer.sinkPort, 1, TOTAL_BYTES, THROUGHPUT_BOX_MS, () =>
+      peer.sampleCpu(),
+    );
     log(`${name}: 8 streams`);
-    const eight = await measureThroughput(peer.sinkPort, 8, TOTAL_BYTES, THROUGHPUT_BOX_MS, () => peer.sampleCpu());
+    const eight = await measureThroughput(peer.sinkPort, 8, TOTAL_BYTES, THROUGHPUT_BOX_MS, () =>
+      peer.sampleCpu(),
+    );
     log(`${name}: ${LATENCY_CONNECTIONS} sequential connections`);
     const latency = await measureLatency(peer.echoPort, LATENCY_CONNECTIONS, LATENCY_BOX_MS);
     log(`${name}: ${CONCURRENT} concurrent connections`);
-    const concurrency = await measureConcurrency(peer.echoPort, CONCURRENT, () => peer.sampleRss(), CONCURRENCY_BOX_MS);
+    const concurrency = await measureConcurrency(
+      peer.echoPort,
+      CONCURRENT,
+      () => peer.sampleRss(),
+      CONCURRENCY_BOX_MS,
+    );
     return { name: peer.name, one, eight, latency, concurrency, error: null };
   } finally {
     await peer.close();
   }
 }
 
-const mbps = (r: ThroughputResult | null): number | null => (r === null || r.error !== null ? null : r.bytesPerSecond / 1e6);
+const mbps = (r: ThroughputResult | null): number | null =>
+  r === null || r.error !== null ? null : r.bytesPerSecond / 1e6;
 
 function fmt(value: number | null, digits = 0): string {
   return value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
@@ -70,7 +97,9 @@ function ratio(a: number | null, b: number | null): string {
 }
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  return cells
+    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+    .join('  ');
 }
 
 /** Load on the machine: other work on the same cores skews every column, so say how much there was. */
@@ -84,31 +113,73 @@ function render(results: readonly PeerResult[], elapsedS: number, loadBefore: st
   const direct = results.find((r) => r.name === 'direct');
   const peers = results.filter((r) => r.name === 'stunnel' || r.name === 'ssh -L');
   const ssh = results.find((r) => r.name === 'ssh -L');
-  const best = (pick: (r: PeerResult) => number | null, higherIsBetter: boolean): { value: number | null; name: string } => {
+  const best = (
+    pick: (r: PeerResult) => number | null,
+    higherIsBetter: boolean,
+  ): { value: number | null; name: string } => {
     let out: { value: number | null; name: string } = { value: null, name: 'none' };
     for (const peer of peers) {
       const v = pick(peer);
       if (v === null || !Number.isFinite(v)) continue;
-      if (out.value === null || (higherIsBetter ? v > out.value : v < out.value)) out = { value: v, name: peer.name };
+      if (out.value === null || (higherIsBetter ? v > out.value : v < out.value))
+        out = { value: v, name: peer.name };
     }
     return out;
   };
-  const p50 = (r: PeerResult | undefined): number | null => (r?.latency && r.latency.count > 0 ? r.latency.p50Ms : null);
-  const p99 = (r: PeerResult | undefined): number | null => (r?.latency && r.latency.count > 0 ? r.latency.p99Ms : null);
+  const p50 = (r: PeerResult | undefined): number | null =>
+    r?.latency && r.latency.count > 0 ? r.latency.p50Ms : null;
+  const p99 = (r: PeerResult | undefined): number | null =>
+    r?.latency && r.latency.count > 0 ? r.latency.p99Ms : null;
   const rows: string[][] = [['', ...results.map((r) => r.name)]];
   rows.push(['1 stream MB/s', ...results.map((r) => fmt(mbps(r.one)))]);
   rows.push(['8 streams MB/s', ...results.map((r) => fmt(mbps(r.eight)))]);
   const cpu = (r: ThroughputResult | null): string =>
-    r === null || Object.keys(r.cpuSeconds).length === 0 ? 'n/a' : `${(r.cpuSeconds['client'] ?? 0).toFixed(1)}/${(r.cpuSeconds['server'] ?? 0).toFixed(1)}`;
+    r === null || Object.keys(r.cpuSeconds).length === 0
+      ? 'n/a'
+      : `${(r.cpuSeconds['client'] ?? 0).toFixed(1)}/${(r.cpuSeconds['server'] ?? 0).toFixed(1)}`;
   rows.push(['1 stream CPU s cli/srv', ...results.map((r) => cpu(r.one))]);
   rows.push(['8 streams CPU s cli/srv', ...results.map((r) => cpu(r.eight))]);
   rows.push(['new conn p50 ms', ...results.map((r) => fmt(p50(r), 3))]);
   rows.push(['new conn p99 ms', ...results.map((r) => fmt(p99(r), 3))]);
-  rows.push([`${CONCURRENT} conc. ok`, ...results.map((r) => (r.concurrency ? String(r.concurrency.established) : 'n/a'))]);
-  rows.push([`${CONCURRENT} conc. failed`, ...results.map((r) => (r.concurrency ? String(r.concurrency.failures) : 'n/a'))]);
-  rows.push(['client RSS +MiB', ...results.map((r) => fmt(r.concurrency?.rssGrowth['client'] === undefined ? null : r.concurrency.rssGrowth['client'] / MIB, 1))]);
-  rows.push(['relay/server RSS +MiB', ...results.map((r) => fmt(r.concurrency?.rssGrowth['server'] === undefined ? null : r.concurrency.rssGrowth['server'] / MIB, 1))]);
-  rows.push(['KiB per connection', ...results.map((r) => fmt(r.concurrency?.bytesPerConnection == null ? null : r.concurrency.bytesPerConnection / 1024, 1))]);
+  rows.push([
+    `${CONCURRENT} conc. ok`,
+    ...results.map((r) => (r.concurrency ? String(r.concurrency.established) : 'n/a')),
+  ]);
+  rows.push([
+    `${CONCURRENT} conc. failed`,
+    ...results.map((r) => (r.concurrency ? String(r.concurrency.failures) : 'n/a')),
+  ]);
+  rows.push([
+    'client RSS +MiB',
+    ...results.map((r) =>
+      fmt(
+        r.concurrency?.rssGrowth['client'] === undefined
+          ? null
+          : r.concurrency.rssGrowth['client'] / MIB,
+        1,
+      ),
+    ),
+  ]);
+  rows.push([
+    'relay/server RSS +MiB',
+    ...results.map((r) =>
+      fmt(
+        r.concurrency?.rssGrowth['server'] === undefined
+          ? null
+          : r.concurrency.rssGrowth['server'] / MIB,
+        1,
+      ),
+    ),
+  ]);
+  rows.push([
+    'KiB per connection',
+    ...results.map((r) =>
+      fmt(
+        r.concurrency?.bytesPerConnection == null ? null : r.concurrency.bytesPerConnection / 1024,
+        1,
+      ),
+    ),
+  ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const lines = [
     `CloudBridge bench, ${new Date().toISOString()}, loopback, ${TOTAL_BYTES / MIB} MiB per throughput case, ${LATENCY_CONNECTIONS} sequential and ${CONCURRENT} concurrent connections, ${elapsedS.toFixed(0)} s`,
@@ -118,7 +189,13 @@ function render(results: readonly PeerResult[], elapsedS: number, loadBefore: st
     '',
   ];
   for (const r of results) {
-    const errors = [r.error, r.one?.error, r.eight?.error, r.latency?.error, r.concurrency?.firstError].filter((e): e is string => !!e);
+    const errors = [
+      r.error,
+      r.one?.error,
+      r.eight?.error,
+      r.latency?.error,
+      r.concurrency?.firstError,
+    ].filter((e): e is string => !!e);
     if (errors.length > 0) lines.push(`note ${r.name}: ${errors.join('; ')}`);
   }
   if (tunnel) {
@@ -128,17 +205,30 @@ function render(results: readonly PeerResult[], elapsedS: number, loadBefore: st
     const b8 = best((r) => mbps(r.eight), true);
     const bp50 = best((r) => p50(r), false);
     lines.push('');
-    lines.push(`ratios tunnel/best peer: 1 stream ${ratio(t1, b1.value)} (${b1.name}), 8 streams ${ratio(t8, b8.value)} (${b8.name}), p50 ${ratio(p50(tunnel), bp50.value)} (${bp50.name})`);
-    lines.push(`ratios tunnel/direct:    1 stream ${ratio(t1, mbps(direct?.one ?? null))}, 8 streams ${ratio(t8, mbps(direct?.eight ?? null))}, p50 ${ratio(p50(tunnel), p50(direct))}`);
-    const verdict = (ok: boolean | null): string => (ok === null ? 'UNKNOWN' : ok ? 'MET' : 'NOT MET');
+    lines.push(
+      `ratios tunnel/best peer: 1 stream ${ratio(t1, b1.value)} (${b1.name}), 8 streams ${ratio(t8, b8.value)} (${b8.name}), p50 ${ratio(p50(tunnel), bp50.value)} (${bp50.name})`,
+    );
+    lines.push(
+      `ratios tunnel/direct:    1 stream ${ratio(t1, mbps(direct?.one ?? null))}, 8 streams ${ratio(t8, mbps(direct?.eight ?? null))}, p50 ${ratio(p50(tunnel), p50(direct))}`,
+    );
+    const verdict = (ok: boolean | null): string =>
+      ok === null ? 'UNKNOWN' : ok ? 'MET' : 'NOT MET';
     lines.push('');
-    lines.push(`verdict 1-stream throughput >= best peer: ${verdict(t1 === null || b1.value === null ? null : t1 >= b1.value)} (${fmt(t1)} vs ${fmt(b1.value)} MB/s ${b1.name})`);
-    lines.push(`verdict 8-stream throughput >= best peer: ${verdict(t8 === null || b8.value === null ? null : t8 >= b8.value)} (${fmt(t8)} vs ${fmt(b8.value)} MB/s ${b8.name})`);
+    lines.push(
+      `verdict 1-stream throughput >= best peer: ${verdict(t1 === null || b1.value === null ? null : t1 >= b1.value)} (${fmt(t1)} vs ${fmt(b1.value)} MB/s ${b1.name})`,
+    );
+    lines.push(
+      `verdict 8-stream throughput >= best peer: ${verdict(t8 === null || b8.value === null ? null : t8 >= b8.value)} (${fmt(t8)} vs ${fmt(b8.value)} MB/s ${b8.name})`,
+    );
     const sp50 = p50(ssh);
     const tp50 = p50(tunnel);
-    lines.push(`verdict new-connection p50 <= ssh -L: ${verdict(tp50 === null || sp50 === null ? null : tp50 <= sp50)} (${fmt(tp50, 3)} vs ${fmt(sp50, 3)} ms)`);
+    lines.push(
+      `verdict new-connection p50 <= ssh -L: ${verdict(tp50 === null || sp50 === null ? null : tp50 <= sp50)} (${fmt(tp50, 3)} vs ${fmt(sp50, 3)} ms)`,
+    );
     const c = tunnel.concurrency;
-    lines.push(`verdict ${CONCURRENT} concurrent with no failures: ${verdict(c === null ? null : c.failures === 0 && c.established === CONCURRENT)} (${c ? `${c.established} ok, ${c.failures} failed` : 'not run'})`);
+    lines.push(
+      `verdict ${CONCURRENT} concurrent with no failures: ${verdict(c === null ? null : c.failures === 0 && c.established === CONCURRENT)} (${c ? `${c.established} ok, ${c.failures} failed` : 'not run'})`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -176,6 +266,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(
+    `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   void stopAllProcesses().finally(() => process.exit(1));
 });

@@ -61,10 +61,13 @@ async function pushOne(port: number, bytes: number, deadline: number): Promise<n
   return new Promise<number>((resolve, reject) => {
     let reply = '';
     let sent = 0;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('bulk transfer exceeded its time box'));
-    }, Math.max(1, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        socket.destroy();
+        reject(new Error('bulk transfer exceeded its time box'));
+      },
+      Math.max(1, deadline - Date.now()),
+    );
     socket.setEncoding('utf8');
     socket.on('data', (text: string) => (reply += text));
     socket.on('end', () => {
@@ -104,7 +107,10 @@ export interface ThroughputResult {
   readonly error: string | null;
 }
 
-function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+function cpuDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [role, value] of Object.entries(after)) out[role] = value - (before[role] ?? value);
   return out;
@@ -123,14 +129,31 @@ export async function measureThroughput(
   const start = process.hrtime.bigint();
   const deadline = Date.now() + timeBoxMs;
   try {
-    const counts = await Promise.all(Array.from({ length: streams }, () => pushOne(port, per, deadline)));
+    const counts = await Promise.all(
+      Array.from({ length: streams }, () => pushOne(port, per, deadline)),
+    );
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const bytes = counts.reduce((a, b) => a + b, 0);
-    const error = bytes === per * streams ? null : `sink counted ${bytes} of ${per * streams} bytes`;
-    return { streams, bytes, seconds, bytesPerSecond: bytes / seconds, cpuSeconds: cpuDelta(cpuBefore, sampleCpu()), error };
+    const error =
+      bytes === per * streams ? null : `sink counted ${bytes} of ${per * streams} bytes`;
+    return {
+      streams,
+      bytes,
+      seconds,
+      bytesPerSecond: bytes / seconds,
+      cpuSeconds: cpuDelta(cpuBefore, sampleCpu()),
+      error,
+    };
   } catch (error) {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { streams, bytes: 0, seconds, bytesPerSecond: 0, cpuSeconds: cpuDelta(cpuBefore, sampleCpu()), error: error instanceof Error ? error.message : String(error) };
+    return {
+      streams,
+      bytes: 0,
+      seconds,
+      bytesPerSecond: 0,
+      cpuSeconds: cpuDelta(cpuBefore, sampleCpu()),
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -177,7 +200,11 @@ async function oneRoundTrip(port: number): Promise<number> {
 }
 
 /** `count` sequential connections; stops early at the time box and says so. */
-export async function measureLatency(port: number, count: number, timeBoxMs: number): Promise<LatencyResult> {
+export async function measureLatency(
+  port: number,
+  count: number,
+  timeBoxMs: number,
+): Promise<LatencyResult> {
   const samples: number[] = [];
   let failures = 0;
   let lastError: string | null = null;
@@ -192,8 +219,19 @@ export async function measureLatency(port: number, count: number, timeBoxMs: num
   }
   samples.sort((a, b) => a - b);
   const done = samples.length + failures;
-  const error = done < count ? `time box: ${done} of ${count} connections` : failures > 0 ? `${failures} failed, last: ${lastError}` : null;
-  return { count: samples.length, failures, p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99), error };
+  const error =
+    done < count
+      ? `time box: ${done} of ${count} connections`
+      : failures > 0
+        ? `${failures} failed, last: ${lastError}`
+        : null;
+  return {
+    count: samples.length,
+    failures,
+    p50Ms: percentile(samples, 50),
+    p99Ms: percentile(samples, 99),
+    error,
+  };
 }
 
 export interface ConcurrencyResult {
@@ -226,7 +264,10 @@ export async function measureConcurrency(
     sockets.push(socket);
     socket.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no echo in time')), Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => reject(new Error('no echo in time')),
+        Math.max(1, deadline - Date.now()),
+      );
       socket.once('data', () => {
         clearTimeout(timer);
         resolve();
@@ -244,7 +285,8 @@ export async function measureConcurrency(
     for (const result of await Promise.allSettled(batch)) {
       if (result.status === 'rejected') {
         failures++;
-        firstError ??= result.reason instanceof Error ? result.reason.message : String(result.reason);
+        firstError ??=
+          result.reason instanceof Error ? result.reason.message : String(result.reason);
       }
     }
   }
@@ -268,6 +310,7 @@ export async function measureConcurrency(
     failures: wanted - established,
     firstError,
     rssGrowth,
-    bytesPerConnection: Object.keys(after).length === 0 || established === 0 ? null : total / established,
+    bytesPerConnection:
+      Object.keys(after).length === 0 || established === 0 ? null : total / established,
   };
 }

@@ -7,7 +7,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { readCpuSeconds, readRssBytes, runToCompletion, startProcess, type ManagedProcess } from '../test/harness/processes';
+import {
+  readCpuSeconds,
+  readRssBytes,
+  runToCompletion,
+  startProcess,
+  type ManagedProcess,
+} from '../test/harness/processes';
 import { startSshd, type Sshd } from '../test/harness/sshd';
 import { connectTcp, freePort } from '../test/harness/traffic';
 
@@ -28,7 +34,13 @@ export interface Peer {
 }
 
 export function directPeer(targets: Targets): Peer {
-  return { name: 'direct', ...targets, sampleRss: () => ({}), sampleCpu: () => ({}), close: () => Promise.resolve() };
+  return {
+    name: 'direct',
+    ...targets,
+    sampleRss: () => ({}),
+    sampleCpu: () => ({}),
+    close: () => Promise.resolve(),
+  };
 }
 
 /** A throwaway self-signed EC certificate for localhost/127.0.0.1, via the openssl CLI. */
@@ -36,9 +48,23 @@ export async function makeCertificate(dir: string): Promise<{ cert: string; key:
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const result = await runToCompletion('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ]);
   if (result.code !== 0) throw new Error(`openssl failed: ${result.stderr}`);
   return { cert, key };
@@ -79,15 +105,27 @@ export function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
 }
 
-export async function stunnelPeer(targets: Targets, dir: string, cert: { cert: string; key: string }): Promise<Peer> {
-  const [clientSink, clientEcho, serverSink, serverEcho] = [await freePort(), await freePort(), await freePort(), await freePort()];
+export async function stunnelPeer(
+  targets: Targets,
+  dir: string,
+  cert: { cert: string; key: string },
+): Promise<Peer> {
+  const [clientSink, clientEcho, serverSink, serverEcho] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const common = ['foreground = yes', 'pid =', 'debug = 5', 'syslog = no', ''];
   const serverConf = join(dir, 'stunnel-server.conf');
   writeFileSync(
     serverConf,
     [
       ...common,
-      ...[['sink', serverSink, targets.sinkPort], ['echo', serverEcho, targets.echoPort]].flatMap(([name, accept, connect]) => [
+      ...[
+        ['sink', serverSink, targets.sinkPort],
+        ['echo', serverEcho, targets.echoPort],
+      ].flatMap(([name, accept, connect]) => [
         `[${name}]`,
         `accept = 127.0.0.1:${accept}`,
         `connect = 127.0.0.1:${connect}`,
@@ -103,7 +141,10 @@ export async function stunnelPeer(targets: Targets, dir: string, cert: { cert: s
     clientConf,
     [
       ...common,
-      ...[['sink', clientSink, serverSink], ['echo', clientEcho, serverEcho]].flatMap(([name, accept, connect]) => [
+      ...[
+        ['sink', clientSink, serverSink],
+        ['echo', clientEcho, serverEcho],
+      ].flatMap(([name, accept, connect]) => [
         `[${name}]`,
         'client = yes',
         `accept = 127.0.0.1:${accept}`,
@@ -146,9 +187,15 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
     name: 'ssh -L',
     sinkPort,
     echoPort,
-    sampleRss: () => ({ client: rssOf([ssh.pid]), server: rssOf([sshd.process.pid, ...descendants(sshd.process.pid)]) }),
+    sampleRss: () => ({
+      client: rssOf([ssh.pid]),
+      server: rssOf([sshd.process.pid, ...descendants(sshd.process.pid)]),
+    }),
     // Session processes that already exited are not counted: the sessions stay open while measuring.
-    sampleCpu: () => ({ client: cpuOf([ssh.pid]), server: cpuOf([sshd.process.pid, ...descendants(sshd.process.pid)]) }),
+    sampleCpu: () => ({
+      client: cpuOf([ssh.pid]),
+      server: cpuOf([sshd.process.pid, ...descendants(sshd.process.pid)]),
+    }),
     async close() {
       await ssh.stop();
       await sshd.close();
@@ -156,7 +203,11 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
   };
 }
 
-export async function waitForPort(port: number, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  proc?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc?.exited) throw new Error(`${proc.name} exited: ${proc.stderr()}`);

@@ -16,28 +16,68 @@ function cliPath(name: string): string {
   return join(dirname(process.argv[1] ?? '.'), '..', 'cli', name);
 }
 
-export async function tunnelPeer(targets: Targets, dir: string, cert: { cert: string; key: string }): Promise<Peer> {
+export async function tunnelPeer(
+  targets: Targets,
+  dir: string,
+  cert: { cert: string; key: string },
+): Promise<Peer> {
   const secret = randomBytes(32).toString('base64url');
   const config = join(dir, 'relay-config.json');
-  writeFileSync(config, JSON.stringify({ tenants: [{ id: 'bench', maxTunnels: 10, maxConnections: 5_000, allow: ['127.0.0.0/8'] }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      tenants: [{ id: 'bench', maxTunnels: 10, maxConnections: 5_000, allow: ['127.0.0.0/8'] }],
+    }),
+  );
   const relay = startProcess(
     process.execPath,
-    [cliPath('cloudbridge-relay.js'), '--listen', '127.0.0.1:0', '--cert', cert.cert, '--key', cert.key, '--config', config, '--log-level', 'warn'],
-    { name: 'relay', env: { ...process.env, CLOUDBRIDGE_JWT_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      cliPath('cloudbridge-relay.js'),
+      '--listen',
+      '127.0.0.1:0',
+      '--cert',
+      cert.cert,
+      '--key',
+      cert.key,
+      '--config',
+      config,
+      '--log-level',
+      'warn',
+    ],
+    {
+      name: 'relay',
+      env: { ...process.env, CLOUDBRIDGE_JWT_SECRET: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const listening = await relay.waitForLine(/listening on tls:\/\/127\.0\.0\.1:\d+/, 15_000);
   const relayPort = Number(/:(\d+)\s*$/.exec(listening)?.[1]);
 
   const tokenFile = join(dir, 'bench-token');
-  writeFileSync(tokenFile, await mintDevToken({ secret, sub: 'bench', tenant: 'bench', ttlSec: 3600 }), { mode: 0o600 });
+  writeFileSync(
+    tokenFile,
+    await mintDevToken({ secret, sub: 'bench', tenant: 'bench', ttlSec: 3600 }),
+    { mode: 0o600 },
+  );
   const sinkPort = await freePort();
   const echoPort = await freePort();
   const client = startProcess(
     process.execPath,
     [
-      cliPath('cloudbridge.js'), 'connect',
-      '--relay', `127.0.0.1:${relayPort}`, '--ca', cert.cert, '--servername', 'localhost', '--token-file', tokenFile,
-      '--tunnel', `${sinkPort}:127.0.0.1:${targets.sinkPort}`, '--tunnel', `${echoPort}:127.0.0.1:${targets.echoPort}`,
+      cliPath('cloudbridge.js'),
+      'connect',
+      '--relay',
+      `127.0.0.1:${relayPort}`,
+      '--ca',
+      cert.cert,
+      '--servername',
+      'localhost',
+      '--token-file',
+      tokenFile,
+      '--tunnel',
+      `${sinkPort}:127.0.0.1:${targets.sinkPort}`,
+      '--tunnel',
+      `${echoPort}:127.0.0.1:${targets.echoPort}`,
     ],
     { name: 'cloudbridge', stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -53,8 +93,14 @@ export async function tunnelPeer(targets: Targets, dir: string, cert: { cert: st
     name: 'tunnel',
     sinkPort,
     echoPort,
-    sampleRss: () => ({ client: readRssBytes(client.pid) ?? 0, server: readRssBytes(relay.pid) ?? 0 }),
-    sampleCpu: () => ({ client: readCpuSeconds(client.pid) ?? 0, server: readCpuSeconds(relay.pid) ?? 0 }),
+    sampleRss: () => ({
+      client: readRssBytes(client.pid) ?? 0,
+      server: readRssBytes(relay.pid) ?? 0,
+    }),
+    sampleCpu: () => ({
+      client: readCpuSeconds(client.pid) ?? 0,
+      server: readCpuSeconds(relay.pid) ?? 0,
+    }),
     async close() {
       await client.stop();
       await relay.stop();

@@ -111,10 +111,12 @@ export function parseTunnelSpec(text: string): TunnelSpec {
 /** `90`, `90s`, `30m`, `1h`, `2d` -> seconds. */
 export function parseDuration(text: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  if (!match?.[1]) throw new UsageError(`--ttl: "${text}" is not a duration (e.g. 90s, 30m, 1h, 2d)`);
+  if (!match?.[1])
+    throw new UsageError(`--ttl: "${text}" is not a duration (e.g. 90s, 30m, 1h, 2d)`);
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] ?? ''] ?? 1;
   const seconds = Number(match[1]) * unit;
-  if (seconds < 1 || seconds > MAX_TTL_SECONDS) throw new UsageError(`--ttl: ${text} is outside 1s-366d`);
+  if (seconds < 1 || seconds > MAX_TTL_SECONDS)
+    throw new UsageError(`--ttl: ${text} is outside 1s-366d`);
   return seconds;
 }
 
@@ -132,7 +134,10 @@ export function parsePin(text: string): string {
 type FlagKind = 'value' | 'switch' | 'repeat';
 
 /** Splits `--flag value`, `--flag=value` and switches; unknown flags are usage errors. */
-function readFlags(argv: readonly string[], spec: Readonly<Record<string, FlagKind>>): Map<string, string[]> {
+function readFlags(
+  argv: readonly string[],
+  spec: Readonly<Record<string, FlagKind>>,
+): Map<string, string[]> {
   const flags = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -149,12 +154,14 @@ function readFlags(argv: readonly string[], spec: Readonly<Record<string, FlagKi
       value = arg.slice(eq + 1);
     } else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      if (next === undefined || next.startsWith('--'))
+        throw new UsageError(`--${name} needs a value`);
       value = next;
       i++;
     }
     const list = flags.get(name) ?? [];
-    if (kind !== 'repeat' && list.length > 0) throw new UsageError(`--${name} given more than once`);
+    if (kind !== 'repeat' && list.length > 0)
+      throw new UsageError(`--${name} given more than once`);
     list.push(value);
     flags.set(name, list);
   }
@@ -165,7 +172,10 @@ function one(flags: Map<string, string[]>, name: string): string | null {
   return flags.get(name)?.[0] ?? null;
 }
 
-function parseConnect(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConnectArgs {
+function parseConnect(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConnectArgs {
   const flags = readFlags(argv, {
     relay: 'value',
     ca: 'value',
@@ -183,17 +193,21 @@ function parseConnect(argv: readonly string[], env: Readonly<Record<string, stri
   const relayText = one(flags, 'relay');
   if (relayText === null) throw new UsageError('--relay HOST:PORT is required');
   const tunnelTexts = flags.get('tunnel') ?? [];
-  if (tunnelTexts.length === 0) throw new UsageError('at least one --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT is required');
+  if (tunnelTexts.length === 0)
+    throw new UsageError('at least one --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT is required');
   const tunnels = tunnelTexts.map(parseTunnelSpec);
   const seen = new Set<number>();
   for (const tunnel of tunnels) {
-    if (seen.has(tunnel.localPort)) throw new UsageError(`--tunnel: local port ${tunnel.localPort} is used twice`);
+    if (seen.has(tunnel.localPort))
+      throw new UsageError(`--tunnel: local port ${tunnel.localPort} is used twice`);
     seen.add(tunnel.localPort);
   }
   const tokenFile = one(flags, 'token-file');
   const envToken = env['CLOUDBRIDGE_TOKEN'];
   if (tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
-    throw new UsageError('a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN');
+    throw new UsageError(
+      'a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN',
+    );
   }
   const opener = one(flags, 'opener') ?? 'auto';
   if (opener !== 'auto' && opener !== 'client' && opener !== 'server') {
@@ -238,7 +252,10 @@ function parseToken(argv: readonly string[]): TokenArgs {
 }
 
 /** argv without `node script`. Throws UsageError for anything it does not accept. */
-export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): CliCommand {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:

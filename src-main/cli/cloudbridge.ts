@@ -67,7 +67,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT_USAGE;
       return;
     }
-    process.stderr.write(`cloudbridge: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `cloudbridge: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = EXIT_FAILURE;
   },
 );

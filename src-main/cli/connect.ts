@@ -5,7 +5,15 @@
 
 import type { ErrorCode, EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
 import type { Engine, EngineOptions } from '../engine/types';
-import { EXIT_AUTH_REFUSED, EXIT_FAILURE, EXIT_GAVE_UP, EXIT_OK, UsageError, type ConnectArgs, type TunnelSpec } from './args';
+import {
+  EXIT_AUTH_REFUSED,
+  EXIT_FAILURE,
+  EXIT_GAVE_UP,
+  EXIT_OK,
+  UsageError,
+  type ConnectArgs,
+  type TunnelSpec,
+} from './args';
 import { Reporter } from './format';
 import { createFileStatePersistence } from './state-file';
 
@@ -115,7 +123,10 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
     clientVersion: 'cloudbridge-cli',
     ...(args.stateFile === null ? {} : { persistence: createFileStatePersistence(args.stateFile) }),
   };
-  if (args.insecure) err('warning: --insecure: the relay connection is PLAINTEXT; use only with a development relay');
+  if (args.insecure)
+    err(
+      'warning: --insecure: the relay connection is PLAINTEXT; use only with a development relay',
+    );
 
   const engine = io.createEngine(options);
   const reporter = new Reporter({ json: args.json, write: out, now: io.now });
@@ -147,9 +158,15 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
       if (snapshot.state !== 'disconnected') hasLeftDisconnected = true;
       const code = exitCodeFor(snapshot, hasLeftDisconnected);
       if (code === EXIT_AUTH_REFUSED) {
-        finish(code, `cloudbridge: authentication refused (${snapshot.lastError?.code}): ${snapshot.lastError?.message ?? ''}; get a new token`);
+        finish(
+          code,
+          `cloudbridge: authentication refused (${snapshot.lastError?.code}): ${snapshot.lastError?.message ?? ''}; get a new token`,
+        );
       } else if (code !== null) {
-        const reason = snapshot.lastError === null ? '' : ` (last error ${snapshot.lastError.code}: ${snapshot.lastError.message})`;
+        const reason =
+          snapshot.lastError === null
+            ? ''
+            : ` (last error ${snapshot.lastError.code}: ${snapshot.lastError.message})`;
         finish(code, `cloudbridge: gave up reconnecting${reason}`);
       }
     });

@@ -6,7 +6,13 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createConnection,
+  createServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 
 import { createEngine } from '../engine/engine';
 import type { Engine } from '../engine/types';
@@ -40,7 +46,10 @@ async function freePort(): Promise<number> {
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no result within ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no result within ${STEP_TIMEOUT_MS / 1000} s`)),
+      STEP_TIMEOUT_MS,
+    );
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -100,7 +109,11 @@ function sendThrough(port: number, payload: Buffer): Promise<string> {
   });
 }
 
-function waitFor(engine: Engine, what: string, done: (snapshot: EngineSnapshot) => boolean): Promise<EngineSnapshot> {
+function waitFor(
+  engine: Engine,
+  what: string,
+  done: (snapshot: EngineSnapshot) => boolean,
+): Promise<EngineSnapshot> {
   const current = engine.snapshot();
   if (done(current)) return Promise.resolve(current);
   return withTimeout(
@@ -119,7 +132,9 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void>)[] = [];
   const sockets = new Set<Socket>();
   try {
-    say('demo: 1. starting a relay on 127.0.0.1 (throwaway certificate, random secret, targets 127.0.0.1/32 only)');
+    say(
+      'demo: 1. starting a relay on 127.0.0.1 (throwaway certificate, random secret, targets 127.0.0.1/32 only)',
+    );
     const secret = randomBytes(32).toString('base64url');
     const relayLog: string[] = [];
     const relay: RelayServer = await startRelay({
@@ -156,30 +171,60 @@ async function main(): Promise<void> {
     const engine = createEngine({
       relay: { host: relay.host, port: relay.port, ca: relay.certPem, serverName: 'localhost' },
       tunnels: [
-        { id: 't-http', name: 'http', kind: 'other', localHost: '127.0.0.1', localPort: httpLocal, remoteHost: '127.0.0.1', remotePort: httpPort, enabled: true },
-        { id: 't-data', name: 'data', kind: 'other', localHost: '127.0.0.1', localPort: dataLocal, remoteHost: '127.0.0.1', remotePort: sinkPort, enabled: true },
+        {
+          id: 't-http',
+          name: 'http',
+          kind: 'other',
+          localHost: '127.0.0.1',
+          localPort: httpLocal,
+          remoteHost: '127.0.0.1',
+          remotePort: httpPort,
+          enabled: true,
+        },
+        {
+          id: 't-data',
+          name: 'data',
+          kind: 'other',
+          localHost: '127.0.0.1',
+          localPort: dataLocal,
+          remoteHost: '127.0.0.1',
+          remotePort: sinkPort,
+          enabled: true,
+        },
       ],
       getToken: () => Promise.resolve(token),
     });
     closers.push(() => engine.close());
-    const reporter = new Reporter({ json: false, write: (line) => say(`demo:    ${line}`), now: () => Date.now() });
+    const reporter = new Reporter({
+      json: false,
+      write: (line) => say(`demo:    ${line}`),
+      now: () => Date.now(),
+    });
     engine.on('snapshot', (snapshot) => reporter.snapshot(snapshot));
     engine.on('log', (record) => reporter.log(record));
     engine.connect();
     const active = await waitFor(
       engine,
       'connect',
-      (s) => (s.state === 'active' && s.tunnels.every((t) => t.status === 'listening')) || (s.state === 'disconnected' && s.lastError !== null),
+      (s) =>
+        (s.state === 'active' && s.tunnels.every((t) => t.status === 'listening')) ||
+        (s.state === 'disconnected' && s.lastError !== null),
     );
-    if (active.state !== 'active') throw new Error(`the engine did not connect: ${active.lastError?.code}: ${active.lastError?.message}`);
+    if (active.state !== 'active')
+      throw new Error(
+        `the engine did not connect: ${active.lastError?.code}: ${active.lastError?.message}`,
+      );
 
     say(`demo: 4. HTTP GET http://127.0.0.1:${httpLocal}/ through tunnel t-http`);
     const response = await withTimeout(fetch(`http://127.0.0.1:${httpLocal}/`), 'HTTP fetch');
     const body = await response.text();
-    if (response.status !== 200 || body !== HTTP_BODY) throw new Error(`unexpected HTTP answer ${response.status}: ${JSON.stringify(body)}`);
+    if (response.status !== 200 || body !== HTTP_BODY)
+      throw new Error(`unexpected HTTP answer ${response.status}: ${JSON.stringify(body)}`);
     say(`demo:    ${response.status}, ${JSON.stringify(body.trim())}`);
 
-    say(`demo: 5. sending ${formatBytes(TRANSFER_BYTES)} (${TRANSFER_BYTES / MIB} MiB) of random bytes through tunnel t-data`);
+    say(
+      `demo: 5. sending ${formatBytes(TRANSFER_BYTES)} (${TRANSFER_BYTES / MIB} MiB) of random bytes through tunnel t-data`,
+    );
     const payload = randomBytes(TRANSFER_BYTES);
     const expected = createHash('sha256').update(payload).digest('hex');
     const started = process.hrtime.bigint();
@@ -187,7 +232,9 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const [bytesText, digest] = answer.split(' ');
     const match = Number(bytesText) === TRANSFER_BYTES && digest === expected;
-    say(`demo:    sink got ${bytesText} bytes, sha256 ${digest?.slice(0, 16)}..., sent ${expected.slice(0, 16)}...: ${match ? 'match' : 'MISMATCH'}`);
+    say(
+      `demo:    sink got ${bytesText} bytes, sha256 ${digest?.slice(0, 16)}..., sent ${expected.slice(0, 16)}...: ${match ? 'match' : 'MISMATCH'}`,
+    );
     if (!match) throw new Error('the transfer arrived damaged');
 
     // Counters are throttled; give the engine one refresh before reading them.
@@ -196,7 +243,9 @@ async function main(): Promise<void> {
     for (const tunnel of final.tunnels) say(`demo:    ${formatTunnelLine(tunnel)}`);
     const moved = final.tunnels.reduce((sum, t) => sum + t.bytesIn + t.bytesOut, 0);
     const stats = relay.stats();
-    say(`demo:    relay: ${stats.sessions} session(s), ${stats.tunnels} tunnel(s), ${formatBytes(stats.bytesToTarget)} to targets, ${formatBytes(stats.bytesToClient)} to clients`);
+    say(
+      `demo:    relay: ${stats.sessions} session(s), ${stats.tunnels} tunnel(s), ${formatBytes(stats.bytesToTarget)} to targets, ${formatBytes(stats.bytesToClient)} to clients`,
+    );
 
     say('demo: 6. closing client, relay and targets');
     for (const socket of sockets) socket.destroy();
@@ -214,7 +263,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`demo: FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `demo: FAILED: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

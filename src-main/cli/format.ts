@@ -73,7 +73,9 @@ export function formatTunnelLine(tunnel: TunnelSnapshot): string {
   parts.push(`conns ${tunnel.openConnections}`);
   if (tunnel.failedConnections > 0) parts.push(`failed ${tunnel.failedConnections}`);
   if (tunnel.error !== null) {
-    parts.push(`error ${tunnel.error.code}: ${tunnel.error.message}${tunnel.error.detail ? ` (${tunnel.error.detail})` : ''}`);
+    parts.push(
+      `error ${tunnel.error.code}: ${tunnel.error.message}${tunnel.error.detail ? ` (${tunnel.error.detail})` : ''}`,
+    );
   }
   return parts.join('  ');
 }
@@ -92,7 +94,12 @@ function tunnelKey(tunnel: TunnelSnapshot): string {
 }
 
 function structuralKey(tunnel: TunnelSnapshot): string {
-  return JSON.stringify([tunnel.status, tunnel.dataMode, tunnel.error?.code ?? null, tunnel.error?.message ?? null]);
+  return JSON.stringify([
+    tunnel.status,
+    tunnel.dataMode,
+    tunnel.error?.code ?? null,
+    tunnel.error?.message ?? null,
+  ]);
 }
 
 export interface ReporterOptions {
@@ -140,17 +147,25 @@ export class Reporter {
       if (key === this.lastTunnelKey.get(tunnel.id)) continue;
       const structural = structuralKey(tunnel) !== this.lastStructuralKey.get(tunnel.id);
       const last = this.lastTunnelAt.get(tunnel.id);
-      if (!structural && !stateChanged && last !== undefined && now - last < COUNTER_MIN_INTERVAL_MS) continue;
+      if (
+        !structural &&
+        !stateChanged &&
+        last !== undefined &&
+        now - last < COUNTER_MIN_INTERVAL_MS
+      )
+        continue;
       changedTunnels.push(tunnel);
       this.lastTunnelKey.set(tunnel.id, key);
       this.lastStructuralKey.set(tunnel.id, structuralKey(tunnel));
       this.lastTunnelAt.set(tunnel.id, now);
     }
     if (this.options.json) {
-      if (stateChanged || changedTunnels.length > 0) this.options.write(JSON.stringify({ kind: 'snapshot', ...snapshot }));
+      if (stateChanged || changedTunnels.length > 0)
+        this.options.write(JSON.stringify({ kind: 'snapshot', ...snapshot }));
     } else {
       if (stateChanged) this.options.write(formatStateLine(snapshot, now));
-      for (const tunnel of changedTunnels) this.options.write(`${formatClock(now)} ${formatTunnelLine(tunnel)}`);
+      for (const tunnel of changedTunnels)
+        this.options.write(`${formatClock(now)} ${formatTunnelLine(tunnel)}`);
     }
     this.lastStateKey = stateKey;
   }
@@ -163,7 +178,10 @@ export class Reporter {
     }
     if (record.level !== 'warn' && record.level !== 'error') return;
     const tunnel = record.tunnel_id === null ? '' : `  tunnel ${record.tunnel_id}`;
-    const details = Object.keys(record.details).length === 0 ? '' : `  ${JSON.stringify(record.details)}`;
-    this.options.write(`${formatClock(this.options.now())} ${record.level} ${record.event}${tunnel}${details}`);
+    const details =
+      Object.keys(record.details).length === 0 ? '' : `  ${JSON.stringify(record.details)}`;
+    this.options.write(
+      `${formatClock(this.options.now())} ${record.level} ${record.event}${tunnel}${details}`,
+    );
   }
 }

@@ -35,7 +35,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: { host?: string; port: number }): Promise<FaultProxy> {
+export async function startFaultProxy(target: {
+  host?: string;
+  port: number;
+}): Promise<FaultProxy> {
   const pairs = new Set<Pair>();
   let mode: FaultMode = 'pass';
   let accepted = 0;
@@ -56,7 +59,11 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
   };
 
   const server = createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = createConnection({ host: target.host ?? '127.0.0.1', port: target.port, allowHalfOpen: true });
+    const upstream = createConnection({
+      host: target.host ?? '127.0.0.1',
+      port: target.port,
+      allowHalfOpen: true,
+    });
     const pair: Pair = { index: accepted++, client, upstream };
     pairs.add(pair);
     const teardown = (): void => {

@@ -51,7 +51,11 @@ export function readCpuSeconds(pid: number): number | null {
   }
 }
 
-export function startProcess(command: string, args: readonly string[], options: SpawnOptions & { name?: string } = {}): ManagedProcess {
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { name?: string } = {},
+): ManagedProcess {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const pid = child.pid;
@@ -92,14 +96,22 @@ export function startProcess(command: string, args: readonly string[], options: 
           }
           if (exited !== null) {
             cleanup();
-            reject(new Error(`${managed.name} exited (${exited.code ?? exited.signal}) before printing ${pattern}\n${out}\n${err}`));
+            reject(
+              new Error(
+                `${managed.name} exited (${exited.code ?? exited.signal}) before printing ${pattern}\n${out}\n${err}`,
+              ),
+            );
             return true;
           }
           return false;
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`${managed.name}: no line matching ${pattern} within ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`));
+          reject(
+            new Error(
+              `${managed.name}: no line matching ${pattern} within ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`,
+            ),
+          );
         }, timeoutMs);
         const waiter = (): void => void check();
         const cleanup = (): void => {
@@ -113,7 +125,10 @@ export function startProcess(command: string, args: readonly string[], options: 
     waitForExit(timeoutMs = 15_000) {
       if (exited !== null) return Promise.resolve(exited);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${managed.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${managed.name} did not exit within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         exitWaiters.push((result) => {
           clearTimeout(timer);
           resolve(result);

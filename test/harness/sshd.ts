@@ -26,7 +26,17 @@ export interface Sshd {
 }
 
 async function keygen(path: string): Promise<void> {
-  const result = await runToCompletion('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cloudbridge-test', '-f', path]);
+  const result = await runToCompletion('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'cloudbridge-test',
+    '-f',
+    path,
+  ]);
   if (result.code !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
 }
 
@@ -87,17 +97,28 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       continue;
     }
     const sshArgs = (targetPort = port, host = '127.0.0.1'): string[] => [
-      '-F', '/dev/null',
-      '-i', userKey,
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'BatchMode=yes',
-      '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', `HostKeyAlias=${HOST_KEY_ALIAS}`,
-      '-o', 'ConnectTimeout=10',
-      '-o', 'LogLevel=ERROR',
-      '-p', String(targetPort),
-      '-l', user,
+      '-F',
+      '/dev/null',
+      '-i',
+      userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `HostKeyAlias=${HOST_KEY_ALIAS}`,
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'LogLevel=ERROR',
+      '-p',
+      String(targetPort),
+      '-l',
+      user,
       host,
     ];
     return {
@@ -108,10 +129,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       sshArgs,
       forwardArgs: (localPort, targetHost, targetPort) => [
         '-N',
-        '-o', 'ExitOnForwardFailure=yes',
-        '-o', 'Ciphers=aes128-gcm@openssh.com',
-        '-o', 'Compression=no',
-        '-L', `127.0.0.1:${localPort}:${targetHost}:${targetPort}`,
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-o',
+        'Ciphers=aes128-gcm@openssh.com',
+        '-o',
+        'Compression=no',
+        '-L',
+        `127.0.0.1:${localPort}:${targetHost}:${targetPort}`,
         ...sshArgs(),
       ],
       async close() {

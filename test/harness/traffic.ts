@@ -4,7 +4,13 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createConnection,
+  createServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 
 export const CHUNK_BYTES = 64 * 1024;
 
@@ -52,7 +58,11 @@ export class Pattern {
 }
 
 /** Writes the pattern to a socket honouring back-pressure, then ends it unless told not to. */
-export async function writePattern(socket: Socket, pattern: Pattern, options: { end?: boolean } = {}): Promise<void> {
+export async function writePattern(
+  socket: Socket,
+  pattern: Pattern,
+  options: { end?: boolean } = {},
+): Promise<void> {
   for (let i = 0; i < pattern.chunkCount; i++) {
     if (socket.destroyed) throw new Error('socket closed while writing');
     if (!socket.write(pattern.chunk(i))) {
@@ -90,7 +100,12 @@ export function readAll(socket: Socket): Promise<ReadResult> {
     const finish = (ending: ReadResult['ending'], error?: string): void => {
       if (done) return;
       done = true;
-      resolve({ bytes, sha256: hash.digest('hex'), ending, ...(error === undefined ? {} : { error }) });
+      resolve({
+        bytes,
+        sha256: hash.digest('hex'),
+        ending,
+        ...(error === undefined ? {} : { error }),
+      });
     };
     socket.on('data', (data: Buffer) => {
       bytes += data.length;
@@ -163,7 +178,13 @@ export async function startEchoServer(host = '127.0.0.1'): Promise<TestServer> {
   });
   const tracked = trackSockets(server);
   const port = await listen(server, host);
-  return { port, get connections() { return tracked.count(); }, close: () => closeServer(server, tracked.sockets) };
+  return {
+    port,
+    get connections() {
+      return tracked.count();
+    },
+    close: () => closeServer(server, tracked.sockets),
+  };
 }
 
 export interface SinkServer extends TestServer {
@@ -187,13 +208,18 @@ export async function startSinkServer(): Promise<SinkServer> {
   const port = await listen(server);
   return {
     port,
-    get connections() { return tracked.count(); },
+    get connections() {
+      return tracked.count();
+    },
     close: () => closeServer(server, tracked.sockets),
     nextResult(timeoutMs = 60_000) {
       const ready = results.shift();
       if (ready) return Promise.resolve(ready);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('sink: no finished connection in time')), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error('sink: no finished connection in time')),
+          timeoutMs,
+        );
         waiters.push((result) => {
           clearTimeout(timer);
           resolve(result);
@@ -222,11 +248,15 @@ export async function startSourceServer(totalBytes: number, seed = 7): Promise<S
   const tracked = trackSockets(server);
   const port = await listen(server);
   let closedBytes = 0;
-  server.on('connection', (socket: Socket) => socket.once('close', () => (closedBytes += socket.bytesWritten)));
+  server.on('connection', (socket: Socket) =>
+    socket.once('close', () => (closedBytes += socket.bytesWritten)),
+  );
   return {
     port,
     pattern,
-    get connections() { return tracked.count(); },
+    get connections() {
+      return tracked.count();
+    },
     get bytesWritten() {
       let sum = closedBytes;
       for (const socket of open) sum += socket.bytesWritten - socket.writableLength;
@@ -242,10 +272,14 @@ export async function startHttpServer(body = 'hello through the tunnel\n'): Prom
     const match = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
     if (match?.[1]) {
       const pattern = new Pattern(Number(match[1]), 3);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': pattern.totalBytes });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': pattern.totalBytes,
+      });
       void (async () => {
         for (let i = 0; i < pattern.chunkCount; i++) {
-          if (!res.write(pattern.chunk(i))) await new Promise((resolve) => res.once('drain', resolve));
+          if (!res.write(pattern.chunk(i)))
+            await new Promise((resolve) => res.once('drain', resolve));
         }
         res.end();
       })();
@@ -257,11 +291,20 @@ export async function startHttpServer(body = 'hello through the tunnel\n'): Prom
   server.keepAliveTimeout = 1_000;
   const tracked = trackSockets(server);
   const port = await listen(server);
-  return { port, get connections() { return tracked.count(); }, close: () => closeServer(server, tracked.sockets) };
+  return {
+    port,
+    get connections() {
+      return tracked.count();
+    },
+    close: () => closeServer(server, tracked.sockets),
+  };
 }
 
 /** Sends `pattern` over a fresh connection to an echo service and checks what comes back. */
-export async function echoRoundTrip(port: number, pattern: Pattern): Promise<{ sent: string; received: ReadResult }> {
+export async function echoRoundTrip(
+  port: number,
+  pattern: Pattern,
+): Promise<{ sent: string; received: ReadResult }> {
   const socket = await connectTcp(port);
   const reading = readAll(socket);
   await writePattern(socket, pattern);

@@ -7,9 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { UsageError, parseCommandLine, parseDuration, parseHostPort, parsePin, parseTunnelSpec } from '../../src-main/cli/args';
+import {
+  UsageError,
+  parseCommandLine,
+  parseDuration,
+  parseHostPort,
+  parsePin,
+  parseTunnelSpec,
+} from '../../src-main/cli/args';
 import { exitCodeFor, tunnelConfigFor } from '../../src-main/cli/connect';
-import { Reporter, formatBytes, formatStateLine, formatTunnelLine } from '../../src-main/cli/format';
+import {
+  Reporter,
+  formatBytes,
+  formatStateLine,
+  formatTunnelLine,
+} from '../../src-main/cli/format';
 import { createFileStatePersistence, parseSessionState } from '../../src-main/cli/state-file';
 import type { EngineSnapshot, TunnelSnapshot } from '../../src-main/shared/model';
 
@@ -37,7 +49,10 @@ function tunnelSnap(overrides: Partial<TunnelSnapshot> = {}): TunnelSnapshot {
   };
 }
 
-function snap(overrides: Partial<EngineSnapshot> = {}, tunnels: TunnelSnapshot[] = [tunnelSnap()]): EngineSnapshot {
+function snap(
+  overrides: Partial<EngineSnapshot> = {},
+  tunnels: TunnelSnapshot[] = [tunnelSnap()],
+): EngineSnapshot {
   return {
     state: 'active',
     session: {
@@ -65,7 +80,22 @@ const NOON = Date.parse('2026-01-01T12:00:01Z');
 describe('argument parsing', () => {
   it('parses a full connect command line', () => {
     const command = parseCommandLine(
-      ['connect', '--relay', 'relay.example:8443', '--token-file', 't', '--tunnel', '5022:10.0.0.5:22', '--tunnel=3389:[fd00::5]:3389', '--json', '--opener', 'server', '--allow-direct', '--bind', '0.0.0.0'],
+      [
+        'connect',
+        '--relay',
+        'relay.example:8443',
+        '--token-file',
+        't',
+        '--tunnel',
+        '5022:10.0.0.5:22',
+        '--tunnel=3389:[fd00::5]:3389',
+        '--json',
+        '--opener',
+        'server',
+        '--allow-direct',
+        '--bind',
+        '0.0.0.0',
+      ],
       {},
     );
     expect(command.kind).toBe('connect');
@@ -75,7 +105,14 @@ describe('argument parsing', () => {
       { localPort: 5022, remoteHost: '10.0.0.5', remotePort: 22 },
       { localPort: 3389, remoteHost: 'fd00::5', remotePort: 3389 },
     ]);
-    expect(command.args).toMatchObject({ json: true, opener: 'server', allowDirect: true, bind: '0.0.0.0', insecure: false, tokenFile: 't' });
+    expect(command.args).toMatchObject({
+      json: true,
+      opener: 'server',
+      allowDirect: true,
+      bind: '0.0.0.0',
+      insecure: false,
+      tokenFile: 't',
+    });
   });
 
   it('accepts the token from CLOUDBRIDGE_TOKEN only when it is not blank', () => {
@@ -86,7 +123,9 @@ describe('argument parsing', () => {
 
   it('refuses conflicting or repeated options', () => {
     const base = ['connect', '--relay', 'h:1', '--token-file', 't', '--tunnel', '1:h:2'];
-    expect(() => parseCommandLine([...base, '--insecure', '--ca', 'x'], {})).toThrow(/cannot be combined/);
+    expect(() => parseCommandLine([...base, '--insecure', '--ca', 'x'], {})).toThrow(
+      /cannot be combined/,
+    );
     expect(() => parseCommandLine([...base, '--relay', 'h:2'], {})).toThrow(/more than once/);
     expect(() => parseCommandLine([...base, '--tunnel', '1:h:3'], {})).toThrow(/used twice/);
     expect(() => parseCommandLine([...base, '--json=yes'], {})).toThrow(/takes no value/);
@@ -117,8 +156,12 @@ describe('argument parsing', () => {
   });
 
   it('derives stable tunnel ids and kinds from the tunnel spec', () => {
-    expect(tunnelConfigFor({ localPort: 5022, remoteHost: '10.0.0.5', remotePort: 22 }, '127.0.0.1')).toMatchObject({ id: 't-5022', kind: 'ssh', localHost: '127.0.0.1' });
-    expect(tunnelConfigFor({ localPort: 13389, remoteHost: 'w', remotePort: 3389 }, '127.0.0.1').kind).toBe('rdp');
+    expect(
+      tunnelConfigFor({ localPort: 5022, remoteHost: '10.0.0.5', remotePort: 22 }, '127.0.0.1'),
+    ).toMatchObject({ id: 't-5022', kind: 'ssh', localHost: '127.0.0.1' });
+    expect(
+      tunnelConfigFor({ localPort: 13389, remoteHost: 'w', remotePort: 3389 }, '127.0.0.1').kind,
+    ).toBe('rdp');
   });
 });
 
@@ -131,7 +174,9 @@ describe('output lines', () => {
   });
 
   it('prints the state line and the tunnel line as a person reads them', () => {
-    expect(formatStateLine(snap(), NOON)).toBe('12:00:01 Active  relay 127.0.0.1:8443  client alice  tenant t1');
+    expect(formatStateLine(snap(), NOON)).toBe(
+      '12:00:01 Active  relay 127.0.0.1:8443  client alice  tenant t1',
+    );
     const reconnecting = snap({
       state: 'reconnecting',
       session: { ...snap().session, reconnectAttempt: 3, nextRetryAt: '2026-01-01T12:00:05.000Z' },
@@ -140,18 +185,37 @@ describe('output lines', () => {
     expect(formatStateLine(reconnecting, NOON)).toBe(
       '12:00:01 Reconnecting  relay 127.0.0.1:8443  attempt 3/10  next try 12:00:05  error connection_lost: relay closed the connection',
     );
-    expect(formatTunnelLine(tunnelSnap({ bytesIn: 1_200_000, rateInBps: 300_000, bytesOut: 5_000, rateOutBps: 100, openConnections: 2 }))).toBe(
+    expect(
+      formatTunnelLine(
+        tunnelSnap({
+          bytesIn: 1_200_000,
+          rateInBps: 300_000,
+          bytesOut: 5_000,
+          rateOutBps: 100,
+          openConnections: 2,
+        }),
+      ),
+    ).toBe(
       'tunnel t-5022  listening 127.0.0.1:5022 -> 10.0.0.5:22  in 1.2 MB (300 kB/s)  out 5.0 kB (100 B/s)  conns 2',
     );
-    expect(formatTunnelLine(tunnelSnap({ status: 'error', error: { code: 'port_in_use', message: 'port 5022 is taken', detail: 'sshd', at: '' } }))).toContain(
-      'error port_in_use: port 5022 is taken (sshd)',
-    );
+    expect(
+      formatTunnelLine(
+        tunnelSnap({
+          status: 'error',
+          error: { code: 'port_in_use', message: 'port 5022 is taken', detail: 'sshd', at: '' },
+        }),
+      ),
+    ).toContain('error port_in_use: port 5022 is taken (sshd)');
   });
 
   it('prints state changes at once, counters at most once a second and only when they change', () => {
     let now = NOON;
     const lines: string[] = [];
-    const reporter = new Reporter({ json: false, write: (line) => lines.push(line), now: () => now });
+    const reporter = new Reporter({
+      json: false,
+      write: (line) => lines.push(line),
+      now: () => now,
+    });
     reporter.snapshot(snap());
     expect(lines).toHaveLength(2); // state + tunnel
     reporter.snapshot(snap({ seq: 2 }));
@@ -175,16 +239,30 @@ describe('output lines', () => {
     expect(lines[3]).toContain('in 400 B');
     // A status change is printed at once, throttle or not.
     now += 10;
-    reporter.snapshot(snap({ seq: 7 }, [tunnelSnap({ bytesIn: 400, status: 'error', error: { code: 'listen_failed', message: 'x', at: '' } })]));
+    reporter.snapshot(
+      snap({ seq: 7 }, [
+        tunnelSnap({
+          bytesIn: 400,
+          status: 'error',
+          error: { code: 'listen_failed', message: 'x', at: '' },
+        }),
+      ]),
+    );
     expect(lines).toHaveLength(5);
     now += 10;
-    reporter.snapshot(snap({ state: 'reconnecting', seq: 8, session: { ...snap().session, reconnectAttempt: 1 } }));
+    reporter.snapshot(
+      snap({ state: 'reconnecting', seq: 8, session: { ...snap().session, reconnectAttempt: 1 } }),
+    );
     expect(lines[5]).toContain('Reconnecting');
   });
 
   it('writes one JSON object per line in --json mode, log records included', () => {
     const lines: string[] = [];
-    const reporter = new Reporter({ json: true, write: (line) => lines.push(line), now: () => NOON });
+    const reporter = new Reporter({
+      json: true,
+      write: (line) => lines.push(line),
+      now: () => NOON,
+    });
     reporter.snapshot(snap());
     reporter.log({ timestamp: 'T', level: 'info', event: 'auth_ok', tunnel_id: null, details: {} });
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -195,7 +273,10 @@ describe('output lines', () => {
 
 describe('exit codes', () => {
   const down = (code: string | null): EngineSnapshot =>
-    snap({ state: 'disconnected', lastError: code === null ? null : { code: code as 'internal_error', message: 'm', at: '' } });
+    snap({
+      state: 'disconnected',
+      lastError: code === null ? null : { code: code as 'internal_error', message: 'm', at: '' },
+    });
 
   it('keeps running until the engine has left Disconnected once and come back', () => {
     expect(exitCodeFor(down(null), false)).toBeNull();
@@ -219,7 +300,13 @@ describe('state file', () => {
       const path = join(dir, 'state.json');
       const persistence = createFileStatePersistence(path);
       expect(await persistence.load()).toBeNull();
-      const state = { relay: 'r:1', clientId: 'alice', reconnectToken: 'rt', opener: 'server' as const, tunnelIds: ['t-1', 't-2'] };
+      const state = {
+        relay: 'r:1',
+        clientId: 'alice',
+        reconnectToken: 'rt',
+        opener: 'server' as const,
+        tunnelIds: ['t-1', 't-2'],
+      };
       await persistence.save(state);
       expect(await persistence.load()).toEqual(state);
       expect(statSync(path).mode & 0o777).toBe(0o600);

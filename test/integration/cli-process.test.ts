@@ -11,7 +11,12 @@ import { jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { mintDevToken } from '../../src-main/relay/tokens';
-import { runToCompletion, startProcess, stopAllProcesses, type ManagedProcess } from '../harness/processes';
+import {
+  runToCompletion,
+  startProcess,
+  stopAllProcesses,
+  type ManagedProcess,
+} from '../harness/processes';
 import { freePort, startHttpServer } from '../harness/traffic';
 import { Cleanup, pki, startTestRelay, type TestRelay } from './system-stack';
 
@@ -43,24 +48,49 @@ afterEach(async () => {
 });
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const clean: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), ...extra };
+  const clean: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_PATH: join(REPO_ROOT, 'node_modules'),
+    ...extra,
+  };
   if (extra['CLOUDBRIDGE_TOKEN'] === undefined) delete clean['CLOUDBRIDGE_TOKEN'];
   return clean;
 };
 
-function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): ReturnType<typeof runToCompletion> {
-  return runToCompletion(process.execPath, [cli, ...args], { cwd: REPO_ROOT, env: env(extraEnv), timeoutMs: 20_000 });
+function runCli(
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+): ReturnType<typeof runToCompletion> {
+  return runToCompletion(process.execPath, [cli, ...args], {
+    cwd: REPO_ROOT,
+    env: env(extraEnv),
+    timeoutMs: 20_000,
+  });
 }
 
 function startCli(args: readonly string[], extraEnv: Record<string, string> = {}): ManagedProcess {
-  return startProcess(process.execPath, [cli, ...args], { cwd: REPO_ROOT, env: env(extraEnv), name: 'cloudbridge' });
+  return startProcess(process.execPath, [cli, ...args], {
+    cwd: REPO_ROOT,
+    env: env(extraEnv),
+    name: 'cloudbridge',
+  });
 }
 
-async function relayAndFiles(): Promise<{ relay: TestRelay; caFile: string; tokenFile: string; token: string }> {
+async function relayAndFiles(): Promise<{
+  relay: TestRelay;
+  caFile: string;
+  tokenFile: string;
+  token: string;
+}> {
   const relay = cleanup.add(await startTestRelay(), (r) => r.server.close());
   const caFile = join(dir, `ca-${relay.server.port}.pem`);
   writeFileSync(caFile, (await pki()).caPem);
-  const token = await mintDevToken({ secret: relay.secret, sub: 'cli-user', tenant: 'default', ttlSec: 600 });
+  const token = await mintDevToken({
+    secret: relay.secret,
+    sub: 'cli-user',
+    tenant: 'default',
+    ttlSec: 600,
+  });
   const tokenFile = join(dir, `token-${relay.server.port}`);
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   return { relay, caFile, tokenFile, token };
@@ -68,12 +98,25 @@ async function relayAndFiles(): Promise<{ relay: TestRelay; caFile: string; toke
 
 describe('cloudbridge token', () => {
   it('prints one development token signed with the secret, with subject, tenant and ttl', async () => {
-    const result = await runCli(['token', '--secret', 'cli-test-secret-0123456789', '--sub', 'alice', '--tenant', 't1', '--ttl', '2h']);
+    const result = await runCli([
+      'token',
+      '--secret',
+      'cli-test-secret-0123456789',
+      '--sub',
+      'alice',
+      '--tenant',
+      't1',
+      '--ttl',
+      '2h',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const { payload } = await jwtVerify(lines[0]!, new TextEncoder().encode('cli-test-secret-0123456789'));
+    const { payload } = await jwtVerify(
+      lines[0]!,
+      new TextEncoder().encode('cli-test-secret-0123456789'),
+    );
     expect(payload.sub).toBe('alice');
     expect(payload['tenant_id']).toBe('t1');
     expect(payload.exp! - payload.iat!).toBe(7200);
@@ -94,17 +137,38 @@ describe('cloudbridge connect', () => {
     const localPort = await freePort();
     const stateFile = join(dir, `state-${localPort}.json`);
     const proc = startCli([
-      'connect', '--relay', `127.0.0.1:${relay.server.port}`, '--ca', caFile, '--servername', 'localhost',
-      '--token-file', tokenFile, '--tunnel', `${localPort}:127.0.0.1:${http.port}`, '--state-file', stateFile,
+      'connect',
+      '--relay',
+      `127.0.0.1:${relay.server.port}`,
+      '--ca',
+      caFile,
+      '--servername',
+      'localhost',
+      '--token-file',
+      tokenFile,
+      '--tunnel',
+      `${localPort}:127.0.0.1:${http.port}`,
+      '--state-file',
+      stateFile,
     ]);
     const activeLine = await proc.waitForLine(/ Active {2}relay /, 15_000);
-    expect(activeLine).toMatch(/^\d\d:\d\d:\d\d Active {2}relay 127\.0\.0\.1:\d+ {2}client cli-user {2}tenant default$/);
-    await proc.waitForLine(new RegExp(`tunnel t-${localPort} {2}listening 127\\.0\\.0\\.1:${localPort} -> 127\\.0\\.0\\.1:${http.port}`), 10_000);
+    expect(activeLine).toMatch(
+      /^\d\d:\d\d:\d\d Active {2}relay 127\.0\.0\.1:\d+ {2}client cli-user {2}tenant default$/,
+    );
+    await proc.waitForLine(
+      new RegExp(
+        `tunnel t-${localPort} {2}listening 127\\.0\\.0\\.1:${localPort} -> 127\\.0\\.0\\.1:${http.port}`,
+      ),
+      10_000,
+    );
 
     const response = await fetch(`http://127.0.0.1:${localPort}/`);
     expect(await response.text()).toBe('through the CLI\n');
     // Counters follow within about a second, with the bytes that moved.
-    const counters = await proc.waitForLine(new RegExp(`tunnel t-${localPort} .* in [1-9]\\d* B .* out [1-9]\\d* B`), 5_000);
+    const counters = await proc.waitForLine(
+      new RegExp(`tunnel t-${localPort} .* in [1-9]\\d* B .* out [1-9]\\d* B`),
+      5_000,
+    );
     expect(counters).toMatch(/conns \d/);
 
     proc.signal('SIGINT');
@@ -115,13 +179,22 @@ describe('cloudbridge connect', () => {
     expect(all).not.toContain(token.split('.')[2]!);
     // Reconnect state is kept for the next run (seed v1 §6.2), never the token.
     const state = readFileSync(stateFile, 'utf8');
-    expect(JSON.parse(state)).toMatchObject({ relay: `127.0.0.1:${relay.server.port}`, clientId: 'cli-user', tunnelIds: [`t-${localPort}`] });
+    expect(JSON.parse(state)).toMatchObject({
+      relay: `127.0.0.1:${relay.server.port}`,
+      clientId: 'cli-user',
+      tunnelIds: [`t-${localPort}`],
+    });
     expect(state).not.toContain(token.split('.')[2]!);
     // Counter lines are throttled to one a second per tunnel: never two in the same second.
     const counterSeconds = proc
       .stdout()
       .split('\n')
-      .filter((line) => line.includes(`tunnel t-${localPort}`) && !line.includes('pending') && !line.includes('registering'))
+      .filter(
+        (line) =>
+          line.includes(`tunnel t-${localPort}`) &&
+          !line.includes('pending') &&
+          !line.includes('registering'),
+      )
       .map((line) => line.slice(0, 8));
     expect(new Set(counterSeconds).size).toBeGreaterThanOrEqual(counterSeconds.length - 1);
   });
@@ -131,7 +204,16 @@ describe('cloudbridge connect', () => {
     const { relay, caFile, token } = await relayAndFiles();
     const localPort = await freePort();
     const proc = startCli(
-      ['connect', '--relay', `127.0.0.1:${relay.server.port}`, '--ca', caFile, '--tunnel', `${localPort}:127.0.0.1:${http.port}`, '--json'],
+      [
+        'connect',
+        '--relay',
+        `127.0.0.1:${relay.server.port}`,
+        '--ca',
+        caFile,
+        '--tunnel',
+        `${localPort}:127.0.0.1:${http.port}`,
+        '--json',
+      ],
       { CLOUDBRIDGE_TOKEN: token },
     );
     await proc.waitForLine(/"state":"active"/, 15_000);
@@ -139,7 +221,9 @@ describe('cloudbridge connect', () => {
     proc.signal('SIGTERM');
     expect((await proc.waitForExit(10_000)).code).toBe(0);
     const lines = proc.stdout().trim().split('\n');
-    const objects = lines.map((line) => JSON.parse(line) as { kind: string; state?: string; event?: string });
+    const objects = lines.map(
+      (line) => JSON.parse(line) as { kind: string; state?: string; event?: string },
+    );
     expect(objects.every((o) => o.kind === 'snapshot' || o.kind === 'log')).toBe(true);
     expect(objects.some((o) => o.kind === 'snapshot' && o.state === 'active')).toBe(true);
     expect(objects.some((o) => o.kind === 'log')).toBe(true);
@@ -148,11 +232,25 @@ describe('cloudbridge connect', () => {
 
   it('exits 3 when the relay refuses the token, and does not print it', async () => {
     const { relay, caFile } = await relayAndFiles();
-    const wrong = await mintDevToken({ secret: 'not-the-relay-secret-at-all', sub: 'mallory', ttlSec: 600 });
+    const wrong = await mintDevToken({
+      secret: 'not-the-relay-secret-at-all',
+      sub: 'mallory',
+      ttlSec: 600,
+    });
     const tokenFile = join(dir, 'wrong-token');
     writeFileSync(tokenFile, wrong);
     const localPort = await freePort();
-    const proc = startCli(['connect', '--relay', `127.0.0.1:${relay.server.port}`, '--ca', caFile, '--token-file', tokenFile, '--tunnel', `${localPort}:127.0.0.1:9`]);
+    const proc = startCli([
+      'connect',
+      '--relay',
+      `127.0.0.1:${relay.server.port}`,
+      '--ca',
+      caFile,
+      '--token-file',
+      tokenFile,
+      '--tunnel',
+      `${localPort}:127.0.0.1:9`,
+    ]);
     const exit = await proc.waitForExit(20_000);
     expect(exit.code).toBe(3);
     expect(proc.stderr()).toContain('authentication refused (invalid_token)');
@@ -163,12 +261,54 @@ describe('cloudbridge connect', () => {
   it.each([
     [['connect'], '--relay HOST:PORT is required'],
     [['connect', '--relay', '127.0.0.1:1', '--token-file', '/dev/null'], 'at least one --tunnel'],
-    [['connect', '--relay', '127.0.0.1:1', '--token-file', 'x', '--tunnel', '80:host'], 'expected LOCAL_PORT:REMOTE_HOST:REMOTE_PORT'],
-    [['connect', '--relay', '127.0.0.1:70000', '--token-file', 'x', '--tunnel', '80:h:22'], 'outside 1-65535'],
+    [
+      ['connect', '--relay', '127.0.0.1:1', '--token-file', 'x', '--tunnel', '80:host'],
+      'expected LOCAL_PORT:REMOTE_HOST:REMOTE_PORT',
+    ],
+    [
+      ['connect', '--relay', '127.0.0.1:70000', '--token-file', 'x', '--tunnel', '80:h:22'],
+      'outside 1-65535',
+    ],
     [['connect', '--relay', '127.0.0.1:1', '--tunnel', '80:h:22'], 'CLOUDBRIDGE_TOKEN'],
-    [['connect', '--relay', '127.0.0.1:1', '--token-file', '/nonexistent/token', '--tunnel', '80:h:22'], 'cannot read /nonexistent/token (ENOENT)'],
-    [['connect', '--relay', '127.0.0.1:1', '--token-file', 'x', '--tunnel', '80:h:22', '--opener', 'maybe'], '--opener'],
-    [['connect', '--relay', '127.0.0.1:1', '--token-file', 'x', '--tunnel', '80:h:22', '--frobnicate'], 'unknown option --frobnicate'],
+    [
+      [
+        'connect',
+        '--relay',
+        '127.0.0.1:1',
+        '--token-file',
+        '/nonexistent/token',
+        '--tunnel',
+        '80:h:22',
+      ],
+      'cannot read /nonexistent/token (ENOENT)',
+    ],
+    [
+      [
+        'connect',
+        '--relay',
+        '127.0.0.1:1',
+        '--token-file',
+        'x',
+        '--tunnel',
+        '80:h:22',
+        '--opener',
+        'maybe',
+      ],
+      '--opener',
+    ],
+    [
+      [
+        'connect',
+        '--relay',
+        '127.0.0.1:1',
+        '--token-file',
+        'x',
+        '--tunnel',
+        '80:h:22',
+        '--frobnicate',
+      ],
+      'unknown option --frobnicate',
+    ],
     [['launch'], 'unknown command "launch"'],
     [[], 'no command given'],
   ])('exits 2 with a clear message for %j', async (args, message) => {

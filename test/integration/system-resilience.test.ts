@@ -8,7 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../harness/fault-proxy';
 import { spawnRelayProcess } from '../harness/relay';
 import { Pattern, connectTcp, echoRoundTrip, startEchoServer } from '../harness/traffic';
-import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo, expectNoTokenLeaks, watchRelayProcess } from './system-stack';
+import {
+  Cleanup,
+  isActive,
+  startClient,
+  startTestRelay,
+  token,
+  tunnelOf,
+  tunnelTo,
+  expectNoTokenLeaks,
+  watchRelayProcess,
+} from './system-stack';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -24,7 +34,10 @@ function echoOnce(socket: Socket, data: Buffer, timeoutMs = 5_000): Promise<Buff
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let length = 0;
-    const timer = setTimeout(() => done(new Error(`echo of ${data.length} bytes timed out after ${length}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`echo of ${data.length} bytes timed out after ${length}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       parts.push(chunk);
       length += chunk.length;
@@ -47,10 +60,16 @@ function echoOnce(socket: Socket, data: Buffer, timeoutMs = 5_000): Promise<Buff
 describe('resilience', () => {
   it('after the relay is killed (SIGKILL) and restarted on the same port: Reconnecting with attempt numbers, then Active with the same tunnel ids', async () => {
     const echo = cleanup.add(await startEchoServer(), (s) => s.close());
-    const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess({ args: ['--grace-ms', '30000'] })), (r) => r.close());
+    const relay = cleanup.add(
+      watchRelayProcess(await spawnRelayProcess({ args: ['--grace-ms', '30000'] })),
+      (r) => r.close(),
+    );
     const t1 = await tunnelTo('t-one', echo.port);
     const t2 = await tunnelTo('t-two', echo.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint(), tunnels: [t1, t2], token: await token(relay) }), (c) => c.close());
+    const client = cleanup.add(
+      startClient({ relay: relay.endpoint(), tunnels: [t1, t2], token: await token(relay) }),
+      (c) => c.close(),
+    );
     client.engine.connect();
     await client.waitFor('active', isActive);
     const before = await echoRoundTrip(t1.localPort, new Pattern(50_000, 1));
@@ -59,11 +78,21 @@ describe('resilience', () => {
 
     relay.signal('SIGKILL');
     expect((await relay.waitExit()).signal).toBe('SIGKILL');
-    const reconnecting = await client.waitFor('reconnecting', (s) => s.state === 'reconnecting' && s.session.reconnectAttempt >= 1, 15_000);
+    const reconnecting = await client.waitFor(
+      'reconnecting',
+      (s) => s.state === 'reconnecting' && s.session.reconnectAttempt >= 1,
+      15_000,
+    );
     expect(reconnecting.session.maxReconnectAttempts).toBe(10);
     // Let at least one attempt fail against the dead port, so the count goes up.
-    await client.waitFor('attempt 2', (s) => s.state === 'reconnecting' && s.session.reconnectAttempt >= 2, 15_000);
-    const attempts = client.snapshots.filter((s) => s.state === 'reconnecting').map((s) => s.session.reconnectAttempt);
+    await client.waitFor(
+      'attempt 2',
+      (s) => s.state === 'reconnecting' && s.session.reconnectAttempt >= 2,
+      15_000,
+    );
+    const attempts = client.snapshots
+      .filter((s) => s.state === 'reconnecting')
+      .map((s) => s.session.reconnectAttempt);
     expect(attempts[0]).toBe(1);
     expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
 
@@ -90,7 +119,11 @@ describe('resilience', () => {
     const proxy = cleanup.add(await startFaultProxy({ port: relay.server.port }), (p) => p.close());
     const t = await tunnelTo('t-keep', echo.port);
     const client = cleanup.add(
-      startClient({ relay: { ...relay.endpoint, port: proxy.port, serverName: 'localhost' }, tunnels: [t], token: await token(relay) }),
+      startClient({
+        relay: { ...relay.endpoint, port: proxy.port, serverName: 'localhost' },
+        tunnels: [t],
+        token: await token(relay),
+      }),
       (c) => c.close(),
     );
     client.engine.connect();
@@ -110,7 +143,9 @@ describe('resilience', () => {
     const second = Buffer.from('after the control connection came back');
     expect((await echoOnce(stream, second)).equals(second)).toBe(true);
     // The data connection carrying the stream was never cut.
-    expect(proxy.openIndexes().filter((i) => indexesBefore.includes(i) && i !== 0).length).toBeGreaterThan(0);
+    expect(
+      proxy.openIndexes().filter((i) => indexesBefore.includes(i) && i !== 0).length,
+    ).toBeGreaterThan(0);
     expect(stream.destroyed).toBe(false);
   });
 
@@ -118,7 +153,10 @@ describe('resilience', () => {
     const HEARTBEAT_MS = 1_000;
     const TIMEOUT_MS = 500;
     const echo = cleanup.add(await startEchoServer(), (s) => s.close());
-    const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess({ args: ['--heartbeat-min-ms', '200'] })), (r) => r.close());
+    const relay = cleanup.add(
+      watchRelayProcess(await spawnRelayProcess({ args: ['--heartbeat-min-ms', '200'] })),
+      (r) => r.close(),
+    );
     const t = await tunnelTo('t-frozen', echo.port);
     const client = cleanup.add(
       startClient({

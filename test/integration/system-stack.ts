@@ -29,7 +29,9 @@ export function pki(): Promise<TestPki> {
   return sharedPki;
 }
 
-export async function startTestRelay(options: Partial<RelayOptions> & { secret?: string } = {}): Promise<TestRelay> {
+export async function startTestRelay(
+  options: Partial<RelayOptions> & { secret?: string } = {},
+): Promise<TestRelay> {
   const { secret = randomBytes(24).toString('base64url'), ...rest } = options;
   const logs: string[] = [];
   const p = await pki();
@@ -55,7 +57,11 @@ export const CANARY = `CLOUDBRIDGE-CANARY-${randomBytes(6).toString('hex')}`;
 const issuedTokens: string[] = [];
 const capturedSources: (() => Promise<string[]>)[] = [];
 
-export async function token(relay: { secret: string }, sub = 'system-test', ttlSec = 600): Promise<string> {
+export async function token(
+  relay: { secret: string },
+  sub = 'system-test',
+  ttlSec = 600,
+): Promise<string> {
   const jwt = await new SignJWT({ canary: CANARY })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
@@ -82,20 +88,41 @@ export function watchRelayProcess(relay: RelayProcess): RelayProcess {
  * signature; throws naming the first hit. Forgets the sources afterwards.
  */
 export async function expectNoTokenLeaks(): Promise<void> {
-  const texts = (await Promise.all(capturedSources.splice(0).map((source) => source().catch(() => [])))).flat();
+  const texts = (
+    await Promise.all(capturedSources.splice(0).map((source) => source().catch(() => [])))
+  ).flat();
   const needles = [CANARY, ...issuedTokens.flatMap((t) => [t, t.split('.')[2] ?? t])];
   for (const needle of needles) {
     const hit = texts.find((text) => text.includes(needle));
-    if (hit !== undefined) throw new Error(`a token leaked into captured text: ${hit.slice(0, 300)}`);
+    if (hit !== undefined)
+      throw new Error(`a token leaked into captured text: ${hit.slice(0, 300)}`);
   }
   if (texts.length === 0) throw new Error('nothing was captured to check for token leaks');
 }
 
-export function tunnel(id: string, localPort: number, remotePort: number, remoteHost = '127.0.0.1'): TunnelConfig {
-  return { id, name: id, kind: 'other', localHost: '127.0.0.1', localPort, remoteHost, remotePort, enabled: true };
+export function tunnel(
+  id: string,
+  localPort: number,
+  remotePort: number,
+  remoteHost = '127.0.0.1',
+): TunnelConfig {
+  return {
+    id,
+    name: id,
+    kind: 'other',
+    localHost: '127.0.0.1',
+    localPort,
+    remoteHost,
+    remotePort,
+    enabled: true,
+  };
 }
 
-export async function tunnelTo(id: string, remotePort: number, remoteHost = '127.0.0.1'): Promise<TunnelConfig> {
+export async function tunnelTo(
+  id: string,
+  remotePort: number,
+  remoteHost = '127.0.0.1',
+): Promise<TunnelConfig> {
   return tunnel(id, await freePort(), remotePort, remoteHost);
 }
 
@@ -104,11 +131,17 @@ export interface TestClient {
   readonly logs: LogRecord[];
   readonly snapshots: EngineSnapshot[];
   /** Resolves with the first snapshot (current or future) that satisfies `done`. */
-  waitFor(what: string, done: (snapshot: EngineSnapshot) => boolean, timeoutMs?: number): Promise<EngineSnapshot>;
+  waitFor(
+    what: string,
+    done: (snapshot: EngineSnapshot) => boolean,
+    timeoutMs?: number,
+  ): Promise<EngineSnapshot>;
   close(): Promise<void>;
 }
 
-export function startClient(options: Omit<EngineOptions, 'getToken'> & { token: string }): TestClient {
+export function startClient(
+  options: Omit<EngineOptions, 'getToken'> & { token: string },
+): TestClient {
   const { token: jwt, ...rest } = options;
   const engine = createEngine({ ...rest, getToken: () => Promise.resolve(jwt) });
   const logs: LogRecord[] = [];
@@ -156,7 +189,8 @@ export function startClient(options: Omit<EngineOptions, 'getToken'> & { token: 
   };
 }
 
-export const isActive = (s: EngineSnapshot): boolean => s.state === 'active' && s.tunnels.every((t) => t.status === 'listening' || t.status === 'error');
+export const isActive = (s: EngineSnapshot): boolean =>
+  s.state === 'active' && s.tunnels.every((t) => t.status === 'listening' || t.status === 'error');
 
 export function tunnelOf(snapshot: EngineSnapshot, id: string): EngineSnapshot['tunnels'][number] {
   const found = snapshot.tunnels.find((t) => t.id === id);

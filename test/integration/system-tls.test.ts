@@ -3,14 +3,27 @@
 // that must never show up in any log, metrics text or error text of client or relay.
 
 import { randomBytes } from 'node:crypto';
-import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createServer as createTlsServer,
+  type Server as TlsServer,
+} from 'node:tls';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import type { RelayEndpoint } from '../../src-main/engine/types';
 import type { ErrorCode } from '../../src-main/shared/model';
 import { Pattern, echoRoundTrip, startEchoServer } from '../harness/traffic';
-import { Cleanup, isActive, pki, startClient, startTestRelay, tunnelTo, type TestClient, type TestRelay } from './system-stack';
+import {
+  Cleanup,
+  isActive,
+  pki,
+  startClient,
+  startTestRelay,
+  tunnelTo,
+  type TestClient,
+  type TestRelay,
+} from './system-stack';
 
 const SECRET = randomBytes(24).toString('base64url');
 const CANARY_MARK = `CLOUDBRIDGE-CANARY-${randomBytes(6).toString('hex')}`;
@@ -31,7 +44,8 @@ const clients: TestClient[] = [];
 
 const cleanup = new Cleanup();
 afterEach(async () => {
-  for (const relay of relays) captured.push(...relay.logs, await relay.server.metricsText().catch(() => ''));
+  for (const relay of relays)
+    captured.push(...relay.logs, await relay.server.metricsText().catch(() => ''));
   for (const client of clients) {
     captured.push(...client.logs.map((r) => JSON.stringify(r)));
     captured.push(...client.snapshots.map((s) => JSON.stringify(s)));
@@ -48,11 +62,18 @@ async function relayWith(tls: { cert: string; key: string }): Promise<TestRelay>
   return relay;
 }
 
-async function clientFor(relay: { endpoint: RelayEndpoint }, overrides: { ca?: string; pinSha256?: string; serverName?: string; token?: string } = {}): Promise<TestClient> {
+async function clientFor(
+  relay: { endpoint: RelayEndpoint },
+  overrides: { ca?: string; pinSha256?: string; serverName?: string; token?: string } = {},
+): Promise<TestClient> {
   const echo = cleanup.add(await startEchoServer(), (s) => s.close());
   const { token = await canaryJwt, ...endpoint } = overrides;
   const client = cleanup.add(
-    startClient({ relay: { ...relay.endpoint, ...endpoint }, tunnels: [await tunnelTo('t-echo', echo.port)], token }),
+    startClient({
+      relay: { ...relay.endpoint, ...endpoint },
+      tunnels: [await tunnelTo('t-echo', echo.port)],
+      token,
+    }),
     (c) => c.close(),
   );
   clients.push(client);
@@ -98,13 +119,18 @@ describe('TLS trust, end to end', () => {
   it('refuses a valid EC relay certificate whose key does not match the pin', async () => {
     const p = await pki();
     // The certificate chains to the trusted CA and has the right name: only the pin is wrong.
-    const client = await clientFor(await relayWith(p.serverEc), { pinSha256: p.pin(p.serverRsa.cert) });
+    const client = await clientFor(await relayWith(p.serverEc), {
+      pinSha256: p.pin(p.serverRsa.cert),
+    });
     await expectRefused(client, 'tls_pin_mismatch');
   });
 
   it('refuses a relay that offers only TLS 1.2', async () => {
     const p = await pki();
-    const server: TlsServer = createTlsServer({ ...p.serverEc, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }, (socket) => socket.destroy());
+    const server: TlsServer = createTlsServer(
+      { ...p.serverEc, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' },
+      (socket) => socket.destroy(),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.add(server, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
     const port = (server.address() as { port: number }).port;
@@ -116,7 +142,13 @@ describe('TLS trust, end to end', () => {
     const p = await pki();
     const relay = await relayWith(p.serverEc);
     const outcome = await new Promise<string>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: relay.server.port, ca: p.caPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: relay.server.port,
+        ca: p.caPem,
+        servername: 'localhost',
+        maxVersion: 'TLSv1.2',
+      });
       socket.once('secureConnect', () => {
         socket.destroy();
         resolve(`connected with ${socket.getProtocol()}`);
@@ -131,7 +163,10 @@ describe('TLS trust, end to end', () => {
     const p = await pki();
     const relay = await relayWith(p.serverEc);
     const client = await clientFor(relay, { token: CANARY_PLAIN });
-    const snapshot = await client.waitFor('disconnected with invalid_token', (s) => s.state === 'disconnected' && s.lastError !== null);
+    const snapshot = await client.waitFor(
+      'disconnected with invalid_token',
+      (s) => s.state === 'disconnected' && s.lastError !== null,
+    );
     expect(snapshot.lastError?.code).toBe('invalid_token');
     captured.push(JSON.stringify(snapshot.lastError));
     // Fatal: no further attempts (PROTOCOL.md §2 table).

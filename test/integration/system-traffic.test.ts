@@ -10,8 +10,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { runToCompletion, stopAllProcesses } from '../harness/processes';
 import { startSshd } from '../harness/sshd';
-import { Pattern, connectTcp, echoRoundTrip, freePort, readAll, startEchoServer, startHttpServer } from '../harness/traffic';
-import { Cleanup, isActive, startClient, startTestRelay, token, tunnelOf, tunnelTo, expectNoTokenLeaks } from './system-stack';
+import {
+  Pattern,
+  connectTcp,
+  echoRoundTrip,
+  freePort,
+  readAll,
+  startEchoServer,
+  startHttpServer,
+} from '../harness/traffic';
+import {
+  Cleanup,
+  isActive,
+  startClient,
+  startTestRelay,
+  token,
+  tunnelOf,
+  tunnelTo,
+  expectNoTokenLeaks,
+} from './system-stack';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -28,17 +45,28 @@ describe('traffic through the tunnel', () => {
     const http = cleanup.add(await startHttpServer('curl made it\n'), (s) => s.close());
     const relay = cleanup.add(await startTestRelay(), (r) => r.server.close());
     const web = await tunnelTo('t-web', http.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint, tunnels: [web], token: await token(relay) }), (c) => c.close());
+    const client = cleanup.add(
+      startClient({ relay: relay.endpoint, tunnels: [web], token: await token(relay) }),
+      (c) => c.close(),
+    );
     client.engine.connect();
     await client.waitFor('active', isActive);
 
-    const small = await runToCompletion('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${web.localPort}/`]);
+    const small = await runToCompletion('curl', [
+      '-sS',
+      '--max-time',
+      '10',
+      `http://127.0.0.1:${web.localPort}/`,
+    ]);
     expect(small.code).toBe(0);
     expect(small.stdout).toBe('curl made it\n');
 
     // A larger body checks that bytes arrive intact, not just that a connection was made.
     const size = 3 * 1024 * 1024 + 17;
-    const big = await runToCompletion('sh', ['-c', `curl -sS --max-time 20 http://127.0.0.1:${web.localPort}/bytes/${size} | sha256sum`]);
+    const big = await runToCompletion('sh', [
+      '-c',
+      `curl -sS --max-time 20 http://127.0.0.1:${web.localPort}/bytes/${size} | sha256sum`,
+    ]);
     expect(big.code).toBe(0);
     expect(big.stdout.split(' ')[0]).toBe(new Pattern(size, 3).sha256());
 
@@ -53,11 +81,18 @@ describe('traffic through the tunnel', () => {
     const sshd = cleanup.add(await startSshd(), (s) => s.close());
     const relay = cleanup.add(await startTestRelay(), (r) => r.server.close());
     const ssh = await tunnelTo('t-ssh', sshd.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint, tunnels: [ssh], token: await token(relay) }), (c) => c.close());
+    const client = cleanup.add(
+      startClient({ relay: relay.endpoint, tunnels: [ssh], token: await token(relay) }),
+      (c) => c.close(),
+    );
     client.engine.connect();
     await client.waitFor('active', isActive);
 
-    const hello = await runToCompletion('ssh', [...sshd.sshArgs(ssh.localPort), 'echo', 'session-through-cloudbridge'], { timeoutMs: 20_000 });
+    const hello = await runToCompletion(
+      'ssh',
+      [...sshd.sshArgs(ssh.localPort), 'echo', 'session-through-cloudbridge'],
+      { timeoutMs: 20_000 },
+    );
     expect(hello.stderr).toBe('');
     expect(hello.code).toBe(0);
     expect(hello.stdout.trim()).toBe('session-through-cloudbridge');
@@ -66,11 +101,23 @@ describe('traffic through the tunnel', () => {
     // relay), and cat only exits, and ssh only returns, once that FIN arrived.
     const upload = join(sshd.dir, 'upload.bin');
     const received = join(sshd.dir, 'received.bin');
-    const content = Buffer.concat(Array.from({ length: 40 }, (_, i) => new Pattern(128 * 1024, i + 11).chunk(0)));
+    const content = Buffer.concat(
+      Array.from({ length: 40 }, (_, i) => new Pattern(128 * 1024, i + 11).chunk(0)),
+    );
     writeFileSync(upload, content);
-    const result = await runToCompletion('sh', ['-c', `ssh ${sshd.sshArgs(ssh.localPort).map((a) => `'${a}'`).join(' ')} 'cat > ${received}' < ${upload}`], {
-      timeoutMs: 30_000,
-    });
+    const result = await runToCompletion(
+      'sh',
+      [
+        '-c',
+        `ssh ${sshd
+          .sshArgs(ssh.localPort)
+          .map((a) => `'${a}'`)
+          .join(' ')} 'cat > ${received}' < ${upload}`,
+      ],
+      {
+        timeoutMs: 30_000,
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -88,11 +135,17 @@ describe('traffic through the tunnel', () => {
 
     const good = await tunnelTo('t-good', echo.port);
     const taken = { ...(await tunnelTo('t-taken', echo.port)), localPort: takenPort };
-    const client = cleanup.add(startClient({ relay: relay.endpoint, tunnels: [good, taken], token: await token(relay) }), (c) => c.close());
+    const client = cleanup.add(
+      startClient({ relay: relay.endpoint, tunnels: [good, taken], token: await token(relay) }),
+      (c) => c.close(),
+    );
     client.engine.connect();
     const snapshot = await client.waitFor(
       'one tunnel listening, one failed',
-      (s) => s.state === 'active' && tunnelOf(s, 't-good').status === 'listening' && tunnelOf(s, 't-taken').status === 'error',
+      (s) =>
+        s.state === 'active' &&
+        tunnelOf(s, 't-good').status === 'listening' &&
+        tunnelOf(s, 't-taken').status === 'error',
     );
     expect(tunnelOf(snapshot, 't-taken').error?.code).toBe('port_in_use');
     expect(tunnelOf(snapshot, 't-good').error).toBeNull();
@@ -109,7 +162,10 @@ describe('traffic through the tunnel', () => {
     const deadPort = await freePort(); // nothing listens here
     const dead = await tunnelTo('t-dead', deadPort);
     const live = await tunnelTo('t-live', echo.port);
-    const client = cleanup.add(startClient({ relay: relay.endpoint, tunnels: [dead, live], token: await token(relay) }), (c) => c.close());
+    const client = cleanup.add(
+      startClient({ relay: relay.endpoint, tunnels: [dead, live], token: await token(relay) }),
+      (c) => c.close(),
+    );
     client.engine.connect();
     await client.waitFor('active', isActive);
 
@@ -123,7 +179,10 @@ describe('traffic through the tunnel', () => {
       expect(result.ending).toBe('error');
       expect(result.error).toBe('ECONNRESET');
     }
-    const snapshot = await client.waitFor('failed connections counted', (s) => tunnelOf(s, 't-dead').failedConnections >= 3);
+    const snapshot = await client.waitFor(
+      'failed connections counted',
+      (s) => tunnelOf(s, 't-dead').failedConnections >= 3,
+    );
     expect(tunnelOf(snapshot, 't-dead').status).toBe('listening');
     expect(snapshot.state).toBe('active');
 
