@@ -110,6 +110,22 @@ describe('control session', () => {
     expect(await c.next()).toMatchObject({ type: 'tunnel_response', status: 'ok' });
   });
 
+  it('keeps order: no tunnels before auth, one auth per session, stream_open only on data connections', async () => {
+    const relay = await relayWith();
+    const c = await client(relay);
+    c.send(tunnelInfo('early'));
+    expect(await c.next()).toMatchObject({ type: 'error', code: 'invalid_token', details: { reason: 'not_authenticated' } });
+    c.send({ type: 'auth', token: await relay.token({ sub: 'alice' }) });
+    expect(await c.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
+    c.send({ type: 'auth', token: await relay.token({ sub: 'mallory' }) });
+    expect(await c.next()).toMatchObject({ type: 'error', code: 'unknown_message_type', details: { reason: 'already_authenticated' } });
+    c.send({ type: 'stream_open', tunnel_id: 'x', stream_token: 'y' });
+    expect(await c.next()).toMatchObject({ type: 'error', code: 'unknown_message_type', details: { reason: 'stream_open_on_control' } });
+    c.send(tunnelInfo('later'));
+    expect(await c.next()).toMatchObject({ type: 'tunnel_response', status: 'ok', tunnel_id: 'later' });
+    expect(relay.relay.stats().tunnels).toBe(1);
+  });
+
   it('refuses a tunnel_info with a bad value for that tunnel only, naming the field', async () => {
     const relay = await relayWith();
     const c = await authed(relay);
