@@ -166,7 +166,7 @@ describe('cloudbridge connect', () => {
     expect(await response.text()).toBe('through the CLI\n');
     // Counters follow within about a second, with the bytes that moved.
     const counters = await proc.waitForLine(
-      new RegExp(`tunnel t-${localPort} .* in [1-9]\\d* B .* out [1-9]\\d* B`),
+      new RegExp(`tunnel t-${localPort} .* in [1-9][0-9.]* [kMG]?B .* out [1-9][0-9.]* [kMG]?B`),
       5_000,
     );
     expect(counters).toMatch(/conns \d/);
