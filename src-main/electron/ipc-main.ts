@@ -16,8 +16,12 @@ export function isTrustedSender(event: SenderEvent, window: BrowserWindow | null
   const contents = window.webContents;
   if (event.sender !== contents) return false;
   const frame = event.senderFrame;
-  if (frame === null || frame !== contents.mainFrame || frame.parent !== null) return false;
-  return isOurUrl(frame.url);
+  const main = contents.mainFrame;
+  if (frame === null || frame.parent !== null) return false;
+  // Electron hands out one WebFrameMain per frame; the token check covers a re-wrapped object.
+  const sameFrame =
+    frame === main || (typeof frame.frameToken === 'string' && frame.frameToken === main.frameToken && frame.processId === main.processId);
+  return sameFrame && isOurUrl(frame.url);
 }
 
 export interface IpcMainOptions {

@@ -17,7 +17,7 @@ import type { TrayModel } from '../../src-main/shared/tray-types';
 type Handler = (event: unknown, payload: unknown) => Promise<Result<unknown>>;
 
 function fakeWindow(url = APP_URL) {
-  const mainFrame = { url, parent: null as unknown };
+  const mainFrame = { url, parent: null as unknown, frameToken: 'main-token', processId: 4 };
   const sent: [string, unknown][] = [];
   const webContents = { mainFrame, send: (c: string, p: unknown) => sent.push([c, p]) };
   let destroyed = false;
@@ -59,13 +59,18 @@ describe('ipc-main', () => {
     expect(await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' })).toEqual({ ok: true, value: 'done' });
     expect(calls).toEqual([['cloudbridge:tunnel.remove', { id: 't1' }]]);
 
-    const iframe = { url: APP_URL, parent: mainFrame };
+    const iframe = { url: APP_URL, parent: mainFrame, frameToken: 'child-token', processId: 4 };
+    // The same frame re-wrapped in a new object is still our main frame.
+    const rewrapped = { ...mainFrame };
+    expect(await handler({ sender: webContents, senderFrame: rewrapped }, { id: 't2' })).toEqual({ ok: true, value: 'done' });
+    const otherTop = { url: APP_URL, parent: null, frameToken: 'other-token', processId: 4 };
     const otherContents = { mainFrame };
-    const foreign = { url: 'https://evil.example/index.html', parent: null };
+    const foreign = { url: 'https://evil.example/index.html', parent: null, frameToken: 'main-token', processId: 4 };
     for (const event of [
       { sender: webContents, senderFrame: iframe },
       { sender: otherContents, senderFrame: mainFrame },
       { sender: webContents, senderFrame: null },
+      { sender: webContents, senderFrame: otherTop },
     ]) {
       const result = await handler(event, { id: 't1' });
       expect(result).toMatchObject({ ok: false, error: { code: 'protocol_error', detail: 'untrusted sender' } });
@@ -76,8 +81,8 @@ describe('ipc-main', () => {
     (webContents as { mainFrame: unknown }).mainFrame = mainFrame;
     window.destroy();
     expect(await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' })).toMatchObject({ ok: false });
-    expect(calls).toHaveLength(1);
-    expect(refused).toHaveLength(5);
+    expect(calls.map(([, p]) => p)).toEqual([{ id: 't1' }, { id: 't2' }]);
+    expect(refused).toHaveLength(6);
   });
 
   it('refuses a malformed payload from a trusted sender before the controller', async () => {
