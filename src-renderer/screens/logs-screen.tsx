@@ -34,9 +34,10 @@ export function LogsScreen() {
   const waiting = pausedAt ? Math.max(0, logs.length - pausedAt.length) : 0;
   const visible = useMemo(() => filterLogs(source, filter).slice(-MAX_VISIBLE_ROWS).reverse(), [source, filter]);
 
-  const exportLogs = async () => {
+  const exportFile = async (kind: 'logs' | 'diagnostics') => {
     setExported(null);
-    const result = await run(() => bridge?.logsExport());
+    const result = await run(() => (kind === 'logs' ? bridge?.logsExport() : bridge?.diagnosticsExport()));
+    // A null path means the person cancelled the save dialog: nothing to report.
     if (result?.ok && result.value.path) setExported(result.value.path);
   };
 
@@ -48,8 +49,11 @@ export function LogsScreen() {
           <button type="button" className="button" aria-pressed={pausedAt !== null} onClick={() => setPausedAt(pausedAt ? null : logs)}>
             {pausedAt ? t('logs.resume') : t('logs.pause')}
           </button>
-          <button type="button" className="button" disabled={!bridge} onClick={() => void exportLogs()}>
+          <button type="button" className="button" disabled={!bridge} onClick={() => void exportFile('logs')}>
             {t('logs.export')}
+          </button>
+          <button type="button" className="button" disabled={!bridge} onClick={() => void exportFile('diagnostics')}>
+            {t('logs.diagnostics')}
           </button>
           <button type="button" className="button" disabled={!bridge} onClick={() => void run(() => bridge?.logsOpenFolder())}>
             {t('logs.openFolder')}

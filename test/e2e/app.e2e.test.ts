@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ let services: AppServices | null = null;
 let relays: TestRelay[] = [];
 let target: HttpServer | null = null;
 let dataDir: string | null = null;
+let squatter: NetServer | null = null;
 
 beforeAll(async () => {
   outDir = await buildRenderer();
@@ -54,6 +55,8 @@ afterEach(async () => {
   target = null;
   removeDir(dataDir);
   dataDir = null;
+  if (squatter) await new Promise((resolve) => squatter!.close(resolve));
+  squatter = null;
 });
 
 /** The real keychain when run-tests.mjs made a throwaway keyring, else the same port in memory. */
@@ -228,5 +231,39 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await page.getByLabel('Search').fill('reconnect_scheduled');
     await expect.poll(async () => new Set(await events.allTextContents())).toEqual(new Set(['reconnect_scheduled']));
     await page.screenshot({ path: join(SHOTS, 'e2e-logs.png'), fullPage: true });
+  });
+
+  it('shows who holds a local port that is already in use, on the tunnel itself', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cloudbridge-e2e-'));
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const caFile = join(dataDir, 'relay-ca.pem');
+    writeFileSync(caFile, relay.caPem);
+    squatter = createNetServer();
+    await new Promise<void>((resolve) => squatter!.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as { port: number }).port;
+
+    services = createAppServices({ dataDir, secretStore: secretStore(), startBuiltinRelay: null, launch: () => Promise.resolve() });
+    await services.start();
+    // Relay and token through the same router the page uses; the first test drives these by hand.
+    const relayProfile = { id: 'e2e', name: 'e2e', host: '127.0.0.1', port: relay.port, caFile, pinSha256: null, serverName: 'localhost', insecure: false, opener: 'auto', builtin: false };
+    expect((await services.router.handle('cloudbridge:settings.update', { relay: relayProfile, autoConnect: true })).ok).toBe(true);
+    expect((await services.router.handle('cloudbridge:token.save', { token: await relay.token({ sub: 'e2e-user' }) })).ok).toBe(true);
+    const page = await openApp(services);
+    await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Active');
+
+    await nav(page, 'Tunnels');
+    await page.getByRole('button', { name: 'Add tunnel' }).click();
+    await page.getByLabel('Name').fill('Taken');
+    await page.getByLabel('Local port').fill(String(taken));
+    await page.getByLabel('Remote host').fill('127.0.0.1');
+    await page.getByLabel('Remote port').fill('9');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Taken' }) });
+    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Error');
+    const error = row.getByTestId('tunnel-error');
+    await expect.poll(() => error.textContent()).toContain('The local port is already in use by another program.');
+    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toContain(`Port ${taken} is held by`);
+    await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-port-in-use.png'), fullPage: true });
   });
 });

@@ -60,6 +60,9 @@ describe('Logs screen', () => {
     await user.click(button('Export…'));
     expect(fake.callsTo('cloudbridge:logs.export')).toHaveLength(1);
     expect(screen.getByText('Saved to /home/user/cloudbridge-logs.zip')).toBeTruthy();
+    await user.click(button('Export diagnostics…'));
+    expect(fake.callsTo('cloudbridge:diagnostics.export')).toHaveLength(1);
+    expect(screen.getByText('Saved to /home/user/cloudbridge-diagnostics.zip')).toBeTruthy();
     await user.click(button('Open log folder'));
     expect(fake.callsTo('cloudbridge:logs.openFolder')).toHaveLength(1);
     expect(within(screen.getByRole('search')).getAllByRole('combobox')).toHaveLength(2);
