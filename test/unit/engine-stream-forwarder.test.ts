@@ -28,10 +28,10 @@ async function pair(): Promise<[net.Socket, net.Socket]> {
   return [a, b];
 }
 
-function collect(socket: net.Socket): { text: () => string; ended: Promise<'end' | string> } {
+function collect(socket: net.Socket): { text: () => string; ended: Promise<string> } {
   let text = '';
   socket.on('data', (c: Buffer) => (text += c.toString()));
-  const ended = new Promise<'end' | string>((resolve) => {
+  const ended = new Promise<string>((resolve) => {
     socket.once('end', () => resolve('end'));
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
   });
