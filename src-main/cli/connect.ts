@@ -17,6 +17,8 @@ import {
 import { Reporter } from './format';
 import { createFileStatePersistence } from './state-file';
 
+const CLOSE_TIMEOUT_MS = 5_000;
+
 /** Errors after which retrying cannot help: the user needs a new token or tenant (PROTOCOL.md §2). */
 const AUTH_REFUSED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'invalid_token',
@@ -144,9 +146,18 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
       reporter.flush();
       offLog();
       if (message !== null) err(message);
+      // A close that hangs (a peer that never answers) must not keep the CLI alive forever.
+      const closeTimer = setTimeout(() => {
+        err(`cloudbridge: close did not finish within ${CLOSE_TIMEOUT_MS / 1000} s; exiting anyway`);
+        resolve(code === EXIT_OK ? EXIT_FAILURE : code);
+      }, CLOSE_TIMEOUT_MS);
       engine.close().then(
-        () => resolve(code),
+        () => {
+          clearTimeout(closeTimer);
+          resolve(code);
+        },
         (error: unknown) => {
+          clearTimeout(closeTimer);
           err(`error while closing: ${error instanceof Error ? error.message : String(error)}`);
           resolve(code === EXIT_OK ? EXIT_FAILURE : code);
         },
