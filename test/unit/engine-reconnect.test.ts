@@ -222,4 +222,25 @@ describe('engine reconnect loop', () => {
     await until(() => second.snapshot().state === 'active', 'second session');
     expect(authSeen[1]?.['reconnect_token']).toBe('rt-persisted-42');
   });
+
+  it('switches relay: the old session closes and a wanted connection reopens on the new relay', async () => {
+    const handler: Handler = (m, reply) => {
+      if (m.type === 'hello') reply({ type: 'hello_response', features: [] });
+      if (m.type === 'auth') reply({ type: 'auth_response', status: 'ok', client_id: 'c' });
+    };
+    const a = await lineRelay(handler);
+    const b = await lineRelay(handler);
+    const { engine } = start({ relay: { host: '127.0.0.1', port: a.port, insecure: true, opener: 'client' } });
+    engine.connect();
+    await until(() => engine.snapshot().state === 'active', 'active on A');
+    engine.setRelay({ host: '127.0.0.1', port: b.port, insecure: true, opener: 'client' });
+    await until(() => engine.snapshot().state === 'active' && b.connections() === 1, 'active on B');
+    expect(engine.snapshot().session.relay).toBe(`127.0.0.1:${b.port}`);
+    expect(a.connections()).toBe(1);
+    await engine.disconnect();
+    engine.setRelay({ host: '127.0.0.1', port: a.port, insecure: true, opener: 'client' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(engine.snapshot().state).toBe('disconnected'); // not wanted: stays down
+    expect(a.connections()).toBe(1);
+  });
 });
