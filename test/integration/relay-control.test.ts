@@ -88,7 +88,7 @@ describe('control session', () => {
   });
 
   it('rate-limits heartbeats closer than the minimum interval and keeps the session open', async () => {
-    const relay = await relayWith({ limits: { minHeartbeatIntervalMs: 300 } });
+    const relay = await relayWith({ limits: { minHeartbeatIntervalMs: 1_000 } });
     const c = await authed(relay);
     c.send({ type: 'heartbeat' });
     expect(await c.next()).toMatchObject({ type: 'heartbeat_response' });
@@ -96,7 +96,7 @@ describe('control session', () => {
     const refused = await c.next();
     expect(refused).toMatchObject({ type: 'error', code: 'rate_limit_exceeded' });
     expect((refused['details'] as { retry_after: number }).retry_after).toBeGreaterThanOrEqual(1);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     c.send({ type: 'heartbeat' });
     expect(await c.next()).toMatchObject({ type: 'heartbeat_response' });
   });
@@ -310,7 +310,7 @@ describe('rate limits', () => {
 
 describe('grace period', () => {
   it('hands a dropped session’s tunnel back to the same client and refuses others until it expires', async () => {
-    const relay = await relayWith({ graceMs: 1_500 });
+    const relay = await relayWith({ graceMs: 3_000 });
     const first = await authed(relay, 'alice');
     first.send(tunnelInfo('shared'));
     const original = await first.next();
@@ -330,7 +330,7 @@ describe('grace period', () => {
 
     // Dropped again: after the grace period the id is free for anyone.
     again.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    await new Promise((resolve) => setTimeout(resolve, 3_300));
     other.send(tunnelInfo('shared'));
     const taken = await other.next();
     expect(taken).toMatchObject({ type: 'tunnel_response', status: 'ok' });

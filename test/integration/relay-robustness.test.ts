@@ -106,7 +106,8 @@ describe('concurrency', () => {
     );
     for (const result of results) expect(result.received).toBe(result.sent);
     expect(echo.connections).toBe(16);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const deadline = Date.now() + 5_000;
+    while (relay.relay.stats().streams > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(relay.relay.stats().streams).toBe(0);
   });
 });

@@ -70,6 +70,15 @@ async function openStream(relay: TestRelay, reg: Registered, pipelined: Buffer =
   return { client, reply, rest: reply['type'] === 'stream_response' ? client.detach() : Buffer.alloc(0) };
 }
 
+/** Polls a condition (bounded), for state the relay reaches after a socket event. */
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Reads until FIN/close/error, hashing `initial` first. */
 function readHashed(socket: Socket, initial: Buffer): Promise<{ bytes: number; sha256: string; ending: string; error?: string }> {
   return new Promise((resolve) => {
@@ -230,7 +239,7 @@ describe('data streams', () => {
     const { client, rest } = await openStream(relay, reg);
     expect(rest.length).toBe(0);
     reg.control.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => relay.relay.stats().sessions === 0);
     const reading = readHashed(client.socket, Buffer.alloc(0));
     client.socket.end('still here');
     const received = await reading;
@@ -274,7 +283,7 @@ describe('data stream refusals', () => {
     const second = await openStream(relay, reg);
     expect(second.reply).toMatchObject({ type: 'error', code: 'connection_limit_reached' });
     first.client.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => relay.relay.stats().streams === 0);
     const third = await openStream(relay, reg);
     expect(third.reply['type']).toBe('stream_response');
   });
