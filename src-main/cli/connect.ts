@@ -148,7 +148,9 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
       if (message !== null) err(message);
       // A close that hangs (a peer that never answers) must not keep the CLI alive forever.
       const closeTimer = setTimeout(() => {
-        err(`cloudbridge: close did not finish within ${CLOSE_TIMEOUT_MS / 1000} s; exiting anyway`);
+        err(
+          `cloudbridge: close did not finish within ${CLOSE_TIMEOUT_MS / 1000} s; exiting anyway`,
+        );
         resolve(code === EXIT_OK ? EXIT_FAILURE : code);
       }, CLOSE_TIMEOUT_MS);
       engine.close().then(
