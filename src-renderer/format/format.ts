@@ -56,7 +56,7 @@ export function formatRelativeTime(targetMs: number, nowMs: number, locale: Form
   if (abs < 45) return formatter.format(0, 'second');
   if (abs < 45 * 60) return formatter.format(Math.round(diffSeconds / 60), 'minute');
   if (abs < 22 * 3_600) return formatter.format(Math.round(diffSeconds / 3_600), 'hour');
-  if (abs < 26 * 86_400) return formatter.format(Math.round(diffSeconds / 86_400), 'day');
+  if (abs < 45 * 86_400) return formatter.format(Math.round(diffSeconds / 86_400), 'day');
   return formatter.format(Math.round(diffSeconds / (30 * 86_400)), 'month');
 }
 

@@ -19,6 +19,8 @@ import { useAction } from './use-action';
 
 /** Countdown refresh: often enough that seconds never skip. */
 const COUNTDOWN_TICK_MS = 250;
+/** "Connected since ... (2 hours ago)" needs no more than this. */
+const RELATIVE_TICK_MS = 30_000;
 
 export interface StatusScreenProps {
   readonly onOpenSettings: () => void;
@@ -35,7 +37,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
   const isReconnecting = state === 'reconnecting';
-  const now = useNow(COUNTDOWN_TICK_MS, isReconnecting || session?.connectedSince != null);
+  const now = useNow(isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS, isReconnecting || session?.connectedSince != null);
   const [action, run] = useAction();
   const { applySettings } = useStoreActions();
 
