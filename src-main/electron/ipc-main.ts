@@ -38,8 +38,19 @@ function refused(): Result<never> {
   };
 }
 
+/**
+ * Channels libraries register on their own: electron-log/main listens for renderer log
+ * messages on import. Our renderer never logs through it, so the contract stays the only
+ * IPC surface.
+ */
+export const FOREIGN_CHANNELS = ['__ELECTRON_LOG__'] as const;
+
 /** Registers every request channel; returns a function that removes them again. */
 export function registerIpcHandlers(options: IpcMainOptions): () => void {
+  for (const channel of FOREIGN_CHANNELS) {
+    ipcMain.removeHandler(channel);
+    ipcMain.removeAllListeners(channel);
+  }
   for (const channel of REQUEST_CHANNELS) {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
       if (!isTrustedSender(event, options.getWindow(), options.isOurUrl)) {

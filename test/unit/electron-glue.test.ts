@@ -40,6 +40,7 @@ describe('ipc-main', () => {
     electronStandIn.ipcMain = {
       handle: (channel: string, fn: Handler) => handlers.set(channel, fn),
       removeHandler: (channel: string) => handlers.delete(channel),
+      removeAllListeners: () => undefined,
     };
   });
 
