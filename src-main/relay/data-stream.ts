@@ -44,13 +44,13 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
     refuse({ code: 'tenant_not_found', message: 'tenant not found' }, 'refused');
     return;
   }
-  const open_ = ctx.streamsByTenant.get(tenant.id) ?? 0;
-  if (open_ >= tenant.maxConnections) {
+  const openStreams = ctx.streamsByTenant.get(tenant.id) ?? 0;
+  if (openStreams >= tenant.maxConnections) {
     refuse({ code: 'connection_limit_reached', message: `tenant "${tenant.id}" may hold ${tenant.maxConnections} connections`, details: { limit: tenant.maxConnections } }, 'limit');
     return;
   }
   // Hold the slot from here, so concurrent opens cannot overshoot the limit while dialling.
-  ctx.streamsByTenant.set(tenant.id, open_ + 1);
+  ctx.streamsByTenant.set(tenant.id, openStreams + 1);
   let released = false;
   const releaseSlot = (): void => {
     if (released) return;
