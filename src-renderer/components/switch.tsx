@@ -26,9 +26,10 @@ export function Switch({ checked, label, onChange, disabled = false, showLabel =
         <span className="switch-thumb" aria-hidden="true" />
       </button>
       {showLabel ? (
-        <span className="switch-label" id={id ? `${id}-label` : undefined}>
+        // A <label> for the button, so clicking the words flips the switch too.
+        <label className="switch-label" id={id ? `${id}-label` : undefined} htmlFor={id}>
           {label}
-        </span>
+        </label>
       ) : null}
     </span>
   );

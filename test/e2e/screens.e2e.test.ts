@@ -1,6 +1,6 @@
 // The built renderer in real Chromium over the in-memory fake bridge: every view in light and
 // dark, English and Russian, plus 200% zoom, saved to artifacts/screenshots/. Also checks
-// that the strict CSP refuses nothing, that every view has one h2, and keyboard reachability.
+// that the strict CSP refuses nothing, that each view's single h2 names it, and keyboard reachability.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

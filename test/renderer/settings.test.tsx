@@ -62,5 +62,8 @@ describe('Settings screen', () => {
       { notifications: { connectionLost: false, connectionRestored: true, tokenExpiry: true } },
     ]);
     expect(screen.getByRole('switch', { name: 'Launch at login' }).getAttribute('aria-checked')).toBe('true');
+    // The words next to a switch flip it as well.
+    await user.click(screen.getByText('Connect when the app starts'));
+    expect(fake.callsTo('cloudbridge:settings.update').at(-1)).toEqual({ autoConnect: false });
   });
 });

@@ -1,7 +1,10 @@
 // Status screen as a person sees it: the state badge, the reconnect countdown ticking down,
 // Retry now, the last error in plain words with what to do, the insecure warning, first run.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
+import { App } from '../../src-renderer/app';
+import { AppProvider } from '../../src-renderer/app-context';
+import { connectStore, createAppStore } from '../../src-renderer/store/app-store';
 import { activeSnapshot, errorInfo, firstRunSnapshot, reconnectingSnapshot } from '../harness/fake-bridge';
 import { button, renderApp, text } from './render-app';
 
@@ -100,5 +103,17 @@ describe('Status screen', () => {
     await user.click(screen.getByRole('button', { name: 'Connect' }));
     expect(fake.callsTo('cloudbridge:session.connect')).toHaveLength(1);
     expect(text(screen.getByRole('status'))).toMatch('Active');
+  });
+
+  it('says plainly when the window has no bridge to the service', () => {
+    const store = createAppStore();
+    connectStore(store, null);
+    render(
+      <AppProvider store={store} bridge={null} systemLanguage="en-US">
+        <App />
+      </AppProvider>,
+    );
+    expect(text(screen.getByRole('alert'))).toBe('This window is not connected to the CloudBridge service. Restart the app.');
+    expect(screen.getByRole('navigation')).toBeTruthy();
   });
 });
