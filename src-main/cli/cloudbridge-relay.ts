@@ -23,14 +23,21 @@ async function main(): Promise<number> {
   }
   let relay;
   try {
-    relay = await startRelay({ ...config.options, log: (line) => process.stdout.write(line + '\n') });
+    relay = await startRelay({
+      ...config.options,
+      log: (line) => process.stdout.write(line + '\n'),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`cloudbridge-relay: cannot start: ${code ? `${code} ` : ''}${(error as Error).message}\n`);
+    process.stderr.write(
+      `cloudbridge-relay: cannot start: ${code ? `${code} ` : ''}${(error as Error).message}\n`,
+    );
     return ['AuthConfigError', 'PolicyError'].includes((error as Error).name) ? 2 : 1;
   }
   const scheme = relay.insecure ? 'tcp (PLAINTEXT, development only)' : 'tls';
-  process.stderr.write(`cloudbridge-relay: listening on ${scheme}://${relay.host.includes(':') ? `[${relay.host}]` : relay.host}:${relay.port}\n`);
+  process.stderr.write(
+    `cloudbridge-relay: listening on ${scheme}://${relay.host.includes(':') ? `[${relay.host}]` : relay.host}:${relay.port}\n`,
+  );
   if (relay.metricsUrl) process.stderr.write(`cloudbridge-relay: metrics on ${relay.metricsUrl}\n`);
 
   return new Promise<number>((resolve) => {

@@ -17,7 +17,19 @@ import {
 import type { TenantPolicy, TenantTable } from './policy';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
 /** Header parameters that would let a token bring its own key. */
 const KEY_CARRYING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
@@ -61,8 +73,19 @@ export type AuthFailureReason =
   | 'keys_unavailable';
 
 export type AuthResult =
-  | { readonly ok: true; readonly subject: string; readonly tenant: TenantPolicy; readonly claimedTenant: string | null; readonly expiresAt: number | null }
-  | { readonly ok: false; readonly code: 'invalid_token' | 'tenant_not_found'; readonly reason: AuthFailureReason; readonly message: string };
+  | {
+      readonly ok: true;
+      readonly subject: string;
+      readonly tenant: TenantPolicy;
+      readonly claimedTenant: string | null;
+      readonly expiresAt: number | null;
+    }
+  | {
+      readonly ok: false;
+      readonly code: 'invalid_token' | 'tenant_not_found';
+      readonly reason: AuthFailureReason;
+      readonly message: string;
+    };
 
 export interface TokenVerifier {
   verify(token: string): Promise<AuthResult>;
@@ -73,7 +96,10 @@ export class AuthConfigError extends Error {
 }
 
 function fail(reason: AuthFailureReason, message: string): AuthResult {
-  const code = reason === 'missing_tenant' || reason === 'unknown_tenant' ? 'tenant_not_found' : 'invalid_token';
+  const code =
+    reason === 'missing_tenant' || reason === 'unknown_tenant'
+      ? 'tenant_not_found'
+      : 'invalid_token';
   return { ok: false, code, reason, message };
 }
 
@@ -92,7 +118,8 @@ function mapJoseError(error: unknown): AuthResult {
     case 'ERR_JWT_EXPIRED':
       return fail('expired', 'token has expired');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (claim === 'nbf' || claim === 'iat') return fail('not_yet_valid', 'token is not valid yet');
+      if (claim === 'nbf' || claim === 'iat')
+        return fail('not_yet_valid', 'token is not valid yet');
       if (claim === 'iss') return fail('wrong_issuer', 'token issuer is not accepted');
       if (claim === 'aud') return fail('wrong_audience', 'token audience is not accepted');
       if (claim === 'sub') return fail('missing_sub', 'token has no subject');
@@ -120,30 +147,51 @@ export function createTokenVerifier(options: {
   readonly clock: { now(): number };
 }): TokenVerifier {
   const { jwt, tenants, clock } = options;
-  const secret = jwt.hs256Secret !== undefined && jwt.hs256Secret.length > 0 ? new TextEncoder().encode(jwt.hs256Secret) : null;
+  const secret =
+    jwt.hs256Secret !== undefined && jwt.hs256Secret.length > 0
+      ? new TextEncoder().encode(jwt.hs256Secret)
+      : null;
   let jwks: JWTVerifyGetKey | null = null;
   if (jwt.jwksFile !== undefined) {
     let parsed: JSONWebKeySet;
     try {
       parsed = JSON.parse(readFileSync(jwt.jwksFile, 'utf8')) as JSONWebKeySet;
     } catch (error) {
-      throw new AuthConfigError(`cannot read JWKS file ${jwt.jwksFile}: ${(error as Error).message}`);
+      throw new AuthConfigError(
+        `cannot read JWKS file ${jwt.jwksFile}: ${(error as Error).message}`,
+      );
     }
-    if (!Array.isArray(parsed.keys)) throw new AuthConfigError(`JWKS file ${jwt.jwksFile} has no "keys" list`);
+    if (!Array.isArray(parsed.keys))
+      throw new AuthConfigError(`JWKS file ${jwt.jwksFile} has no "keys" list`);
     jwks = createLocalJWKSet(parsed);
   } else if (jwt.jwksUrl !== undefined) {
-    jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), {
+      timeoutDuration: 5_000,
+      cooldownDuration: 30_000,
+    });
   }
-  if (secret === null && jwks === null) throw new AuthConfigError('no JWT key configured: give a secret, a JWKS file or a JWKS URL');
-  if (secret !== null && secret.length < 16) throw new AuthConfigError('the JWT secret must be at least 16 bytes');
+  if (secret === null && jwks === null)
+    throw new AuthConfigError('no JWT key configured: give a secret, a JWKS file or a JWKS URL');
+  if (secret !== null && secret.length < 16)
+    throw new AuthConfigError('the JWT secret must be at least 16 bytes');
 
   // Each key kind accepts only its own algorithm family: the HMAC secret never verifies an
   // RS/ES token and a JWKS public key never serves as an HMAC secret (HS/RS confusion).
-  const requested = jwt.algorithms ?? [...(secret ? ['HS256'] : []), ...(jwks ? ['RS256', 'ES256', 'EdDSA'] : [])];
-  const hmacAllowed = secret ? requested.filter((alg) => (HMAC_ALGORITHMS as readonly string[]).includes(alg)) : [];
-  const asymAllowed = jwks ? requested.filter((alg) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) : [];
+  const requested = jwt.algorithms ?? [
+    ...(secret ? ['HS256'] : []),
+    ...(jwks ? ['RS256', 'ES256', 'EdDSA'] : []),
+  ];
+  const hmacAllowed = secret
+    ? requested.filter((alg) => (HMAC_ALGORITHMS as readonly string[]).includes(alg))
+    : [];
+  const asymAllowed = jwks
+    ? requested.filter((alg) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg))
+    : [];
   const allowed = [...hmacAllowed, ...asymAllowed];
-  if (allowed.length === 0) throw new AuthConfigError(`no usable algorithm in [${requested.join(', ')}] for the configured keys`);
+  if (allowed.length === 0)
+    throw new AuthConfigError(
+      `no usable algorithm in [${requested.join(', ')}] for the configured keys`,
+    );
   const toleranceSec = jwt.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
   const requireExpiry = jwt.requireExpiry ?? true;
 
@@ -155,7 +203,8 @@ export function createTokenVerifier(options: {
 
   return {
     async verify(token) {
-      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return fail('malformed', 'token is malformed');
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
+        return fail('malformed', 'token is malformed');
       let header: ProtectedHeaderParameters;
       try {
         header = decodeProtectedHeader(token);
@@ -170,8 +219,13 @@ export function createTokenVerifier(options: {
         return fail('embedded_key', 'token may not carry its own key');
       }
       if (header.kid !== undefined) {
-        if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid)) return fail('bad_kid', 'token key id is not acceptable');
-        if (hmacAllowed.includes(alg) && jwt.hs256Kid !== undefined && header.kid !== jwt.hs256Kid) {
+        if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid))
+          return fail('bad_kid', 'token key id is not acceptable');
+        if (
+          hmacAllowed.includes(alg) &&
+          jwt.hs256Kid !== undefined &&
+          header.kid !== jwt.hs256Kid
+        ) {
           return fail('unknown_kid', 'no key matches the token');
         }
       }
@@ -182,7 +236,9 @@ export function createTokenVerifier(options: {
           clockTolerance: toleranceSec,
           currentDate: new Date(clock.now()),
           ...(jwt.issuer !== undefined ? { issuer: jwt.issuer } : {}),
-          ...(jwt.audience !== undefined ? { audience: typeof jwt.audience === 'string' ? jwt.audience : [...jwt.audience] } : {}),
+          ...(jwt.audience !== undefined
+            ? { audience: typeof jwt.audience === 'string' ? jwt.audience : [...jwt.audience] }
+            : {}),
           requiredClaims: requireExpiry ? ['exp'] : [],
         });
         payload = result.payload;
@@ -192,10 +248,17 @@ export function createTokenVerifier(options: {
       const subject = claimString(payload, 'sub');
       if (subject === null) return fail('missing_sub', 'token has no subject');
       const claimedTenant = claimString(payload, 'tenant_id');
-      if (tenants.multiTenant && claimedTenant === null) return fail('missing_tenant', 'token names no tenant');
+      if (tenants.multiTenant && claimedTenant === null)
+        return fail('missing_tenant', 'token names no tenant');
       const tenant = tenants.resolve(claimedTenant);
       if (tenant === undefined) return fail('unknown_tenant', 'tenant not found');
-      return { ok: true, subject, tenant, claimedTenant, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null };
+      return {
+        ok: true,
+        subject,
+        tenant,
+        claimedTenant,
+        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      };
     },
   };
 }

@@ -48,16 +48,25 @@ const DAY_MS = 86_400_000;
 
 function algorithmFor(kind: KeyKind): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   return kind === 'rsa'
-    ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+    ? {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      }
     : { name: 'ECDSA', namedCurve: 'P-256' };
 }
 
 function signingAlgorithm(kind: KeyKind): webcrypto.Algorithm & { hash?: string } {
-  return kind === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' };
+  return kind === 'rsa'
+    ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+    : { name: 'ECDSA', hash: 'SHA-256' };
 }
 
 function toPem(der: ArrayBuffer, label: string): string {
-  const body = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
+  const body = Buffer.from(der)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
 
@@ -70,7 +79,7 @@ function randomSerial(): string {
 /** Issues one certificate (self-signed, or signed by `options.issuer`). */
 export async function issueCertificate(options: IssueOptions): Promise<Issuer> {
   const keyKind = options.keyKind ?? 'ec';
-  const keys = (await webcrypto.subtle.generateKey(algorithmFor(keyKind), true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(algorithmFor(keyKind), true, ['sign', 'verify']);
   const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 365 * DAY_MS);
   const names: x509.JsonGeneralNames = [
@@ -81,15 +90,19 @@ export async function issueCertificate(options: IssueOptions): Promise<Issuer> {
     new x509.BasicConstraintsExtension(options.isCa === true, undefined, true),
     new x509.KeyUsagesExtension(
       options.isCa === true
-        ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+        ? x509.KeyUsageFlags.keyCertSign |
+            x509.KeyUsageFlags.cRLSign |
+            x509.KeyUsageFlags.digitalSignature
         : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
       true,
     ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
-  if (options.isCa !== true) extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
+  if (options.isCa !== true)
+    extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  if (options.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(options.issuer.certificate));
+  if (options.issuer)
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(options.issuer.certificate));
 
   const subject = `CN=${options.commonName.replace(/[,=+<>#;"\\]/g, '_')}`;
   const certificate = options.issuer
@@ -114,7 +127,13 @@ export async function issueCertificate(options: IssueOptions): Promise<Issuer> {
         extensions,
       });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { cert: certificate.toString('pem') + '\n', key: toPem(pkcs8, 'PRIVATE KEY'), signingKey: keys.privateKey, certificate, keyKind };
+  return {
+    cert: certificate.toString('pem') + '\n',
+    key: toPem(pkcs8, 'PRIVATE KEY'),
+    signingKey: keys.privateKey,
+    certificate,
+    keyKind,
+  };
 }
 
 /** Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (PROTOCOL.md §1 pin). */
@@ -131,20 +150,26 @@ export const DEV_KEY_FILE = 'relay-key.pem';
  * names localhost, 127.0.0.1, ::1 and this host) on first start. Files are written
  * atomically; the key is readable by the owner only.
  */
-export async function loadOrCreateDevCertificate(dataDir: string, extraNames: readonly string[] = []): Promise<KeyAndCert & { created: boolean }> {
+export async function loadOrCreateDevCertificate(
+  dataDir: string,
+  extraNames: readonly string[] = [],
+): Promise<KeyAndCert & { created: boolean }> {
   const certPath = join(dataDir, DEV_CERT_FILE);
   const keyPath = join(dataDir, DEV_KEY_FILE);
   if (existsSync(certPath) && existsSync(keyPath)) {
     const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
     const parsed = new NodeX509(cert);
-    if (new Date(parsed.validTo).getTime() > Date.now() + DAY_MS) return { cert, key, created: false };
+    if (new Date(parsed.validTo).getTime() > Date.now() + DAY_MS)
+      return { cert, key, created: false };
   }
   await mkdir(dataDir, { recursive: true });
   const host = hostname();
   const issued = await issueCertificate({
     commonName: 'CloudBridge development relay',
     dnsNames: [...new Set(['localhost', host, ...extraNames.filter((n) => !/^[\d.:]+$/.test(n))])],
-    ipAddresses: [...new Set(['127.0.0.1', '::1', ...extraNames.filter((n) => /^[\d.:]+$/.test(n))])],
+    ipAddresses: [
+      ...new Set(['127.0.0.1', '::1', ...extraNames.filter((n) => /^[\d.:]+$/.test(n))]),
+    ],
   });
   await writeAtomic(keyPath, issued.key, 0o600);
   await writeAtomic(certPath, issued.cert, 0o644);

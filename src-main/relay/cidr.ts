@@ -105,7 +105,12 @@ export function parseCidr(text: string): Cidr {
     }
     if (prefix > bits) throw new Error(`prefix length ${prefix} too long in CIDR "${text}"`);
   }
-  return { family: address.family, network: address.value & mask(bits, prefix), prefix, text: text.trim() };
+  return {
+    family: address.family,
+    network: address.value & mask(bits, prefix),
+    prefix,
+    text: text.trim(),
+  };
 }
 
 export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
@@ -116,7 +121,11 @@ export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
 
 /** True when every address of `inner` lies inside `outer`. */
 export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
-  return inner.family === outer.family && inner.prefix >= outer.prefix && cidrContains(outer, { family: inner.family, value: inner.network });
+  return (
+    inner.family === outer.family &&
+    inner.prefix >= outer.prefix &&
+    cidrContains(outer, { family: inner.family, value: inner.network })
+  );
 }
 
 /** Formats an address for logs (IPv4 dotted, IPv6 uncompressed groups). */
@@ -125,6 +134,7 @@ export function formatIp(address: IpAddress): string {
     return [24n, 16n, 8n, 0n].map((shift) => String((address.value >> shift) & 0xffn)).join('.');
   }
   const groups: string[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((address.value >> shift) & 0xffffn).toString(16));
+  for (let shift = 112n; shift >= 0n; shift -= 16n)
+    groups.push(((address.value >> shift) & 0xffffn).toString(16));
   return groups.join(':');
 }

@@ -47,7 +47,9 @@ export function parseHostPort(text: string, what: string): { host: string; port:
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new ConfigError(`${what} must look like HOST:PORT (for example 127.0.0.1:8443), got "${text}"`);
+    throw new ConfigError(
+      `${what} must look like HOST:PORT (for example 127.0.0.1:8443), got "${text}"`,
+    );
   }
   return { host: match[1] ?? match[2] ?? '', port };
 }
@@ -57,7 +59,9 @@ function readJson(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let value: unknown;
   try {
@@ -65,7 +69,8 @@ function readJson(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -73,12 +78,15 @@ function readFile(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
 function checkCidrs(list: unknown, where: string): string[] {
-  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) throw new ConfigError(`${where} must be a list of CIDR strings`);
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string'))
+    throw new ConfigError(`${where} must be a list of CIDR strings`);
   for (const item of list) {
     try {
       parseCidr(item);
@@ -91,13 +99,15 @@ function checkCidrs(list: unknown, where: string): string[] {
 
 function optionalNumber(value: unknown, where: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(`${where} must be a non-negative number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new ConfigError(`${where} must be a non-negative number`);
   return value;
 }
 
 function intFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new ConfigError(`${flag} must be a whole number of milliseconds, got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new ConfigError(`${flag} must be a whole number of milliseconds, got "${value}"`);
   return Number(value);
 }
 
@@ -106,24 +116,39 @@ function parseTenants(value: unknown): TenantConfig[] | undefined {
   if (!Array.isArray(value)) throw new ConfigError('"tenants" must be a list');
   const seen = new Set<string>();
   return value.map((raw: unknown, index) => {
-    if (raw === null || typeof raw !== 'object') throw new ConfigError(`tenants[${index}] must be an object`);
+    if (raw === null || typeof raw !== 'object')
+      throw new ConfigError(`tenants[${index}] must be an object`);
     const tenant = raw as Record<string, unknown>;
     const id = tenant['id'];
-    if (typeof id !== 'string' || id.length === 0) throw new ConfigError(`tenants[${index}].id must be a non-empty string`);
+    if (typeof id !== 'string' || id.length === 0)
+      throw new ConfigError(`tenants[${index}].id must be a non-empty string`);
     if (seen.has(id)) throw new ConfigError(`tenant "${id}" is listed twice`);
     seen.add(id);
     const maxTunnels = tenant['maxTunnels'] ?? 100;
     const maxConnections = tenant['maxConnections'] ?? 1000;
-    if (typeof maxTunnels !== 'number' || !Number.isInteger(maxTunnels) || maxTunnels < 0) throw new ConfigError(`tenant "${id}": maxTunnels must be a whole number`);
-    if (typeof maxConnections !== 'number' || !Number.isInteger(maxConnections) || maxConnections < 0) {
+    if (typeof maxTunnels !== 'number' || !Number.isInteger(maxTunnels) || maxTunnels < 0)
+      throw new ConfigError(`tenant "${id}": maxTunnels must be a whole number`);
+    if (
+      typeof maxConnections !== 'number' ||
+      !Number.isInteger(maxConnections) ||
+      maxConnections < 0
+    ) {
       throw new ConfigError(`tenant "${id}": maxConnections must be a whole number`);
     }
-    return { id, maxTunnels, maxConnections, allow: checkCidrs(tenant['allow'] ?? [], `tenant "${id}": allow`) };
+    return {
+      id,
+      maxTunnels,
+      maxConnections,
+      allow: checkCidrs(tenant['allow'] ?? [], `tenant "${id}": allow`),
+    };
   });
 }
 
 /** Turns argv (without node and script) and the environment into relay options. */
-export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): RelayCliConfig {
+export function parseRelayArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): RelayCliConfig {
   let parsed;
   try {
     parsed = parseArgs({
@@ -155,35 +180,56 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
   if (flags.help === true) return { options: { jwt: {} }, help: true };
   const file = flags.config !== undefined ? readJson(flags.config) : {};
 
-  const listenText = flags.listen ?? (typeof file['listen'] === 'string' ? file['listen'] : undefined);
+  const listenText =
+    flags.listen ?? (typeof file['listen'] === 'string' ? file['listen'] : undefined);
   if (listenText === undefined) throw new ConfigError('--listen HOST:PORT is required');
   const listen = parseHostPort(listenText, '--listen');
 
-  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new ConfigError('--cert and --key go together');
+  if ((flags.cert === undefined) !== (flags.key === undefined))
+    throw new ConfigError('--cert and --key go together');
   const certPath = flags.cert ?? (typeof file['cert'] === 'string' ? file['cert'] : undefined);
   const keyPath = flags.key ?? (typeof file['key'] === 'string' ? file['key'] : undefined);
-  if ((certPath === undefined) !== (keyPath === undefined)) throw new ConfigError('"cert" and "key" go together');
-  const tls = certPath !== undefined && keyPath !== undefined ? { cert: readFile(certPath, 'certificate'), key: readFile(keyPath, 'key') } : undefined;
+  if ((certPath === undefined) !== (keyPath === undefined))
+    throw new ConfigError('"cert" and "key" go together');
+  const tls =
+    certPath !== undefined && keyPath !== undefined
+      ? { cert: readFile(certPath, 'certificate'), key: readFile(keyPath, 'key') }
+      : undefined;
 
   const fileJwt = (file['jwt'] ?? {}) as Record<string, unknown>;
-  if (typeof fileJwt !== 'object' || Array.isArray(fileJwt)) throw new ConfigError('"jwt" must be an object');
+  if (typeof fileJwt !== 'object' || Array.isArray(fileJwt))
+    throw new ConfigError('"jwt" must be an object');
   const secret = flags['jwt-secret'] ?? env['CLOUDBRIDGE_JWT_SECRET'];
   const jwks = flags.jwks ?? (typeof fileJwt['jwks'] === 'string' ? fileJwt['jwks'] : undefined);
   if ((secret === undefined || secret === '') && jwks === undefined) {
-    throw new ConfigError('a JWT key is required: --jwt-secret S (or CLOUDBRIDGE_JWT_SECRET), or --jwks FILE|URL');
+    throw new ConfigError(
+      'a JWT key is required: --jwt-secret S (or CLOUDBRIDGE_JWT_SECRET), or --jwks FILE|URL',
+    );
   }
-  if (secret !== undefined && secret.length > 0 && secret.length < 16) throw new ConfigError('the JWT secret must be at least 16 characters');
+  if (secret !== undefined && secret.length > 0 && secret.length < 16)
+    throw new ConfigError('the JWT secret must be at least 16 characters');
   const algorithms = fileJwt['algorithms'];
-  if (algorithms !== undefined && (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string'))) {
+  if (
+    algorithms !== undefined &&
+    (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string'))
+  ) {
     throw new ConfigError('"jwt.algorithms" must be a list of strings');
   }
   const audience = fileJwt['audience'];
-  if (audience !== undefined && typeof audience !== 'string' && !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))) {
+  if (
+    audience !== undefined &&
+    typeof audience !== 'string' &&
+    !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))
+  ) {
     throw new ConfigError('"jwt.audience" must be a string or a list of strings');
   }
   const jwt: JwtOptions = {
     ...(secret !== undefined && secret.length > 0 ? { hs256Secret: secret } : {}),
-    ...(jwks !== undefined ? (/^https?:\/\//.test(jwks) ? { jwksUrl: jwks } : { jwksFile: jwks }) : {}),
+    ...(jwks !== undefined
+      ? /^https?:\/\//.test(jwks)
+        ? { jwksUrl: jwks }
+        : { jwksFile: jwks }
+      : {}),
     ...(algorithms !== undefined ? { algorithms: algorithms } : {}),
     ...(typeof fileJwt['issuer'] === 'string' ? { issuer: fileJwt['issuer'] } : {}),
     ...(audience !== undefined ? { audience: audience } : {}),
@@ -193,18 +239,34 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
   };
 
   const tenants = parseTenants(file['tenants']);
-  const allow = flags.allow !== undefined ? checkCidrs(flags.allow, '--allow') : file['allow'] !== undefined ? checkCidrs(file['allow'], '"allow"') : undefined;
-  const metricsText = flags.metrics ?? (typeof file['metrics'] === 'string' ? file['metrics'] : undefined);
+  const allow =
+    flags.allow !== undefined
+      ? checkCidrs(flags.allow, '--allow')
+      : file['allow'] !== undefined
+        ? checkCidrs(file['allow'], '"allow"')
+        : undefined;
+  const metricsText =
+    flags.metrics ?? (typeof file['metrics'] === 'string' ? file['metrics'] : undefined);
   const metrics = metricsText !== undefined ? parseHostPort(metricsText, '--metrics') : undefined;
-  const logLevel = flags['log-level'] ?? (typeof file['logLevel'] === 'string' ? file['logLevel'] : undefined);
-  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
-  const graceMs = intFlag(flags['grace-ms'], '--grace-ms') ?? optionalNumber(file['graceMs'], '"graceMs"');
+  const logLevel =
+    flags['log-level'] ?? (typeof file['logLevel'] === 'string' ? file['logLevel'] : undefined);
+  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new ConfigError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
+  const graceMs =
+    intFlag(flags['grace-ms'], '--grace-ms') ?? optionalNumber(file['graceMs'], '"graceMs"');
   const fileLimits = (file['limits'] ?? {}) as Record<string, unknown>;
-  if (typeof fileLimits !== 'object' || Array.isArray(fileLimits)) throw new ConfigError('"limits" must be an object');
+  if (typeof fileLimits !== 'object' || Array.isArray(fileLimits))
+    throw new ConfigError('"limits" must be an object');
   const minHeartbeat =
-    intFlag(flags['heartbeat-min-ms'], '--heartbeat-min-ms') ?? optionalNumber(fileLimits['minHeartbeatIntervalMs'], '"limits.minHeartbeatIntervalMs"');
-  const authPerMinute = intFlag(flags['auth-per-minute'], '--auth-per-minute') ?? optionalNumber(fileLimits['authAttemptsPerMinute'], '"limits.authAttemptsPerMinute"');
-  const tunnelsPerHour = optionalNumber(fileLimits['tunnelCreationsPerHour'], '"limits.tunnelCreationsPerHour"');
+    intFlag(flags['heartbeat-min-ms'], '--heartbeat-min-ms') ??
+    optionalNumber(fileLimits['minHeartbeatIntervalMs'], '"limits.minHeartbeatIntervalMs"');
+  const authPerMinute =
+    intFlag(flags['auth-per-minute'], '--auth-per-minute') ??
+    optionalNumber(fileLimits['authAttemptsPerMinute'], '"limits.authAttemptsPerMinute"');
+  const tunnelsPerHour = optionalNumber(
+    fileLimits['tunnelCreationsPerHour'],
+    '"limits.tunnelCreationsPerHour"',
+  );
   const limits = {
     ...(minHeartbeat !== undefined ? { minHeartbeatIntervalMs: minHeartbeat } : {}),
     ...(authPerMinute !== undefined ? { authAttemptsPerMinute: authPerMinute } : {}),
@@ -212,7 +274,8 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
   };
   const idleTimeoutMs = optionalNumber(file['idleTimeoutMs'], '"idleTimeoutMs"');
   const dialTimeoutMs = optionalNumber(file['dialTimeoutMs'], '"dialTimeoutMs"');
-  const dataDir = flags['data-dir'] ?? (typeof file['dataDir'] === 'string' ? file['dataDir'] : undefined);
+  const dataDir =
+    flags['data-dir'] ?? (typeof file['dataDir'] === 'string' ? file['dataDir'] : undefined);
 
   return {
     help: false,
@@ -230,7 +293,9 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
       ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
       ...(dialTimeoutMs !== undefined ? { dialTimeoutMs } : {}),
-      ...(logLevel !== undefined ? { logLevel: logLevel as 'debug' | 'info' | 'warn' | 'error' } : {}),
+      ...(logLevel !== undefined
+        ? { logLevel: logLevel as 'debug' | 'info' | 'warn' | 'error' }
+        : {}),
     },
   };
 }

@@ -77,7 +77,12 @@ export interface WireError {
 }
 
 export function errorMessage(error: WireError): JsonObject {
-  return { type: 'error', code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  return {
+    type: 'error',
+    code: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+  };
 }
 
 /**

@@ -12,13 +12,24 @@ import { linkSockets } from './pipe';
 import { tokensEqual } from './registry';
 import { resolveTarget } from './target';
 
-export async function handleDataConnection(ctx: RelayContext, client: Socket, first: JsonObject, rest: Buffer, remoteAddress: string): Promise<void> {
+export async function handleDataConnection(
+  ctx: RelayContext,
+  client: Socket,
+  first: JsonObject,
+  rest: Buffer,
+  remoteAddress: string,
+): Promise<void> {
   // Until the target answers, the client's further bytes wait in the socket (paused).
   client.pause();
   let tunnelId: string | null = null;
   const refuse = (error: WireError, result: string): void => {
     ctx.metrics.streamsTotal.inc({ result });
-    ctx.log.log('warn', 'stream_refused', { remote: remoteAddress, code: error.code, message: error.message }, tunnelId);
+    ctx.log.log(
+      'warn',
+      'stream_refused',
+      { remote: remoteAddress, code: error.code, message: error.message },
+      tunnelId,
+    );
     closeWithError(ctx, client, error);
   };
 
@@ -28,7 +39,14 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
     const field = /field "([a-z_]+)"/.exec(error.message)?.[1] ?? 'stream_open';
-    refuse({ code: 'unknown_message_type', message: error.message, details: { reason: 'invalid_field', field } }, 'invalid');
+    refuse(
+      {
+        code: 'unknown_message_type',
+        message: error.message,
+        details: { reason: 'invalid_field', field },
+      },
+      'invalid',
+    );
     return;
   }
   if (open.type !== 'stream_open') return;
@@ -36,7 +54,14 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
   const registration = ctx.registry.get(open.tunnel_id);
   // Same answer for an unknown tunnel and a wrong token: the relay does not say which ids exist.
   if (registration === undefined || !tokensEqual(registration.streamToken, open.stream_token)) {
-    refuse({ code: 'invalid_token', message: 'unknown tunnel or wrong stream token', details: { reason: 'bad_stream_token' } }, 'bad_token');
+    refuse(
+      {
+        code: 'invalid_token',
+        message: 'unknown tunnel or wrong stream token',
+        details: { reason: 'bad_stream_token' },
+      },
+      'bad_token',
+    );
     return;
   }
   const tenant = ctx.tenants.get(registration.tenantId);
@@ -46,7 +71,14 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
   }
   const openStreams = ctx.streamsByTenant.get(tenant.id) ?? 0;
   if (openStreams >= tenant.maxConnections) {
-    refuse({ code: 'connection_limit_reached', message: `tenant "${tenant.id}" may hold ${tenant.maxConnections} connections`, details: { limit: tenant.maxConnections } }, 'limit');
+    refuse(
+      {
+        code: 'connection_limit_reached',
+        message: `tenant "${tenant.id}" may hold ${tenant.maxConnections} connections`,
+        details: { limit: tenant.maxConnections },
+      },
+      'limit',
+    );
     return;
   }
   // Hold the slot from here, so concurrent opens cannot overshoot the limit while dialling.
@@ -67,9 +99,22 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
   if (client.destroyed || ctx.isClosing()) return;
   if (!decision.ok) {
     if (decision.reason === 'not_allowed') {
-      refuse({ code: 'ip_not_allowed', message: `target ${host} resolves outside the tenant's allowed networks` }, 'not_allowed');
+      refuse(
+        {
+          code: 'ip_not_allowed',
+          message: `target ${host} resolves outside the tenant's allowed networks`,
+        },
+        'not_allowed',
+      );
     } else {
-      refuse({ code: 'data_transfer_failed', message: `cannot resolve ${host}`, details: { reason: 'lookup_failed' } }, 'dial_failed');
+      refuse(
+        {
+          code: 'data_transfer_failed',
+          message: `cannot resolve ${host}`,
+          details: { reason: 'lookup_failed' },
+        },
+        'dial_failed',
+      );
     }
     return;
   }
@@ -78,7 +123,15 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
 
   const target = await dial(ctx, address.address, port, client);
   if (!target.ok) {
-    if (!client.destroyed) refuse({ code: 'data_transfer_failed', message: `cannot reach the target: ${target.reason}`, details: { reason: target.reason } }, 'dial_failed');
+    if (!client.destroyed)
+      refuse(
+        {
+          code: 'data_transfer_failed',
+          message: `cannot reach the target: ${target.reason}`,
+          details: { reason: target.reason },
+        },
+        'dial_failed',
+      );
     return;
   }
   const socket = target.socket;
@@ -91,7 +144,12 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
   const openedAt = ctx.clock.now();
   let bytesToTarget = 0;
   let bytesToClient = 0;
-  ctx.log.log('info', 'stream_opened', { remote: remoteAddress, target: `${address.address}:${port}` }, tunnelId);
+  ctx.log.log(
+    'info',
+    'stream_opened',
+    { remote: remoteAddress, target: `${address.address}:${port}` },
+    tunnelId,
+  );
   sendLine(client, { type: 'stream_response', status: 'ok' });
   if (rest.length > 0) {
     bytesToTarget += rest.length;
@@ -110,7 +168,13 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
       ctx.log.log(
         'info',
         'stream_closed',
-        { bytes_to_target: bytesToTarget, bytes_to_client: bytesToClient, duration_ms: ctx.clock.now() - openedAt, reset, error },
+        {
+          bytes_to_target: bytesToTarget,
+          bytes_to_client: bytesToClient,
+          duration_ms: ctx.clock.now() - openedAt,
+          reset,
+          error,
+        },
         tunnelId,
       );
     },
@@ -121,7 +185,12 @@ export async function handleDataConnection(ctx: RelayContext, client: Socket, fi
 type DialResult = { ok: true; socket: Socket } | { ok: false; reason: string };
 
 /** Connects to exactly `address` (no second lookup), with the relay's dial timeout. */
-function dial(ctx: RelayContext, address: string, port: number, client: Socket): Promise<DialResult> {
+function dial(
+  ctx: RelayContext,
+  address: string,
+  port: number,
+  client: Socket,
+): Promise<DialResult> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port, allowHalfOpen: true, noDelay: true });
     ctx.track(socket);

@@ -20,16 +20,32 @@ export class RelayMetrics {
 
   constructor() {
     const registers = [this.registry];
-    this.sessionsActive = new Gauge({ name: 'cloudbridge_relay_sessions_active', help: 'Control sessions currently open', registers });
-    this.sessionsTotal = new Counter({ name: 'cloudbridge_relay_sessions_total', help: 'Control sessions accepted', registers });
-    this.tunnelsActive = new Gauge({ name: 'cloudbridge_relay_tunnels_active', help: 'Tunnel registrations held, live or in grace', registers });
+    this.sessionsActive = new Gauge({
+      name: 'cloudbridge_relay_sessions_active',
+      help: 'Control sessions currently open',
+      registers,
+    });
+    this.sessionsTotal = new Counter({
+      name: 'cloudbridge_relay_sessions_total',
+      help: 'Control sessions accepted',
+      registers,
+    });
+    this.tunnelsActive = new Gauge({
+      name: 'cloudbridge_relay_tunnels_active',
+      help: 'Tunnel registrations held, live or in grace',
+      registers,
+    });
     this.tunnelRegistrationsTotal = new Counter({
       name: 'cloudbridge_relay_tunnel_registrations_total',
       help: 'Tunnel registrations by kind: created, or handed back after a reconnect',
       labelNames: ['kind'],
       registers,
     });
-    this.streamsActive = new Gauge({ name: 'cloudbridge_relay_streams_active', help: 'Data streams currently carrying bytes', registers });
+    this.streamsActive = new Gauge({
+      name: 'cloudbridge_relay_streams_active',
+      help: 'Data streams currently carrying bytes',
+      registers,
+    });
     this.streamsTotal = new Counter({
       name: 'cloudbridge_relay_streams_total',
       help: 'Data stream requests by result',

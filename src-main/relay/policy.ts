@@ -45,21 +45,29 @@ export class PolicyError extends Error {
 }
 
 function toPolicy(config: TenantConfig): TenantPolicy {
-  if (typeof config.id !== 'string' || config.id.length === 0) throw new PolicyError('tenant id must be a non-empty string');
+  if (typeof config.id !== 'string' || config.id.length === 0)
+    throw new PolicyError('tenant id must be a non-empty string');
   for (const [key, value] of [
     ['maxTunnels', config.maxTunnels],
     ['maxConnections', config.maxConnections],
   ] as const) {
-    if (!Number.isInteger(value) || value < 0) throw new PolicyError(`tenant "${config.id}": ${key} must be a non-negative integer`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new PolicyError(`tenant "${config.id}": ${key} must be a non-negative integer`);
   }
-  if (!Array.isArray(config.allow)) throw new PolicyError(`tenant "${config.id}": allow must be a list of CIDRs`);
+  if (!Array.isArray(config.allow))
+    throw new PolicyError(`tenant "${config.id}": allow must be a list of CIDRs`);
   let allow: Cidr[];
   try {
     allow = config.allow.map(parseCidr);
   } catch (error) {
     throw new PolicyError(`tenant "${config.id}": ${(error as Error).message}`);
   }
-  return { id: config.id, maxTunnels: config.maxTunnels, maxConnections: config.maxConnections, allow };
+  return {
+    id: config.id,
+    maxTunnels: config.maxTunnels,
+    maxConnections: config.maxConnections,
+    allow,
+  };
 }
 
 /** The tenant table, or one implicit tenant when none are configured. */
@@ -71,13 +79,19 @@ export class TenantTable {
     this.multiTenant = options.tenants !== undefined && options.tenants.length > 0;
     if (this.multiTenant && options.tenants) {
       for (const tenant of options.tenants) {
-        if (this.tenants.has(tenant.id)) throw new PolicyError(`tenant "${tenant.id}" is listed twice`);
+        if (this.tenants.has(tenant.id))
+          throw new PolicyError(`tenant "${tenant.id}" is listed twice`);
         this.tenants.set(tenant.id, toPolicy(tenant));
       }
     } else {
       this.tenants.set(
         DEFAULT_TENANT_ID,
-        toPolicy({ id: DEFAULT_TENANT_ID, maxTunnels: DEFAULT_MAX_TUNNELS, maxConnections: DEFAULT_MAX_CONNECTIONS, allow: options.allow ?? DEFAULT_ALLOW }),
+        toPolicy({
+          id: DEFAULT_TENANT_ID,
+          maxTunnels: DEFAULT_MAX_TUNNELS,
+          maxConnections: DEFAULT_MAX_CONNECTIONS,
+          allow: options.allow ?? DEFAULT_ALLOW,
+        }),
       );
     }
   }
@@ -105,5 +119,7 @@ export function isAddressAllowed(allow: readonly Cidr[], address: string | IpAdd
   const ip = typeof address === 'string' ? parseIp(address) : address;
   if (ip === null) return false;
   const sensitive = isSensitive(ip);
-  return allow.some((rule) => cidrContains(rule, ip) && (sensitive === undefined || cidrWithin(rule, sensitive)));
+  return allow.some(
+    (rule) => cidrContains(rule, ip) && (sensitive === undefined || cidrWithin(rule, sensitive)),
+  );
 }

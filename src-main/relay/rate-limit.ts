@@ -6,13 +6,18 @@ export interface NowSource {
   now(): number;
 }
 
-export type LimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+export type LimitDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
 
   constructor(
-    private readonly options: { readonly limit: number; readonly windowMs: number; readonly clock: NowSource },
+    private readonly options: {
+      readonly limit: number;
+      readonly windowMs: number;
+      readonly clock: NowSource;
+    },
   ) {}
 
   /** Records one event for `key` if the window has room; otherwise says how long to wait. */

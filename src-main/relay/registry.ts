@@ -66,7 +66,8 @@ export class TunnelRegistry {
 
   countForTenant(tenantId: string): number {
     let count = 0;
-    for (const registration of this.byId.values()) if (registration.tenantId === tenantId) count += 1;
+    for (const registration of this.byId.values())
+      if (registration.tenantId === tenantId) count += 1;
     return count;
   }
 
@@ -88,7 +89,13 @@ export class TunnelRegistry {
     return token;
   }
 
-  create(tunnelId: string, tenantId: string, subject: string, sessionId: number, target: RegistrationTarget): Registration {
+  create(
+    tunnelId: string,
+    tenantId: string,
+    subject: string,
+    sessionId: number,
+    target: RegistrationTarget,
+  ): Registration {
     const registration: Registration = {
       tunnelId,
       tenantId,
@@ -120,14 +127,18 @@ export class TunnelRegistry {
       if (registration.sessionId !== sessionId) continue;
       registration.sessionId = null;
       registration.graceUntil = this.options.clock.now() + this.options.graceMs;
-      registration.graceTimer = this.options.clock.setTimeout(() => this.expire(registration), this.options.graceMs);
+      registration.graceTimer = this.options.clock.setTimeout(
+        () => this.expire(registration),
+        this.options.graceMs,
+      );
       released.push(registration);
     }
     return released;
   }
 
   private expire(registration: Registration): void {
-    if (this.byId.get(registration.tunnelId) !== registration || registration.sessionId !== null) return;
+    if (this.byId.get(registration.tunnelId) !== registration || registration.sessionId !== null)
+      return;
     this.byId.delete(registration.tunnelId);
     this.options.onExpire?.(registration);
   }

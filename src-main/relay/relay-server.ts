@@ -4,7 +4,12 @@
 // relay runs the same in the CLI, in tests and embedded in the desktop app.
 
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { CodecError, LineDecoder } from '../engine/protocol/codec';
 import { CLIENT_FEATURES, PROTOCOL_VERSION } from '../engine/protocol/messages';
@@ -48,7 +53,9 @@ export interface RelayOptions {
   /** Close a connection that sends no first line within this time (default 60 s). */
   readonly idleTimeoutMs?: number;
   readonly dialTimeoutMs?: number;
-  readonly limits?: Partial<Pick<RelayLimits, 'authAttemptsPerMinute' | 'tunnelCreationsPerHour' | 'minHeartbeatIntervalMs'>>;
+  readonly limits?: Partial<
+    Pick<RelayLimits, 'authAttemptsPerMinute' | 'tunnelCreationsPerHour' | 'minHeartbeatIntervalMs'>
+  >;
   /** Name resolution for targets; tests inject one. Default dns.lookup with all addresses. */
   readonly lookup?: LookupAll;
 }
@@ -98,28 +105,46 @@ export const realClock: Clock = {
 
 const defaultLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
-async function certificateFor(options: RelayOptions): Promise<{ cert: string; key: string; source: string }> {
+async function certificateFor(
+  options: RelayOptions,
+): Promise<{ cert: string; key: string; source: string }> {
   if (options.tls) return { ...options.tls, source: 'configured' };
   // Loaded only when needed: the X.509 library is the slowest part of relay start-up.
   const { issueCertificate, loadOrCreateDevCertificate } = await import('./certs');
   if (options.dataDir !== undefined) {
     const dev = await loadOrCreateDevCertificate(options.dataDir);
-    return { cert: dev.cert, key: dev.key, source: dev.created ? 'development (created)' : 'development' };
+    return {
+      cert: dev.cert,
+      key: dev.key,
+      source: dev.created ? 'development (created)' : 'development',
+    };
   }
-  const temp = await issueCertificate({ commonName: 'CloudBridge development relay', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+  const temp = await issueCertificate({
+    commonName: 'CloudBridge development relay',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+  });
   return { cert: temp.cert, key: temp.key, source: 'development (in memory)' };
 }
 
 export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const clock = options.clock ?? realClock;
-  const log = createLogger({ ...(options.log ? { sink: options.log } : {}), clock, ...(options.logLevel ? { minLevel: options.logLevel } : {}) });
+  const log = createLogger({
+    ...(options.log ? { sink: options.log } : {}),
+    clock,
+    ...(options.logLevel ? { minLevel: options.logLevel } : {}),
+  });
   const metrics = new RelayMetrics();
-  const tenants = new TenantTable({ ...(options.tenants ? { tenants: options.tenants } : {}), ...(options.allow ? { allow: options.allow } : {}) });
+  const tenants = new TenantTable({
+    ...(options.tenants ? { tenants: options.tenants } : {}),
+    ...(options.allow ? { allow: options.allow } : {}),
+  });
   const verifier = createTokenVerifier({ jwt: options.jwt, tenants, clock });
   const limits: RelayLimits = {
     authAttemptsPerMinute: options.limits?.authAttemptsPerMinute ?? 5,
     tunnelCreationsPerHour: options.limits?.tunnelCreationsPerHour ?? 10,
-    minHeartbeatIntervalMs: options.limits?.minHeartbeatIntervalMs ?? DEFAULT_MIN_HEARTBEAT_INTERVAL_MS,
+    minHeartbeatIntervalMs:
+      options.limits?.minHeartbeatIntervalMs ?? DEFAULT_MIN_HEARTBEAT_INTERVAL_MS,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     idleFirstLineMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
@@ -142,13 +167,24 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     tenants,
     verifier,
     registry,
-    authLimiter: new SlidingWindowLimiter({ limit: limits.authAttemptsPerMinute, windowMs: 60_000, clock }),
-    tunnelLimiter: new SlidingWindowLimiter({ limit: limits.tunnelCreationsPerHour, windowMs: 3_600_000, clock }),
+    authLimiter: new SlidingWindowLimiter({
+      limit: limits.authAttemptsPerMinute,
+      windowMs: 60_000,
+      clock,
+    }),
+    tunnelLimiter: new SlidingWindowLimiter({
+      limit: limits.tunnelCreationsPerHour,
+      windowMs: 3_600_000,
+      clock,
+    }),
     newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
     limits,
     lookup: options.lookup ?? defaultLookup,
     // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
-    features: options.insecure === true ? CLIENT_FEATURES.filter((feature) => feature !== 'tls') : CLIENT_FEATURES,
+    features:
+      options.insecure === true
+        ? CLIENT_FEATURES.filter((feature) => feature !== 'tls')
+        : CLIENT_FEATURES,
     version: PROTOCOL_VERSION,
     streamsByTenant: new Map(),
     sessions: new Set(),
@@ -169,7 +205,9 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    socket.on('error', (error: NodeJS.ErrnoException) => log.log('debug', 'socket_error', { remote: remoteAddress, code: error.code }));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      log.log('debug', 'socket_error', { remote: remoteAddress, code: error.code }),
+    );
     // PROTOCOL.md §3: a connection idle before its first line is closed.
     socket.setTimeout(limits.idleFirstLineMs, () => {
       log.log('info', 'idle_timeout', { remote: remoteAddress, idle_ms: limits.idleFirstLineMs });
@@ -188,7 +226,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
         if (!(error instanceof CodecError)) throw error;
         socket.setTimeout(0);
         socket.off('data', onData);
-        log.log('warn', 'framing_error', { remote: remoteAddress, code: 'unknown_message_type', reason: error.reason });
+        log.log('warn', 'framing_error', {
+          remote: remoteAddress,
+          code: 'unknown_message_type',
+          reason: error.reason,
+        });
         closeWithError(ctx, socket, framingError(error));
         return;
       }
@@ -226,7 +268,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
         (socket: TLSSocket) => onConnection(socket),
       );
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-    log.log('warn', 'tls_handshake_failed', { remote: socket.remoteAddress, code: error.code, message: error.message });
+    log.log('warn', 'tls_handshake_failed', {
+      remote: socket.remoteAddress,
+      code: error.code,
+      message: error.message,
+    });
   });
   if (!insecure) {
     // Raw TCP sockets are tracked too, so close() also ends connections stuck in a handshake.
@@ -250,7 +296,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   try {
-    if (options.metrics) metricsServer = await startMetricsServer(metrics, options.metrics.host, options.metrics.port);
+    if (options.metrics)
+      metricsServer = await startMetricsServer(metrics, options.metrics.host, options.metrics.port);
   } catch (error) {
     server.close();
     throw error;
@@ -262,7 +309,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   }, LIMITER_SWEEP_MS);
   sweep.unref();
 
-  if (insecure) log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
+  if (insecure)
+    log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
   log.log('info', 'relay_listening', {
     host: address.address,
     port: address.port,

@@ -15,7 +15,12 @@ export type TargetDecision =
   | { readonly ok: false; readonly reason: 'not_allowed'; readonly addresses: readonly string[] }
   | { readonly ok: false; readonly reason: 'lookup_failed'; readonly message: string };
 
-export async function resolveTarget(lookup: LookupAll, host: string, allow: readonly Cidr[], timeoutMs = LOOKUP_TIMEOUT_MS): Promise<TargetDecision> {
+export async function resolveTarget(
+  lookup: LookupAll,
+  host: string,
+  allow: readonly Cidr[],
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+): Promise<TargetDecision> {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   let addresses: readonly LookupAddress[];
   const family = isIP(bare);
@@ -38,6 +43,7 @@ export async function resolveTarget(lookup: LookupAll, host: string, allow: read
     }
   }
   const allowed = addresses.filter((entry) => isAddressAllowed(allow, entry.address));
-  if (allowed.length === 0) return { ok: false, reason: 'not_allowed', addresses: addresses.map((a) => a.address) };
+  if (allowed.length === 0)
+    return { ok: false, reason: 'not_allowed', addresses: addresses.map((a) => a.address) };
   return { ok: true, addresses: allowed };
 }

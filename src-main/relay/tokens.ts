@@ -21,7 +21,11 @@ export async function mintDevToken(options: DevTokenOptions): Promise<string> {
   const claims: Record<string, unknown> = {};
   if (options.tenant !== undefined) claims['tenant_id'] = options.tenant;
   let jwt = new SignJWT(claims)
-    .setProtectedHeader(options.kid !== undefined ? { alg: 'HS256', typ: 'JWT', kid: options.kid } : { alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader(
+      options.kid !== undefined
+        ? { alg: 'HS256', typ: 'JWT', kid: options.kid }
+        : { alg: 'HS256', typ: 'JWT' },
+    )
     .setSubject(options.sub)
     .setIssuedAt(now)
     .setExpirationTime(now + options.ttlSec);

@@ -5,7 +5,12 @@
 //   const pki = await createTestPki();
 //   startRelay({ tls: pki.serverEc, ... }); connect with { ca: pki.caPem, pinSha256: pki.pin(pki.serverEc.cert) }
 
-import { issueCertificate, spkiSha256, type Issuer, type KeyAndCert } from '../../src-main/relay/certs';
+import {
+  issueCertificate,
+  spkiSha256,
+  type Issuer,
+  type KeyAndCert,
+} from '../../src-main/relay/certs';
 
 export interface TestPki {
   /** PEM of the test CA: what a client trusts. */
@@ -35,12 +40,24 @@ function plain(issuer: Issuer): KeyAndCert {
 
 /** Makes a new PKI (about a second: one RSA key). Call once per test file (beforeAll). */
 export async function createTestPki(): Promise<TestPki> {
-  const ca = await issueCertificate({ commonName: 'CloudBridge Test CA', isCa: true, keyKind: 'ec' });
-  const otherCa = await issueCertificate({ commonName: 'Untrusted Test CA', isCa: true, keyKind: 'ec' });
+  const ca = await issueCertificate({
+    commonName: 'CloudBridge Test CA',
+    isCa: true,
+    keyKind: 'ec',
+  });
+  const otherCa = await issueCertificate({
+    commonName: 'Untrusted Test CA',
+    isCa: true,
+    keyKind: 'ec',
+  });
   const [serverEc, serverRsa, wrongName, expired, unknownCa] = await Promise.all([
     issueCertificate({ commonName: 'localhost', ...LOCAL_NAMES, issuer: ca, keyKind: 'ec' }),
     issueCertificate({ commonName: 'localhost', ...LOCAL_NAMES, issuer: ca, keyKind: 'rsa' }),
-    issueCertificate({ commonName: 'wrong.example.invalid', dnsNames: ['wrong.example.invalid'], issuer: ca }),
+    issueCertificate({
+      commonName: 'wrong.example.invalid',
+      dnsNames: ['wrong.example.invalid'],
+      issuer: ca,
+    }),
     issueCertificate({
       commonName: 'localhost',
       ...LOCAL_NAMES,

@@ -31,7 +31,8 @@ import { createTestPki, type TestPki } from './pki';
  */
 function findRepoRoot(): string {
   const url = (import.meta as { url?: string }).url;
-  if (typeof url === 'string' && url.startsWith('file:')) return fileURLToPath(new URL('../..', url));
+  if (typeof url === 'string' && url.startsWith('file:'))
+    return fileURLToPath(new URL('../..', url));
   let dir = process.cwd();
   for (;;) {
     if (existsSync(join(dir, 'src-main', 'cli', 'cloudbridge-relay.ts'))) return dir;
@@ -71,7 +72,12 @@ export interface RelayAccess {
 export interface TestRelay extends RelayAccess {
   readonly relay: RelayServer;
   /** Every JSON log line the relay wrote, parsed. */
-  readonly logs: Array<{ level: string; event: string; tunnel_id: string | null; details: Record<string, unknown> }>;
+  readonly logs: Array<{
+    level: string;
+    event: string;
+    tunnel_id: string | null;
+    details: Record<string, unknown>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -96,7 +102,14 @@ export function newJwtSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function access(host: string, port: number, pki: TestPki, certPem: string, secret: string, insecure: boolean): RelayAccess {
+function access(
+  host: string,
+  port: number,
+  pki: TestPki,
+  certPem: string,
+  secret: string,
+  insecure: boolean,
+): RelayAccess {
   return {
     host,
     port,
@@ -128,7 +141,14 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
   const secret = options.secret ?? newJwtSecret();
   const served = pki[options.certificate ?? 'serverEc'];
   const logs: TestRelay['logs'] = [];
-  const { pki: _pki, secret: _secret, certificate: _certificate, jwt, echoLogs, ...relayOptions } = options;
+  const {
+    pki: _pki,
+    secret: _secret,
+    certificate: _certificate,
+    jwt,
+    echoLogs,
+    ...relayOptions
+  } = options;
   const relay = await startRelay({
     host: '127.0.0.1',
     port: 0,
@@ -218,21 +238,48 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
   const logs: RelayProcess['logs'] = [];
   let stderr = '';
   let child: ChildProcess | null = null;
-  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: null,
+    signal: null,
+  });
   let port = options.port ?? 0;
 
   const launch = async (): Promise<void> => {
-    const args = [script, '--listen', `127.0.0.1:${port}`, '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), ...(options.args ?? [])];
+    const args = [
+      script,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--cert',
+      join(dir, 'cert.pem'),
+      '--key',
+      join(dir, 'key.pem'),
+      ...(options.args ?? []),
+    ];
     const proc = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), CLOUDBRIDGE_JWT_SECRET: secret, ...options.env },
+      env: {
+        ...process.env,
+        NODE_PATH: join(REPO_ROOT, 'node_modules'),
+        CLOUDBRIDGE_JWT_SECRET: secret,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    exit = new Promise((resolveExit) => proc.once('exit', (code, signal) => resolveExit({ code, signal })));
+    exit = new Promise((resolveExit) =>
+      proc.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
     let pending = '';
     const listening = new Promise<number>((resolveListening, reject) => {
-      const timer = setTimeout(() => reject(new Error(`relay did not start within ${options.startTimeoutMs ?? 15_000} ms: ${stderr}`)), options.startTimeoutMs ?? 15_000);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `relay did not start within ${options.startTimeoutMs ?? 15_000} ms: ${stderr}`,
+            ),
+          ),
+        options.startTimeoutMs ?? 15_000,
+      );
       proc.stdout?.on('data', (chunk: Buffer) => {
         pending += chunk.toString('utf8');
         let newline;
@@ -254,7 +301,9 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
       proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       proc.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`relay exited before listening (code ${code}, signal ${signal}): ${stderr}`));
+        reject(
+          new Error(`relay exited before listening (code ${code}, signal ${signal}): ${stderr}`),
+        );
       });
     });
     port = await listening;
@@ -270,13 +319,15 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
 
   const alive = (): ChildProcess | null => {
     const current = child;
-    return current !== null && current.exitCode === null && current.signalCode === null ? current : null;
+    return current !== null && current.exitCode === null && current.signalCode === null
+      ? current
+      : null;
   };
 
   return {
     ...access('127.0.0.1', port, pki, pki.serverEc.cert, secret, false),
     get pid() {
-      return (child)?.pid ?? -1;
+      return child?.pid ?? -1;
     },
     logs,
     get stderr() {
@@ -287,7 +338,8 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
     },
     waitExit: () => exit,
     restart: async () => {
-      if (alive() !== null) throw new Error('restart() needs the old relay to have exited; kill it first');
+      if (alive() !== null)
+        throw new Error('restart() needs the old relay to have exited; kill it first');
       await launch();
     },
     close: async () => {
@@ -327,12 +379,22 @@ export interface RawRelayClient {
  * A bare protocol client for relay tests: TLS to the relay (trusting the test CA, SNI
  * localhost), one JSON object per line, no engine logic in between.
  */
-export async function connectRawClient(relay: Pick<RelayAccess, 'host' | 'port' | 'caPem'> & { insecure?: boolean }, tlsOptions: ConnectionOptions = {}): Promise<RawRelayClient> {
+export async function connectRawClient(
+  relay: Pick<RelayAccess, 'host' | 'port' | 'caPem'> & { insecure?: boolean },
+  tlsOptions: ConnectionOptions = {},
+): Promise<RawRelayClient> {
   const socket: Socket = await new Promise((resolveSocket, reject) => {
     const insecure = relay.insecure === true;
     const s: Socket = insecure
       ? netConnect({ host: relay.host, port: relay.port, allowHalfOpen: true })
-      : tlsConnect({ host: relay.host, port: relay.port, ca: relay.caPem, servername: 'localhost', ...({ allowHalfOpen: true } as ConnectionOptions), ...tlsOptions });
+      : tlsConnect({
+          host: relay.host,
+          port: relay.port,
+          ca: relay.caPem,
+          servername: 'localhost',
+          ...({ allowHalfOpen: true } as ConnectionOptions),
+          ...tlsOptions,
+        });
     s.once(insecure ? 'connect' : 'secureConnect', () => {
       s.off('error', reject);
       resolveSocket(s);
@@ -369,7 +431,11 @@ export async function connectRawClient(relay: Pick<RelayAccess, 'host' | 'port' 
   socket.once('end', onEnd);
   socket.once('close', onEnd);
 
-  const waitFor = async <T>(ready: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
+  const waitFor = async <T>(
+    ready: () => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = ready();
@@ -393,7 +459,11 @@ export async function connectRawClient(relay: Pick<RelayAccess, 'host' | 'port' 
     sendRaw: (data) => socket.write(data),
     next: (timeoutMs = 5_000) => waitFor(() => lines.shift(), timeoutMs, 'line'),
     closed: async (timeoutMs = 5_000) => {
-      await waitFor(() => (ended ? true : undefined), timeoutMs, 'the relay to close the connection');
+      await waitFor(
+        () => (ended ? true : undefined),
+        timeoutMs,
+        'the relay to close the connection',
+      );
     },
     detach: () => {
       if (!detached) {

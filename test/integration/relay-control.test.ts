@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import { createTestPki, type TestPki } from '../harness/pki';
-import { connectRawClient, startTestRelay, type RawRelayClient, type TestRelay, type TestRelayOptions } from '../harness/relay';
+import {
+  connectRawClient,
+  startTestRelay,
+  type RawRelayClient,
+  type TestRelay,
+  type TestRelayOptions,
+} from '../harness/relay';
 
 let pki: TestPki;
 const relays: TestRelay[] = [];
@@ -47,7 +53,14 @@ async function authed(relay: TestRelay, sub = 'alice', tenant?: string): Promise
 }
 
 function tunnelInfo(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'tunnel_info', tunnel_id: id, local_port: 13389, remote_host: '127.0.0.1', remote_port: 3389, ...extra };
+  return {
+    type: 'tunnel_info',
+    tunnel_id: id,
+    local_port: 13389,
+    remote_host: '127.0.0.1',
+    remote_port: 3389,
+    ...extra,
+  };
 }
 
 async function expectRelayStillServes(relay: TestRelay): Promise<void> {
@@ -67,7 +80,12 @@ describe('control session', () => {
 
     c.send({ type: 'auth', token: await relay.token({ sub: 'alice' }) });
     const auth = await c.next();
-    expect(auth).toMatchObject({ type: 'auth_response', status: 'ok', client_id: 'alice', tenant_id: 'default' });
+    expect(auth).toMatchObject({
+      type: 'auth_response',
+      status: 'ok',
+      client_id: 'alice',
+      tenant_id: 'default',
+    });
     expect(typeof auth['reconnect_token']).toBe('string');
 
     c.send(tunnelInfo('rdp-1'));
@@ -114,15 +132,31 @@ describe('control session', () => {
     const relay = await relayWith();
     const c = await client(relay);
     c.send(tunnelInfo('early'));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'invalid_token', details: { reason: 'not_authenticated' } });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      code: 'invalid_token',
+      details: { reason: 'not_authenticated' },
+    });
     c.send({ type: 'auth', token: await relay.token({ sub: 'alice' }) });
     expect(await c.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
     c.send({ type: 'auth', token: await relay.token({ sub: 'mallory' }) });
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'unknown_message_type', details: { reason: 'already_authenticated' } });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      code: 'unknown_message_type',
+      details: { reason: 'already_authenticated' },
+    });
     c.send({ type: 'stream_open', tunnel_id: 'x', stream_token: 'y' });
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'unknown_message_type', details: { reason: 'stream_open_on_control' } });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      code: 'unknown_message_type',
+      details: { reason: 'stream_open_on_control' },
+    });
     c.send(tunnelInfo('later'));
-    expect(await c.next()).toMatchObject({ type: 'tunnel_response', status: 'ok', tunnel_id: 'later' });
+    expect(await c.next()).toMatchObject({
+      type: 'tunnel_response',
+      status: 'ok',
+      tunnel_id: 'later',
+    });
     expect(relay.relay.stats().tunnels).toBe(1);
   });
 
@@ -130,9 +164,17 @@ describe('control session', () => {
     const relay = await relayWith();
     const c = await authed(relay);
     c.send(tunnelInfo('bad-port', { remote_port: 70000 }));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'invalid_tunnel_info', details: { field: 'remote_port' } });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      code: 'invalid_tunnel_info',
+      details: { field: 'remote_port' },
+    });
     c.send(tunnelInfo('good'));
-    expect(await c.next()).toMatchObject({ type: 'tunnel_response', status: 'ok', tunnel_id: 'good' });
+    expect(await c.next()).toMatchObject({
+      type: 'tunnel_response',
+      status: 'ok',
+      tunnel_id: 'good',
+    });
   });
 });
 
@@ -147,24 +189,67 @@ describe('plaintext development mode', () => {
     expect(await c.next()).toMatchObject({ type: 'hello_response' });
     c.send({ type: 'auth', token: await relay.token() });
     expect(await c.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
-    expect(relay.logs.some((record) => record.event === 'insecure_mode' && record.level === 'warn')).toBe(true);
+    expect(
+      relay.logs.some((record) => record.event === 'insecure_mode' && record.level === 'warn'),
+    ).toBe(true);
   });
 });
 
 describe('bad input: answered, connection closed, relay unharmed', () => {
-  const cases: Array<{ name: string; payload: (relay: TestRelay) => Promise<Buffer> | Buffer; code: string; details: Record<string, unknown>; authFirst?: boolean }> = [
-    { name: 'malformed JSON', payload: () => Buffer.from('{"type": "hello",\n'), code: 'unknown_message_type', details: { reason: 'invalid_json' } },
+  const cases: Array<{
+    name: string;
+    payload: (relay: TestRelay) => Promise<Buffer> | Buffer;
+    code: string;
+    details: Record<string, unknown>;
+    authFirst?: boolean;
+  }> = [
+    {
+      name: 'malformed JSON',
+      payload: () => Buffer.from('{"type": "hello",\n'),
+      code: 'unknown_message_type',
+      details: { reason: 'invalid_json' },
+    },
     {
       name: 'a line over 1 MiB',
-      payload: () => Buffer.concat([Buffer.from('{"type":"hello","pad":"'), Buffer.alloc(1024 * 1024 + 10, 0x61), Buffer.from('"}\n')]),
+      payload: () =>
+        Buffer.concat([
+          Buffer.from('{"type":"hello","pad":"'),
+          Buffer.alloc(1024 * 1024 + 10, 0x61),
+          Buffer.from('"}\n'),
+        ]),
       code: 'unknown_message_type',
       details: { reason: 'line_too_long' },
     },
-    { name: 'invalid UTF-8', payload: () => Buffer.from([0x7b, 0x22, 0x74, 0xff, 0xfe, 0x22, 0x7d, 0x0a]), code: 'unknown_message_type', details: { reason: 'invalid_utf8' } },
-    { name: 'a JSON array', payload: () => Buffer.from('[1,2,3]\n'), code: 'unknown_message_type', details: { reason: 'not_an_object' } },
-    { name: 'a JSON string', payload: () => Buffer.from('"hello"\n'), code: 'unknown_message_type', details: { reason: 'not_an_object' } },
-    { name: 'an object without type', payload: () => Buffer.from('{"token":"x"}\n'), code: 'unknown_message_type', details: { reason: 'missing_type' } },
-    { name: 'a numeric token in auth', payload: () => Buffer.from('{"type":"auth","token":12345}\n'), code: 'unknown_message_type', details: { reason: 'invalid_field', field: 'token' } },
+    {
+      name: 'invalid UTF-8',
+      payload: () => Buffer.from([0x7b, 0x22, 0x74, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+      code: 'unknown_message_type',
+      details: { reason: 'invalid_utf8' },
+    },
+    {
+      name: 'a JSON array',
+      payload: () => Buffer.from('[1,2,3]\n'),
+      code: 'unknown_message_type',
+      details: { reason: 'not_an_object' },
+    },
+    {
+      name: 'a JSON string',
+      payload: () => Buffer.from('"hello"\n'),
+      code: 'unknown_message_type',
+      details: { reason: 'not_an_object' },
+    },
+    {
+      name: 'an object without type',
+      payload: () => Buffer.from('{"token":"x"}\n'),
+      code: 'unknown_message_type',
+      details: { reason: 'missing_type' },
+    },
+    {
+      name: 'a numeric token in auth',
+      payload: () => Buffer.from('{"type":"auth","token":12345}\n'),
+      code: 'unknown_message_type',
+      details: { reason: 'invalid_field', field: 'token' },
+    },
     {
       name: 'a string port in tunnel_info',
       authFirst: true,
@@ -182,7 +267,12 @@ describe('bad input: answered, connection closed, relay unharmed', () => {
     {
       name: 'an expired token',
       payload: async (relay) => {
-        const token = await mintDevToken({ secret: relay.secret, sub: 'alice', ttlSec: 60, nowSec: Math.floor(Date.now() / 1000) - 3600 });
+        const token = await mintDevToken({
+          secret: relay.secret,
+          sub: 'alice',
+          ttlSec: 60,
+          nowSec: Math.floor(Date.now() / 1000) - 3600,
+        });
         return Buffer.from(JSON.stringify({ type: 'auth', token }) + '\n');
       },
       code: 'invalid_token',
@@ -191,7 +281,11 @@ describe('bad input: answered, connection closed, relay unharmed', () => {
     {
       name: 'a token signed with another secret',
       payload: async () => {
-        const token = await mintDevToken({ secret: 'another-secret-of-enough-length', sub: 'alice', ttlSec: 600 });
+        const token = await mintDevToken({
+          secret: 'another-secret-of-enough-length',
+          sub: 'alice',
+          ttlSec: 600,
+        });
         return Buffer.from(JSON.stringify({ type: 'auth', token }) + '\n');
       },
       code: 'invalid_token',
@@ -219,13 +313,23 @@ describe('bad input: answered, connection closed, relay unharmed', () => {
     await c.closed();
     await expectRelayStillServes(relay);
     // Every refusal is logged as a JSON record.
-    expect(relay.logs.some((record) => record.level === 'warn' && JSON.stringify(record.details).includes(code))).toBe(true);
+    expect(
+      relay.logs.some(
+        (record) => record.level === 'warn' && JSON.stringify(record.details).includes(code),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a TLS 1.2 client at the handshake', async () => {
     const relay = await relayWith();
     const outcome = await new Promise<string>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: relay.port, ca: pki.caPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: relay.port,
+        ca: pki.caPem,
+        servername: 'localhost',
+        maxVersion: 'TLSv1.2',
+      });
       socket.once('secureConnect', () => {
         socket.destroy();
         resolve('connected');
@@ -248,7 +352,10 @@ describe('tenants', () => {
     const relay = await relayWith({ tenants });
     for (const tenant of [undefined, 'initech']) {
       const c = await client(relay);
-      c.send({ type: 'auth', token: await relay.token({ sub: 'bob', ...(tenant ? { tenant } : {}) }) });
+      c.send({
+        type: 'auth',
+        token: await relay.token({ sub: 'bob', ...(tenant ? { tenant } : {}) }),
+      });
       expect(await c.next()).toMatchObject({ type: 'error', code: 'tenant_not_found' });
       await c.closed();
     }
@@ -261,7 +368,11 @@ describe('tenants', () => {
     const relay = await relayWith({ tenants });
     const c = await authed(relay, 'bob', 'acme');
     c.send(tunnelInfo('t1', { tenant_id: 'globex' }));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'tenant_not_found', details: { field: 'tenant_id' } });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      code: 'tenant_not_found',
+      details: { field: 'tenant_id' },
+    });
     c.send(tunnelInfo('t2', { remote_host: '10.20.30.40' }));
     expect(await c.next()).toMatchObject({ type: 'error', code: 'ip_not_allowed' });
     c.send(tunnelInfo('t3', { remote_host: '169.254.169.254' }));
@@ -322,11 +433,22 @@ describe('grace period', () => {
     expect(await other.next()).toMatchObject({ type: 'error', code: 'tunnel_exists' });
 
     const again = await client(relay);
-    again.send({ type: 'auth', token: await relay.token({ sub: 'alice' }), reconnect_token: original['reconnect_token'] });
-    expect(await again.next()).toMatchObject({ type: 'auth_response', reconnect_token: original['reconnect_token'] });
+    again.send({
+      type: 'auth',
+      token: await relay.token({ sub: 'alice' }),
+      reconnect_token: original['reconnect_token'],
+    });
+    expect(await again.next()).toMatchObject({
+      type: 'auth_response',
+      reconnect_token: original['reconnect_token'],
+    });
     again.send(tunnelInfo('shared'));
     const handedBack = await again.next();
-    expect(handedBack).toMatchObject({ type: 'tunnel_response', status: 'ok', stream_token: original['stream_token'] });
+    expect(handedBack).toMatchObject({
+      type: 'tunnel_response',
+      status: 'ok',
+      stream_token: original['stream_token'],
+    });
 
     // Dropped again: after the grace period the id is free for anyone.
     again.destroy();
@@ -357,7 +479,10 @@ describe('metrics and shutdown', () => {
     c.send(tunnelInfo('m1'));
     await c.next();
     const bad = await client(relay);
-    bad.send({ type: 'auth', token: await mintDevToken({ secret: 'not-the-relay-secret-at-all', sub: 'x', ttlSec: 60 }) });
+    bad.send({
+      type: 'auth',
+      token: await mintDevToken({ secret: 'not-the-relay-secret-at-all', sub: 'x', ttlSec: 60 }),
+    });
     await bad.next();
 
     expect(relay.relay.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -374,7 +499,11 @@ describe('metrics and shutdown', () => {
       const dir = mkdtempSync(join(tmpdir(), 'relay-metrics-'));
       try {
         writeFileSync(join(dir, 'metrics.txt'), text);
-        const check = spawnSync('sh', ['-c', `promtool check metrics < ${join(dir, 'metrics.txt')}`], { encoding: 'utf8' });
+        const check = spawnSync(
+          'sh',
+          ['-c', `promtool check metrics < ${join(dir, 'metrics.txt')}`],
+          { encoding: 'utf8' },
+        );
         expect(check.stdout + check.stderr).toBe('');
         expect(check.status).toBe(0);
       } finally {
@@ -384,7 +513,8 @@ describe('metrics and shutdown', () => {
   });
 
   it('close() ends sessions and leaves no socket open', async () => {
-    const tcpHandles = (): number => process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
+    const tcpHandles = (): number =>
+      process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
     const before = tcpHandles();
     const relay = await startTestRelay({ pki, metrics: { host: '127.0.0.1', port: 0 } });
     const a = await connectRawClient(relay);
@@ -393,14 +523,19 @@ describe('metrics and shutdown', () => {
     await a.next();
     await relay.close();
     // A control session hears why, in a code clients retry with backoff.
-    expect(await a.next()).toMatchObject({ type: 'error', code: 'server_unavailable', details: { reason: 'relay_shutdown' } });
+    expect(await a.next()).toMatchObject({
+      type: 'error',
+      code: 'server_unavailable',
+      details: { reason: 'relay_shutdown' },
+    });
     await a.closed();
     await b.closed();
     a.destroy();
     b.destroy();
     expect(relay.relay.stats().openSockets).toBe(0);
     const deadline = Date.now() + 3_000;
-    while (tcpHandles() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (tcpHandles() > before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(tcpHandles()).toBeLessThanOrEqual(before);
     await expect(connectRawClient(relay)).rejects.toThrow(/ECONNREFUSED/);
   });

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../src-main/relay/tokens';
-import { connectRawClient, relayBundlePath, sharedTestPki, spawnRelayProcess, type RelayProcess } from '../harness/relay';
+import {
+  connectRawClient,
+  relayBundlePath,
+  sharedTestPki,
+  spawnRelayProcess,
+  type RelayProcess,
+} from '../harness/relay';
 
 const processes: RelayProcess[] = [];
 const dirs: string[] = [];
@@ -22,12 +28,20 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return relayBundlePath().then(
     (script) =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, [script, ...args], {
-          env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules'), CLOUDBRIDGE_JWT_SECRET: '', ...env },
+          env: {
+            ...process.env,
+            NODE_PATH: join(process.cwd(), 'node_modules'),
+            CLOUDBRIDGE_JWT_SECRET: '',
+            ...env,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';
@@ -55,12 +69,41 @@ async function authOk(relay: RelayProcess): Promise<void> {
 
 describe('cloudbridge-relay arguments', () => {
   it.each([
-    { args: ['--listen', 'nonsense', '--jwt-secret', 'a-secret-of-enough-length'], message: /--listen must look like HOST:PORT/ },
+    {
+      args: ['--listen', 'nonsense', '--jwt-secret', 'a-secret-of-enough-length'],
+      message: /--listen must look like HOST:PORT/,
+    },
     { args: ['--listen', '127.0.0.1:0'], message: /JWT key is required/ },
-    { args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'short'], message: /at least 16 characters/ },
-    { args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'a-secret-of-enough-length', '--allow', '10.0.0.0/33'], message: /--allow: prefix length 33 too long/ },
-    { args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'a-secret-of-enough-length', '--cert', 'only-cert.pem'], message: /--cert and --key go together/ },
-    { args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'a-secret-of-enough-length', '--bogus'], message: /Unknown option '--bogus'/ },
+    {
+      args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'short'],
+      message: /at least 16 characters/,
+    },
+    {
+      args: [
+        '--listen',
+        '127.0.0.1:0',
+        '--jwt-secret',
+        'a-secret-of-enough-length',
+        '--allow',
+        '10.0.0.0/33',
+      ],
+      message: /--allow: prefix length 33 too long/,
+    },
+    {
+      args: [
+        '--listen',
+        '127.0.0.1:0',
+        '--jwt-secret',
+        'a-secret-of-enough-length',
+        '--cert',
+        'only-cert.pem',
+      ],
+      message: /--cert and --key go together/,
+    },
+    {
+      args: ['--listen', '127.0.0.1:0', '--jwt-secret', 'a-secret-of-enough-length', '--bogus'],
+      message: /Unknown option '--bogus'/,
+    },
   ])('exits 2 with a readable message for $args', async ({ args, message }) => {
     const result = await run(args);
     expect(result.code).toBe(2);
@@ -71,12 +114,35 @@ describe('cloudbridge-relay arguments', () => {
   it('reads tenants from a config file, takes the secret from the environment, and makes a dev certificate in --data-dir', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));
     dirs.push(dir);
-    writeFileSync(join(dir, 'relay.json'), JSON.stringify({ tenants: [{ id: 'acme', maxTunnels: 1, maxConnections: 1, allow: ['127.0.0.0/8'] }] }));
-    const child = spawn(process.execPath, [await relayBundlePath(), '--listen', '127.0.0.1:0', '--config', join(dir, 'relay.json'), '--data-dir', dir], {
-      env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules'), CLOUDBRIDGE_JWT_SECRET: 'env-secret-of-enough-length' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    writeFileSync(
+      join(dir, 'relay.json'),
+      JSON.stringify({
+        tenants: [{ id: 'acme', maxTunnels: 1, maxConnections: 1, allow: ['127.0.0.0/8'] }],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        await relayBundlePath(),
+        '--listen',
+        '127.0.0.1:0',
+        '--config',
+        join(dir, 'relay.json'),
+        '--data-dir',
+        dir,
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_PATH: join(process.cwd(), 'node_modules'),
+          CLOUDBRIDGE_JWT_SECRET: 'env-secret-of-enough-length',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -101,8 +167,20 @@ describe('cloudbridge-relay arguments', () => {
       expect(stderr).toMatch(new RegExp(`listening on tls://127\\.0\\.0\\.1:${port}`));
       const certPem = readFileSync(join(dir, 'relay-cert.pem'), 'utf8');
       const client = await connectRawClient({ host: '127.0.0.1', port, caPem: certPem });
-      client.send({ type: 'auth', token: await mintDevToken({ secret: 'env-secret-of-enough-length', sub: 'x', tenant: 'acme', ttlSec: 60 }) });
-      expect(await client.next()).toMatchObject({ type: 'auth_response', status: 'ok', tenant_id: 'acme' });
+      client.send({
+        type: 'auth',
+        token: await mintDevToken({
+          secret: 'env-secret-of-enough-length',
+          sub: 'x',
+          tenant: 'acme',
+          ttlSec: 60,
+        }),
+      });
+      expect(await client.next()).toMatchObject({
+        type: 'auth_response',
+        status: 'ok',
+        tenant_id: 'acme',
+      });
       client.destroy();
     } finally {
       child.kill('SIGTERM');
@@ -120,12 +198,19 @@ describe('cloudbridge-relay process lifecycle', () => {
     relay.signal('SIGSTOP');
     // A frozen relay: the kernel still accepts TCP, but no TLS handshake completes.
     const pending = connectRawClient(relay);
-    const early = await Promise.race([pending.then(() => 'connected'), new Promise((resolve) => setTimeout(() => resolve('pending'), 500))]);
+    const early = await Promise.race([
+      pending.then(() => 'connected'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 500)),
+    ]);
     expect(early).toBe('pending');
     relay.signal('SIGCONT');
     const thawed = await pending;
     thawed.send({ type: 'auth', token: await relay.token({ sub: 'after-thaw' }) });
-    expect(await thawed.next()).toMatchObject({ type: 'auth_response', status: 'ok', client_id: 'after-thaw' });
+    expect(await thawed.next()).toMatchObject({
+      type: 'auth_response',
+      status: 'ok',
+      client_id: 'after-thaw',
+    });
     thawed.destroy();
 
     const port = relay.port;

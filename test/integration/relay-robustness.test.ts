@@ -9,7 +9,13 @@ import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../harness/pki';
-import { connectRawClient, startTestRelay, type RawRelayClient, type TestRelay, type TestRelayOptions } from '../harness/relay';
+import {
+  connectRawClient,
+  startTestRelay,
+  type RawRelayClient,
+  type TestRelay,
+  type TestRelayOptions,
+} from '../harness/relay';
 import { Pattern, startEchoServer, type TestServer } from '../harness/traffic';
 
 let pki: TestPki;
@@ -43,18 +49,32 @@ describe('hostile input', () => {
     const anyJson = fc.oneof(
       fc.jsonValue().map((value) => JSON.stringify(value) + '\n'),
       fc
-        .record({
-          type: fc.constantFrom('hello', 'auth', 'tunnel_info', 'heartbeat', 'stream_open', 'register', 'error'),
-          token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-          tunnel_id: fc.oneof(fc.string(), fc.integer()),
-          local_port: fc.oneof(fc.integer(), fc.string()),
-          remote_host: fc.oneof(fc.string(), fc.constant('127.0.0.1')),
-          remote_port: fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.string()),
-          stream_token: fc.oneof(fc.string(), fc.integer()),
-        }, { requiredKeys: ['type'] })
+        .record(
+          {
+            type: fc.constantFrom(
+              'hello',
+              'auth',
+              'tunnel_info',
+              'heartbeat',
+              'stream_open',
+              'register',
+              'error',
+            ),
+            token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+            tunnel_id: fc.oneof(fc.string(), fc.integer()),
+            local_port: fc.oneof(fc.integer(), fc.string()),
+            remote_host: fc.oneof(fc.string(), fc.constant('127.0.0.1')),
+            remote_port: fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.string()),
+            stream_token: fc.oneof(fc.string(), fc.integer()),
+          },
+          { requiredKeys: ['type'] },
+        )
         .map((message) => JSON.stringify(message) + '\n'),
     );
-    const payload = fc.oneof(anyJson, fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((bytes) => Buffer.from(bytes)));
+    const payload = fc.oneof(
+      anyJson,
+      fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(payload, { minLength: 1, maxLength: 4 }), async (parts) => {
         const c = await connectRawClient(relay);
@@ -83,7 +103,13 @@ describe('concurrency', () => {
     const control = await client(relay);
     control.send({ type: 'auth', token: await relay.token() });
     await control.next();
-    control.send({ type: 'tunnel_info', tunnel_id: 'many', local_port: 1, remote_host: '127.0.0.1', remote_port: echo.port });
+    control.send({
+      type: 'tunnel_info',
+      tunnel_id: 'many',
+      local_port: 1,
+      remote_host: '127.0.0.1',
+      remote_port: echo.port,
+    });
     const streamToken = String((await control.next())['stream_token']);
 
     const results = await Promise.all(
@@ -98,7 +124,8 @@ describe('concurrency', () => {
           c.socket.once('end', () => resolve(hash.digest('hex')));
         });
         for (let i = 0; i < pattern.chunkCount; i++) {
-          if (!c.socket.write(pattern.chunk(i))) await new Promise((resolve) => c.socket.once('drain', resolve));
+          if (!c.socket.write(pattern.chunk(i)))
+            await new Promise((resolve) => c.socket.once('drain', resolve));
         }
         c.socket.end();
         return { sent: pattern.sha256(), received: await done };
@@ -107,7 +134,8 @@ describe('concurrency', () => {
     for (const result of results) expect(result.received).toBe(result.sent);
     expect(echo.connections).toBe(16);
     const deadline = Date.now() + 5_000;
-    while (relay.relay.stats().streams > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (relay.relay.stats().streams > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(relay.relay.stats().streams).toBe(0);
   });
 });
@@ -116,7 +144,11 @@ describe('JWKS over HTTP', () => {
   it('verifies RS256 tokens with keys fetched from a JWKS URL', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-    const jwksServer: HttpServer = createHttpServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    const jwksServer: HttpServer = createHttpServer((_, response) =>
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     cleanups.push(
       () =>
@@ -126,14 +158,27 @@ describe('JWKS over HTTP', () => {
         }),
     );
     const url = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-    const relay = await relayWith({ jwt: { hs256Secret: undefined, jwksUrl: url, algorithms: ['RS256'] } });
-    const token = await new SignJWT({ sub: 'rs-user' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('10m').sign(privateKey);
+    const relay = await relayWith({
+      jwt: { hs256Secret: undefined, jwksUrl: url, algorithms: ['RS256'] },
+    });
+    const token = await new SignJWT({ sub: 'rs-user' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setExpirationTime('10m')
+      .sign(privateKey);
     const c = await client(relay);
     c.send({ type: 'auth', token });
-    expect(await c.next()).toMatchObject({ type: 'auth_response', status: 'ok', client_id: 'rs-user' });
+    expect(await c.next()).toMatchObject({
+      type: 'auth_response',
+      status: 'ok',
+      client_id: 'rs-user',
+    });
     // The harness's HS256 token is refused: the relay holds no secret now.
     const hs = await client(relay);
     hs.send({ type: 'auth', token: await relay.token() });
-    expect(await hs.next()).toMatchObject({ type: 'error', code: 'invalid_token', details: { reason: 'alg_not_allowed' } });
+    expect(await hs.next()).toMatchObject({
+      type: 'error',
+      code: 'invalid_token',
+      details: { reason: 'alg_not_allowed' },
+    });
   });
 });

@@ -4,13 +4,34 @@
 // idle timeout, and streams outliving their control session.
 
 import { createHash } from 'node:crypto';
-import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  connect as netConnect,
+  createServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { LookupAddress } from 'node:dns';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../harness/pki';
-import { connectRawClient, startTestRelay, type RawRelayClient, type TestRelay, type TestRelayOptions } from '../harness/relay';
-import { freePort, Pattern, readAll, startEchoServer, startSinkServer, startSourceServer, writePattern, type TestServer } from '../harness/traffic';
+import {
+  connectRawClient,
+  startTestRelay,
+  type RawRelayClient,
+  type TestRelay,
+  type TestRelayOptions,
+} from '../harness/relay';
+import {
+  freePort,
+  Pattern,
+  readAll,
+  startEchoServer,
+  startSinkServer,
+  startSourceServer,
+  writePattern,
+  type TestServer,
+} from '../harness/traffic';
 
 let pki: TestPki;
 const relays: TestRelay[] = [];
@@ -51,23 +72,58 @@ interface Registered {
   readonly streamToken: string;
 }
 
-async function register(relay: TestRelay, remotePort: number, options: { tunnelId?: string; host?: string; sub?: string; tenant?: string } = {}): Promise<Registered> {
+async function register(
+  relay: TestRelay,
+  remotePort: number,
+  options: { tunnelId?: string; host?: string; sub?: string; tenant?: string } = {},
+): Promise<Registered> {
   const control = await rawClient(relay);
-  control.send({ type: 'auth', token: await relay.token({ sub: options.sub ?? 'alice', ...(options.tenant ? { tenant: options.tenant } : {}) }) });
+  control.send({
+    type: 'auth',
+    token: await relay.token({
+      sub: options.sub ?? 'alice',
+      ...(options.tenant ? { tenant: options.tenant } : {}),
+    }),
+  });
   expect(await control.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
   const tunnelId = options.tunnelId ?? 'tunnel-1';
-  control.send({ type: 'tunnel_info', tunnel_id: tunnelId, local_port: 10000, remote_host: options.host ?? '127.0.0.1', remote_port: remotePort });
+  control.send({
+    type: 'tunnel_info',
+    tunnel_id: tunnelId,
+    local_port: 10000,
+    remote_host: options.host ?? '127.0.0.1',
+    remote_port: remotePort,
+  });
   const response = await control.next();
   expect(response).toMatchObject({ type: 'tunnel_response', status: 'ok' });
   return { control, tunnelId, streamToken: String(response['stream_token']) };
 }
 
 /** Opens a data connection; `pipelined` goes in the same write as the stream_open line. */
-async function openStream(relay: TestRelay, reg: Registered, pipelined: Buffer = Buffer.alloc(0)): Promise<{ client: RawRelayClient; reply: Record<string, unknown>; rest: Buffer }> {
+async function openStream(
+  relay: TestRelay,
+  reg: Registered,
+  pipelined: Buffer = Buffer.alloc(0),
+): Promise<{ client: RawRelayClient; reply: Record<string, unknown>; rest: Buffer }> {
   const client = await rawClient(relay);
-  client.sendRaw(Buffer.concat([Buffer.from(JSON.stringify({ type: 'stream_open', tunnel_id: reg.tunnelId, stream_token: reg.streamToken }) + '\n'), pipelined]));
+  client.sendRaw(
+    Buffer.concat([
+      Buffer.from(
+        JSON.stringify({
+          type: 'stream_open',
+          tunnel_id: reg.tunnelId,
+          stream_token: reg.streamToken,
+        }) + '\n',
+      ),
+      pipelined,
+    ]),
+  );
   const reply = await client.next(12_000);
-  return { client, reply, rest: reply['type'] === 'stream_response' ? client.detach() : Buffer.alloc(0) };
+  return {
+    client,
+    reply,
+    rest: reply['type'] === 'stream_response' ? client.detach() : Buffer.alloc(0),
+  };
 }
 
 /** Polls a condition (bounded), for state the relay reaches after a socket event. */
@@ -80,7 +136,10 @@ async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void>
 }
 
 /** Reads until FIN/close/error, hashing `initial` first. */
-function readHashed(socket: Socket, initial: Buffer): Promise<{ bytes: number; sha256: string; ending: string; error?: string }> {
+function readHashed(
+  socket: Socket,
+  initial: Buffer,
+): Promise<{ bytes: number; sha256: string; ending: string; error?: string }> {
   return new Promise((resolve) => {
     const hash = createHash('sha256').update(initial);
     let bytes = initial.length;
@@ -111,14 +170,21 @@ describe('data streams', () => {
     expect(reply).toEqual({ type: 'stream_response', status: 'ok' });
     const reading = readHashed(client.socket, rest);
     for (let i = 1; i < pattern.chunkCount; i++) {
-      if (!client.socket.write(pattern.chunk(i))) await new Promise((resolve) => client.socket.once('drain', resolve));
+      if (!client.socket.write(pattern.chunk(i)))
+        await new Promise((resolve) => client.socket.once('drain', resolve));
     }
     client.socket.end();
     const received = await reading;
-    expect(received).toMatchObject({ bytes: pattern.totalBytes, sha256: pattern.sha256(), ending: 'end' });
+    expect(received).toMatchObject({
+      bytes: pattern.totalBytes,
+      sha256: pattern.sha256(),
+      ending: 'end',
+    });
     expect(relay.relay.stats().bytesToTarget).toBe(pattern.totalBytes);
     const metrics = await relay.relay.metricsText();
-    expect(metrics).toContain(`cloudbridge_relay_transferred_bytes_total{direction="to_target"} ${pattern.totalBytes}`);
+    expect(metrics).toContain(
+      `cloudbridge_relay_transferred_bytes_total{direction="to_target"} ${pattern.totalBytes}`,
+    );
     expect(metrics).toContain('cloudbridge_relay_streams_total{result="ok"} 1');
   });
 
@@ -131,10 +197,18 @@ describe('data streams', () => {
     const reading = readHashed(client.socket, rest);
     await writePattern(client.socket, pattern); // ends with FIN
     const seen = await sink.nextResult(30_000);
-    expect(seen).toMatchObject({ bytes: pattern.totalBytes, sha256: pattern.sha256(), ending: 'end' });
+    expect(seen).toMatchObject({
+      bytes: pattern.totalBytes,
+      sha256: pattern.sha256(),
+      ending: 'end',
+    });
     const answer = `${pattern.totalBytes} ${pattern.sha256()}\n`;
     const received = await reading;
-    expect(received).toMatchObject({ bytes: answer.length, sha256: createHash('sha256').update(answer).digest('hex'), ending: 'end' });
+    expect(received).toMatchObject({
+      bytes: answer.length,
+      sha256: createHash('sha256').update(answer).digest('hex'),
+      ending: 'end',
+    });
   });
 
   it('carries 4 MiB from the target to the client and passes the target FIN on', async () => {
@@ -143,7 +217,11 @@ describe('data streams', () => {
     const reg = await register(relay, source.port);
     const { client, rest } = await openStream(relay, reg);
     const received = await readHashed(client.socket, rest);
-    expect(received).toMatchObject({ bytes: source.pattern.totalBytes, sha256: source.pattern.sha256(), ending: 'end' });
+    expect(received).toMatchObject({
+      bytes: source.pattern.totalBytes,
+      sha256: source.pattern.sha256(),
+      ending: 'end',
+    });
   });
 
   it('passes a reset from the target on as a reset', async () => {
@@ -188,7 +266,13 @@ describe('data streams', () => {
     const tls = tlsConnect({ socket: tcp, ca: pki.caPem, servername: 'localhost' });
     tls.on('error', () => undefined);
     await new Promise((resolve) => tls.once('secureConnect', resolve));
-    tls.write(JSON.stringify({ type: 'stream_open', tunnel_id: reg.tunnelId, stream_token: reg.streamToken }) + '\n');
+    tls.write(
+      JSON.stringify({
+        type: 'stream_open',
+        tunnel_id: reg.tunnelId,
+        stream_token: reg.streamToken,
+      }) + '\n',
+    );
     await new Promise((resolve) => tls.once('data', resolve));
     await targetConnected;
     tcp.resetAndDestroy();
@@ -243,7 +327,11 @@ describe('data streams', () => {
     const reading = readHashed(client.socket, Buffer.alloc(0));
     client.socket.end('still here');
     const received = await reading;
-    expect(received).toMatchObject({ bytes: 10, sha256: createHash('sha256').update('still here').digest('hex'), ending: 'end' });
+    expect(received).toMatchObject({
+      bytes: 10,
+      sha256: createHash('sha256').update('still here').digest('hex'),
+      ending: 'end',
+    });
   });
 });
 
@@ -253,7 +341,10 @@ describe('data stream refusals', () => {
     const echo = await target(startEchoServer());
     const reg = await register(relay, echo.port);
     for (const attempt of [
-      { ...reg, streamToken: reg.streamToken.slice(0, -2) + (reg.streamToken.endsWith('AA') ? 'BB' : 'AA') },
+      {
+        ...reg,
+        streamToken: reg.streamToken.slice(0, -2) + (reg.streamToken.endsWith('AA') ? 'BB' : 'AA'),
+      },
       { ...reg, tunnelId: 'no-such-tunnel' },
     ]) {
       const { client, reply } = await openStream(relay, attempt);
@@ -268,14 +359,20 @@ describe('data stream refusals', () => {
     const port = await freePort();
     const reg = await register(relay, port);
     const { client, reply } = await openStream(relay, reg);
-    expect(reply).toMatchObject({ type: 'error', code: 'data_transfer_failed', details: { reason: 'ECONNREFUSED' } });
+    expect(reply).toMatchObject({
+      type: 'error',
+      code: 'data_transfer_failed',
+      details: { reason: 'ECONNREFUSED' },
+    });
     await client.closed();
     reg.control.send({ type: 'heartbeat' });
     expect(await reg.control.next()).toMatchObject({ type: 'heartbeat_response' });
   });
 
   it('enforces the tenant connection limit while a stream is open', async () => {
-    const relay = await relayWith({ tenants: [{ id: 'acme', maxTunnels: 5, maxConnections: 1, allow: ['127.0.0.0/8'] }] });
+    const relay = await relayWith({
+      tenants: [{ id: 'acme', maxTunnels: 5, maxConnections: 1, allow: ['127.0.0.0/8'] }],
+    });
     const echo = await target(startEchoServer());
     const reg = await register(relay, echo.port, { tenant: 'acme' });
     const first = await openStream(relay, reg);

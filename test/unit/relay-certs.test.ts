@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_CERT_FILE, DEV_KEY_FILE, loadOrCreateDevCertificate } from '../../src-main/relay/certs';
+import {
+  DEV_CERT_FILE,
+  DEV_KEY_FILE,
+  loadOrCreateDevCertificate,
+} from '../../src-main/relay/certs';
 import { createTestPki, type TestPki } from '../harness/pki';
 
 let pki: TestPki;
@@ -56,9 +60,16 @@ describe('test PKI', () => {
 
   it('computes the SPKI SHA-256 pin the way openssl does, for EC and RSA keys', () => {
     for (const pair of [pki.serverEc, pki.serverRsa]) {
-      const spki = execFileSync('sh', ['-c', 'openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64'], {
-        input: pair.cert,
-      })
+      const spki = execFileSync(
+        'sh',
+        [
+          '-c',
+          'openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64',
+        ],
+        {
+          input: pair.cert,
+        },
+      )
         .toString()
         .trim();
       expect(pki.pin(pair.cert)).toBe(spki);

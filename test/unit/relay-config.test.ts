@@ -30,7 +30,9 @@ describe('parseHostPort', () => {
 
   it('refuses the rest, naming the flag', () => {
     for (const text of ['8443', '::1:443', 'host:', 'host:65536', 'host:port', '']) {
-      expect(() => parseHostPort(text, '--listen'), text).toThrow(/--listen must look like HOST:PORT/);
+      expect(() => parseHostPort(text, '--listen'), text).toThrow(
+        /--listen must look like HOST:PORT/,
+      );
     }
   });
 });
@@ -38,7 +40,24 @@ describe('parseHostPort', () => {
 describe('parseRelayArgs', () => {
   it('builds relay options from flags, with repeated --allow', () => {
     const { options } = parseRelayArgs(
-      ['--listen', '0.0.0.0:443', '--jwt-secret', SECRET, '--allow', '10.0.0.0/8', '--allow', '::1/128', '--metrics', '127.0.0.1:9464', '--grace-ms', '5000', '--heartbeat-min-ms', '100', '--auth-per-minute', '60'],
+      [
+        '--listen',
+        '0.0.0.0:443',
+        '--jwt-secret',
+        SECRET,
+        '--allow',
+        '10.0.0.0/8',
+        '--allow',
+        '::1/128',
+        '--metrics',
+        '127.0.0.1:9464',
+        '--grace-ms',
+        '5000',
+        '--heartbeat-min-ms',
+        '100',
+        '--auth-per-minute',
+        '60',
+      ],
       {},
     );
     expect(options).toMatchObject({
@@ -54,13 +73,25 @@ describe('parseRelayArgs', () => {
   });
 
   it('takes the secret from CLOUDBRIDGE_JWT_SECRET, and the flag over it', () => {
-    expect(parseRelayArgs(['--listen', '127.0.0.1:0'], { CLOUDBRIDGE_JWT_SECRET: SECRET }).options.jwt.hs256Secret).toBe(SECRET);
-    expect(parseRelayArgs(['--listen', '127.0.0.1:0', '--jwt-secret', SECRET + 'x'], { CLOUDBRIDGE_JWT_SECRET: SECRET }).options.jwt.hs256Secret).toBe(SECRET + 'x');
+    expect(
+      parseRelayArgs(['--listen', '127.0.0.1:0'], { CLOUDBRIDGE_JWT_SECRET: SECRET }).options.jwt
+        .hs256Secret,
+    ).toBe(SECRET);
+    expect(
+      parseRelayArgs(['--listen', '127.0.0.1:0', '--jwt-secret', SECRET + 'x'], {
+        CLOUDBRIDGE_JWT_SECRET: SECRET,
+      }).options.jwt.hs256Secret,
+    ).toBe(SECRET + 'x');
   });
 
   it('tells a JWKS URL from a JWKS file', () => {
-    expect(parseRelayArgs(['--listen', '127.0.0.1:0', '--jwks', 'https://issuer.test/jwks.json'], {}).options.jwt).toEqual({ jwksUrl: 'https://issuer.test/jwks.json' });
-    expect(parseRelayArgs(['--listen', '127.0.0.1:0', '--jwks', '/etc/relay/jwks.json'], {}).options.jwt).toEqual({ jwksFile: '/etc/relay/jwks.json' });
+    expect(
+      parseRelayArgs(['--listen', '127.0.0.1:0', '--jwks', 'https://issuer.test/jwks.json'], {})
+        .options.jwt,
+    ).toEqual({ jwksUrl: 'https://issuer.test/jwks.json' });
+    expect(
+      parseRelayArgs(['--listen', '127.0.0.1:0', '--jwks', '/etc/relay/jwks.json'], {}).options.jwt,
+    ).toEqual({ jwksFile: '/etc/relay/jwks.json' });
   });
 
   it('reads tenants, jwt settings and defaults from the config file, flags winning', () => {
@@ -69,22 +100,44 @@ describe('parseRelayArgs', () => {
       JSON.stringify({
         listen: '127.0.0.1:9000',
         tenants: [{ id: 'acme', maxTunnels: 3, allow: ['10.1.0.0/16'] }, { id: 'globex' }],
-        jwt: { issuer: 'https://issuer.test', audience: ['a', 'b'], algorithms: ['HS256'], clockToleranceSec: 10 },
+        jwt: {
+          issuer: 'https://issuer.test',
+          audience: ['a', 'b'],
+          algorithms: ['HS256'],
+          clockToleranceSec: 10,
+        },
         allow: ['192.168.0.0/16'],
         insecure: true,
         idleTimeoutMs: 5000,
-        limits: { authAttemptsPerMinute: 50, tunnelCreationsPerHour: 20, minHeartbeatIntervalMs: 1000 },
+        limits: {
+          authAttemptsPerMinute: 50,
+          tunnelCreationsPerHour: 20,
+          minHeartbeatIntervalMs: 1000,
+        },
       }),
     );
-    const { options } = parseRelayArgs(['--config', path, '--jwt-secret', SECRET, '--allow', '10.0.0.0/8'], {});
+    const { options } = parseRelayArgs(
+      ['--config', path, '--jwt-secret', SECRET, '--allow', '10.0.0.0/8'],
+      {},
+    );
     expect(options).toMatchObject({
       host: '127.0.0.1',
       port: 9000,
       insecure: true,
       idleTimeoutMs: 5000,
-      limits: { authAttemptsPerMinute: 50, tunnelCreationsPerHour: 20, minHeartbeatIntervalMs: 1000 },
+      limits: {
+        authAttemptsPerMinute: 50,
+        tunnelCreationsPerHour: 20,
+        minHeartbeatIntervalMs: 1000,
+      },
       allow: ['10.0.0.0/8'],
-      jwt: { hs256Secret: SECRET, issuer: 'https://issuer.test', audience: ['a', 'b'], algorithms: ['HS256'], clockToleranceSec: 10 },
+      jwt: {
+        hs256Secret: SECRET,
+        issuer: 'https://issuer.test',
+        audience: ['a', 'b'],
+        algorithms: ['HS256'],
+        clockToleranceSec: 10,
+      },
       tenants: [
         { id: 'acme', maxTunnels: 3, maxConnections: 1000, allow: ['10.1.0.0/16'] },
         { id: 'globex', maxTunnels: 100, maxConnections: 1000, allow: [] },
@@ -101,13 +154,43 @@ describe('parseRelayArgs', () => {
       [['--jwt-secret', SECRET], /--listen HOST:PORT is required/],
       [['--listen', '127.0.0.1:0'], /JWT key is required/],
       [['--listen', '127.0.0.1:0', '--jwt-secret', 'short'], /at least 16 characters/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--key', 'k.pem'], /--cert and --key go together/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--cert', join(dir, 'none.pem'), '--key', join(dir, 'none.pem')], /cannot read certificate .*ENOENT/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--allow', '300.0.0.0/8'], /--allow: invalid address/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--grace-ms', '5s'], /--grace-ms must be a whole number/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--log-level', 'loud'], /--log-level must be/],
-      [['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, 'extra'], /Unexpected argument 'extra'|positional/i],
-      [['--config', join(dir, 'missing.json'), '--jwt-secret', SECRET], /cannot read config file .*ENOENT/],
+      [
+        ['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--key', 'k.pem'],
+        /--cert and --key go together/,
+      ],
+      [
+        [
+          '--listen',
+          '127.0.0.1:0',
+          '--jwt-secret',
+          SECRET,
+          '--cert',
+          join(dir, 'none.pem'),
+          '--key',
+          join(dir, 'none.pem'),
+        ],
+        /cannot read certificate .*ENOENT/,
+      ],
+      [
+        ['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--allow', '300.0.0.0/8'],
+        /--allow: invalid address/,
+      ],
+      [
+        ['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--grace-ms', '5s'],
+        /--grace-ms must be a whole number/,
+      ],
+      [
+        ['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--log-level', 'loud'],
+        /--log-level must be/,
+      ],
+      [
+        ['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, 'extra'],
+        /Unexpected argument 'extra'|positional/i,
+      ],
+      [
+        ['--config', join(dir, 'missing.json'), '--jwt-secret', SECRET],
+        /cannot read config file .*ENOENT/,
+      ],
     ];
     for (const [args, message] of cases) {
       let caught: unknown;
@@ -128,14 +211,27 @@ describe('parseRelayArgs', () => {
       [JSON.stringify({ tenants: {} }), /"tenants" must be a list/],
       [JSON.stringify({ tenants: [{ id: '' }] }), /tenants\[0\]\.id must be a non-empty string/],
       [JSON.stringify({ tenants: [{ id: 'a' }, { id: 'a' }] }), /listed twice/],
-      [JSON.stringify({ tenants: [{ id: 'a', maxTunnels: 1.5 }] }), /maxTunnels must be a whole number/],
-      [JSON.stringify({ tenants: [{ id: 'a', allow: ['10.0.0.0/40'] }] }), /tenant "a": allow: prefix length 40/],
+      [
+        JSON.stringify({ tenants: [{ id: 'a', maxTunnels: 1.5 }] }),
+        /maxTunnels must be a whole number/,
+      ],
+      [
+        JSON.stringify({ tenants: [{ id: 'a', allow: ['10.0.0.0/40'] }] }),
+        /tenant "a": allow: prefix length 40/,
+      ],
       [JSON.stringify({ jwt: { audience: 5 } }), /"jwt.audience" must be/],
-      [JSON.stringify({ limits: { authAttemptsPerMinute: -1 } }), /"limits.authAttemptsPerMinute" must be a non-negative number/],
+      [
+        JSON.stringify({ limits: { authAttemptsPerMinute: -1 } }),
+        /"limits.authAttemptsPerMinute" must be a non-negative number/,
+      ],
     ];
     cases.forEach(([content, message], index) => {
       const path = file(`bad-${index}.json`, content);
-      expect(() => parseRelayArgs(['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--config', path], {}), content).toThrow(message);
+      expect(
+        () =>
+          parseRelayArgs(['--listen', '127.0.0.1:0', '--jwt-secret', SECRET, '--config', path], {}),
+        content,
+      ).toThrow(message);
     });
   });
 });

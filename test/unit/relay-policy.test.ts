@@ -3,7 +3,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { cidrContains, parseCidr, parseIp } from '../../src-main/relay/cidr';
-import { DEFAULT_TENANT_ID, isAddressAllowed, PolicyError, TenantTable } from '../../src-main/relay/policy';
+import {
+  DEFAULT_TENANT_ID,
+  isAddressAllowed,
+  PolicyError,
+  TenantTable,
+} from '../../src-main/relay/policy';
 
 const allow = (...rules: string[]) => rules.map(parseCidr);
 
@@ -18,7 +23,16 @@ describe('parseIp', () => {
   });
 
   it('rejects what is not an address', () => {
-    for (const text of ['', '10.1.2', '10.1.2.256', '1.2.3.4.5', 'localhost', '::g', '1:2:3:4:5:6:7:8:9', '01.2.3.4x']) {
+    for (const text of [
+      '',
+      '10.1.2',
+      '10.1.2.256',
+      '1.2.3.4.5',
+      'localhost',
+      '::g',
+      '1:2:3:4:5:6:7:8:9',
+      '01.2.3.4x',
+    ]) {
       expect(parseIp(text), text).toBeNull();
     }
   });
@@ -56,7 +70,15 @@ describe('parseCidr and matching', () => {
   });
 
   it('rejects malformed CIDRs with a message naming the input', () => {
-    for (const text of ['10.0.0.0/33', '10.0.0.0/-1', '10.0.0/8', '::/129', '10.0.0.0/8/8', 'ten/8', '::ffff:10.0.0.0/64']) {
+    for (const text of [
+      '10.0.0.0/33',
+      '10.0.0.0/-1',
+      '10.0.0/8',
+      '::/129',
+      '10.0.0.0/8/8',
+      'ten/8',
+      '::ffff:10.0.0.0/64',
+    ]) {
       expect(() => parseCidr(text), text).toThrow(/CIDR/);
     }
   });
@@ -104,7 +126,9 @@ describe('TenantTable', () => {
   });
 
   it('resolves configured tenants by id only', () => {
-    const table = new TenantTable({ tenants: [{ id: 'acme', maxTunnels: 1, maxConnections: 2, allow: ['10.0.0.0/8'] }] });
+    const table = new TenantTable({
+      tenants: [{ id: 'acme', maxTunnels: 1, maxConnections: 2, allow: ['10.0.0.0/8'] }],
+    });
     expect(table.multiTenant).toBe(true);
     expect(table.resolve('acme')?.maxConnections).toBe(2);
     expect(table.resolve('other')).toBeUndefined();
@@ -112,8 +136,16 @@ describe('TenantTable', () => {
   });
 
   it('refuses a bad tenant table', () => {
-    expect(() => new TenantTable({ tenants: [{ id: 'a', maxTunnels: 1, maxConnections: 1, allow: ['bad'] }] })).toThrow(PolicyError);
-    expect(() => new TenantTable({ tenants: [{ id: 'a', maxTunnels: -1, maxConnections: 1, allow: [] }] })).toThrow(/maxTunnels/);
+    expect(
+      () =>
+        new TenantTable({
+          tenants: [{ id: 'a', maxTunnels: 1, maxConnections: 1, allow: ['bad'] }],
+        }),
+    ).toThrow(PolicyError);
+    expect(
+      () =>
+        new TenantTable({ tenants: [{ id: 'a', maxTunnels: -1, maxConnections: 1, allow: [] }] }),
+    ).toThrow(/maxTunnels/);
     const twice = { id: 'a', maxTunnels: 1, maxConnections: 1, allow: [] };
     expect(() => new TenantTable({ tenants: [twice, twice] })).toThrow(/twice/);
   });

@@ -2,7 +2,11 @@
 // creations), the heartbeat spacing gate, and retry_after rounding.
 
 import { describe, expect, it } from 'vitest';
-import { MinIntervalGate, retryAfterSeconds, SlidingWindowLimiter } from '../../src-main/relay/rate-limit';
+import {
+  MinIntervalGate,
+  retryAfterSeconds,
+  SlidingWindowLimiter,
+} from '../../src-main/relay/rate-limit';
 
 function clockAt(start = 1_000_000): { now(): number; advance(ms: number): void } {
   let t = start;

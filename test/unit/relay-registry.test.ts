@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src-main/engine/types';
 import { createLogger, redact } from '../../src-main/relay/log';
-import { newOpaqueToken, tokensEqual, TunnelRegistry, type Registration } from '../../src-main/relay/registry';
+import {
+  newOpaqueToken,
+  tokensEqual,
+  TunnelRegistry,
+  type Registration,
+} from '../../src-main/relay/registry';
 
 /** A manual clock: timers fire only when the test advances time. */
 function manualClock(): Clock & { advance(ms: number): void; pending(): number } {
@@ -40,7 +45,11 @@ describe('TunnelRegistry', () => {
   it('keeps a dropped session’s registration for the grace period, then forgets it', () => {
     const clock = manualClock();
     const expired: Registration[] = [];
-    const registry = new TunnelRegistry({ clock, graceMs: 60_000, onExpire: (r) => expired.push(r) });
+    const registry = new TunnelRegistry({
+      clock,
+      graceMs: 60_000,
+      onExpire: (r) => expired.push(r),
+    });
     registry.create('t1', 'acme', 'alice', 1, target);
     registry.create('t2', 'acme', 'alice', 2, target);
     expect(registry.releaseSession(1).map((r) => r.tunnelId)).toEqual(['t1']);
@@ -67,7 +76,12 @@ describe('TunnelRegistry', () => {
     registry.reclaim(back, 7, { ...target, remotePort: 2200 });
     expect(clock.pending()).toBe(0);
     clock.advance(120_000);
-    expect(registry.get('t1')).toMatchObject({ sessionId: 7, streamToken: token, remotePort: 2200, graceUntil: null });
+    expect(registry.get('t1')).toMatchObject({
+      sessionId: 7,
+      streamToken: token,
+      remotePort: 2200,
+      graceUntil: null,
+    });
   });
 
   it('does not expire a registration that was handed back and then released again early', () => {
@@ -91,8 +105,12 @@ describe('TunnelRegistry', () => {
     registry.create('b', 'acme', 'bob', 2, target);
     registry.create('c', 'globex', 'carol', 3, target);
     expect(registry.countForTenant('acme')).toBe(2);
-    expect(registry.reconnectTokenFor('acme', 'alice')).toBe(registry.reconnectTokenFor('acme', 'alice'));
-    expect(registry.reconnectTokenFor('acme', 'alice')).not.toBe(registry.reconnectTokenFor('acme', 'bob'));
+    expect(registry.reconnectTokenFor('acme', 'alice')).toBe(
+      registry.reconnectTokenFor('acme', 'alice'),
+    );
+    expect(registry.reconnectTokenFor('acme', 'alice')).not.toBe(
+      registry.reconnectTokenFor('acme', 'bob'),
+    );
     registry.releaseSession(1);
     registry.clear();
     expect(registry.size).toBe(0);
@@ -123,7 +141,10 @@ describe('stream tokens', () => {
 describe('relay log', () => {
   it('writes one JSON record per line with timestamp, level, event, tunnel_id and details', () => {
     const lines: string[] = [];
-    const log = createLogger({ sink: (line) => lines.push(line), clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) } });
+    const log = createLogger({
+      sink: (line) => lines.push(line),
+      clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) },
+    });
     log.log('warn', 'auth_failed', { reason: 'expired' }, 't1');
     log.log('debug', 'hidden', {});
     expect(lines).toHaveLength(1);
@@ -137,7 +158,12 @@ describe('relay log', () => {
   });
 
   it('never lets a token, stream token, reconnect token or secret through, at any depth', () => {
-    const secretValues = ['eyJhbGciOiJIUzI1NiJ9.e30.sig', 'stream-secret-value', 'reconnect-secret-value', 'hmac-secret-value'];
+    const secretValues = [
+      'eyJhbGciOiJIUzI1NiJ9.e30.sig',
+      'stream-secret-value',
+      'reconnect-secret-value',
+      'hmac-secret-value',
+    ];
     const record = redact({
       token: secretValues[0],
       nested: { stream_token: secretValues[1], list: [{ reconnect_token: secretValues[2] }] },
