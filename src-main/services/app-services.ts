@@ -7,11 +7,11 @@ import { createEngine as createRealEngine, systemClock } from '../engine/engine'
 import type { Clock, Engine, EngineOptions } from '../engine/types';
 import type { AppInfo } from '../shared/ipc-contract';
 import { createAppController, type AppController, type AppNotification, type BuiltinRelayStarter, type Push } from './app-controller';
-import { createBuiltinRelayStarter } from './builtin-relay';
+import { BUILTIN_PROFILE_ID, createBuiltinRelayStarter } from './builtin-relay';
 import { createIpcRouter, type IpcRouter } from './ipc-router';
 import { createLogger, createRotatingFileWriter, type Logger, type LogWriter } from './logger';
 import { findPortOwner } from './port-owner';
-import type { SecretStore } from './secret-store';
+import { createMemorySecretStore, type SecretStore } from './secret-store';
 import { createSettingsStore, type SettingsStore } from './settings-store';
 import { createTokenService, type TokenService } from './token-service';
 import { spawnDetached, type Spawner } from './tunnel-launcher';
@@ -59,6 +59,21 @@ export interface AppServices {
   close(): Promise<void>;
 }
 
+/**
+ * The built-in relay's token is minted afresh at every start, so it lives in memory: the demo
+ * works on a machine without a keychain, and no user secret is involved.
+ */
+export function withBuiltinTokenInMemory(store: SecretStore): SecretStore {
+  const memory = createMemorySecretStore();
+  const pick = (account: string) => (account === BUILTIN_PROFILE_ID ? memory : store);
+  return {
+    kind: store.kind,
+    get: (account) => pick(account).get(account),
+    set: (account, secret) => pick(account).set(account, secret),
+    delete: (account) => pick(account).delete(account),
+  };
+}
+
 export function createAppServices(options: AppServicesOptions): AppServices {
   const clock = options.clock ?? systemClock;
   const logDirectory = options.logDirectory ?? join(options.dataDir, 'logs');
@@ -67,7 +82,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     writer: options.logWriter ?? createRotatingFileWriter({ path: join(logDirectory, 'cloudbridge.log'), maxBytes: 5 * 1024 * 1024, keep: 5 }),
   });
   const settings = createSettingsStore({ dataDir: options.dataDir, clock });
-  const tokens = createTokenService({ secretStore: options.secretStore, clock });
+  const tokens = createTokenService({ secretStore: withBuiltinTokenInMemory(options.secretStore), clock });
   const appInfo: AppInfo = {
     version: '0.0.0',
     commit: 'unknown',

@@ -3,6 +3,7 @@
 // validation errors per field, port-in-use with the holder named, and clean shutdown.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
+import { SignJWT } from 'jose';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppSnapshot, Result } from '../../src-main/shared/ipc-contract';
 import { createAppServices, type AppServices } from '../../src-main/services/app-services';
 import type { Push } from '../../src-main/services/app-controller';
-import { createMemorySecretStore } from '../../src-main/services/secret-store';
+import { ServiceError } from '../../src-main/services/errors';
+import { createMemorySecretStore, type SecretStore } from '../../src-main/services/secret-store';
 
 let services: AppServices | null = null;
 let launched: { command: string; args: readonly string[] }[] = [];
@@ -26,11 +28,11 @@ afterEach(async () => {
   dataDir = null;
 });
 
-function make(): AppServices {
+function make(secretStore: SecretStore = createMemorySecretStore()): AppServices {
   dataDir = mkdtempSync(join(tmpdir(), 'cb-services-'));
   services = createAppServices({
     dataDir,
-    secretStore: createMemorySecretStore(),
+    secretStore,
     openExternal: (url) => {
       opened.push(url);
       return Promise.resolve();
@@ -222,5 +224,26 @@ describe('desktop services against the built-in relay', () => {
       expect((await app.router.handle('cloudbridge:app.openExternal', { url })).ok, url).toBe(false);
     }
     expect(opened).toEqual(['https://github.com/cloudbridge/desktop']);
+  });
+
+  it('runs the built-in relay without a keychain, and refuses to store a real token there', async () => {
+    const down = () => Promise.reject(new ServiceError('keychain_unavailable', 'The system keychain is not available.'));
+    const app = make({ kind: 'keychain', get: down, set: down, delete: down });
+    await app.start();
+    expectOk(await app.router.handle('cloudbridge:relay.useBuiltin', undefined));
+    await waitFor(() => app.controller.snapshot().engine.state === 'active');
+
+    expectOk(
+      await app.router.handle('cloudbridge:settings.update', {
+        relay: { id: 'corp', name: 'Corp', host: 'relay.corp.example', port: 443, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: false },
+      }),
+    );
+    const account = app.controller.snapshot().account;
+    expect(account.signedIn).toBe(false);
+    expect(account.keychainError?.code).toBe('keychain_unavailable');
+    const corpToken = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('2h').sign(new TextEncoder().encode('x'.repeat(32)));
+    const saved = await app.router.handle('cloudbridge:token.save', { token: corpToken });
+    expect(saved).toMatchObject({ ok: false, error: { code: 'keychain_unavailable' } });
+    expect(readFileSync(join(dataDir!, 'settings.json'), 'utf8')).not.toMatch(/eyJ/);
   });
 });
