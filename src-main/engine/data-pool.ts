@@ -32,6 +32,8 @@ export class DataPool {
   private running = false;
   private failures = 0;
   private retryTimer: unknown = null;
+  /** take() calls waiting for a refill already under way. */
+  private readonly waiters: { resolve: (s: net.Socket) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly options: DataPoolOptions) {}
 
@@ -49,6 +51,8 @@ export class DataPool {
   /** Destroys idle connections and stops refilling; sockets already taken are untouched. */
   stop(): void {
     this.running = false;
+    // Waiters get a connection of their own rather than one from a stopped pool.
+    for (const waiter of this.waiters.splice(0)) this.options.connect().then(waiter.resolve, waiter.reject);
     if (this.retryTimer !== null) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     for (const pooled of this.ready.splice(0)) {
@@ -57,7 +61,10 @@ export class DataPool {
     }
   }
 
-  /** A ready connection: from the pool when one is there, else opened now. */
+  /**
+   * A ready connection: from the pool when one is there; else the next refill already under
+   * way (it started earlier, so it is ready sooner than a new one); else opened now.
+   */
   async take(): Promise<net.Socket> {
     for (;;) {
       const pooled = this.ready.shift();
@@ -70,6 +77,9 @@ export class DataPool {
       pooled.socket.destroy();
     }
     this.refill();
+    if (this.running && this.opening > this.waiters.length) {
+      return new Promise<net.Socket>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    }
     return this.options.connect();
   }
 
@@ -83,6 +93,13 @@ export class DataPool {
     this.options.connect().then(
       (socket) => {
         this.opening -= 1;
+        const waiter = this.waiters.shift();
+        if (waiter !== undefined) {
+          waiter.resolve(socket);
+          this.failures = 0;
+          this.refill();
+          return;
+        }
         if (!this.running) {
           socket.destroy();
           return;
@@ -92,6 +109,9 @@ export class DataPool {
       },
       (err: unknown) => {
         this.opening -= 1;
+        // A waiter whose refill failed tries once on its own connection.
+        const waiter = this.waiters.shift();
+        if (waiter !== undefined) this.options.connect().then(waiter.resolve, waiter.reject);
         if (!this.running) return;
         this.failures += 1;
         const delay = Math.min(REFILL_RETRY_BASE_MS * 2 ** (this.failures - 1), REFILL_RETRY_MAX_MS);

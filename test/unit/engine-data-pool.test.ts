@@ -99,4 +99,33 @@ describe('data pool', () => {
     pool.stop();
     expect(clock.pending).toBe(0);
   });
+
+  it('hands a waiting take() the refill already under way instead of opening another', async () => {
+    const server = await countingServer();
+    const clock = new FakeClock();
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const pool = new DataPool({
+      connect: async () => {
+        calls += 1;
+        await gate;
+        return dial(server.port);
+      },
+      size: 1,
+      clock,
+      log: () => undefined,
+    });
+    closers.push(() => pool.stop());
+    pool.start();
+    const taking = pool.take();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toBe(1); // no second handshake started for the take
+    release();
+    const socket = await taking;
+    closers.push(() => socket.destroy());
+    expect(socket.writable).toBe(true);
+    await until(() => pool.readyCount === 1, 'refilled after the hand-over');
+    expect(calls).toBe(2);
+  });
 });
