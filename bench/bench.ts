@@ -192,7 +192,9 @@ function render(results: readonly PeerResult[], elapsedS: number, loadBefore: st
     const errors = [
       r.error,
       r.one?.error,
+      r.one?.note,
       r.eight?.error,
+      r.eight?.note,
       r.latency?.error,
       r.concurrency?.firstError,
     ].filter((e): e is string => !!e);
