@@ -34,6 +34,12 @@ export interface KeytarStoreOptions {
 }
 
 async function loadRealKeytar(): Promise<KeytarLike> {
+  // The app bundle is CommonJS: require() loads the native module the way Electron resolves
+  // it from app.asar.unpacked. ESM test runners have no require and take the dynamic import.
+  if (typeof require === 'function') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('keytar') as KeytarLike;
+  }
   const mod = (await import('keytar')) as KeytarLike & { default?: KeytarLike };
   return mod.default ?? mod;
 }
