@@ -4,7 +4,7 @@
 // Owns key and certificate files; never logs private keys.
 
 import 'reflect-metadata';
-import { createHash, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { createHash, createPrivateKey, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -158,9 +158,17 @@ export async function loadOrCreateDevCertificate(
   const keyPath = join(dataDir, DEV_KEY_FILE);
   if (existsSync(certPath) && existsSync(keyPath)) {
     const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
-    const parsed = new NodeX509(cert);
-    if (new Date(parsed.validTo).getTime() > Date.now() + DAY_MS)
-      return { cert, key, created: false };
+    // A damaged, mismatched or nearly expired pair is replaced rather than failing start-up:
+    // it is a development certificate, and clients pin whatever the relay reports.
+    try {
+      const parsed = new NodeX509(cert);
+      const usable =
+        new Date(parsed.validTo).getTime() > Date.now() + DAY_MS &&
+        parsed.checkPrivateKey(createPrivateKey(key));
+      if (usable) return { cert, key, created: false };
+    } catch {
+      // fall through to a new certificate
+    }
   }
   await mkdir(dataDir, { recursive: true });
   const host = hostname();

@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +90,27 @@ describe('development certificate', () => {
     expect(cert.verify(cert.publicKey)).toBe(true);
     const second = await loadOrCreateDevCertificate(dir);
     expect(second).toEqual({ cert: first.cert, key: first.key, created: false });
+  });
+
+  it('replaces a damaged or mismatched pair instead of failing', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'relay-certs-bad-'));
+    try {
+      const original = await loadOrCreateDevCertificate(own);
+      writeFileSync(join(own, DEV_CERT_FILE), 'not a certificate');
+      const repaired = await loadOrCreateDevCertificate(own);
+      expect(repaired.created).toBe(true);
+      expect(
+        new X509Certificate(repaired.cert).checkPrivateKey(createPrivateKey(repaired.key)),
+      ).toBe(true);
+      // A key that does not belong to the certificate is replaced as well.
+      writeFileSync(join(own, DEV_KEY_FILE), original.key);
+      const again = await loadOrCreateDevCertificate(own);
+      expect(again.created).toBe(true);
+      expect(new X509Certificate(again.cert).checkPrivateKey(createPrivateKey(again.key))).toBe(
+        true,
+      );
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
