@@ -12,7 +12,7 @@ export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /** connect-src 'none': the renderer talks only through the preload bridge (STYLE.md). */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** True for a URL of our own renderer origin. */
 export function isAppUrl(url: string): boolean {
