@@ -230,6 +230,33 @@ describe('cloudbridge connect', () => {
     expect(proc.stdout() + proc.stderr()).not.toContain(token);
   });
 
+  it('says loudly when --insecure runs the relay connection in plaintext', async () => {
+    const http = cleanup.add(await startHttpServer('plaintext dev relay\n'), (s) => s.close());
+    const relay = cleanup.add(await startTestRelay({ insecure: true }), (r) => r.server.close());
+    const token = await mintDevToken({ secret: relay.secret, sub: 'dev', ttlSec: 600 });
+    const localPort = await freePort();
+    const proc = startCli(
+      [
+        'connect',
+        '--relay',
+        `127.0.0.1:${relay.server.port}`,
+        '--insecure',
+        '--tunnel',
+        `${localPort}:127.0.0.1:${http.port}`,
+      ],
+      { CLOUDBRIDGE_TOKEN: token },
+    );
+    const active = await proc.waitForLine(/ Active {2}relay /, 15_000);
+    expect(active).toContain('PLAINTEXT (insecure)');
+    expect(proc.stderr()).toContain('--insecure: the relay connection is PLAINTEXT');
+    expect(await (await fetch(`http://127.0.0.1:${localPort}/`)).text()).toBe(
+      'plaintext dev relay\n',
+    );
+    proc.signal('SIGINT');
+    expect((await proc.waitForExit(10_000)).code).toBe(0);
+    expect(proc.stdout() + proc.stderr()).not.toContain(token);
+  });
+
   it('exits 3 when the relay refuses the token, and does not print it', async () => {
     const { relay, caFile } = await relayAndFiles();
     const wrong = await mintDevToken({
