@@ -153,6 +153,16 @@ describe('desktop services against the built-in relay', () => {
     });
     expect(dup.ok).toBe(false);
     if (!dup.ok) expect(dup.fields?.localPort).toContain('already used');
+
+    const badRelay = await app.router.handle('cloudbridge:settings.update', {
+      relay: { id: 'x', name: 'X', host: 'no such host!', port: 0, caFile: null, pinSha256: 'short', serverName: null, insecure: false, opener: 'auto', builtin: false },
+    });
+    expect(badRelay).toMatchObject({ ok: false, error: { code: 'invalid_tunnel_info' } });
+    if (!badRelay.ok) expect(Object.keys(badRelay.fields ?? {}).sort()).toEqual(['host', 'pinSha256', 'port']);
+    expect(app.settings.get().relay).toBeNull();
+
+    const logs = expectOk<{ event: string }[]>(await app.router.handle('cloudbridge:logs.query', { limit: 50, text: 'tunnel_added' }));
+    expect(logs.map((r) => r.event)).toEqual(['tunnel_added']);
   });
 
   it('names the process holding a local port a tunnel needs', async () => {
