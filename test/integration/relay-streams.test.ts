@@ -3,6 +3,7 @@
 // reset, back-pressure, token/limit/allow-list refusals, DNS checked once per stream, the
 // idle timeout, and streams outliving their control session.
 
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   connect as netConnect,
@@ -367,6 +368,49 @@ describe('data stream refusals', () => {
     await client.closed();
     reg.control.send({ type: 'heartbeat' });
     expect(await reg.control.next()).toMatchObject({ type: 'heartbeat_response' });
+  });
+
+  it('gives up dialling a target that never answers after the dial timeout', async () => {
+    // A stopped process whose accept queue is full: the kernel drops further SYNs, so a
+    // connect neither succeeds nor fails (the way an unreachable host behaves).
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () { console.log(this.address().port); })",
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const fillers: Socket[] = [];
+    servers.push({
+      close: async () => {
+        for (const socket of fillers) socket.destroy();
+        child.kill('SIGKILL');
+        await exited;
+      },
+    });
+    const port = await new Promise<number>((resolve) =>
+      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
+    child.kill('SIGSTOP');
+    for (let i = 0; i < 8; i++) {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      fillers.push(socket);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const relay = await relayWith({ dialTimeoutMs: 700 });
+    const reg = await register(relay, port);
+    const started = Date.now();
+    const { client, reply } = await openStream(relay, reg);
+    expect(reply).toMatchObject({
+      type: 'error',
+      code: 'data_transfer_failed',
+      details: { reason: 'connect_timeout' },
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(650);
+    await client.closed();
   });
 
   it('enforces the tenant connection limit while a stream is open', async () => {
