@@ -257,6 +257,37 @@ describe('cloudbridge connect', () => {
     expect(proc.stdout() + proc.stderr()).not.toContain(token);
   });
 
+  it('accepts the right --pin and shows a pin mismatch as the reason it keeps retrying', async () => {
+    const http = cleanup.add(await startHttpServer('pinned\n'), (s) => s.close());
+    const { relay, caFile, tokenFile } = await relayAndFiles();
+    const p = await pki();
+    const args = (pin: string, localPort: number): string[] => [
+      'connect',
+      '--relay',
+      `127.0.0.1:${relay.server.port}`,
+      '--ca',
+      caFile,
+      '--pin',
+      pin,
+      '--token-file',
+      tokenFile,
+      '--tunnel',
+      `${localPort}:127.0.0.1:${http.port}`,
+    ];
+    const goodPort = await freePort();
+    const good = startCli(args(p.pin(p.serverEc.cert), goodPort));
+    await good.waitForLine(/ Active {2}relay /, 15_000);
+    expect(await (await fetch(`http://127.0.0.1:${goodPort}/`)).text()).toBe('pinned\n');
+    good.signal('SIGTERM');
+    expect((await good.waitForExit(10_000)).code).toBe(0);
+
+    const bad = startCli(args(p.pin(p.serverRsa.cert), await freePort()));
+    const line = await bad.waitForLine(/error tls_pin_mismatch/, 15_000);
+    expect(line).toMatch(/relay 127\.0\.0\.1:\d+ .*error tls_pin_mismatch: /);
+    bad.signal('SIGTERM');
+    expect((await bad.waitForExit(10_000)).code).toBe(0);
+  });
+
   it('exits 3 when the relay refuses the token, and does not print it', async () => {
     const { relay, caFile } = await relayAndFiles();
     const wrong = await mintDevToken({
