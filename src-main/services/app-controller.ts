@@ -183,6 +183,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
   let userDisconnect = false;
   let lostAt: number | null = null;
   let lastEngineSeq = -1;
+  let totalsChanged = false;
   let notifiedExpiryFor: string | null = null;
   const lastCounters = new Map<string, { bytesIn: number; bytesOut: number }>();
   const portOwners = new Map<string, { at: string; detail: string | null }>();
@@ -295,6 +296,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       const dIn = t.bytesIn >= prev.bytesIn ? t.bytesIn - prev.bytesIn : t.bytesIn;
       const dOut = t.bytesOut >= prev.bytesOut ? t.bytesOut - prev.bytesOut : t.bytesOut;
       settingsStore.addTraffic(t.id, dIn, dOut);
+      if (dIn > 0 || dOut > 0) totalsChanged = true;
       lastCounters.set(t.id, { bytesIn: t.bytesIn, bytesOut: t.bytesOut });
     }
   }
@@ -440,6 +442,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
 
   function scheduleTotalsFlush(): void {
     totalsTimer = clock.setTimeout(() => {
+      // Stats pushes carry live counters only; the persisted totals reach the window here.
+      if (totalsChanged) {
+        totalsChanged = false;
+        changed();
+      }
       void settingsStore.flushTotals().finally(() => {
         if (!closed) scheduleTotalsFlush();
       });
