@@ -6,6 +6,7 @@ import type { TunnelSnapshot } from '../../src-main/shared/model';
 import { useAppState, useBridge, useI18n } from '../app-context';
 import { DetailsList } from '../components/details-list';
 import { ErrorPanel } from '../components/error-panel';
+import { InOut } from '../components/in-out';
 import { Switch } from '../components/switch';
 import { formatBytes, formatRate } from '../format/format';
 import type { Translate } from '../i18n/i18n';
@@ -119,17 +120,17 @@ function TunnelRow({ tunnel, totals, t, isBridged, isConfirmingRemove, ...handle
           { label: t('tunnels.out'), value: formatBytes(tunnel.bytesOut, locale), testId: 'bytes-out' },
           {
             label: t('tunnels.rate'),
-            value: `↓ ${formatRate(tunnel.rateInBps, locale)} · ↑ ${formatRate(tunnel.rateOutBps, locale)}`,
+            value: <InOut down={formatRate(tunnel.rateInBps, locale)} up={formatRate(tunnel.rateOutBps, locale)} />,
             testId: 'rate',
           },
           { label: t('tunnels.connections'), value: String(tunnel.openConnections), testId: 'connections' },
           {
             label: t('tunnels.today'),
-            value: totals ? `↓ ${formatBytes(totals.todayIn, locale)} · ↑ ${formatBytes(totals.todayOut, locale)}` : '—',
+            value: totals ? <InOut down={formatBytes(totals.todayIn, locale)} up={formatBytes(totals.todayOut, locale)} /> : '—',
           },
           {
             label: t('tunnels.allTime'),
-            value: totals ? `↓ ${formatBytes(totals.allTimeIn, locale)} · ↑ ${formatBytes(totals.allTimeOut, locale)}` : '—',
+            value: totals ? <InOut down={formatBytes(totals.allTimeIn, locale)} up={formatBytes(totals.allTimeOut, locale)} /> : '—',
           },
         ]}
       />
