@@ -650,6 +650,11 @@ class TunnelEngine implements Engine {
         onProgress: () => this.onCountersChanged(),
         onDone: (err) => {
           this.streams.delete(handle);
+          if (err === null && runtime.status === 'listening' && runtime.error !== null) {
+            // A stream got through again: an earlier stream failure is no longer current.
+            runtime.error = null;
+            this.throttle.stateChanged();
+          }
           if (err !== null) {
             this.countError(err.code);
             runtime.error = errorInfo(err, this.clock.now());

@@ -196,6 +196,13 @@ describe('engine against the reference relay', () => {
     expect(snap.state).toBe('active');
     expect(snap.tunnels[0]?.status).toBe('listening');
     expect(snap.tunnels[0]?.error?.code).toBe('target_unreachable');
+    // Once the target answers again, the stale stream error is cleared.
+    const revived = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
+    await new Promise<void>((r) => revived.listen(deadPort, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => revived.close(() => r())));
+    expect((await roundTrip(localPort, Buffer.from('back'))).toString()).toBe('back');
+    const cleared = await waitFor(engine, (s) => s.tunnels[0]?.error === null);
+    expect(cleared.tunnels[0]?.failedConnections).toBe(1);
   });
 
   it('goes Reconnecting when the relay stops and back to Active with the same tunnel ids when it returns', async () => {
