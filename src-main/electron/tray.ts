@@ -6,10 +6,14 @@ import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electr
 import { join } from 'node:path';
 import type { TrayAction, TrayIconState, TrayModel } from '../shared/tray-types';
 
-/** macOS wants monochrome Template images for the menu bar; the others use colour icons. */
+/**
+ * macOS wants monochrome Template images for the menu bar, Windows a multi-size .ico for the
+ * notification area; Linux takes the colour PNG (nativeImage finds the @2x sibling itself).
+ */
 export function trayIconPath(assetsDir: string, state: TrayIconState, platform: NodeJS.Platform): string {
-  const template = platform === 'darwin' ? 'Template' : '';
-  return join(assetsDir, 'tray', `${state}${template}.png`);
+  if (platform === 'darwin') return join(assetsDir, 'tray', `${state}Template.png`);
+  if (platform === 'win32') return join(assetsDir, 'tray', `${state}.ico`);
+  return join(assetsDir, 'tray', `${state}.png`);
 }
 
 export function buildMenuTemplate(model: TrayModel, dispatch: (action: TrayAction) => void): MenuItemConstructorOptions[] {
@@ -39,7 +43,6 @@ export function createAppTray(options: {
   readonly initial: TrayModel;
 }): AppTray {
   const image = (state: TrayIconState) => {
-    // nativeImage picks up the @2x sibling on HiDPI screens by itself.
     const icon = nativeImage.createFromPath(trayIconPath(options.assetsDir, state, options.platform));
     if (options.platform === 'darwin') icon.setTemplateImage(true);
     return icon;

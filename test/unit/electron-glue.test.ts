@@ -2,6 +2,7 @@
 // window options and the denial of navigation/new windows/permissions, close-hides, the
 // tray menu built from a state, the preload's exposed surface, and Quit closing cleanly.
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { electronStandIn } from '../harness/electron-stand-in';
@@ -266,9 +267,16 @@ describe('tray', () => {
     expect(dispatched).toEqual([{ type: 'toggleTunnel', tunnelId: 't1', enabled: false }, { type: 'disconnect' }]);
   });
 
-  it('picks state icons (Template on macOS) and swaps the image only when the state changes', () => {
+  it('picks state icons (Template on macOS, .ico on Windows) that exist in assets/tray', () => {
+    for (const state of ['active', 'connecting', 'disconnected', 'error'] as const) {
+      for (const platform of ['darwin', 'win32', 'linux'] as const) expect(existsSync(trayIconPath('assets', state, platform)), `${state} ${platform}`).toBe(true);
+    }
+  });
+
+  it('picks state icons and swaps the image only when the state changes', () => {
     expect(trayIconPath('/a', 'connecting', 'darwin')).toBe(join('/a', 'tray', 'connectingTemplate.png'));
-    expect(trayIconPath('/a', 'error', 'win32')).toBe(join('/a', 'tray', 'error.png'));
+    expect(trayIconPath('/a', 'error', 'win32')).toBe(join('/a', 'tray', 'error.ico'));
+    expect(trayIconPath('/a', 'error', 'linux')).toBe(join('/a', 'tray', 'error.png'));
     const images: string[] = [];
     const events: string[] = [];
     electronStandIn.nativeImage = { createFromPath: (p: string) => ({ path: p, setTemplateImage: () => undefined }) };
