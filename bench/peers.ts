@@ -159,8 +159,13 @@ export async function stunnelPeer(
   );
   const server = startProcess('stunnel4', [serverConf], { name: 'stunnel-server' });
   const client = startProcess('stunnel4', [clientConf], { name: 'stunnel-client' });
-  await server.waitForLine(/Configuration successful/, 10_000);
-  await client.waitForLine(/Configuration successful/, 10_000);
+  try {
+    await server.waitForLine(/Configuration successful/, 10_000);
+    await client.waitForLine(/Configuration successful/, 10_000);
+  } catch (error) {
+    await Promise.all([client.stop(), server.stop()]);
+    throw error;
+  }
   return {
     name: 'stunnel',
     sinkPort: clientSink,
@@ -182,7 +187,13 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
   args.splice(args.indexOf('-L'), 0, '-L', `127.0.0.1:${echoPort}:127.0.0.1:${targets.echoPort}`);
   const ssh: ManagedProcess = startProcess('ssh', args, { name: 'ssh -L' });
   // ssh -N prints nothing when ready: poll the forward until it accepts.
-  await waitForPort(echoPort, 10_000, ssh);
+  try {
+    await waitForPort(echoPort, 10_000, ssh);
+  } catch (error) {
+    await ssh.stop();
+    await sshd.close();
+    throw error;
+  }
   return {
     name: 'ssh -L',
     sinkPort,
