@@ -109,6 +109,15 @@ const TOTALS_FLUSH_MS = 10_000;
 const TOKEN_CHECK_MS = 60 * 60 * 1000;
 const DEFAULT_ALLOW_LIST = ['github.com'];
 const DIAGNOSTICS_LOG_TAIL_CHARS = 2 * 1024 * 1024;
+/** Errors no retry can fix: a wake-up event must not spend auth attempts on them. */
+const NEEDS_USER_CODES: ReadonlySet<string> = new Set([
+  'invalid_token',
+  'tenant_not_found',
+  'token_missing',
+  'token_malformed',
+  'token_expired',
+  'keychain_unavailable',
+]);
 
 function emptyEngineSnapshot(settings: AppSettings, seq: number, at: string): EngineSnapshot {
   return {
@@ -766,9 +775,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
     },
     reconnectNow(reason) {
       if (engine === null || !tokenService.account().signedIn) return;
-      const state = engine.snapshot().state;
-      // A user disconnect stays a disconnect; a lost or retrying session is tried at once.
-      if (state === 'reconnecting' || (state === 'disconnected' && engine.snapshot().lastError !== null && settingsStore.get().autoConnect)) {
+      const { state, lastError } = engine.snapshot();
+      // A user disconnect stays a disconnect, and a refused token stays refused until the user
+      // acts (PROTOCOL.md §2); a lost or retrying session is tried again at once.
+      const lostForNetwork = lastError !== null && !NEEDS_USER_CODES.has(lastError.code);
+      if (state === 'reconnecting' || (state === 'disconnected' && lostForNetwork && settingsStore.get().autoConnect)) {
         logger.log('info', 'reconnect_now', { reason });
         engine.reconnectNow();
       }

@@ -172,5 +172,10 @@ describe('app controller over a real relay', () => {
     const lost = await waitFor(() => notes.find((n) => n.kind === 'connection_lost'));
     expect(lost.body.length).toBeGreaterThan(0);
     expect(app.controller.snapshot().engine.lastError?.code).toBe('invalid_token');
+    // Waking the machine does not retry a refused token: that needs a new token.
+    app.controller.reconnectNow('resume');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(app.controller.snapshot().engine.state).toBe('disconnected');
+    expect(app.logger.query({ limit: 10, text: 'reconnect_now' }).filter((r) => r.details.reason === 'resume')).toEqual([]);
   });
 });
