@@ -10,6 +10,10 @@ import { build } from 'esbuild';
 import { jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { parseCommandLine } from '../../src-main/cli/args';
+import { runConnect } from '../../src-main/cli/connect';
+import { createEngine } from '../../src-main/engine/engine';
+import type { Clock } from '../../src-main/engine/types';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import {
   runToCompletion,
@@ -375,5 +379,69 @@ describe('cloudbridge connect', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('Usage:');
     expect(result.stdout).toBe('');
+  });
+
+  it('exits 4 after the relay goes away and all 10 reconnect attempts fail (fast clock)', async () => {
+    // The real engine and relay, with time running 20x faster for the engine, so the
+    // 1 s..30 s backoff of 10 attempts (PROTOCOL.md §4) takes seconds, not minutes.
+    const SCALE = 20;
+    const base = Date.now();
+    const clock: Clock = {
+      now: () => base + (Date.now() - base) * SCALE,
+      setTimeout: (fn, ms) => setTimeout(fn, ms / SCALE),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const relay = await startTestRelay({ limits: { minHeartbeatIntervalMs: 50 } });
+    let relayOpen = true;
+    cleanup.add(relay, (r) => (relayOpen ? r.server.close() : undefined));
+    const caFile = join(dir, 'ca-fast.pem');
+    writeFileSync(caFile, (await pki()).caPem);
+    const token = await mintDevToken({ secret: relay.secret, sub: 'fast', ttlSec: 3600 });
+    const command = parseCommandLine(
+      [
+        'connect',
+        '--relay',
+        `127.0.0.1:${relay.server.port}`,
+        '--ca',
+        caFile,
+        '--tunnel',
+        `${await freePort()}:127.0.0.1:9`,
+      ],
+      { CLOUDBRIDGE_TOKEN: token },
+    );
+    if (command.kind !== 'connect') throw new Error('expected a connect command');
+    const out: string[] = [];
+    const err: string[] = [];
+    let sawActive: () => void = () => undefined;
+    const active = new Promise<void>((resolve) => (sawActive = resolve));
+    const running = runConnect(command.args, {
+      env: { CLOUDBRIDGE_TOKEN: token },
+      readTextFile: (path) => Promise.resolve(readFileSync(path, 'utf8')),
+      out: (line) => {
+        out.push(line);
+        if (line.includes(' Active  relay ')) sawActive();
+      },
+      err: (line) => err.push(line),
+      onSignal: () => () => undefined,
+      now: () => clock.now(),
+      createEngine: (options) => createEngine({ ...options, clock }),
+    });
+    await active;
+    relayOpen = false;
+    await relay.server.close();
+    const code = await Promise.race([
+      running,
+      new Promise<number>((_, reject) =>
+        setTimeout(() => reject(new Error(`no exit; output:\n${out.join('\n')}`)), 60_000),
+      ),
+    ]);
+    expect(code).toBe(4);
+    expect(err.join('\n')).toContain('cloudbridge: gave up reconnecting');
+    const attempts = out
+      .filter((line) => line.includes(' Reconnecting  relay '))
+      .map((line) => /attempt (\d+)\/10/.exec(line)?.[1]);
+    expect(attempts).toContain('1');
+    expect(attempts).toContain('10');
+    expect(out.join('\n') + err.join('\n')).not.toContain(token);
   });
 });
