@@ -34,7 +34,8 @@ export function AppProvider({ store, bridge, clock, systemLanguage, children }: 
       store,
       bridge,
       clock: clock ?? (() => Date.now()),
-      systemLanguage: systemLanguage ?? (typeof navigator === 'undefined' ? 'en' : navigator.language),
+      systemLanguage:
+        systemLanguage ?? (typeof navigator === 'undefined' ? 'en' : navigator.language),
     }),
     [store, bridge, clock, systemLanguage],
   );

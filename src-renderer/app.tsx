@@ -70,7 +70,11 @@ export function App({ initialView = 'status' }: AppProps) {
           items={VIEWS.map((v) => ({ view: v, label: t(`nav.${v}`) }))}
           current={view}
           onSelect={setView}
-          footer={load === 'ready' ? <StateBadge state={state} label={t(`state.${state}`)} isLive={false} /> : null}
+          footer={
+            load === 'ready' ? (
+              <StateBadge state={state} label={t(`state.${state}`)} isLive={false} />
+            ) : null
+          }
         />
       </aside>
       <main className="content">{content}</main>

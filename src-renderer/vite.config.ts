@@ -6,7 +6,8 @@ import { defineConfig } from 'vite';
 
 // Paths from this file's URL, so the build works from any working directory. (No node:url:
 // the renderer's lint rules cover this folder.)
-const here = (relative: string): string => decodeURIComponent(new URL(relative, import.meta.url).pathname);
+const here = (relative: string): string =>
+  decodeURIComponent(new URL(relative, import.meta.url).pathname);
 const root = here('.');
 
 export default defineConfig({

@@ -10,7 +10,12 @@ export interface BannerProps {
 
 export function Banner({ tone, title, children, testId }: BannerProps) {
   return (
-    <section className={`banner banner-${tone}`} role={tone === 'info' ? 'region' : 'alert'} aria-label={title} data-testid={testId}>
+    <section
+      className={`banner banner-${tone}`}
+      role={tone === 'info' ? 'region' : 'alert'}
+      aria-label={title}
+      data-testid={testId}
+    >
       <h3 className="banner-title">{title}</h3>
       {children ? <div className="banner-body">{children}</div> : null}
     </section>

@@ -2,7 +2,11 @@
 import type { ReactNode } from 'react';
 
 export interface DetailsListProps {
-  readonly items: readonly { readonly label: string; readonly value: ReactNode; readonly testId?: string }[];
+  readonly items: readonly {
+    readonly label: string;
+    readonly value: ReactNode;
+    readonly testId?: string;
+  }[];
   /** Tiles in a wrapping grid (label above value) instead of one row per pair. */
   readonly isCompact?: boolean;
 }

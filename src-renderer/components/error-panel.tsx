@@ -18,7 +18,9 @@ export function ErrorPanel({ error, t, title, testId }: ErrorPanelProps) {
     <Banner tone="danger" title={title ?? t(errorTextKey(error.code))} testId={testId}>
       {title ? <p>{t(errorTextKey(error.code))}</p> : null}
       {/* The engine's own words (a port holder, a relay's reason) complete the plain text. */}
-      {error.detail || error.message ? <p className="error-detail">{error.detail || error.message}</p> : null}
+      {error.detail || error.message ? (
+        <p className="error-detail">{error.detail || error.message}</p>
+      ) : null}
       {action ? (
         <p className="error-action">
           <strong>{t('status.whatToDo')}:</strong> {action}

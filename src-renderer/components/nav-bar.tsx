@@ -14,7 +14,13 @@ export interface NavBarProps<V extends string> {
   readonly footer?: ReactNode;
 }
 
-export function NavBar<V extends string>({ label, items, current, onSelect, footer }: NavBarProps<V>) {
+export function NavBar<V extends string>({
+  label,
+  items,
+  current,
+  onSelect,
+  footer,
+}: NavBarProps<V>) {
   return (
     <nav className="nav" aria-label={label}>
       <ul className="nav-list">

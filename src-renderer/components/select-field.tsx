@@ -13,7 +13,14 @@ export interface SelectFieldProps<V extends string> {
   readonly disabled?: boolean;
 }
 
-export function SelectField<V extends string>({ id, label, value, options, onChange, disabled }: SelectFieldProps<V>) {
+export function SelectField<V extends string>({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+  disabled,
+}: SelectFieldProps<V>) {
   return (
     <div className="field">
       <label htmlFor={id} className="field-label">

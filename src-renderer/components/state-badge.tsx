@@ -10,7 +10,12 @@ export interface StateBadgeProps {
 
 export function StateBadge({ state, label, isLive = true }: StateBadgeProps) {
   return (
-    <span className={`badge badge-${state}`} data-state={state} role={isLive ? 'status' : undefined} aria-live={isLive ? 'polite' : undefined}>
+    <span
+      className={`badge badge-${state}`}
+      data-state={state}
+      role={isLive ? 'status' : undefined}
+      aria-live={isLive ? 'polite' : undefined}
+    >
       <span className="badge-dot" aria-hidden="true" />
       {label}
     </span>

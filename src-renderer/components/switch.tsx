@@ -9,7 +9,14 @@ export interface SwitchProps {
   readonly id?: string;
 }
 
-export function Switch({ checked, label, onChange, disabled = false, showLabel = false, id }: SwitchProps) {
+export function Switch({
+  checked,
+  label,
+  onChange,
+  disabled = false,
+  showLabel = false,
+  id,
+}: SwitchProps) {
   return (
     <span className="switch-wrap">
       <button

@@ -19,8 +19,22 @@ export interface TextFieldProps {
 }
 
 export function TextField(props: TextFieldProps) {
-  const { id, label, value, onChange, onBlur, error, help, type = 'text', inputMode, placeholder, autoComplete = 'off' } = props;
-  const describedBy = [help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+  const {
+    id,
+    label,
+    value,
+    onChange,
+    onBlur,
+    error,
+    help,
+    type = 'text',
+    inputMode,
+    placeholder,
+    autoComplete = 'off',
+  } = props;
+  const describedBy =
+    [help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') ||
+    undefined;
   const common = {
     id,
     value,
@@ -39,7 +53,11 @@ export function TextField(props: TextFieldProps) {
         {label}
       </label>
       {props.multiline ? (
-        <textarea {...common} rows={4} onChange={(e: ChangeEvent<HTMLTextAreaElement>) => onChange(e.target.value)} />
+        <textarea
+          {...common}
+          rows={4}
+          onChange={(e: ChangeEvent<HTMLTextAreaElement>) => onChange(e.target.value)}
+        />
       ) : (
         <input
           {...common}

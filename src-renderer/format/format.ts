@@ -35,21 +35,31 @@ export function formatRate(bytesPerSecond: number, locale: FormatLocale = 'en'):
  * "2 d 4 h". Rounds up to whole seconds so a countdown never shows 0 while still waiting.
  */
 export function formatDuration(ms: number, locale: FormatLocale = 'en'): string {
-  const labels = locale === 'ru' ? { d: 'д', h: 'ч', m: 'мин', s: 'с' } : { d: 'd', h: 'h', m: 'min', s: 's' };
+  const labels =
+    locale === 'ru' ? { d: 'д', h: 'ч', m: 'мин', s: 'с' } : { d: 'd', h: 'h', m: 'min', s: 's' };
   const total = Math.max(0, Math.ceil(ms / 1000));
   const days = Math.floor(total / 86_400);
   const hours = Math.floor((total % 86_400) / 3_600);
   const minutes = Math.floor((total % 3_600) / 60);
   const seconds = total % 60;
   const nb = '\u00a0';
-  if (days > 0) return hours > 0 ? `${days}${nb}${labels.d} ${hours}${nb}${labels.h}` : `${days}${nb}${labels.d}`;
-  if (hours > 0) return `${hours}${nb}${labels.h} ${String(minutes).padStart(2, '0')}${nb}${labels.m}`;
-  if (minutes > 0) return `${minutes}${nb}${labels.m} ${String(seconds).padStart(2, '0')}${nb}${labels.s}`;
+  if (days > 0)
+    return hours > 0
+      ? `${days}${nb}${labels.d} ${hours}${nb}${labels.h}`
+      : `${days}${nb}${labels.d}`;
+  if (hours > 0)
+    return `${hours}${nb}${labels.h} ${String(minutes).padStart(2, '0')}${nb}${labels.m}`;
+  if (minutes > 0)
+    return `${minutes}${nb}${labels.m} ${String(seconds).padStart(2, '0')}${nb}${labels.s}`;
   return `${seconds}${nb}${labels.s}`;
 }
 
 /** "in 3 hours" / "5 minutes ago" / "now", relative to `nowMs`, via Intl.RelativeTimeFormat. */
-export function formatRelativeTime(targetMs: number, nowMs: number, locale: FormatLocale = 'en'): string {
+export function formatRelativeTime(
+  targetMs: number,
+  nowMs: number,
+  locale: FormatLocale = 'en',
+): string {
   const formatter = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   const diffSeconds = Math.round((targetMs - nowMs) / 1000);
   const abs = Math.abs(diffSeconds);
@@ -71,6 +81,11 @@ export function formatDateTime(iso: string, locale: FormatLocale = 'en'): string
 export function formatLogTime(iso: string, locale: FormatLocale = 'en'): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(date);
+  const time = new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(date);
   return `${time}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }

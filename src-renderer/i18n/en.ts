@@ -153,7 +153,8 @@ export const en = {
   'account.heading': 'Account',
   'account.signedOut': 'You are not signed in.',
   'account.tokenLabel': 'Access token',
-  'account.tokenHelp': 'Paste the token your administrator gave you. It is stored in the system keychain only.',
+  'account.tokenHelp':
+    'Paste the token your administrator gave you. It is stored in the system keychain only.',
   'account.save': 'Save token',
   'account.saving': 'Saving…',
   'account.subject': 'Subject',

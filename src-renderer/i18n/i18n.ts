@@ -12,7 +12,10 @@ export type Translate = (key: MessageKey, params?: Params) => string;
 export const DICTIONARIES: Readonly<Record<Locale, Dictionary>> = { en, ru };
 
 /** `system` follows the OS/browser language (navigator.language); anything not Russian is English. */
-export function resolveLocale(setting: Language | undefined, systemLanguage: string | undefined): Locale {
+export function resolveLocale(
+  setting: Language | undefined,
+  systemLanguage: string | undefined,
+): Locale {
   if (setting === 'en' || setting === 'ru') return setting;
   return (systemLanguage ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }

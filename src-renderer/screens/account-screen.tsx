@@ -42,7 +42,12 @@ export function AccountScreen() {
       </header>
 
       {account?.keychainError ? (
-        <ErrorPanel error={account.keychainError} t={t} title={t('account.keychainTitle')} testId="keychain-error" />
+        <ErrorPanel
+          error={account.keychainError}
+          t={t}
+          title={t('account.keychainTitle')}
+          testId="keychain-error"
+        />
       ) : null}
 
       {isSignedIn && account ? (
@@ -59,12 +64,17 @@ export function AccountScreen() {
           <DetailsList
             items={[
               { label: t('account.subject'), value: account.subject ?? '—', testId: 'subject' },
-              { label: t('account.tenant'), value: account.tenant ?? '—', testId: 'account-tenant' },
+              {
+                label: t('account.tenant'),
+                value: account.tenant ?? '—',
+                testId: 'account-tenant',
+              },
               {
                 label: t('account.expires'),
                 value: account.expiresAt ? (
                   <time dateTime={account.expiresAt}>
-                    {formatDateTime(account.expiresAt, locale)} ({formatRelativeTime(expiresMs, now, locale)})
+                    {formatDateTime(account.expiresAt, locale)} (
+                    {formatRelativeTime(expiresMs, now, locale)})
                   </time>
                 ) : (
                   t('account.noExpiry')
@@ -79,7 +89,12 @@ export function AccountScreen() {
                 {t('account.replace')}
               </button>
             ) : null}
-            <button type="button" className="button button-danger" disabled={!bridge || action.isBusy} onClick={() => void run(() => bridge?.tokenSignOut())}>
+            <button
+              type="button"
+              className="button button-danger"
+              disabled={!bridge || action.isBusy}
+              onClick={() => void run(() => bridge?.tokenSignOut())}
+            >
               {t('account.signOut')}
             </button>
           </div>
@@ -107,14 +122,20 @@ export function AccountScreen() {
             onChange={setToken}
           />
           <div className="actions">
-            <button type="submit" className="button button-primary" disabled={!bridge || action.isBusy || token.trim() === ''}>
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={!bridge || action.isBusy || token.trim() === ''}
+            >
               {action.isBusy ? t('account.saving') : t('account.save')}
             </button>
           </div>
         </form>
       ) : null}
 
-      {action.error ? <ErrorPanel error={action.error} t={t} testId="account-action-error" /> : null}
+      {action.error ? (
+        <ErrorPanel error={action.error} t={t} testId="account-action-error" />
+      ) : null}
     </section>
   );
 }

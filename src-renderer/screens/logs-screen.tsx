@@ -32,11 +32,16 @@ export function LogsScreen() {
 
   const source = pausedAt ?? logs;
   const waiting = pausedAt ? Math.max(0, logs.length - pausedAt.length) : 0;
-  const visible = useMemo(() => filterLogs(source, filter).slice(-MAX_VISIBLE_ROWS).reverse(), [source, filter]);
+  const visible = useMemo(
+    () => filterLogs(source, filter).slice(-MAX_VISIBLE_ROWS).reverse(),
+    [source, filter],
+  );
 
   const exportFile = async (kind: 'logs' | 'diagnostics') => {
     setExported(null);
-    const result = await run(() => (kind === 'logs' ? bridge?.logsExport() : bridge?.diagnosticsExport()));
+    const result = await run(() =>
+      kind === 'logs' ? bridge?.logsExport() : bridge?.diagnosticsExport(),
+    );
     // A null path means the person cancelled the save dialog: nothing to report.
     if (result?.ok && result.value.path) setExported(result.value.path);
   };
@@ -46,16 +51,36 @@ export function LogsScreen() {
       <header className="screen-header">
         <h2 id="logs-heading">{t('logs.heading')}</h2>
         <div className="actions">
-          <button type="button" className="button" aria-pressed={pausedAt !== null} onClick={() => setPausedAt(pausedAt ? null : logs)}>
+          <button
+            type="button"
+            className="button"
+            aria-pressed={pausedAt !== null}
+            onClick={() => setPausedAt(pausedAt ? null : logs)}
+          >
             {pausedAt ? t('logs.resume') : t('logs.pause')}
           </button>
-          <button type="button" className="button" disabled={!bridge} onClick={() => void exportFile('logs')}>
+          <button
+            type="button"
+            className="button"
+            disabled={!bridge}
+            onClick={() => void exportFile('logs')}
+          >
             {t('logs.export')}
           </button>
-          <button type="button" className="button" disabled={!bridge} onClick={() => void exportFile('diagnostics')}>
+          <button
+            type="button"
+            className="button"
+            disabled={!bridge}
+            onClick={() => void exportFile('diagnostics')}
+          >
             {t('logs.diagnostics')}
           </button>
-          <button type="button" className="button" disabled={!bridge} onClick={() => void run(() => bridge?.logsOpenFolder())}>
+          <button
+            type="button"
+            className="button"
+            disabled={!bridge}
+            onClick={() => void run(() => bridge?.logsOpenFolder())}
+          >
             {t('logs.openFolder')}
           </button>
         </div>
@@ -66,17 +91,29 @@ export function LogsScreen() {
           id="logs-level"
           label={t('logs.level')}
           value={filter.level}
-          options={[{ value: 'all', label: t('logs.allLevels') }, ...LOG_LEVELS.map((level) => ({ value: level, label: t(`level.${level}`) }))]}
+          options={[
+            { value: 'all', label: t('logs.allLevels') },
+            ...LOG_LEVELS.map((level) => ({ value: level, label: t(`level.${level}`) })),
+          ]}
           onChange={(level) => setFilter((f) => ({ ...f, level }))}
         />
         <SelectField<string>
           id="logs-tunnel"
           label={t('logs.tunnel')}
           value={filter.tunnelId}
-          options={[{ value: '', label: t('logs.allTunnels') }, ...tunnels.map((tunnel) => ({ value: tunnel.id, label: tunnel.name }))]}
+          options={[
+            { value: '', label: t('logs.allTunnels') },
+            ...tunnels.map((tunnel) => ({ value: tunnel.id, label: tunnel.name })),
+          ]}
           onChange={(tunnelId) => setFilter((f) => ({ ...f, tunnelId }))}
         />
-        <TextField id="logs-search" type="search" label={t('logs.search')} value={filter.text} onChange={(text) => setFilter((f) => ({ ...f, text }))} />
+        <TextField
+          id="logs-search"
+          type="search"
+          label={t('logs.search')}
+          value={filter.text}
+          onChange={(text) => setFilter((f) => ({ ...f, text }))}
+        />
       </div>
 
       {pausedAt ? (
@@ -99,13 +136,23 @@ export function LogsScreen() {
       ) : (
         <ol className="log-list" aria-label={t('logs.heading')}>
           {visible.map((record, index) => (
-            <li key={`${record.timestamp}-${index}`} className={`log log-${record.level}`} data-testid="log-record">
+            <li
+              key={`${record.timestamp}-${index}`}
+              className={`log log-${record.level}`}
+              data-testid="log-record"
+            >
               <time dateTime={record.timestamp} className="log-time">
                 {formatLogTime(record.timestamp, locale)}
               </time>
-              <span className={`log-level level-${record.level}`}>{t(`level.${record.level}`)}</span>
+              <span className={`log-level level-${record.level}`}>
+                {t(`level.${record.level}`)}
+              </span>
               <span className="log-event">{record.event}</span>
-              {record.tunnel_id ? <span className="log-tunnel">{tunnels.find((x) => x.id === record.tunnel_id)?.name ?? record.tunnel_id}</span> : null}
+              {record.tunnel_id ? (
+                <span className="log-tunnel">
+                  {tunnels.find((x) => x.id === record.tunnel_id)?.name ?? record.tunnel_id}
+                </span>
+              ) : null}
               <span className="log-details">{detailsText(record.details)}</span>
             </li>
           ))}

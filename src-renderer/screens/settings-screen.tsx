@@ -1,7 +1,12 @@
 // Settings: the relay profile (host, port, CA file, pin, server name, insecure), start-up and
 // notification switches, and the language. Switches save at once; the relay form on Save.
 import { useState } from 'react';
-import type { AppSettings, Language, NotificationSettings, RelayProfile } from '../../src-main/shared/ipc-contract';
+import type {
+  AppSettings,
+  Language,
+  NotificationSettings,
+  RelayProfile,
+} from '../../src-main/shared/ipc-contract';
 import { useAppState, useBridge, useI18n, useStoreActions } from '../app-context';
 import { Banner } from '../components/banner';
 import { ErrorPanel } from '../components/error-panel';
@@ -44,8 +49,10 @@ function validateRelay(values: RelayFormValues): Partial<Record<RelayField, Mess
   if (values.host.trim() === '') errors.host = 'validation.required';
   else if (!isValidHost(values.host)) errors.host = 'validation.host';
   if (parsePort(values.port) === null) errors.port = 'validation.port';
-  if (values.pin.trim() !== '' && !PIN_PATTERN.test(values.pin.trim())) errors.pinSha256 = 'validation.pin';
-  if (values.serverName.trim() !== '' && !isValidHost(values.serverName)) errors.serverName = 'validation.host';
+  if (values.pin.trim() !== '' && !PIN_PATTERN.test(values.pin.trim()))
+    errors.pinSha256 = 'validation.pin';
+  if (values.serverName.trim() !== '' && !isValidHost(values.serverName))
+    errors.serverName = 'validation.host';
   return errors;
 }
 
@@ -57,7 +64,14 @@ export function SettingsScreen() {
   if (!settings) return null;
   const relayKey = JSON.stringify(settings.relay);
   // Re-seed the relay form whenever main's saved profile changes (e.g. built-in relay chosen).
-  return <SettingsForm key={relayKey} settings={settings} isSaved={savedKey === relayKey} onSaved={setSavedKey} />;
+  return (
+    <SettingsForm
+      key={relayKey}
+      settings={settings}
+      isSaved={savedKey === relayKey}
+      onSaved={setSavedKey}
+    />
+  );
 }
 
 interface SettingsFormProps {
@@ -138,7 +152,13 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
       >
         <h3 id="settings-relay">{t('settings.relay')}</h3>
         <div className="form-grid">
-          <TextField id="relay-host" label={t('settings.relayHost')} value={values.host} error={fieldError('host')} onChange={(v) => set('host', v)} />
+          <TextField
+            id="relay-host"
+            label={t('settings.relayHost')}
+            value={values.host}
+            error={fieldError('host')}
+            onChange={(v) => set('host', v)}
+          />
           <TextField
             id="relay-port"
             label={t('settings.relayPort')}
@@ -155,7 +175,13 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
             error={relayAction.fields['caFile'] ?? null}
             onChange={(v) => set('caFile', v)}
           />
-          <TextField id="relay-pin" label={t('settings.pin')} value={values.pin} error={fieldError('pinSha256')} onChange={(v) => set('pin', v)} />
+          <TextField
+            id="relay-pin"
+            label={t('settings.pin')}
+            value={values.pin}
+            error={fieldError('pinSha256')}
+            onChange={(v) => set('pin', v)}
+          />
           <TextField
             id="relay-sni"
             label={t('settings.serverName')}
@@ -165,7 +191,13 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
             onChange={(v) => set('serverName', v)}
           />
         </div>
-        <Switch id="relay-insecure" checked={values.insecure} label={t('settings.insecure')} showLabel onChange={(v) => set('insecure', v)} />
+        <Switch
+          id="relay-insecure"
+          checked={values.insecure}
+          label={t('settings.insecure')}
+          showLabel
+          onChange={(v) => set('insecure', v)}
+        />
         {values.insecure ? (
           <Banner tone="danger" title={t('status.insecureTitle')}>
             <p>{t('status.insecureBody')}</p>
@@ -173,7 +205,11 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
         ) : null}
         {relayAction.error ? <ErrorPanel error={relayAction.error} t={t} /> : null}
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={!bridge || relayAction.isBusy}>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={!bridge || relayAction.isBusy}
+          >
             {t('settings.saveRelay')}
           </button>
           {isSaved && !isEdited ? (
@@ -187,14 +223,31 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
       <section className="panel" aria-labelledby="settings-general">
         <h3 id="settings-general">{t('settings.general')}</h3>
         <div className="switch-list">
-          <Switch id="set-autoconnect" checked={settings.autoConnect} label={t('settings.autoConnect')} showLabel disabled={!bridge} onChange={(v) => update({ autoConnect: v })} />
-          <Switch id="set-login" checked={settings.launchAtLogin} label={t('settings.launchAtLogin')} showLabel disabled={!bridge} onChange={(v) => update({ launchAtLogin: v })} />
+          <Switch
+            id="set-autoconnect"
+            checked={settings.autoConnect}
+            label={t('settings.autoConnect')}
+            showLabel
+            disabled={!bridge}
+            onChange={(v) => update({ autoConnect: v })}
+          />
+          <Switch
+            id="set-login"
+            checked={settings.launchAtLogin}
+            label={t('settings.launchAtLogin')}
+            showLabel
+            disabled={!bridge}
+            onChange={(v) => update({ launchAtLogin: v })}
+          />
         </div>
         <SelectField<Language>
           id="set-language"
           label={t('settings.language')}
           value={settings.language}
-          options={(['system', 'en', 'ru'] as const).map((value) => ({ value, label: t(`language.${value}`) }))}
+          options={(['system', 'en', 'ru'] as const).map((value) => ({
+            value,
+            label: t(`language.${value}`),
+          }))}
           disabled={!bridge}
           onChange={(language) => update({ language })}
         />
@@ -203,9 +256,30 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
       <section className="panel" aria-labelledby="settings-notifications">
         <h3 id="settings-notifications">{t('settings.notifications')}</h3>
         <div className="switch-list">
-          <Switch id="notify-lost" checked={settings.notifications.connectionLost} label={t('settings.notifyLost')} showLabel disabled={!bridge} onChange={(v) => notify('connectionLost', v)} />
-          <Switch id="notify-restored" checked={settings.notifications.connectionRestored} label={t('settings.notifyRestored')} showLabel disabled={!bridge} onChange={(v) => notify('connectionRestored', v)} />
-          <Switch id="notify-expiry" checked={settings.notifications.tokenExpiry} label={t('settings.notifyExpiry')} showLabel disabled={!bridge} onChange={(v) => notify('tokenExpiry', v)} />
+          <Switch
+            id="notify-lost"
+            checked={settings.notifications.connectionLost}
+            label={t('settings.notifyLost')}
+            showLabel
+            disabled={!bridge}
+            onChange={(v) => notify('connectionLost', v)}
+          />
+          <Switch
+            id="notify-restored"
+            checked={settings.notifications.connectionRestored}
+            label={t('settings.notifyRestored')}
+            showLabel
+            disabled={!bridge}
+            onChange={(v) => notify('connectionRestored', v)}
+          />
+          <Switch
+            id="notify-expiry"
+            checked={settings.notifications.tokenExpiry}
+            label={t('settings.notifyExpiry')}
+            showLabel
+            disabled={!bridge}
+            onChange={(v) => notify('tokenExpiry', v)}
+          />
         </div>
       </section>
 

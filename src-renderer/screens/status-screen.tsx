@@ -37,11 +37,15 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
   const isReconnecting = state === 'reconnecting';
-  const now = useNow(isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS, isReconnecting || session?.connectedSince != null);
+  const now = useNow(
+    isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS,
+    isReconnecting || session?.connectedSince != null,
+  );
   const [action, run] = useAction();
   const { applySettings } = useStoreActions();
 
-  const relay = session?.relay || (settings?.relay ? `${settings.relay.host}:${settings.relay.port}` : '');
+  const relay =
+    session?.relay || (settings?.relay ? `${settings.relay.host}:${settings.relay.port}` : '');
   const nextRetryMs = session?.nextRetryAt ? Date.parse(session.nextRetryAt) : NaN;
   const activeTunnels = tunnels.filter((tunnel) => tunnel.status === 'listening').length;
   const enabledTunnels = tunnels.filter((tunnel) => tunnel.enabled).length;
@@ -87,7 +91,10 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
       {isReconnecting && session ? (
         <div className="reconnect" data-testid="reconnect">
           <p className="reconnect-attempt">
-            {t('status.attempt', { n: session.reconnectAttempt, max: session.maxReconnectAttempts })}
+            {t('status.attempt', {
+              n: session.reconnectAttempt,
+              max: session.maxReconnectAttempts,
+            })}
           </p>
           <p className="reconnect-countdown" aria-live="off" data-testid="countdown">
             {Number.isFinite(nextRetryMs) && nextRetryMs > now
@@ -113,16 +120,25 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
           {
             label: t('status.connectedSince'),
             value: session?.connectedSince ? (
-              <time dateTime={session.connectedSince} title={formatDateTime(session.connectedSince, locale)}>
-                {formatDateTime(session.connectedSince, locale)} ({formatRelativeTime(Date.parse(session.connectedSince), now, locale)})
+              <time
+                dateTime={session.connectedSince}
+                title={formatDateTime(session.connectedSince, locale)}
+              >
+                {formatDateTime(session.connectedSince, locale)} (
+                {formatRelativeTime(Date.parse(session.connectedSince), now, locale)})
               </time>
             ) : (
               '—'
             ),
             testId: 'connected-since',
           },
-          { label: t('nav.tunnels'), value: t('status.tunnelsActive', { n: activeTunnels, total: enabledTunnels }) },
-          ...(session?.relayVersion ? [{ label: t('status.relayVersion'), value: session.relayVersion }] : []),
+          {
+            label: t('nav.tunnels'),
+            value: t('status.tunnelsActive', { n: activeTunnels, total: enabledTunnels }),
+          },
+          ...(session?.relayVersion
+            ? [{ label: t('status.relayVersion'), value: session.relayVersion }]
+            : []),
         ]}
       />
 
@@ -132,12 +148,19 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
         </Banner>
       ) : null}
 
-      {lastError ? <ErrorPanel error={lastError} t={t} title={t('status.lastError')} testId="last-error" /> : null}
+      {lastError ? (
+        <ErrorPanel error={lastError} t={t} title={t('status.lastError')} testId="last-error" />
+      ) : null}
       {action.error ? <ErrorPanel error={action.error} t={t} /> : null}
 
       <div className="actions">
         {canDisconnect ? (
-          <button type="button" className="button" disabled={!bridge} onClick={() => void run(() => bridge?.sessionDisconnect())}>
+          <button
+            type="button"
+            className="button"
+            disabled={!bridge}
+            onClick={() => void run(() => bridge?.sessionDisconnect())}
+          >
             {t('status.disconnect')}
           </button>
         ) : (

@@ -26,24 +26,40 @@ export interface TunnelEditorProps {
   readonly onDone: () => void;
 }
 
-const FIELDS: readonly TunnelField[] = ['name', 'localHost', 'localPort', 'remoteHost', 'remotePort'];
+const FIELDS: readonly TunnelField[] = [
+  'name',
+  'localHost',
+  'localPort',
+  'remoteHost',
+  'remotePort',
+];
 
 export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEditorProps) {
   const { t } = useI18n();
-  const [values, setValues] = useState<TunnelFormValues>(() => (editing ? tunnelFormFrom(editing) : emptyTunnelForm()));
+  const [values, setValues] = useState<TunnelFormValues>(() =>
+    editing ? tunnelFormFrom(editing) : emptyTunnelForm(),
+  );
   const [touched, setTouched] = useState<ReadonlySet<TunnelField>>(new Set());
   const [serverFields, setServerFields] = useState<Readonly<Record<string, string>>>({});
-  const [submitError, setSubmitError] = useState<Extract<Result<unknown>, { ok: false }>['error'] | null>(null);
+  const [submitError, setSubmitError] = useState<
+    Extract<Result<unknown>, { ok: false }>['error'] | null
+  >(null);
   const [isBusy, setBusy] = useState(false);
   const editingId = editing?.id ?? null;
-  const errors = useMemo(() => validateTunnelForm(values, tunnels, editingId), [values, tunnels, editingId]);
+  const errors = useMemo(
+    () => validateTunnelForm(values, tunnels, editingId),
+    [values, tunnels, editingId],
+  );
   const idPrefix = `tunnel-${editingId ?? 'new'}`;
 
   const update = <K extends keyof TunnelFormValues>(key: K, value: TunnelFormValues[K]) => {
     setValues((prev) => {
       const next = { ...prev, [key]: value };
       // A kind change fills the usual remote port when the field is empty or still a default.
-      if (key === 'kind' && (prev.remotePort === '' || prev.remotePort === '3389' || prev.remotePort === '22')) {
+      if (
+        key === 'kind' &&
+        (prev.remotePort === '' || prev.remotePort === '3389' || prev.remotePort === '22')
+      ) {
         return { ...next, remotePort: emptyTunnelForm(value as TunnelKind).remotePort };
       }
       return next;
@@ -51,7 +67,8 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     if (typeof key === 'string' && key in serverFields) {
       setServerFields(({ [key]: _dropped, ...rest }) => rest);
     }
-    if ((FIELDS as readonly string[]).includes(key)) setTouched((prev) => new Set(prev).add(key as TunnelField));
+    if ((FIELDS as readonly string[]).includes(key))
+      setTouched((prev) => new Set(prev).add(key as TunnelField));
   };
 
   const fieldError = (field: TunnelField): string | null => {

@@ -18,24 +18,29 @@ export function useAction(): [
   () => void,
 ] {
   const [state, setState] = useState<ActionState>(IDLE);
-  const run = useCallback(async <T,>(request: () => Promise<Result<T>> | undefined): Promise<Result<T> | null> => {
-    const pending = request();
-    if (!pending) return null;
-    setState({ isBusy: true, error: null, fields: {} });
-    try {
-      const result = await pending;
-      setState(result.ok ? IDLE : { isBusy: false, error: result.error, fields: result.fields ?? {} });
-      return result;
-    } catch (cause) {
-      const error: ErrorInfo = {
-        code: 'internal_error',
-        message: cause instanceof Error ? cause.message : String(cause),
-        at: new Date().toISOString(),
-      };
-      setState({ isBusy: false, error, fields: {} });
-      return { ok: false, error };
-    }
-  }, []);
+  const run = useCallback(
+    async <T>(request: () => Promise<Result<T>> | undefined): Promise<Result<T> | null> => {
+      const pending = request();
+      if (!pending) return null;
+      setState({ isBusy: true, error: null, fields: {} });
+      try {
+        const result = await pending;
+        setState(
+          result.ok ? IDLE : { isBusy: false, error: result.error, fields: result.fields ?? {} },
+        );
+        return result;
+      } catch (cause) {
+        const error: ErrorInfo = {
+          code: 'internal_error',
+          message: cause instanceof Error ? cause.message : String(cause),
+          at: new Date().toISOString(),
+        };
+        setState({ isBusy: false, error, fields: {} });
+        return { ok: false, error };
+      }
+    },
+    [],
+  );
   const reset = useCallback(() => setState(IDLE), []);
   return [state, run, reset];
 }

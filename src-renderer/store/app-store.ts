@@ -2,7 +2,13 @@
 // process's pushes into one view: app.changed snapshots, stats.changed counters and
 // logs.appended batches. It never calls the bridge except in connectStore().
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppInfo, AppSettings, AppSnapshot, BridgeApi, StatsUpdate } from '../../src-main/shared/ipc-contract';
+import type {
+  AppInfo,
+  AppSettings,
+  AppSnapshot,
+  BridgeApi,
+  StatsUpdate,
+} from '../../src-main/shared/ipc-contract';
 import type { ErrorInfo, LogRecord } from '../../src-main/shared/model';
 
 /** The Logs view keeps at most this many records in memory; older ones are in the log file. */
@@ -35,7 +41,9 @@ export interface AppActions {
 export type AppStore = StoreApi<AppState & AppActions>;
 
 function capLogs(records: readonly LogRecord[]): readonly LogRecord[] {
-  return records.length > MAX_LOG_RECORDS ? records.slice(records.length - MAX_LOG_RECORDS) : records;
+  return records.length > MAX_LOG_RECORDS
+    ? records.slice(records.length - MAX_LOG_RECORDS)
+    : records;
 }
 
 export function createAppStore(initial?: Partial<AppState>): AppStore {
@@ -79,7 +87,9 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
       }),
 
     appendLogs: (records) =>
-      set((state) => (records.length === 0 ? state : { logs: capLogs([...state.logs, ...records]) })),
+      set((state) =>
+        records.length === 0 ? state : { logs: capLogs([...state.logs, ...records]) },
+      ),
 
     setLogs: (records) => set({ logs: capLogs([...records]) }),
 
@@ -124,11 +134,15 @@ export function connectStore(store: AppStore, bridge: BridgeApi | null): () => v
       // Records pushed while the query ran are newer than its answer: keep them after it.
       if (logs.ok) {
         const pushed = store.getState().logs;
-        const seen = new Set(logs.value.map((r) => `${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`));
-        store.getState().setLogs([
-          ...logs.value,
-          ...pushed.filter((r) => !seen.has(`${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`)),
-        ]);
+        const seen = new Set(
+          logs.value.map((r) => `${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`),
+        );
+        store
+          .getState()
+          .setLogs([
+            ...logs.value,
+            ...pushed.filter((r) => !seen.has(`${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`)),
+          ]);
       }
     } catch (cause) {
       if (isClosed) return;

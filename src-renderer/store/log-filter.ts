@@ -17,6 +17,8 @@ export function filterLogs(records: readonly LogRecord[], filter: LogFilter): re
     if (LOG_LEVELS.indexOf(record.level) < minLevel) return false;
     if (filter.tunnelId !== '' && record.tunnel_id !== filter.tunnelId) return false;
     if (needle === '') return true;
-    return `${record.event} ${record.tunnel_id ?? ''} ${JSON.stringify(record.details)}`.toLowerCase().includes(needle);
+    return `${record.event} ${record.tunnel_id ?? ''} ${JSON.stringify(record.details)}`
+      .toLowerCase()
+      .includes(needle);
   });
 }

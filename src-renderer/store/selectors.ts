@@ -1,7 +1,18 @@
 // Named selectors over AppState. Each returns a value already held in the store (or a
 // primitive), so React's useStore sees stable references and does not re-render needlessly.
-import type { AccountInfo, AppInfo, AppSettings, TunnelTotals } from '../../src-main/shared/ipc-contract';
-import type { ConnectionState, ErrorInfo, LogRecord, SessionInfo, TunnelSnapshot } from '../../src-main/shared/model';
+import type {
+  AccountInfo,
+  AppInfo,
+  AppSettings,
+  TunnelTotals,
+} from '../../src-main/shared/ipc-contract';
+import type {
+  ConnectionState,
+  ErrorInfo,
+  LogRecord,
+  SessionInfo,
+  TunnelSnapshot,
+} from '../../src-main/shared/model';
 import type { AppState, LoadState } from './app-store';
 
 const NO_TUNNELS: readonly TunnelSnapshot[] = [];
@@ -9,19 +20,26 @@ const NO_TOTALS: Readonly<Record<string, TunnelTotals>> = {};
 
 export const selectLoad = (s: AppState): LoadState => s.load;
 export const selectLoadError = (s: AppState): ErrorInfo | null => s.loadError;
-export const selectConnectionState = (s: AppState): ConnectionState => s.snapshot?.engine.state ?? 'disconnected';
-export const selectSession = (s: AppState): SessionInfo | null => s.snapshot?.engine.session ?? null;
-export const selectLastError = (s: AppState): ErrorInfo | null => s.snapshot?.engine.lastError ?? null;
-export const selectTunnels = (s: AppState): readonly TunnelSnapshot[] => s.snapshot?.engine.tunnels ?? NO_TUNNELS;
-export const selectTotals = (s: AppState): Readonly<Record<string, TunnelTotals>> => s.snapshot?.totals ?? NO_TOTALS;
+export const selectConnectionState = (s: AppState): ConnectionState =>
+  s.snapshot?.engine.state ?? 'disconnected';
+export const selectSession = (s: AppState): SessionInfo | null =>
+  s.snapshot?.engine.session ?? null;
+export const selectLastError = (s: AppState): ErrorInfo | null =>
+  s.snapshot?.engine.lastError ?? null;
+export const selectTunnels = (s: AppState): readonly TunnelSnapshot[] =>
+  s.snapshot?.engine.tunnels ?? NO_TUNNELS;
+export const selectTotals = (s: AppState): Readonly<Record<string, TunnelTotals>> =>
+  s.snapshot?.totals ?? NO_TOTALS;
 export const selectAccount = (s: AppState): AccountInfo | null => s.snapshot?.account ?? null;
 export const selectSettings = (s: AppState): AppSettings | null => s.snapshot?.settings ?? null;
-export const selectLanguage = (s: AppState): AppSettings['language'] => s.snapshot?.settings.language ?? 'system';
+export const selectLanguage = (s: AppState): AppSettings['language'] =>
+  s.snapshot?.settings.language ?? 'system';
 export const selectLogs = (s: AppState): readonly LogRecord[] => s.logs;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
 export const selectNotices = (s: AppState) => s.snapshot?.notices ?? null;
 export const selectLogDirectory = (s: AppState): string => s.snapshot?.logDirectory ?? '';
 /** First run lasts until a relay is configured (the first_run notice may outlive that). */
-export const selectIsFirstRun = (s: AppState): boolean => s.snapshot !== null && s.snapshot.settings.relay === null;
+export const selectIsFirstRun = (s: AppState): boolean =>
+  s.snapshot !== null && s.snapshot.settings.relay === null;
 export const selectIsInsecure = (s: AppState): boolean =>
   (s.snapshot?.engine.session.insecure ?? false) || (s.snapshot?.settings.relay?.insecure ?? false);

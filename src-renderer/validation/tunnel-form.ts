@@ -24,7 +24,15 @@ export const MAX_NAME_LENGTH = 64;
 const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = { rdp: '3389', ssh: '22', other: '' };
 
 export function emptyTunnelForm(kind: TunnelKind = 'other'): TunnelFormValues {
-  return { name: '', kind, localHost: '127.0.0.1', localPort: '', remoteHost: '', remotePort: DEFAULT_PORTS[kind], enabled: true };
+  return {
+    name: '',
+    kind,
+    localHost: '127.0.0.1',
+    localPort: '',
+    remoteHost: '',
+    remotePort: DEFAULT_PORTS[kind],
+    enabled: true,
+  };
 }
 
 export function tunnelFormFrom(config: TunnelConfig): TunnelFormValues {
@@ -103,7 +111,10 @@ export function validateTunnelForm(
   else if (localPort === null) errors.localPort = { key: 'validation.port' };
   else {
     const clash = others.find(
-      (t) => t.id !== editingId && t.localPort === localPort && sameBindAddress(t.localHost, values.localHost),
+      (t) =>
+        t.id !== editingId &&
+        t.localPort === localPort &&
+        sameBindAddress(t.localHost, values.localHost),
     );
     if (clash) errors.localPort = { key: 'validation.duplicatePort', params: { name: clash.name } };
   }

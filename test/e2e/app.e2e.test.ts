@@ -4,7 +4,11 @@
 // The page gets the preload's API through a binding into router.handle; pushes go back in.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  request as httpRequest,
+  createServer as createHttpServer,
+  type Server as HttpServer,
+} from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +16,24 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServices, type AppServices } from '../../src-main/services/app-services';
-import { createKeytarSecretStore, createMemorySecretStore, type SecretStore } from '../../src-main/services/secret-store';
-import { buildRenderer, emitToPage, exposeBridge, launchChromium, removeDir, serveStatic, type StaticServer } from '../harness/chromium';
+import {
+  createKeytarSecretStore,
+  createMemorySecretStore,
+  type SecretStore,
+} from '../../src-main/services/secret-store';
+import {
+  buildRenderer,
+  emitToPage,
+  exposeBridge,
+  launchChromium,
+  removeDir,
+  serveStatic,
+  type StaticServer,
+} from '../harness/chromium';
 import { startTestRelay, type TestRelay } from '../harness/relay';
 
+/** Page updates travel through IPC-shaped pushes; on a busy 2-core machine allow a while. */
+const POLL_TIMEOUT_MS = 15_000;
 const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const BODY_BYTES = 256 * 1024;
 
@@ -78,7 +96,10 @@ async function freePort(): Promise<number> {
 async function startTarget(): Promise<number> {
   const body = randomBytes(BODY_BYTES);
   target = createHttpServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+    response.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.length),
+    });
     response.end(body);
   });
   await new Promise<void>((resolve) => target!.listen(0, '127.0.0.1', resolve));
@@ -90,12 +111,15 @@ async function startTarget(): Promise<number> {
 /** A real HTTP GET through the tunnel's local port; resolves with the body length. */
 function fetchThrough(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 20_000 }, (response) => {
-      let length = 0;
-      response.on('data', (chunk: Buffer) => (length += chunk.length));
-      response.on('end', () => resolve(length));
-      response.on('error', reject);
-    });
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path: '/', agent: false, timeout: 20_000 },
+      (response) => {
+        let length = 0;
+        response.on('data', (chunk: Buffer) => (length += chunk.length));
+        response.on('end', () => resolve(length));
+        response.on('error', reject);
+      },
+    );
     request.on('timeout', () => request.destroy(new Error('fetch through tunnel timed out')));
     request.on('error', reject);
     request.end();
@@ -106,7 +130,9 @@ function fetchThrough(port: number): Promise<number> {
 function parseBytes(text: string): number {
   const match = /([\d.,]+)\s*(B|KiB|MiB|GiB)/.exec(text);
   if (!match?.[1] || !match[2]) return 0;
-  const scale = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match[2] as 'B' | 'KiB' | 'MiB' | 'GiB'];
+  const scale = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[
+    match[2] as 'B' | 'KiB' | 'MiB' | 'GiB'
+  ];
   return Number(match[1].replace(/,/g, '')) * scale;
 }
 
@@ -149,7 +175,9 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     const page = await openApp(services);
 
     // First run: nothing configured.
-    await expect.poll(() => badge(page).textContent()).toBe('Disconnected');
+    await expect
+      .poll(() => badge(page).textContent(), { timeout: POLL_TIMEOUT_MS })
+      .toBe('Disconnected');
     expect(await page.getByTestId('first-run').isVisible()).toBe(true);
 
     // Settings: the relay profile, trusting the per-run CA.
@@ -160,14 +188,22 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await page.getByLabel('Server name (SNI)').fill('localhost');
     await page.getByRole('button', { name: 'Save relay' }).click();
     await page.getByText('Saved.').waitFor();
-    expect(services.settings.get().relay).toMatchObject({ host: '127.0.0.1', port: relay.port, caFile, serverName: 'localhost', insecure: false });
+    expect(services.settings.get().relay).toMatchObject({
+      host: '127.0.0.1',
+      port: relay.port,
+      caFile,
+      serverName: 'localhost',
+      insecure: false,
+    });
 
     // Account: paste a token minted for this relay.
     await nav(page, 'Account');
     const token = await relay.token({ sub: 'e2e-user', ttlSec: 3_600 });
     await page.getByLabel('Access token').fill(token);
     await page.getByRole('button', { name: 'Save token' }).click();
-    await expect.poll(() => page.getByTestId('subject').textContent()).toBe('e2e-user');
+    await expect
+      .poll(() => page.getByTestId('subject').textContent(), { timeout: POLL_TIMEOUT_MS })
+      .toBe('e2e-user');
     expect(await page.getByTestId('token-expiring').isVisible()).toBe(true);
     // The token went to the store, never back to the page.
     expect(await page.content()).not.toContain(token);
@@ -181,8 +217,12 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await page.getByLabel('Remote port').fill(String(targetPort));
     await page.getByRole('switch', { name: 'Turn on after saving' }).click();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Local web' }) });
-    await expect.poll(() => row.getByTestId('tunnel-status').textContent()).toBe('Off');
+    const row = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'Local web' }) });
+    await expect
+      .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: POLL_TIMEOUT_MS })
+      .toBe('Off');
 
     // Status: connect (a saved token already starts the session when auto-connect is on).
     await nav(page, 'Status');
@@ -194,14 +234,18 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
 
     await nav(page, 'Tunnels');
     await row.getByRole('switch', { name: 'Turn tunnel Local web on or off' }).click();
-    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Listening');
+    await expect
+      .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
+      .toBe('Listening');
     const before = parseBytes((await row.getByTestId('bytes-in').textContent()) ?? '');
 
     // Real bytes through the relay; the page's counters follow.
     expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
     expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
     await expect
-      .poll(async () => parseBytes((await row.getByTestId('bytes-in').textContent()) ?? ''), { timeout: 10_000 })
+      .poll(async () => parseBytes((await row.getByTestId('bytes-in').textContent()) ?? ''), {
+        timeout: 10_000,
+      })
       .toBeGreaterThanOrEqual(before + 2 * BODY_BYTES);
     expect(parseBytes((await row.getByTestId('bytes-out').textContent()) ?? '')).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-active.png'), fullPage: true });
@@ -212,24 +256,34 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await relay.close();
     relays = relays.filter((r) => r !== relay);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Reconnecting');
-    await expect.poll(() => page.locator('.reconnect-attempt').textContent(), { timeout: 10_000 }).toMatch(/^Attempt \d+ of 10$/);
-    await expect.poll(() => page.getByTestId('countdown').textContent(), { timeout: 10_000 }).toMatch(/^Next try in \d+/);
+    await expect
+      .poll(() => page.locator('.reconnect-attempt').textContent(), { timeout: 10_000 })
+      .toMatch(/^Attempt \d+ of 10$/);
+    await expect
+      .poll(() => page.getByTestId('countdown').textContent(), { timeout: 10_000 })
+      .toMatch(/^Next try in \d+/);
     await page.screenshot({ path: join(SHOTS, 'e2e-status-reconnecting.png'), fullPage: true });
 
     // Restart it on the same port (same CA and secret): Active again, tunnel listening again.
     relays.push(await startTestRelay({ pki: relay.pki, secret: relay.secret, port }));
     await expect.poll(() => badge(page).textContent(), { timeout: 60_000 }).toBe('Active');
     await nav(page, 'Tunnels');
-    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Listening');
+    await expect
+      .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
+      .toBe('Listening');
     expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
 
     // Logs: the loss and the reconnect are there, and the search finds them.
     await nav(page, 'Logs');
     const events = page.getByTestId('log-record').locator('.log-event');
-    await expect.poll(async () => (await events.allTextContents()).join(' ')).toContain('connection_lost');
+    await expect
+      .poll(async () => (await events.allTextContents()).join(' '), { timeout: POLL_TIMEOUT_MS })
+      .toContain('connection_lost');
     expect((await events.allTextContents()).join(' ')).toContain('reconnect_scheduled');
     await page.getByLabel('Search').fill('reconnect_scheduled');
-    await expect.poll(async () => new Set(await events.allTextContents())).toEqual(new Set(['reconnect_scheduled']));
+    await expect
+      .poll(async () => new Set(await events.allTextContents()), { timeout: POLL_TIMEOUT_MS })
+      .toEqual(new Set(['reconnect_scheduled']));
     await page.screenshot({ path: join(SHOTS, 'e2e-logs.png'), fullPage: true });
   });
 
@@ -243,12 +297,41 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await new Promise<void>((resolve) => squatter!.listen(0, '127.0.0.1', resolve));
     const taken = (squatter.address() as { port: number }).port;
 
-    services = createAppServices({ dataDir, secretStore: secretStore(), startBuiltinRelay: null, launch: () => Promise.resolve() });
+    services = createAppServices({
+      dataDir,
+      secretStore: secretStore(),
+      startBuiltinRelay: null,
+      launch: () => Promise.resolve(),
+    });
     await services.start();
     // Relay and token through the same router the page uses; the first test drives these by hand.
-    const relayProfile = { id: 'e2e', name: 'e2e', host: '127.0.0.1', port: relay.port, caFile, pinSha256: null, serverName: 'localhost', insecure: false, opener: 'auto', builtin: false };
-    expect((await services.router.handle('cloudbridge:settings.update', { relay: relayProfile, autoConnect: true })).ok).toBe(true);
-    expect((await services.router.handle('cloudbridge:token.save', { token: await relay.token({ sub: 'e2e-user' }) })).ok).toBe(true);
+    const relayProfile = {
+      id: 'e2e',
+      name: 'e2e',
+      host: '127.0.0.1',
+      port: relay.port,
+      caFile,
+      pinSha256: null,
+      serverName: 'localhost',
+      insecure: false,
+      opener: 'auto',
+      builtin: false,
+    };
+    expect(
+      (
+        await services.router.handle('cloudbridge:settings.update', {
+          relay: relayProfile,
+          autoConnect: true,
+        })
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await services.router.handle('cloudbridge:token.save', {
+          token: await relay.token({ sub: 'e2e-user' }),
+        })
+      ).ok,
+    ).toBe(true);
     const page = await openApp(services);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Active');
 
@@ -259,11 +342,19 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await page.getByLabel('Remote host').fill('127.0.0.1');
     await page.getByLabel('Remote port').fill('9');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Taken' }) });
-    await expect.poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 }).toBe('Error');
+    const row = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'Taken' }) });
+    await expect
+      .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
+      .toBe('Error');
     const error = row.getByTestId('tunnel-error');
-    await expect.poll(() => error.textContent()).toContain('The local port is already in use by another program.');
-    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toContain(`Port ${taken} is held by`);
+    await expect
+      .poll(() => error.textContent(), { timeout: POLL_TIMEOUT_MS })
+      .toContain('The local port is already in use by another program.');
+    await expect
+      .poll(() => error.textContent(), { timeout: 15_000 })
+      .toContain(`Port ${taken} is held by`);
     await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-port-in-use.png'), fullPage: true });
   });
 });

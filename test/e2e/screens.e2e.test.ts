@@ -6,8 +6,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, ConsoleMessage } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, exposeFakeBridge, launchChromium, removeDir, serveStatic, type FakeScenario, type StaticServer } from '../harness/chromium';
+import {
+  buildRenderer,
+  exposeFakeBridge,
+  launchChromium,
+  removeDir,
+  serveStatic,
+  type FakeScenario,
+  type StaticServer,
+} from '../harness/chromium';
 
+/** Page updates travel through IPC-shaped pushes; on a busy 2-core machine allow a while. */
+const POLL_TIMEOUT_MS = 15_000;
 const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const VIEWS = [
   ['status', 'Status', 'Состояние'],
@@ -35,7 +45,12 @@ afterAll(async () => {
   removeDir(outDir);
 });
 
-async function openPage(options: { scenario: FakeScenario; language: 'en' | 'ru'; scheme: 'light' | 'dark'; zoom?: boolean }) {
+async function openPage(options: {
+  scenario: FakeScenario;
+  language: 'en' | 'ru';
+  scheme: 'light' | 'dark';
+  zoom?: boolean;
+}) {
   const context = await browser!.newContext({
     colorScheme: options.scheme,
     locale: options.language === 'ru' ? 'ru-RU' : 'en-US',
@@ -49,7 +64,8 @@ async function openPage(options: { scenario: FakeScenario; language: 'en' | 'ru'
   page.on('console', (message: ConsoleMessage) => {
     // frame-ancestors only works as a header (main sets it); in the meta it is a documented no-op.
     if (/frame-ancestors' is ignored/.test(message.text())) return;
-    if (message.type() === 'error' || /Refused to/.test(message.text())) problems.push(message.text());
+    if (message.type() === 'error' || /Refused to/.test(message.text()))
+      problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(server!.url);
@@ -61,12 +77,23 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
   for (const language of ['en', 'ru'] as const) {
     for (const scheme of ['light', 'dark'] as const) {
       it(`draws every view in ${language}/${scheme} with no CSP refusals or page errors`, async () => {
-        const { context, page, problems } = await openPage({ scenario: 'active', language, scheme });
+        const { context, page, problems } = await openPage({
+          scenario: 'active',
+          language,
+          scheme,
+        });
         for (const [view, en, ru] of VIEWS) {
           const name = language === 'ru' ? ru : en;
           await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
-          await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe(name);
-          await page.screenshot({ path: join(SHOTS, `${view}-${language}-${scheme}.png`), fullPage: true });
+          await expect
+            .poll(() => page.getByRole('heading', { level: 2 }).textContent(), {
+              timeout: POLL_TIMEOUT_MS,
+            })
+            .toBe(name);
+          await page.screenshot({
+            path: join(SHOTS, `${view}-${language}-${scheme}.png`),
+            fullPage: true,
+          });
         }
         expect(problems).toEqual([]);
         await context.close();
@@ -77,23 +104,42 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
   it('shows the reconnect countdown and the first-run offer', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const reconnecting = await openPage({ scenario: 'reconnecting', language: 'en', scheme });
-      await expect.poll(() => reconnecting.page.getByTestId('countdown').textContent()).toMatch(/Next try in \d/);
+      await expect
+        .poll(() => reconnecting.page.getByTestId('countdown').textContent(), {
+          timeout: POLL_TIMEOUT_MS,
+        })
+        .toMatch(/Next try in \d/);
       expect(await reconnecting.page.getByText('Attempt 3 of 10').isVisible()).toBe(true);
-      await reconnecting.page.screenshot({ path: join(SHOTS, `status-reconnecting-en-${scheme}.png`), fullPage: true });
+      await reconnecting.page.screenshot({
+        path: join(SHOTS, `status-reconnecting-en-${scheme}.png`),
+        fullPage: true,
+      });
       await reconnecting.context.close();
       const first = await openPage({ scenario: 'first-run', language: 'en', scheme });
-      expect(await first.page.getByRole('button', { name: 'Use the built-in local relay' }).isVisible()).toBe(true);
-      await first.page.screenshot({ path: join(SHOTS, `status-first-run-en-${scheme}.png`), fullPage: true });
+      expect(
+        await first.page.getByRole('button', { name: 'Use the built-in local relay' }).isVisible(),
+      ).toBe(true);
+      await first.page.screenshot({
+        path: join(SHOTS, `status-first-run-en-${scheme}.png`),
+        fullPage: true,
+      });
       await first.context.close();
     }
   });
 
   it('stays usable at 200% zoom: nothing wider than the window, navigation wraps', async () => {
-    const { context, page } = await openPage({ scenario: 'active', language: 'ru', scheme: 'light', zoom: true });
+    const { context, page } = await openPage({
+      scenario: 'active',
+      language: 'ru',
+      scheme: 'light',
+      zoom: true,
+    });
     for (const [view, , ru] of VIEWS) {
       await page.getByRole('navigation').getByRole('button', { name: ru, exact: true }).click();
       // Page-side expressions as strings: this file is type-checked without the DOM library.
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
       expect(overflow, view).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(SHOTS, `${view}-ru-zoom200.png`), fullPage: true });
     }
@@ -101,7 +147,11 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
   });
 
   it('is keyboard reachable: Tab walks the navigation with a visible focus ring', async () => {
-    const { context, page } = await openPage({ scenario: 'active', language: 'en', scheme: 'light' });
+    const { context, page } = await openPage({
+      scenario: 'active',
+      language: 'en',
+      scheme: 'light',
+    });
     await page.keyboard.press('Tab');
     const focused = await page.evaluate<{ text: string; outline: string }>(
       `(() => { const el = document.activeElement; return { text: el ? el.textContent : '', outline: el ? getComputedStyle(el).outlineStyle : 'none' }; })()`,
@@ -110,7 +160,11 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
     expect(focused.outline).not.toBe('none');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Tunnels');
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).textContent(), {
+        timeout: POLL_TIMEOUT_MS,
+      })
+      .toBe('Tunnels');
     await context.close();
   });
 });

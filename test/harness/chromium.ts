@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { EVENT_CHANNELS, methodName, REQUEST_CHANNELS, type EventChannel, type Events } from '../../src-main/shared/ipc-contract';
+import {
+  EVENT_CHANNELS,
+  methodName,
+  REQUEST_CHANNELS,
+  type EventChannel,
+  type Events,
+} from '../../src-main/shared/ipc-contract';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -27,7 +33,12 @@ export function isChromiumAvailable(): boolean {
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timeout: 60_000,
+  });
 }
 
 /**
@@ -64,11 +75,18 @@ export async function serveStatic(root: string): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root.endsWith(sep) ? root : root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (
+      !file.startsWith(root.endsWith(sep) ? root : root + sep) ||
+      !existsSync(file) ||
+      !statSync(file).isFile()
+    ) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     response.end(readFileSync(file));
   });
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +94,8 @@ export async function serveStatic(root: string): Promise<StaticServer> {
     server.listen(0, '127.0.0.1', resolve);
   });
   const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('static server has no address');
+  if (typeof address !== 'object' || address === null)
+    throw new Error('static server has no address');
   return {
     url: `http://127.0.0.1:${address.port}/`,
     close: () =>
@@ -99,16 +118,27 @@ export interface PageBridge {
  * request channel, each forwarding (channel, payload) to `handle` through a binding, and
  * `on(event, fn) => unsubscribe` fed by `emit`. Call before the page navigates.
  */
-export async function exposeBridge(context: BrowserContext | Page, handle: InvokeHandler): Promise<void> {
-  await context.exposeBinding('__cloudbridgeInvoke', (_source, channel: string, payload: unknown) => handle(channel, payload));
+export async function exposeBridge(
+  context: BrowserContext | Page,
+  handle: InvokeHandler,
+): Promise<void> {
+  await context.exposeBinding('__cloudbridgeInvoke', (_source, channel: string, payload: unknown) =>
+    handle(channel, payload),
+  );
   const methods = REQUEST_CHANNELS.map((channel) => [channel, methodName(channel)] as const);
   await context.addInitScript(
     ({ methods: pairs, events }) => {
       const scope = globalThis as unknown as Record<string, unknown>;
-      const invoke = scope['__cloudbridgeInvoke'] as (channel: string, payload: unknown) => Promise<unknown>;
-      const listeners = new Map<string, Set<(payload: unknown) => void>>(events.map((e) => [e, new Set()]));
+      const invoke = scope['__cloudbridgeInvoke'] as (
+        channel: string,
+        payload: unknown,
+      ) => Promise<unknown>;
+      const listeners = new Map<string, Set<(payload: unknown) => void>>(
+        events.map((e) => [e, new Set()]),
+      );
       const api: Record<string, unknown> = {};
-      for (const [channel, method] of pairs) api[method] = (request: unknown) => invoke(channel, request);
+      for (const [channel, method] of pairs)
+        api[method] = (request: unknown) => invoke(channel, request);
       api['on'] = (event: string, listener: (payload: unknown) => void) => {
         const set = listeners.get(event);
         if (!set) throw new Error(`unknown event ${event}`);
@@ -118,18 +148,26 @@ export async function exposeBridge(context: BrowserContext | Page, handle: Invok
       scope['__cloudbridgeEmit'] = (event: string, payload: unknown) => {
         for (const listener of [...(listeners.get(event) ?? [])]) listener(payload);
       };
-      Object.defineProperty(scope, 'cloudbridge', { value: Object.freeze(api), configurable: false });
+      Object.defineProperty(scope, 'cloudbridge', {
+        value: Object.freeze(api),
+        configurable: false,
+      });
     },
     { methods, events: [...EVENT_CHANNELS] as string[] },
   );
 }
 
 /** Pushes an event into one page (after exposeBridge). Errors from a closing page are ignored. */
-export async function emitToPage<E extends EventChannel>(page: Page, event: E, payload: Events[E]): Promise<void> {
+export async function emitToPage<E extends EventChannel>(
+  page: Page,
+  event: E,
+  payload: Events[E],
+): Promise<void> {
   try {
     await page.evaluate(
       ([name, body]) => {
-        const emit = (globalThis as unknown as Record<string, unknown>)['__cloudbridgeEmit'] as ((e: string, p: unknown) => void) | undefined;
+        const emit = (globalThis as unknown as Record<string, unknown>)['__cloudbridgeEmit'] as
+          ((e: string, p: unknown) => void) | undefined;
         emit?.(name, body);
       },
       [event, payload] as const,
@@ -165,7 +203,11 @@ function fakeBridgeBundle(): Promise<string> {
 }
 
 /** Installs the in-memory fake bridge in the page (screenshot pass only), in a given scenario and language. */
-export async function exposeFakeBridge(context: BrowserContext | Page, scenario: FakeScenario, language: 'en' | 'ru' | 'system'): Promise<void> {
+export async function exposeFakeBridge(
+  context: BrowserContext | Page,
+  scenario: FakeScenario,
+  language: 'en' | 'ru' | 'system',
+): Promise<void> {
   const bundle = await fakeBridgeBundle();
   const setup = `
     (() => {

@@ -19,7 +19,13 @@ import {
   type Result,
   type TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
-import type { ErrorCode, ErrorInfo, LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
+import type {
+  ErrorCode,
+  ErrorInfo,
+  LogRecord,
+  TunnelConfig,
+  TunnelSnapshot,
+} from '../../src-main/shared/model';
 import { RECONNECT_POLICY } from '../../src-main/shared/model';
 
 export interface RecordedCall {
@@ -27,7 +33,9 @@ export interface RecordedCall {
   readonly request: unknown;
 }
 
-type Handler<C extends RequestChannel> = (request: RequestOf<C>) => Result<ReplyOf<C>> | Promise<Result<ReplyOf<C>>>;
+type Handler<C extends RequestChannel> = (
+  request: RequestOf<C>,
+) => Result<ReplyOf<C>> | Promise<Result<ReplyOf<C>>>;
 type Handlers = { [C in RequestChannel]: Handler<C> };
 
 export interface FakeBridge {
@@ -55,11 +63,21 @@ export interface FakeBridgeOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function errorInfo(code: ErrorCode, message: string, at: number, detail?: string): ErrorInfo {
-  return detail === undefined ? { code, message, at: iso(at) } : { code, message, detail, at: iso(at) };
+export function errorInfo(
+  code: ErrorCode,
+  message: string,
+  at: number,
+  detail?: string,
+): ErrorInfo {
+  return detail === undefined
+    ? { code, message, at: iso(at) }
+    : { code, message, detail, at: iso(at) };
 }
 
-export function tunnelSnapshot(config: TunnelConfig, extra: Partial<TunnelSnapshot> = {}): TunnelSnapshot {
+export function tunnelSnapshot(
+  config: TunnelConfig,
+  extra: Partial<TunnelSnapshot> = {},
+): TunnelSnapshot {
   return {
     ...config,
     status: config.enabled ? 'pending' : 'off',
@@ -116,7 +134,14 @@ export function firstRunSnapshot(now: number): AppSnapshot {
       seq: 1,
       at: iso(now),
     },
-    account: { signedIn: false, subject: null, tenant: null, expiresAt: null, expiresSoon: false, keychainError: null },
+    account: {
+      signedIn: false,
+      subject: null,
+      tenant: null,
+      expiresAt: null,
+      expiresSoon: false,
+      keychainError: null,
+    },
     settings: DEFAULT_SETTINGS,
     totals: {},
     notices: [{ kind: 'first_run', message: 'No relay configured', at: iso(now) }],
@@ -125,9 +150,36 @@ export function firstRunSnapshot(now: number): AppSnapshot {
 }
 
 const SAMPLE_TUNNELS: readonly TunnelConfig[] = [
-  { id: 't-rdp', name: 'Office desktop', kind: 'rdp', localHost: '127.0.0.1', localPort: 13389, remoteHost: 'desk-42.corp.example', remotePort: 3389, enabled: true },
-  { id: 't-ssh', name: 'Build server', kind: 'ssh', localHost: '127.0.0.1', localPort: 2222, remoteHost: '10.0.4.17', remotePort: 22, enabled: false },
-  { id: 't-web', name: 'Intranet', kind: 'other', localHost: '127.0.0.1', localPort: 8080, remoteHost: 'intranet.corp.example', remotePort: 80, enabled: true },
+  {
+    id: 't-rdp',
+    name: 'Office desktop',
+    kind: 'rdp',
+    localHost: '127.0.0.1',
+    localPort: 13389,
+    remoteHost: 'desk-42.corp.example',
+    remotePort: 3389,
+    enabled: true,
+  },
+  {
+    id: 't-ssh',
+    name: 'Build server',
+    kind: 'ssh',
+    localHost: '127.0.0.1',
+    localPort: 2222,
+    remoteHost: '10.0.4.17',
+    remotePort: 22,
+    enabled: false,
+  },
+  {
+    id: 't-web',
+    name: 'Intranet',
+    kind: 'other',
+    localHost: '127.0.0.1',
+    localPort: 8080,
+    remoteHost: 'intranet.corp.example',
+    remotePort: 80,
+    enabled: true,
+  },
 ];
 
 /** Signed in, Active, three tunnels: one carrying traffic, one off, one whose port is taken. */
@@ -135,7 +187,12 @@ export function activeSnapshot(now: number): AppSnapshot {
   const base = firstRunSnapshot(now);
   const hour = 3_600_000;
   const totals: Record<string, TunnelTotals> = {
-    't-rdp': { todayIn: 48_234_112, todayOut: 3_201_554, allTimeIn: 9_823_441_201, allTimeOut: 612_300_114 },
+    't-rdp': {
+      todayIn: 48_234_112,
+      todayOut: 3_201_554,
+      allTimeIn: 9_823_441_201,
+      allTimeOut: 612_300_114,
+    },
     't-ssh': { todayIn: 0, todayOut: 0, allTimeIn: 52_113_000, allTimeOut: 4_020_110 },
   };
   return {
@@ -167,7 +224,12 @@ export function activeSnapshot(now: number): AppSnapshot {
         tunnelSnapshot(SAMPLE_TUNNELS[2]!, {
           status: 'error',
           dataMode: 'stream',
-          error: errorInfo('port_in_use', 'Local port 8080 is in use', now - 60_000, '127.0.0.1:8080 is held by nginx (pid 1234)'),
+          error: errorInfo(
+            'port_in_use',
+            'Local port 8080 is in use',
+            now - 60_000,
+            '127.0.0.1:8080 is held by nginx (pid 1234)',
+          ),
         }),
       ],
       seq: 10,
@@ -210,9 +272,20 @@ export function reconnectingSnapshot(now: number, attempt = 3, inMs = 4_000): Ap
     engine: {
       ...active.engine,
       state: 'reconnecting',
-      session: { ...active.engine.session, reconnectAttempt: attempt, nextRetryAt: iso(now + inMs) },
-      tunnels: active.engine.tunnels.map((t): TunnelSnapshot => (t.enabled ? { ...t, status: 'pending', rateInBps: 0, rateOutBps: 0 } : t)),
-      lastError: errorInfo('connection_lost', 'Connection reset by peer', now - 3_000, 'ECONNRESET'),
+      session: {
+        ...active.engine.session,
+        reconnectAttempt: attempt,
+        nextRetryAt: iso(now + inMs),
+      },
+      tunnels: active.engine.tunnels.map((t): TunnelSnapshot =>
+        t.enabled ? { ...t, status: 'pending', rateInBps: 0, rateOutBps: 0 } : t,
+      ),
+      lastError: errorInfo(
+        'connection_lost',
+        'Connection reset by peer',
+        now - 3_000,
+        'ECONNRESET',
+      ),
       seq: active.engine.seq + 1,
     },
   };
@@ -221,18 +294,67 @@ export function reconnectingSnapshot(now: number, attempt = 3, inMs = 4_000): Ap
 export function sampleLogs(now: number): LogRecord[] {
   const at = (ago: number) => iso(now - ago);
   return [
-    { timestamp: at(900_000), level: 'info', event: 'session.connecting', tunnel_id: null, details: { relay: 'relay.corp.example:443' } },
-    { timestamp: at(899_000), level: 'debug', event: 'tls.handshake', tunnel_id: null, details: { protocol: 'TLSv1.3' } },
-    { timestamp: at(898_000), level: 'info', event: 'session.authenticated', tunnel_id: null, details: { client_id: 'c-5f2a91', tenant_id: 'acme' } },
-    { timestamp: at(897_000), level: 'info', event: 'tunnel.registered', tunnel_id: 't-rdp', details: { local_port: 13389 } },
-    { timestamp: at(896_000), level: 'error', event: 'tunnel.listen_failed', tunnel_id: 't-web', details: { code: 'port_in_use', port: 8080 } },
-    { timestamp: at(120_000), level: 'info', event: 'stream.opened', tunnel_id: 't-rdp', details: { remote: 'desk-42.corp.example:3389' } },
-    { timestamp: at(60_000), level: 'warn', event: 'session.heartbeat_late', tunnel_id: null, details: { waited_ms: 10_000 } },
+    {
+      timestamp: at(900_000),
+      level: 'info',
+      event: 'session.connecting',
+      tunnel_id: null,
+      details: { relay: 'relay.corp.example:443' },
+    },
+    {
+      timestamp: at(899_000),
+      level: 'debug',
+      event: 'tls.handshake',
+      tunnel_id: null,
+      details: { protocol: 'TLSv1.3' },
+    },
+    {
+      timestamp: at(898_000),
+      level: 'info',
+      event: 'session.authenticated',
+      tunnel_id: null,
+      details: { client_id: 'c-5f2a91', tenant_id: 'acme' },
+    },
+    {
+      timestamp: at(897_000),
+      level: 'info',
+      event: 'tunnel.registered',
+      tunnel_id: 't-rdp',
+      details: { local_port: 13389 },
+    },
+    {
+      timestamp: at(896_000),
+      level: 'error',
+      event: 'tunnel.listen_failed',
+      tunnel_id: 't-web',
+      details: { code: 'port_in_use', port: 8080 },
+    },
+    {
+      timestamp: at(120_000),
+      level: 'info',
+      event: 'stream.opened',
+      tunnel_id: 't-rdp',
+      details: { remote: 'desk-42.corp.example:3389' },
+    },
+    {
+      timestamp: at(60_000),
+      level: 'warn',
+      event: 'session.heartbeat_late',
+      tunnel_id: null,
+      details: { waited_ms: 10_000 },
+    },
   ];
 }
 
-function fail(code: ErrorCode, message: string, now: number, fields?: Record<string, string>): Result<never> {
-  return fields ? { ok: false, error: errorInfo(code, message, now), fields } : { ok: false, error: errorInfo(code, message, now) };
+function fail(
+  code: ErrorCode,
+  message: string,
+  now: number,
+  fields?: Record<string, string>,
+): Result<never> {
+  return fields
+    ? { ok: false, error: errorInfo(code, message, now), fields }
+    : { ok: false, error: errorInfo(code, message, now) };
 }
 
 /** Decodes a JWT's claims without verifying, like the token store does for display. */
@@ -240,7 +362,12 @@ function decodeClaims(token: string): Record<string, unknown> | null {
   const part = token.split('.')[1];
   if (token.split('.').length !== 3 || !part) return null;
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
     const value: unknown = JSON.parse(json);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
   } catch {
@@ -254,15 +381,21 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   let logs: LogRecord[] = [...(options.logs ?? [])];
   const info = options.info ?? SAMPLE_INFO;
   const calls: RecordedCall[] = [];
-  const listeners = new Map<EventChannel, Set<(payload: never) => void>>(EVENT_CHANNELS.map((e) => [e, new Set()]));
+  const listeners = new Map<EventChannel, Set<(payload: never) => void>>(
+    EVENT_CHANNELS.map((e) => [e, new Set()]),
+  );
   let nextTunnel = 1;
 
   const emit = <E extends EventChannel>(event: E, payload: Events[E]) => {
-    for (const listener of [...(listeners.get(event) ?? [])]) (listener as (p: Events[E]) => void)(payload);
+    for (const listener of [...(listeners.get(event) ?? [])])
+      (listener as (p: Events[E]) => void)(payload);
   };
   const update = (change: (s: AppSnapshot) => AppSnapshot) => {
     const next = change(snapshot);
-    snapshot = { ...next, engine: { ...next.engine, seq: snapshot.engine.seq + 1, at: iso(now()) } };
+    snapshot = {
+      ...next,
+      engine: { ...next.engine, seq: snapshot.engine.seq + 1, at: iso(now()) },
+    };
     emit('cloudbridge:app.changed', snapshot);
     return snapshot;
   };
@@ -273,12 +406,22 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       engine: { ...s.engine, tunnels },
       settings: {
         ...s.settings,
-        tunnels: tunnels.map(({ id, name, kind, localHost, localPort, remoteHost, remotePort, enabled }) => ({
-          id, name, kind, localHost, localPort, remoteHost, remotePort, enabled,
-        })),
+        tunnels: tunnels.map(
+          ({ id, name, kind, localHost, localPort, remoteHost, remotePort, enabled }) => ({
+            id,
+            name,
+            kind,
+            localHost,
+            localPort,
+            remoteHost,
+            remotePort,
+            enabled,
+          }),
+        ),
       },
     }));
-  const liveStatus = (enabled: boolean): TunnelSnapshot['status'] => (!enabled ? 'off' : snapshot.engine.state === 'active' ? 'listening' : 'pending');
+  const liveStatus = (enabled: boolean): TunnelSnapshot['status'] =>
+    !enabled ? 'off' : snapshot.engine.state === 'active' ? 'listening' : 'pending';
 
   const handlers: Handlers = {
     'cloudbridge:app.snapshot': () => ok(snapshot),
@@ -292,8 +435,16 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
           ...s.engine,
           state: 'active',
           lastError: null,
-          session: { ...s.engine.session, reconnectAttempt: 0, nextRetryAt: null, connectedSince: iso(now()) },
-          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({ ...t, status: t.enabled ? 'listening' : 'off' })),
+          session: {
+            ...s.engine.session,
+            reconnectAttempt: 0,
+            nextRetryAt: null,
+            connectedSince: iso(now()),
+          },
+          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({
+            ...t,
+            status: t.enabled ? 'listening' : 'off',
+          })),
         },
       }));
       return ok(undefined);
@@ -304,32 +455,58 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
         engine: {
           ...s.engine,
           state: 'disconnected',
-          session: { ...s.engine.session, connectedSince: null, reconnectAttempt: 0, nextRetryAt: null },
-          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({ ...t, status: t.enabled ? 'pending' : 'off', openConnections: 0 })),
+          session: {
+            ...s.engine.session,
+            connectedSince: null,
+            reconnectAttempt: 0,
+            nextRetryAt: null,
+          },
+          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({
+            ...t,
+            status: t.enabled ? 'pending' : 'off',
+            openConnections: 0,
+          })),
         },
       }));
       return ok(undefined);
     },
     'cloudbridge:session.retryNow': () => {
-      update((s) => ({ ...s, engine: { ...s.engine, session: { ...s.engine.session, nextRetryAt: iso(now()) } } }));
+      update((s) => ({
+        ...s,
+        engine: { ...s.engine, session: { ...s.engine.session, nextRetryAt: iso(now()) } },
+      }));
       return ok(undefined);
     },
     'cloudbridge:tunnel.setEnabled': ({ id, enabled }) => {
-      if (!snapshot.engine.tunnels.some((t) => t.id === id)) return fail('invalid_tunnel_info', `No tunnel ${id}`, now());
-      setTunnels(snapshot.engine.tunnels.map((t) => (t.id === id ? { ...t, enabled, status: liveStatus(enabled), error: null } : t)));
+      if (!snapshot.engine.tunnels.some((t) => t.id === id))
+        return fail('invalid_tunnel_info', `No tunnel ${id}`, now());
+      setTunnels(
+        snapshot.engine.tunnels.map((t) =>
+          t.id === id ? { ...t, enabled, status: liveStatus(enabled), error: null } : t,
+        ),
+      );
       return ok(undefined);
     },
     'cloudbridge:tunnel.save': (draft) => {
-      const clash = snapshot.engine.tunnels.find((t) => t.id !== draft.id && t.localPort === draft.localPort);
+      const clash = snapshot.engine.tunnels.find(
+        (t) => t.id !== draft.id && t.localPort === draft.localPort,
+      );
       if (clash) {
-        return fail('invalid_tunnel_info', 'Duplicate local port', now(), { localPort: `Already used by ${clash.name}` });
+        return fail('invalid_tunnel_info', 'Duplicate local port', now(), {
+          localPort: `Already used by ${clash.name}`,
+        });
       }
       const id = draft.id ?? `t-new-${nextTunnel++}`;
       const config: TunnelConfig = { ...draft, id };
       const existing = snapshot.engine.tunnels.find((t) => t.id === id);
       const next = existing
-        ? snapshot.engine.tunnels.map((t) => (t.id === id ? { ...t, ...config, status: liveStatus(config.enabled) } : t))
-        : [...snapshot.engine.tunnels, tunnelSnapshot(config, { status: liveStatus(config.enabled) })];
+        ? snapshot.engine.tunnels.map((t) =>
+            t.id === id ? { ...t, ...config, status: liveStatus(config.enabled) } : t,
+          )
+        : [
+            ...snapshot.engine.tunnels,
+            tunnelSnapshot(config, { status: liveStatus(config.enabled) }),
+          ];
       setTunnels(next);
       return ok(config);
     },
@@ -340,7 +517,10 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:tunnel.open': () => ok(undefined),
     'cloudbridge:token.save': ({ token }) => {
       const claims = decodeClaims(token);
-      if (!claims) return fail('token_malformed', 'Not a JWT', now(), { token: 'This is not a JWT (three dot-separated parts).' });
+      if (!claims)
+        return fail('token_malformed', 'Not a JWT', now(), {
+          token: 'This is not a JWT (three dot-separated parts).',
+        });
       const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : null;
       const account: AccountInfo = {
         signedIn: true,
@@ -354,7 +534,14 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       return ok(account);
     },
     'cloudbridge:token.signOut': () => {
-      const account: AccountInfo = { ...snapshot.account, signedIn: false, subject: null, tenant: null, expiresAt: null, expiresSoon: false };
+      const account: AccountInfo = {
+        ...snapshot.account,
+        signedIn: false,
+        subject: null,
+        tenant: null,
+        expiresAt: null,
+        expiresSoon: false,
+      };
       update((s) => ({ ...s, account }));
       return ok(account);
     },
@@ -366,7 +553,18 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:relay.useBuiltin': () => {
       const settings: AppSettings = {
         ...snapshot.settings,
-        relay: { id: 'builtin', name: 'Built-in local relay', host: '127.0.0.1', port: 8443, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: true },
+        relay: {
+          id: 'builtin',
+          name: 'Built-in local relay',
+          host: '127.0.0.1',
+          port: 8443,
+          caFile: null,
+          pinSha256: null,
+          serverName: null,
+          insecure: false,
+          opener: 'auto',
+          builtin: true,
+        },
       };
       update((s) => ({ ...s, settings, notices: s.notices.filter((n) => n.kind !== 'first_run') }));
       return ok(settings);
@@ -381,7 +579,9 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   for (const channel of REQUEST_CHANNELS) {
     api[methodName(channel)] = async (request: unknown) => {
       calls.push({ channel, request });
-      const handler = handlers[channel] as (r: unknown) => Result<unknown> | Promise<Result<unknown>>;
+      const handler = handlers[channel] as (
+        r: unknown,
+      ) => Result<unknown> | Promise<Result<unknown>>;
       // A structured clone, like IPC: the page never shares objects with main.
       return structuredClone(await handler(request));
     };
@@ -397,7 +597,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   return {
     api: api as BridgeApi,
     calls,
-    callsTo: <C extends RequestChannel>(channel: C) => calls.filter((c) => c.channel === channel).map((c) => c.request as RequestOf<C>),
+    callsTo: <C extends RequestChannel>(channel: C) =>
+      calls.filter((c) => c.channel === channel).map((c) => c.request as RequestOf<C>),
     current: () => snapshot,
     update,
     emit,

@@ -3,18 +3,26 @@
 import { describe, expect, it } from 'vitest';
 import { screen } from '@testing-library/react';
 import { activeSnapshot, errorInfo, firstRunSnapshot } from '../harness/fake-bridge';
-import { button, renderApp, text } from './render-app';
+import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 function jwt(claims: Record<string, unknown>): string {
-  const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const encode = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
   return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.c2lnbmF0dXJl`;
 }
 
-describe('Account screen', () => {
+describe('Account screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('saves a pasted token and shows subject, tenant and expiry, then forgets the text', async () => {
-    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()), view: 'account' });
+    const { fake, user } = await renderApp({
+      snapshot: firstRunSnapshot(Date.now()),
+      view: 'account',
+    });
     expect(screen.getByText('You are not signed in.')).toBeTruthy();
-    const token = jwt({ sub: 'anna@acme.example', tenant_id: 'acme', exp: Math.floor(Date.now() / 1000) + 10 * 86_400 });
+    const token = jwt({
+      sub: 'anna@acme.example',
+      tenant_id: 'acme',
+      exp: Math.floor(Date.now() / 1000) + 10 * 86_400,
+    });
     await user.click(screen.getByLabelText('Access token'));
     await user.paste(token);
     await user.click(button('Save token'));
@@ -31,7 +39,9 @@ describe('Account screen', () => {
     await user.click(screen.getByLabelText('Access token'));
     await user.paste(jwt({ sub: 'anna', exp: Math.floor(Date.now() / 1000) + 5 * 3_600 }));
     await user.click(button('Save token'));
-    expect(text(screen.getByTestId('token-expiring'))).toBe('Your token expires in 5 hours. Ask for a new one soon.');
+    expect(text(screen.getByTestId('token-expiring'))).toBe(
+      'Your token expires in 5 hours. Ask for a new one soon.',
+    );
   });
 
   it('shows main’s message on the token field when the token is malformed', async () => {
@@ -41,11 +51,16 @@ describe('Account screen', () => {
     const input = screen.getByLabelText('Access token');
     expect(input.getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByText('This is not a JWT (three dot-separated parts).')).toBeTruthy();
-    expect(text(screen.getByTestId('account-action-error'))).toContain('That does not look like an access token.');
+    expect(text(screen.getByTestId('account-action-error'))).toContain(
+      'That does not look like an access token.',
+    );
   });
 
   it('signs out', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'account' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'account',
+    });
     expect(text(screen.getByTestId('subject'))).toBe('ivan.petrov@acme.example');
     await user.click(button('Sign out'));
     expect(fake.callsTo('cloudbridge:token.signOut')).toHaveLength(1);
@@ -58,7 +73,15 @@ describe('Account screen', () => {
       view: 'account',
       snapshot: {
         ...snapshot,
-        account: { ...snapshot.account, keychainError: errorInfo('keychain_unavailable', 'locked', Date.now(), 'The login keyring is locked') },
+        account: {
+          ...snapshot.account,
+          keychainError: errorInfo(
+            'keychain_unavailable',
+            'locked',
+            Date.now(),
+            'The login keyring is locked',
+          ),
+        },
       },
     });
     const panel = screen.getByTestId('keychain-error');

@@ -1,6 +1,11 @@
 // Pure formatters: bytes, rates, durations and relative times in English and Russian.
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate, formatRelativeTime } from '../../src-renderer/format/format';
+import {
+  formatBytes,
+  formatDuration,
+  formatRate,
+  formatRelativeTime,
+} from '../../src-renderer/format/format';
 
 const nb = '\u00a0';
 

@@ -8,11 +8,11 @@ import { errorActionKey } from '../../src-renderer/i18n/error-advice';
 import { DICTIONARIES, resolveLocale, translate } from '../../src-renderer/i18n/i18n';
 import { ru } from '../../src-renderer/i18n/ru';
 import { activeSnapshot, DEFAULT_SETTINGS } from '../harness/fake-bridge';
-import { renderApp, text } from './render-app';
+import { renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
-describe('dictionaries', () => {
+describe('dictionaries', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('English and Russian have exactly the same keys', () => {
     expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
   });
@@ -54,17 +54,23 @@ describe('dictionaries', () => {
   });
 });
 
-describe('language in the UI', () => {
+describe('language in the UI', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('follows a Russian system language when the setting is System', async () => {
     const snapshot = activeSnapshot(Date.now());
-    await renderApp({ snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } }, systemLanguage: 'ru-RU' });
+    await renderApp({
+      snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } },
+      systemLanguage: 'ru-RU',
+    });
     expect(text(screen.getByRole('status'))).toBe('Активно');
     expect(screen.getByRole('button', { name: 'Туннели' })).toBeTruthy();
   });
 
   it('switches to Russian from Settings and saves the choice', async () => {
     const snapshot = activeSnapshot(Date.now());
-    const { fake, user } = await renderApp({ snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } }, view: 'settings' });
+    const { fake, user } = await renderApp({
+      snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } },
+      view: 'settings',
+    });
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Settings');
     await user.selectOptions(screen.getByLabelText('Language'), 'Русский');
     expect(fake.callsTo('cloudbridge:settings.update')).toEqual([{ language: 'ru' }]);

@@ -3,13 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { act, screen, within } from '@testing-library/react';
 import type { LogRecord } from '../../src-main/shared/model';
 import { activeSnapshot, sampleLogs } from '../harness/fake-bridge';
-import { button, renderApp, text } from './render-app';
+import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 function events(): string[] {
   return screen.queryAllByTestId('log-record').map((li) => text(li.querySelector('.log-event')!));
 }
 
-const record = (event: string, level: LogRecord['level'] = 'info', tunnel: string | null = null): LogRecord => ({
+const record = (
+  event: string,
+  level: LogRecord['level'] = 'info',
+  tunnel: string | null = null,
+): LogRecord => ({
   timestamp: new Date().toISOString(),
   level,
   event,
@@ -17,10 +21,14 @@ const record = (event: string, level: LogRecord['level'] = 'info', tunnel: strin
   details: {},
 });
 
-describe('Logs screen', () => {
+describe('Logs screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('tails new records, newest first', async () => {
     const now = Date.now();
-    const { fake } = await renderApp({ snapshot: activeSnapshot(now), logs: sampleLogs(now), view: 'logs' });
+    const { fake } = await renderApp({
+      snapshot: activeSnapshot(now),
+      logs: sampleLogs(now),
+      view: 'logs',
+    });
     expect(events()[0]).toBe('session.heartbeat_late');
     expect(events()).toHaveLength(7);
     act(() => fake.pushLogs([record('session.reconnecting', 'warn')]));
@@ -30,7 +38,11 @@ describe('Logs screen', () => {
 
   it('filters by minimum level, by tunnel and by text', async () => {
     const now = Date.now();
-    const { user } = await renderApp({ snapshot: activeSnapshot(now), logs: sampleLogs(now), view: 'logs' });
+    const { user } = await renderApp({
+      snapshot: activeSnapshot(now),
+      logs: sampleLogs(now),
+      view: 'logs',
+    });
     await user.selectOptions(screen.getByLabelText('Level'), 'Warning');
     expect(events()).toEqual(['session.heartbeat_late', 'tunnel.listen_failed']);
     await user.selectOptions(screen.getByLabelText('Level'), 'All levels');
@@ -46,7 +58,11 @@ describe('Logs screen', () => {
   });
 
   it('holds the view still while paused and counts what is waiting', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), logs: [record('first')], view: 'logs' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      logs: [record('first')],
+      view: 'logs',
+    });
     await user.click(button('Pause'));
     act(() => fake.pushLogs([record('second'), record('third')]));
     expect(events()).toEqual(['first']);

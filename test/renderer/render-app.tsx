@@ -9,6 +9,12 @@ import { AppProvider } from '../../src-renderer/app-context';
 import { connectStore, createAppStore } from '../../src-renderer/store/app-store';
 import { createFakeBridge, type FakeBridge } from '../harness/fake-bridge';
 
+/**
+ * Whole-app tests type and click like a person; on a loaded 2-core machine that can take
+ * longer than vitest's 5 s default, so UI suites use this bound instead.
+ */
+export const UI_TEST_TIMEOUT_MS = 30_000;
+
 export interface RenderAppOptions {
   readonly snapshot?: AppSnapshot;
   readonly logs?: readonly LogRecord[];
@@ -22,7 +28,9 @@ export async function renderApp(options: RenderAppOptions = {}) {
   const fake: FakeBridge = createFakeBridge({ snapshot: options.snapshot, logs: options.logs });
   const store = createAppStore();
   const disconnect = connectStore(store, fake.api);
-  const user = userEvent.setup(options.advanceTimers ? { advanceTimers: options.advanceTimers } : {});
+  const user = userEvent.setup(
+    options.advanceTimers ? { advanceTimers: options.advanceTimers } : {},
+  );
   const view = render(
     <AppProvider store={store} bridge={fake.api} systemLanguage={options.systemLanguage ?? 'en-US'}>
       <App initialView={options.view ?? 'status'} />

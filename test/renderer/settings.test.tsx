@@ -3,11 +3,14 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { activeSnapshot, firstRunSnapshot } from '../harness/fake-bridge';
-import { button, renderApp } from './render-app';
+import { button, renderApp, UI_TEST_TIMEOUT_MS } from './render-app';
 
-describe('Settings screen', () => {
+describe('Settings screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('saves a relay profile and says so', async () => {
-    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()), view: 'settings' });
+    const { fake, user } = await renderApp({
+      snapshot: firstRunSnapshot(Date.now()),
+      view: 'settings',
+    });
     await user.type(screen.getByLabelText('Host'), 'relay.example.org');
     await user.clear(screen.getByLabelText('Port'));
     await user.type(screen.getByLabelText('Port'), '8443');
@@ -35,7 +38,10 @@ describe('Settings screen', () => {
   });
 
   it('refuses a bad port or pin on the field and sends nothing', async () => {
-    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()), view: 'settings' });
+    const { fake, user } = await renderApp({
+      snapshot: firstRunSnapshot(Date.now()),
+      view: 'settings',
+    });
     await user.type(screen.getByLabelText('Host'), 'relay.example.org');
     await user.clear(screen.getByLabelText('Port'));
     await user.type(screen.getByLabelText('Port'), '0');
@@ -49,19 +55,26 @@ describe('Settings screen', () => {
   it('warns while the insecure switch is on', async () => {
     const { user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'settings' });
     expect(screen.queryByRole('alert', { name: 'Insecure relay connection' })).toBeNull();
-    await user.click(screen.getByRole('switch', { name: 'Insecure plaintext connection (development only)' }));
+    await user.click(
+      screen.getByRole('switch', { name: 'Insecure plaintext connection (development only)' }),
+    );
     expect(screen.getByRole('alert', { name: 'Insecure relay connection' })).toBeTruthy();
   });
 
   it('saves switches at once', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'settings' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'settings',
+    });
     await user.click(screen.getByRole('switch', { name: 'Launch at login' }));
     await user.click(screen.getByRole('switch', { name: 'When the connection is lost' }));
     expect(fake.callsTo('cloudbridge:settings.update')).toEqual([
       { launchAtLogin: true },
       { notifications: { connectionLost: false, connectionRestored: true, tokenExpiry: true } },
     ]);
-    expect(screen.getByRole('switch', { name: 'Launch at login' }).getAttribute('aria-checked')).toBe('true');
+    expect(
+      screen.getByRole('switch', { name: 'Launch at login' }).getAttribute('aria-checked'),
+    ).toBe('true');
     // The words next to a switch flip it as well.
     await user.click(screen.getByText('Connect when the app starts'));
     expect(fake.callsTo('cloudbridge:settings.update').at(-1)).toEqual({ autoConnect: false });

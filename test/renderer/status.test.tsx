@@ -5,8 +5,13 @@ import { act, render, screen, within } from '@testing-library/react';
 import { App } from '../../src-renderer/app';
 import { AppProvider } from '../../src-renderer/app-context';
 import { connectStore, createAppStore } from '../../src-renderer/store/app-store';
-import { activeSnapshot, errorInfo, firstRunSnapshot, reconnectingSnapshot } from '../harness/fake-bridge';
-import { button, renderApp, text } from './render-app';
+import {
+  activeSnapshot,
+  errorInfo,
+  firstRunSnapshot,
+  reconnectingSnapshot,
+} from '../harness/fake-bridge';
+import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
 
@@ -14,7 +19,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('Status screen', () => {
+describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('shows the Active badge with the relay, client id and tenant', async () => {
     await renderApp({ snapshot: activeSnapshot(Date.now()) });
     expect(text(screen.getByRole('status'))).toMatch('Active');
@@ -42,8 +47,13 @@ describe('Status screen', () => {
   it('counts down to the next reconnect attempt every second and offers Retry now', async () => {
     // Load on real timers (Testing Library's waiting needs them), then freeze time and open
     // Status, so its countdown runs on the fake clock from its first tick.
-    const { fake, user } = await renderApp({ snapshot: reconnectingSnapshot(NOW, 3, 4_000), view: 'about' });
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const { fake, user } = await renderApp({
+      snapshot: reconnectingSnapshot(NOW, 3, 4_000),
+      view: 'about',
+    });
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     vi.setSystemTime(NOW);
     const tick = async (ms: number) => {
       await act(async () => {
@@ -74,7 +84,11 @@ describe('Status screen', () => {
     await renderApp({
       snapshot: {
         ...snapshot,
-        engine: { ...snapshot.engine, state: 'disconnected', lastError: errorInfo('invalid_token', 'auth failed', Date.now()) },
+        engine: {
+          ...snapshot.engine,
+          state: 'disconnected',
+          lastError: errorInfo('invalid_token', 'auth failed', Date.now()),
+        },
       },
     });
     const panel = screen.getByTestId('last-error');
@@ -85,7 +99,12 @@ describe('Status screen', () => {
 
   it('warns loudly when the relay connection is plaintext', async () => {
     const snapshot = activeSnapshot(Date.now());
-    await renderApp({ snapshot: { ...snapshot, engine: { ...snapshot.engine, session: { ...snapshot.engine.session, insecure: true } } } });
+    await renderApp({
+      snapshot: {
+        ...snapshot,
+        engine: { ...snapshot.engine, session: { ...snapshot.engine.session, insecure: true } },
+      },
+    });
     const warning = screen.getByTestId('insecure-warning');
     expect(warning.getAttribute('role')).toBe('alert');
     expect(text(warning)).toMatch('Insecure relay connection');
@@ -113,7 +132,9 @@ describe('Status screen', () => {
         <App />
       </AppProvider>,
     );
-    expect(text(screen.getByRole('alert'))).toBe('This window is not connected to the CloudBridge service. Restart the app.');
+    expect(text(screen.getByRole('alert'))).toBe(
+      'This window is not connected to the CloudBridge service. Restart the app.',
+    );
     expect(screen.getByRole('navigation')).toBeTruthy();
   });
 });

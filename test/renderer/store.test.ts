@@ -4,12 +4,31 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppSnapshot } from '../../src-main/shared/ipc-contract';
 import type { LogRecord } from '../../src-main/shared/model';
 import { connectStore, createAppStore, MAX_LOG_RECORDS } from '../../src-renderer/store/app-store';
-import { selectConnectionState, selectIsFirstRun, selectLogs, selectTunnels } from '../../src-renderer/store/selectors';
-import { activeSnapshot, createFakeBridge, reconnectingSnapshot, sampleLogs } from '../harness/fake-bridge';
+import {
+  selectConnectionState,
+  selectIsFirstRun,
+  selectLogs,
+  selectTunnels,
+} from '../../src-renderer/store/selectors';
+import {
+  activeSnapshot,
+  createFakeBridge,
+  reconnectingSnapshot,
+  sampleLogs,
+} from '../harness/fake-bridge';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
-const withSeq = (s: AppSnapshot, seq: number): AppSnapshot => ({ ...s, engine: { ...s.engine, seq } });
-const log = (event: string): LogRecord => ({ timestamp: new Date(NOW).toISOString(), level: 'info', event, tunnel_id: null, details: {} });
+const withSeq = (s: AppSnapshot, seq: number): AppSnapshot => ({
+  ...s,
+  engine: { ...s.engine, seq },
+});
+const log = (event: string): LogRecord => ({
+  timestamp: new Date(NOW).toISOString(),
+  level: 'info',
+  event,
+  tunnel_id: null,
+  details: {},
+});
 
 describe('app store', () => {
   it('applies snapshots and drops one older than what it has', () => {
@@ -30,10 +49,20 @@ describe('app store', () => {
     store.getState().applyStats({
       seq: 1,
       at: new Date(NOW).toISOString(),
-      tunnels: [{ id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 }],
+      tunnels: [
+        { id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 },
+      ],
     });
     const after = selectTunnels(store.getState());
-    expect(after[0]).toMatchObject({ id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11, status: 'listening' });
+    expect(after[0]).toMatchObject({
+      id: 't-rdp',
+      bytesIn: 7,
+      bytesOut: 8,
+      rateInBps: 9,
+      rateOutBps: 10,
+      openConnections: 11,
+      status: 'listening',
+    });
     expect(after[1]).toBe(before[1]);
   });
 
@@ -75,7 +104,10 @@ describe('app store', () => {
 
   it('reports a failed first snapshot with its error', async () => {
     const fake = createFakeBridge();
-    fake.respond('cloudbridge:app.snapshot', () => ({ ok: false, error: { code: 'settings_corrupt', message: 'bad json', at: new Date(NOW).toISOString() } }));
+    fake.respond('cloudbridge:app.snapshot', () => ({
+      ok: false,
+      error: { code: 'settings_corrupt', message: 'bad json', at: new Date(NOW).toISOString() },
+    }));
     const store = createAppStore();
     connectStore(store, fake.api);
     await vi.waitFor(() => expect(store.getState().load).toBe('failed'));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { act, screen, within } from '@testing-library/react';
 import { activeSnapshot } from '../harness/fake-bridge';
-import { button, renderApp, text } from './render-app';
+import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 function row(id: string): HTMLElement {
   return screen.getByTestId(`tunnel-${id}`);
@@ -11,13 +11,19 @@ function row(id: string): HTMLElement {
 
 function fieldError(label: string): string | null {
   const input = screen.getByLabelText(label);
-  const id = input.getAttribute('aria-describedby')?.split(' ').find((x) => x.endsWith('-error'));
+  const id = input
+    .getAttribute('aria-describedby')
+    ?.split(' ')
+    .find((x) => x.endsWith('-error'));
   return id ? text(document.getElementById(id)!) : null;
 }
 
-describe('Tunnels screen', () => {
+describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('turns a tunnel on through the bridge and shows it listening', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'tunnels',
+    });
     const ssh = row('t-ssh');
     expect(text(within(ssh).getByTestId('tunnel-status'))).toBe('Off');
     const toggle = within(ssh).getByRole('switch', { name: 'Turn tunnel Build server on or off' });
@@ -36,7 +42,16 @@ describe('Tunnels screen', () => {
       fake.emit('cloudbridge:stats.changed', {
         seq: 100,
         at: new Date().toISOString(),
-        tunnels: [{ id: 't-rdp', bytesIn: 60 * 1024 * 1024, bytesOut: 1536, rateInBps: 2048, rateOutBps: 0, openConnections: 5 }],
+        tunnels: [
+          {
+            id: 't-rdp',
+            bytesIn: 60 * 1024 * 1024,
+            bytesOut: 1536,
+            rateInBps: 2048,
+            rateOutBps: 0,
+            openConnections: 5,
+          },
+        ],
       });
     });
     expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
@@ -48,7 +63,9 @@ describe('Tunnels screen', () => {
       fake.emit('cloudbridge:stats.changed', {
         seq: 99,
         at: new Date().toISOString(),
-        tunnels: [{ id: 't-rdp', bytesIn: 1, bytesOut: 1, rateInBps: 0, rateOutBps: 0, openConnections: 0 }],
+        tunnels: [
+          { id: 't-rdp', bytesIn: 1, bytesOut: 1, rateInBps: 0, rateOutBps: 0, openConnections: 0 },
+        ],
       });
     });
     expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
@@ -64,7 +81,10 @@ describe('Tunnels screen', () => {
   });
 
   it('offers Open only for active RDP and SSH tunnels', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'tunnels',
+    });
     expect(within(row('t-rdp')).queryByRole('button', { name: 'Open' })).not.toBeNull();
     expect(within(row('t-ssh')).queryByRole('button', { name: 'Open' })).toBeNull();
     expect(within(row('t-web')).queryByRole('button', { name: 'Open' })).toBeNull();
@@ -73,7 +93,10 @@ describe('Tunnels screen', () => {
   });
 
   it('checks fields as they are typed: port range, host syntax, duplicate local port', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'tunnels',
+    });
     await user.click(button('Add tunnel'));
     await user.type(screen.getByLabelText('Local port'), '70000');
     expect(fieldError('Local port')).toBe('Enter a port from 1 to 65535.');
@@ -98,14 +121,25 @@ describe('Tunnels screen', () => {
     await user.type(screen.getByLabelText('Remote port'), '5432');
     await user.click(button('Save'));
     expect(fake.callsTo('cloudbridge:tunnel.save')).toEqual([
-      { name: 'Database', kind: 'other', localHost: '127.0.0.1', localPort: 15000, remoteHost: 'db.corp.example', remotePort: 5432, enabled: true },
+      {
+        name: 'Database',
+        kind: 'other',
+        localHost: '127.0.0.1',
+        localPort: 15000,
+        remoteHost: 'db.corp.example',
+        remotePort: 5432,
+        enabled: true,
+      },
     ]);
     expect(screen.queryByRole('form')).toBeNull();
     expect(screen.getByRole('heading', { name: 'Database' })).toBeTruthy();
   });
 
   it('shows field errors returned by main on the fields themselves', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'tunnels',
+    });
     fake.respond('cloudbridge:tunnel.save', () => ({
       ok: false,
       error: { code: 'invalid_tunnel_info', message: 'rejected', at: new Date().toISOString() },
@@ -125,14 +159,20 @@ describe('Tunnels screen', () => {
   });
 
   it('edits and removes a tunnel after confirmation', async () => {
-    const { fake, user } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'tunnels',
+    });
     await user.click(within(row('t-ssh')).getByRole('button', { name: 'Edit' }));
     const port = screen.getByLabelText<HTMLInputElement>('Remote port');
     expect(port.value).toBe('22');
     await user.clear(port);
     await user.type(port, '2200');
     await user.click(button('Save'));
-    expect(fake.callsTo('cloudbridge:tunnel.save')[0]).toMatchObject({ id: 't-ssh', remotePort: 2200 });
+    expect(fake.callsTo('cloudbridge:tunnel.save')[0]).toMatchObject({
+      id: 't-ssh',
+      remotePort: 2200,
+    });
 
     await user.click(within(row('t-ssh')).getByRole('button', { name: 'Remove' }));
     const confirm = screen.getByRole('alertdialog');
