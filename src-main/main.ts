@@ -67,6 +67,7 @@ async function start(): Promise<void> {
     logDirectory,
     logWriter: createElectronLogWriter({ directory: logDirectory }),
     appInfo: { version: app.getVersion() },
+    externalAllowList: EXTERNAL_ALLOW_LIST,
     openExternal: (url) => shell.openExternal(url),
     openPath: async (path) => {
       const problem = await shell.openPath(path);

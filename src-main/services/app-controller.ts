@@ -658,6 +658,12 @@ export function createAppController(options: AppControllerOptions): AppControlle
     'cloudbridge:settings.update': async (patch) => {
       const current = settingsStore.get();
       if (patch.relay) {
+        // Only relay.useBuiltin makes a built-in profile: the window cannot claim one.
+        if (patch.relay.builtin && patch.relay.id !== current.relay?.id) {
+          throw new ServiceError('invalid_tunnel_info', 'Use "Try the built-in relay" for a local relay.', 'builtin', {
+            builtin: 'Only the app can create the built-in relay profile.',
+          });
+        }
         const fields = validateRelayProfile(patch.relay);
         if (Object.keys(fields).length > 0) {
           throw new ServiceError('invalid_tunnel_info', 'Check the highlighted fields.', Object.keys(fields).join(', '), fields);

@@ -38,6 +38,8 @@ export interface AppServicesOptions {
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
   readonly restoredNotifyAfterMs?: number;
   readonly allowDirect?: boolean;
+  /** Hosts `app.openExternal` may open over https (default: github.com). */
+  readonly externalAllowList?: readonly string[];
 }
 
 export interface AppServices {
@@ -116,6 +118,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.chooseExportPath ? { chooseExportPath: options.chooseExportPath } : {}),
     ...(options.restoredNotifyAfterMs !== undefined ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs } : {}),
     ...(options.allowDirect !== undefined ? { allowDirect: options.allowDirect } : {}),
+    ...(options.externalAllowList ? { externalAllowList: options.externalAllowList } : {}),
   });
   const router = createIpcRouter(controller, {
     clock,

@@ -160,6 +160,10 @@ describe('desktop services against the built-in relay', () => {
     expect(badRelay).toMatchObject({ ok: false, error: { code: 'invalid_tunnel_info' } });
     if (!badRelay.ok) expect(Object.keys(badRelay.fields ?? {}).sort()).toEqual(['host', 'pinSha256', 'port']);
     expect(app.settings.get().relay).toBeNull();
+    const spoofed = await app.router.handle('cloudbridge:settings.update', {
+      relay: { id: 'fake-builtin', name: 'X', host: '127.0.0.1', port: 4433, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: true },
+    });
+    expect(spoofed).toMatchObject({ ok: false, fields: { builtin: expect.any(String) as string } });
 
     const logs = expectOk<{ event: string }[]>(await app.router.handle('cloudbridge:logs.query', { limit: 50, text: 'tunnel_added' }));
     expect(logs.map((r) => r.event)).toEqual(['tunnel_added']);
