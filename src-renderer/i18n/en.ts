@@ -103,6 +103,9 @@ export const en = {
   'status.useBuiltin': 'Use the built-in local relay',
   'status.openSettings': 'Open Settings',
   'status.tunnelsActive': '{n} of {total} tunnels active',
+  'notice.settings_reset': 'Settings were reset',
+  'notice.keychain_unavailable': 'The system keychain is not available',
+  'notice.token_expiring': 'Your access token expires soon',
 
   'tunnels.heading': 'Tunnels',
   'tunnels.empty': 'No tunnels yet. Add one to carry a local port to a remote host.',

@@ -48,6 +48,9 @@ export const ru: Dictionary = {
   'status.useBuiltin': 'Использовать встроенный ретранслятор',
   'status.openSettings': 'Открыть настройки',
   'status.tunnelsActive': 'Активно туннелей: {n} из {total}',
+  'notice.settings_reset': 'Настройки были сброшены',
+  'notice.keychain_unavailable': 'Системная связка ключей недоступна',
+  'notice.token_expiring': 'Срок действия токена скоро истекает',
 
   'tunnels.heading': 'Туннели',
   'tunnels.empty':

@@ -1,5 +1,6 @@
 // Status: the connection state, relay and identity, the reconnect countdown with Retry now,
 // the last error with what to do, a loud insecure-relay warning and the first-run offer.
+import type { Notice, NoticeKind } from '../../src-main/shared/ipc-contract';
 import { useAppState, useBridge, useI18n, useNow, useStoreActions } from '../app-context';
 import { Banner } from '../components/banner';
 import { DetailsList } from '../components/details-list';
@@ -11,6 +12,7 @@ import {
   selectIsFirstRun,
   selectIsInsecure,
   selectLastError,
+  selectNotices,
   selectSession,
   selectSettings,
   selectTunnels,
@@ -21,6 +23,15 @@ import { useAction } from './use-action';
 const COUNTDOWN_TICK_MS = 250;
 /** "Connected since ... (2 hours ago)" needs no more than this. */
 const RELATIVE_TICK_MS = 30_000;
+
+type GeneralNotice = Notice & {
+  readonly kind: Exclude<NoticeKind, 'first_run' | 'insecure_relay'>;
+};
+
+/** Notices shown as they come; first_run and insecure_relay have panels of their own. */
+function isGeneralNotice(notice: Notice): notice is GeneralNotice {
+  return notice.kind !== 'first_run' && notice.kind !== 'insecure_relay';
+}
 
 export interface StatusScreenProps {
   readonly onOpenSettings: () => void;
@@ -36,6 +47,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const tunnels = useAppState(selectTunnels);
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
+  const notices = useAppState(selectNotices);
   const isReconnecting = state === 'reconnecting';
   const now = useNow(
     isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS,
@@ -64,6 +76,17 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
           <p>{t('status.insecureBody')}</p>
         </Banner>
       ) : null}
+
+      {notices.filter(isGeneralNotice).map((notice) => (
+        <Banner
+          key={`${notice.kind}-${notice.at}`}
+          tone="warning"
+          title={t(`notice.${notice.kind}`)}
+          testId={`notice-${notice.kind}`}
+        >
+          <p>{notice.message}</p>
+        </Banner>
+      ))}
 
       {isFirstRun ? (
         <Banner tone="info" title={t('status.firstRunTitle')} testId="first-run">

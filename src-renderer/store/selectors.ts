@@ -4,6 +4,7 @@ import type {
   AccountInfo,
   AppInfo,
   AppSettings,
+  Notice,
   TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
 import type {
@@ -36,7 +37,8 @@ export const selectLanguage = (s: AppState): AppSettings['language'] =>
   s.snapshot?.settings.language ?? 'system';
 export const selectLogs = (s: AppState): readonly LogRecord[] => s.logs;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
-export const selectNotices = (s: AppState) => s.snapshot?.notices ?? null;
+const NO_NOTICES: readonly Notice[] = [];
+export const selectNotices = (s: AppState): readonly Notice[] => s.snapshot?.notices ?? NO_NOTICES;
 export const selectLogDirectory = (s: AppState): string => s.snapshot?.logDirectory ?? '';
 /** First run lasts until a relay is configured (the first_run notice may outlive that). */
 export const selectIsFirstRun = (s: AppState): boolean =>

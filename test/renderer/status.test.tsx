@@ -137,4 +137,26 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     );
     expect(screen.getByRole('navigation')).toBeTruthy();
   });
+
+  it('shows notices from main, such as settings that were reset', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    const at = new Date().toISOString();
+    await renderApp({
+      snapshot: {
+        ...snapshot,
+        notices: [
+          {
+            kind: 'settings_reset',
+            message: 'settings.json could not be read; defaults are in use.',
+            at,
+          },
+        ],
+      },
+    });
+    const notice = screen.getByTestId('notice-settings_reset');
+    expect(text(notice)).toBe(
+      'Settings were reset settings.json could not be read; defaults are in use.',
+    );
+    expect(notice.getAttribute('role')).toBe('alert');
+  });
 });
