@@ -154,9 +154,8 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
       },
     });
     const notice = screen.getByTestId('notice-settings_reset');
-    expect(text(notice)).toBe(
-      'Settings were reset settings.json could not be read; defaults are in use.',
-    );
+    expect(text(within(notice).getByRole('heading'))).toBe('Settings were reset');
+    expect(text(notice)).toContain('settings.json could not be read; defaults are in use.');
     expect(notice.getAttribute('role')).toBe('alert');
   });
 });
