@@ -24,7 +24,9 @@ import { createLogger, type EngineLogger } from './log';
 import { EngineMetrics } from './metrics';
 import { encodeMessage } from './protocol/codec';
 import { actionFor, isRelayErrorCode } from './protocol/errors';
-import { TCP_STREAM_FEATURE } from './protocol/messages';
+import { TCP_MUX_FEATURE, TCP_STREAM_FEATURE } from './protocol/messages';
+import { forwardMuxStream, MuxClient } from './mux-client';
+import type { MuxStream } from './mux-connection';
 import { SnapshotThrottle } from './snapshot-throttle';
 import { transition, type SessionEvent } from './state-machine';
 import { forwardStream, type ForwardHandle } from './stream-forwarder';
@@ -109,6 +111,8 @@ class TunnelEngine implements Engine {
   private openerMemory: 'client' | 'server' | null = null;
   private persistedLoaded = false;
   private pool: DataPool | null = null;
+  /** tcp_mux data connections, used instead of the pool when the relay announces the feature. */
+  private mux: MuxClient | null = null;
   private tlsSession: Buffer | undefined;
   private seq = 0;
 
@@ -215,6 +219,8 @@ class TunnelEngine implements Engine {
     this.persistedLoaded = false;
     this.tlsSession = undefined;
     this.pool = null;
+    this.mux?.destroy();
+    this.mux = null;
     for (const runtime of this.tunnels.values()) {
       runtime.registeredOnce = false;
       runtime.streamToken = null;
@@ -385,7 +391,7 @@ class TunnelEngine implements Engine {
         bytes_out: this.sum((c) => c.bytesOut),
         connected_since: this.connectedSince !== null ? new Date(this.connectedSince).toISOString() : null,
       }));
-      if (this.relayFeatures.includes(TCP_STREAM_FEATURE)) this.startPool();
+      if (this.relayFeatures.includes(TCP_STREAM_FEATURE)) this.startDataPath();
       this.persist();
     } catch (err) {
       session.close();
@@ -403,6 +409,7 @@ class TunnelEngine implements Engine {
     this.log('warn', 'connection_lost', null, { code: err.code, reason: err.message });
     // Established streams go on (PROTOCOL.md §3); only the pool waits for the next session.
     this.pool?.stop();
+    this.mux?.stop();
     this.onAttemptFailed(err);
   }
 
@@ -466,6 +473,7 @@ class TunnelEngine implements Engine {
     this.session = null;
     session?.close();
     this.pool?.stop();
+    this.mux?.stop();
     for (const runtime of this.tunnels.values()) {
       runtime.generation += 1;
       runtime.listening = null;
@@ -648,19 +656,39 @@ class TunnelEngine implements Engine {
         counters: runtime.counters,
         openLine,
         onProgress: () => this.onCountersChanged(),
+        onDone: (err) => onDone(err, handle),
+      });
+      this.streams.add(handle);
+    };
+    const onDone = (err: EngineError | null, handle: ForwardHandle): void => {
+      this.streams.delete(handle);
+      if (err === null && runtime.status === 'listening' && runtime.error !== null) {
+        // A stream got through again: an earlier stream failure is no longer current.
+        runtime.error = null;
+        this.throttle.stateChanged();
+      }
+      if (err !== null) {
+        this.countError(err.code);
+        runtime.error = errorInfo(err, this.clock.now());
+        this.log('warn', 'stream_failed', runtime.config.id, { code: err.code, reason: err.message, detail: err.detail });
+        this.throttle.stateChanged();
+      }
+    };
+    const startMux = (stream: MuxStream): void => {
+      local.removeListener('error', early);
+      if (local.destroyed || this.closed) {
+        stream.reset();
+        local.destroy();
+        return;
+      }
+      const handle = forwardMuxStream({
+        local,
+        stream,
+        counters: runtime.counters,
+        onProgress: () => this.onCountersChanged(),
         onDone: (err) => {
-          this.streams.delete(handle);
-          if (err === null && runtime.status === 'listening' && runtime.error !== null) {
-            // A stream got through again: an earlier stream failure is no longer current.
-            runtime.error = null;
-            this.throttle.stateChanged();
-          }
-          if (err !== null) {
-            this.countError(err.code);
-            runtime.error = errorInfo(err, this.clock.now());
-            this.log('warn', 'stream_failed', runtime.config.id, { code: err.code, reason: err.message, detail: err.detail });
-            this.throttle.stateChanged();
-          }
+          onDone(err, handle);
+          this.mux?.streamEnded();
         },
       });
       this.streams.add(handle);
@@ -675,6 +703,16 @@ class TunnelEngine implements Engine {
     const token = runtime.streamToken;
     if (token === null) {
       fail(new EngineError('stream_failed', 'tunnel has no stream token yet'));
+      return;
+    }
+    const mux = this.mux;
+    if (mux !== null) {
+      // docs/protocol.md "Multiplexed data streams": OPEN carries the stream_open fields.
+      const payload = Buffer.from(JSON.stringify({ tunnel_id: runtime.config.id, stream_token: token }));
+      mux.openStream(payload).then(
+        (stream) => startMux(stream),
+        (err: unknown) => fail(toEngineError(err, 'stream_failed')),
+      );
       return;
     }
     const openLine = encodeMessage({ type: 'stream_open', tunnel_id: runtime.config.id, stream_token: token });
@@ -718,6 +756,23 @@ class TunnelEngine implements Engine {
   private track(socket: net.Socket): void {
     this.liveSockets.add(socket);
     socket.once('close', () => this.liveSockets.delete(socket));
+  }
+
+  /** tcp_mux when the relay announces it (docs/protocol.md), else the warm pool. */
+  private startDataPath(): void {
+    if (!this.relayFeatures.includes(TCP_MUX_FEATURE) || this.options.mux === false) {
+      this.mux?.destroy();
+      this.mux = null;
+      this.startPool();
+      return;
+    }
+    this.pool?.stop();
+    this.mux ??= new MuxClient({
+      connect: () => this.openRelayConnection(),
+      clock: this.clock,
+      log: (level, event, tunnelId, details) => this.log(level, event, tunnelId, details),
+    });
+    this.mux.start();
   }
 
   private startPool(): void {

@@ -14,7 +14,7 @@ import { resetSocket } from './tls-options';
 const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
 
 /** Relay stream errors as the tunnel shows them (PROTOCOL.md §2 table, data_transfer_failed row). */
-function streamErrorCode(code: string): ErrorCode {
+export function streamErrorCode(code: string): ErrorCode {
   switch (code) {
     case 'data_transfer_failed':
       return 'target_unreachable';

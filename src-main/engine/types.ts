@@ -55,6 +55,8 @@ export interface EngineOptions {
   readonly allowDirect?: boolean;
   /** Ready data connections kept per relay (PROTOCOL.md §3 warm pool). */
   readonly poolSize?: number;
+  /** Carry streams over tcp_mux when the relay announces it (docs/protocol.md); default true. */
+  readonly mux?: boolean;
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly persistence?: SessionStatePersistence;

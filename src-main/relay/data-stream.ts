@@ -1,60 +1,75 @@
-// One data connection (PROTOCOL.md §3): checks the stream_open line (constant-time token
-// compare), the tenant's connection limit and allow-list, resolves the target once, dials
-// that exact address with a timeout, answers stream_response, then carries raw bytes (the
-// bytes a client pipelined after stream_open go first). Streams live on when the control
+// One data stream (PROTOCOL.md §3), on its own data connection or as a tcp_mux stream: checks
+// the stream_open fields (constant-time token compare), the tenant's connection limit and
+// allow-list, resolves the target once, dials that exact address with a timeout, and keeps the
+// stream's metrics and log records. handleDataConnection() is the classic one-connection form
+// (the bytes a client pipelined after stream_open go first). Streams live on when the control
 // session that registered the tunnel drops.
 
 import { connect, type Socket } from 'node:net';
 import type { JsonObject } from '../engine/protocol/codec';
 import { MessageError, parseClientMessage } from '../engine/protocol/messages';
 import { closeWithError, sendLine, type RelayContext, type WireError } from './context';
-import { linkSockets } from './pipe';
+import { linkSockets, type LinkHooks } from './pipe';
 import { tokensEqual } from './registry';
 import { resolveTarget } from './target';
 
-export async function handleDataConnection(
-  ctx: RelayContext,
-  client: Socket,
-  first: JsonObject,
-  rest: Buffer,
-  remoteAddress: string,
-): Promise<void> {
-  // Until the target answers, the client's further bytes wait in the socket (paused).
-  client.pause();
-  let tunnelId: string | null = null;
-  const refuse = (error: WireError, result: string): void => {
-    ctx.metrics.streamsTotal.inc({ result });
-    ctx.log.log(
-      'warn',
-      'stream_refused',
-      { remote: remoteAddress, code: error.code, message: error.message },
-      tunnelId,
-    );
-    closeWithError(ctx, client, error);
-  };
+/** The outcome of the per-stream checks and the dial, shared by both stream forms. */
+export type Admission =
+  | {
+      readonly ok: true;
+      readonly tunnelId: string;
+      readonly target: Socket;
+      /** `address:port` actually dialled. */
+      readonly targetLabel: string;
+      /** Frees the tenant's connection slot; called by the hooks of streamOpened(). */
+      readonly release: () => void;
+    }
+  | {
+      readonly ok: false;
+      readonly tunnelId: string | null;
+      /** null: the client went away first, there is no one to tell. */
+      readonly error: WireError | null;
+      readonly result: string;
+    };
 
+/**
+ * The checks of PROTOCOL.md §3 and the dial, in that order. Holds a tenant slot from the limit
+ * check on; on failure the slot is already released. `signal` aborts a dial in progress.
+ */
+export async function admitStream(
+  ctx: RelayContext,
+  first: JsonObject,
+  signal: AbortSignal,
+): Promise<Admission> {
   let open;
   try {
     open = parseClientMessage(first);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
     const field = /field "([a-z_]+)"/.exec(error.message)?.[1] ?? 'stream_open';
-    refuse(
-      {
+    return {
+      ok: false,
+      tunnelId: null,
+      error: {
         code: 'unknown_message_type',
         message: error.message,
         details: { reason: 'invalid_field', field },
       },
-      'invalid',
-    );
-    return;
+      result: 'invalid',
+    };
   }
-  if (open.type !== 'stream_open') return;
-  tunnelId = open.tunnel_id;
+  if (open.type !== 'stream_open') return { ok: false, tunnelId: null, error: null, result: 'invalid' };
+  const tunnelId = open.tunnel_id;
+  const refused = (error: WireError | null, result: string): Admission => ({
+    ok: false,
+    tunnelId,
+    error,
+    result,
+  });
   const registration = ctx.registry.get(open.tunnel_id);
   // Same answer for an unknown tunnel and a wrong token: the relay does not say which ids exist.
   if (registration === undefined || !tokensEqual(registration.streamToken, open.stream_token)) {
-    refuse(
+    return refused(
       {
         code: 'invalid_token',
         message: 'unknown tunnel or wrong stream token',
@@ -62,16 +77,13 @@ export async function handleDataConnection(
       },
       'bad_token',
     );
-    return;
   }
   const tenant = ctx.tenants.get(registration.tenantId);
-  if (tenant === undefined) {
-    refuse({ code: 'tenant_not_found', message: 'tenant not found' }, 'refused');
-    return;
-  }
+  if (tenant === undefined)
+    return refused({ code: 'tenant_not_found', message: 'tenant not found' }, 'refused');
   const openStreams = ctx.streamsByTenant.get(tenant.id) ?? 0;
   if (openStreams >= tenant.maxConnections) {
-    refuse(
+    return refused(
       {
         code: 'connection_limit_reached',
         message: `tenant "${tenant.id}" may hold ${tenant.maxConnections} connections`,
@@ -79,66 +91,95 @@ export async function handleDataConnection(
       },
       'limit',
     );
-    return;
   }
   // Hold the slot from here, so concurrent opens cannot overshoot the limit while dialling.
   ctx.streamsByTenant.set(tenant.id, openStreams + 1);
   let released = false;
-  const releaseSlot = (): void => {
+  const release = (): void => {
     if (released) return;
     released = true;
     const count = (ctx.streamsByTenant.get(tenant.id) ?? 1) - 1;
     if (count <= 0) ctx.streamsByTenant.delete(tenant.id);
     else ctx.streamsByTenant.set(tenant.id, count);
   };
-  client.once('close', releaseSlot);
 
   const host = registration.remoteHost;
   const port = registration.remotePort;
   const decision = await resolveTarget(ctx.lookup, host, tenant.allow);
-  if (client.destroyed || ctx.isClosing()) return;
+  if (signal.aborted || ctx.isClosing()) {
+    release();
+    return refused(null, 'aborted');
+  }
   if (!decision.ok) {
+    release();
     if (decision.reason === 'not_allowed') {
-      refuse(
+      return refused(
         {
           code: 'ip_not_allowed',
           message: `target ${host} resolves outside the tenant's allowed networks`,
         },
         'not_allowed',
       );
-    } else {
-      refuse(
-        {
-          code: 'data_transfer_failed',
-          message: `cannot resolve ${host}`,
-          details: { reason: 'lookup_failed' },
-        },
-        'dial_failed',
-      );
     }
-    return;
+    return refused(
+      {
+        code: 'data_transfer_failed',
+        message: `cannot resolve ${host}`,
+        details: { reason: 'lookup_failed' },
+      },
+      'dial_failed',
+    );
   }
   const address = decision.addresses[0];
-  if (address === undefined) return;
-
-  const target = await dial(ctx, address.address, port, client);
+  if (address === undefined) {
+    release();
+    return refused(null, 'dial_failed');
+  }
+  const target = await dial(ctx, address.address, port, signal);
   if (!target.ok) {
-    if (!client.destroyed)
-      refuse(
-        {
-          code: 'data_transfer_failed',
-          message: `cannot reach the target: ${target.reason}`,
-          details: { reason: target.reason },
-        },
-        'dial_failed',
-      );
-    return;
+    release();
+    if (signal.aborted) return refused(null, 'aborted');
+    return refused(
+      {
+        code: 'data_transfer_failed',
+        message: `cannot reach the target: ${target.reason}`,
+        details: { reason: target.reason },
+      },
+      'dial_failed',
+    );
   }
-  const socket = target.socket;
-  if (client.destroyed) {
-    socket.destroy();
-    return;
-  }
+  return {
+    ok: true,
+    tunnelId,
+    target: target.socket,
+    targetLabel: `${address.address}:${port}`,
+    release,
+  };
+}
+
+/** Counts and logs a refused stream (the caller tells the client in its own form). */
+export function logRefusal(
+  ctx: RelayContext,
+  remoteAddress: string,
+  tunnelId: string | null,
+  error: WireError,
+  result: string,
+): void {
+  ctx.metrics.streamsTotal.inc({ result });
+  ctx.log.log(
+    'warn',
+    'stream_refused',
+    { remote: remoteAddress, code: error.code, message: error.message },
+    tunnelId,
+  );
+}
+
+/** Metrics and log records of an admitted stream, from stream_opened to stream_closed. */
+export function streamOpened(
+  ctx: RelayContext,
+  remoteAddress: string,
+  admission: Extract<Admission, { ok: true }>,
+): LinkHooks {
   ctx.metrics.streamsTotal.inc({ result: 'ok' });
   ctx.metrics.streamsActive.inc();
   const openedAt = ctx.clock.now();
@@ -147,24 +188,21 @@ export async function handleDataConnection(
   ctx.log.log(
     'info',
     'stream_opened',
-    { remote: remoteAddress, target: `${address.address}:${port}` },
-    tunnelId,
+    { remote: remoteAddress, target: admission.targetLabel },
+    admission.tunnelId,
   );
-  sendLine(client, { type: 'stream_response', status: 'ok' });
-  if (rest.length > 0) {
-    bytesToTarget += rest.length;
-    ctx.metrics.countBytes('to_target', rest.length);
-    socket.write(rest);
-  }
-  linkSockets(client, socket, {
+  let closed = false;
+  return {
     onBytes(direction, bytes) {
       if (direction === 'to_target') bytesToTarget += bytes;
       else bytesToClient += bytes;
       ctx.metrics.countBytes(direction, bytes);
     },
     onClosed({ reset, error }) {
+      if (closed) return;
+      closed = true;
       ctx.metrics.streamsActive.dec();
-      releaseSlot();
+      admission.release();
       ctx.log.log(
         'info',
         'stream_closed',
@@ -175,10 +213,47 @@ export async function handleDataConnection(
           reset,
           error,
         },
-        tunnelId,
+        admission.tunnelId,
       );
     },
-  });
+  };
+}
+
+/** The classic form: one TLS data connection carries one stream. */
+export async function handleDataConnection(
+  ctx: RelayContext,
+  client: Socket,
+  first: JsonObject,
+  rest: Buffer,
+  remoteAddress: string,
+): Promise<void> {
+  // Until the target answers, the client's further bytes wait in the socket (paused).
+  client.pause();
+  const abort = new AbortController();
+  const onClientClose = (): void => abort.abort();
+  client.once('close', onClientClose);
+  const admission = await admitStream(ctx, first, abort.signal);
+  client.off('close', onClientClose);
+  if (!admission.ok) {
+    if (admission.error !== null && !client.destroyed) {
+      logRefusal(ctx, remoteAddress, admission.tunnelId, admission.error, admission.result);
+      closeWithError(ctx, client, admission.error);
+    }
+    return;
+  }
+  const socket = admission.target;
+  if (client.destroyed) {
+    socket.destroy();
+    admission.release();
+    return;
+  }
+  const hooks = streamOpened(ctx, remoteAddress, admission);
+  sendLine(client, { type: 'stream_response', status: 'ok' });
+  if (rest.length > 0) {
+    hooks.onBytes('to_target', rest.length);
+    socket.write(rest);
+  }
+  linkSockets(client, socket, hooks);
   client.resume();
 }
 
@@ -189,19 +264,23 @@ function dial(
   ctx: RelayContext,
   address: string,
   port: number,
-  client: Socket,
+  signal: AbortSignal,
 ): Promise<DialResult> {
   return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve({ ok: false, reason: 'client_closed' });
+      return;
+    }
     const socket = connect({ host: address, port, allowHalfOpen: true, noDelay: true });
     ctx.track(socket);
-    // Errors after the dial belong to linkSockets; this keeps one from going unhandled in between.
+    // Errors after the dial belong to the stream; this keeps one from going unhandled in between.
     socket.on('error', () => undefined);
     let settled = false;
     const finish = (result: DialResult): void => {
       if (settled) return;
       settled = true;
       ctx.clock.clearTimeout(timer);
-      client.off('close', onClientClose);
+      signal.removeEventListener('abort', onAbort);
       socket.off('error', onError);
       socket.off('connect', onConnect);
       resolve(result);
@@ -214,7 +293,7 @@ function dial(
       socket.destroy();
       finish({ ok: false, reason: error.code ?? 'connect_error' });
     };
-    const onClientClose = (): void => {
+    const onAbort = (): void => {
       socket.destroy();
       finish({ ok: false, reason: 'client_closed' });
     };
@@ -224,6 +303,6 @@ function dial(
     }, ctx.limits.dialTimeoutMs);
     socket.once('connect', onConnect);
     socket.once('error', onError);
-    client.once('close', onClientClose);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

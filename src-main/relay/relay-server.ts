@@ -12,12 +12,14 @@ import {
 } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { CodecError, LineDecoder } from '../engine/protocol/codec';
-import { CLIENT_FEATURES, PROTOCOL_VERSION } from '../engine/protocol/messages';
+import { CLIENT_FEATURES, PROTOCOL_VERSION, TCP_MUX_FEATURE } from '../engine/protocol/messages';
 import type { Clock } from '../engine/types';
 import { createTokenVerifier, type JwtOptions } from './auth';
 import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
 import { ControlSession, framingError } from './control-session';
 import { handleDataConnection } from './data-stream';
+import { handleMuxConnection, type MuxLimits } from './mux-handler';
+import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../engine/mux-connection';
 import { createLogger, type LogSink } from './log';
 import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
@@ -58,6 +60,11 @@ export interface RelayOptions {
   >;
   /** Name resolution for targets; tests inject one. Default dns.lookup with all addresses. */
   readonly lookup?: LookupAll;
+  /**
+   * Multiplexed data connections (feature `tcp_mux`, docs/protocol.md). On by default;
+   * `false` leaves the feature unannounced and treats `mux_open` as an unknown message.
+   */
+  readonly mux?: boolean | Partial<MuxLimits>;
 }
 
 export interface RelayStats {
@@ -149,6 +156,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     idleFirstLineMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
   };
+  const muxLimits: MuxLimits | null =
+    options.mux === false
+      ? null
+      : {
+          window: (typeof options.mux === 'object' ? options.mux.window : undefined) ?? DEFAULT_MUX_WINDOW,
+          maxStreams:
+            (typeof options.mux === 'object' ? options.mux.maxStreams : undefined) ??
+            DEFAULT_MUX_MAX_STREAMS,
+        };
   const sockets = new Set<Socket>();
   let closing = false;
   let sessionCounter = 0;
@@ -181,10 +197,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     limits,
     lookup: options.lookup ?? defaultLookup,
     // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
-    features:
-      options.insecure === true
-        ? CLIENT_FEATURES.filter((feature) => feature !== 'tls')
-        : CLIENT_FEATURES,
+    features: CLIENT_FEATURES.filter(
+      (feature) =>
+        !(feature === 'tls' && options.insecure === true) &&
+        !(feature === TCP_MUX_FEATURE && muxLimits === null),
+    ),
     version: PROTOCOL_VERSION,
     streamsByTenant: new Map(),
     sessions: new Set(),
@@ -240,7 +257,9 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       socket.pause();
       socket.setTimeout(0);
       const rest = decoder.takeRest();
-      if (first['type'] === 'stream_open') {
+      if (first['type'] === 'mux_open' && muxLimits !== null) {
+        handleMuxConnection(ctx, socket, rest, remoteAddress, muxLimits);
+      } else if (first['type'] === 'stream_open') {
         handleDataConnection(ctx, socket, first, rest, remoteAddress).catch((error: unknown) => {
           log.log('error', 'stream_internal_error', { error });
           socket.destroy();

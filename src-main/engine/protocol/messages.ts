@@ -9,8 +9,10 @@ import { normaliseErrorCode, type RelayErrorCode } from './errors';
 export const PROTOCOL_VERSION = '1.0';
 
 /** Features this project's client and relay announce. `tcp_stream` is PROTOCOL.md §3. */
-export const CLIENT_FEATURES = ['tls', 'heartbeat', 'tunnel_info', 'multi_tenancy', 'metrics', 'tcp_stream'] as const;
+export const CLIENT_FEATURES = ['tls', 'heartbeat', 'tunnel_info', 'multi_tenancy', 'metrics', 'tcp_stream', 'tcp_mux'] as const;
 export const TCP_STREAM_FEATURE = 'tcp_stream';
+/** Streams as frames over one data connection (docs/protocol.md "Multiplexed data streams"). */
+export const TCP_MUX_FEATURE = 'tcp_mux';
 
 // ---------------------------------------------------------------------------------------
 // Client -> relay

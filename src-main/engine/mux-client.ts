@@ -1,0 +1,267 @@
+// The client's tcp_mux data connections to one relay (docs/protocol.md "Multiplexed data
+// streams"): one kept ready, opened in the background and replaced when it dies, a second only
+// when the first is full; PING every 30 s, a connection silent for 10 s after one is dropped.
+// Also forwards one local socket over one mux stream. Owns the mux connections, not the streams'
+// sockets (they end with their streams).
+
+import type net from 'node:net';
+import type { Clock } from './types';
+import type { LogFn } from './log';
+import type { TunnelCounters } from './counters';
+import { EngineError } from './errors';
+import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
+import { parseRelayMessage } from './protocol/messages';
+import { MuxConnection, type MuxStream } from './mux-connection';
+import { streamErrorCode } from './stream-forwarder';
+import type { ForwardHandle } from './stream-forwarder';
+
+export const MUX_PING_INTERVAL_MS = 30_000;
+export const MUX_PING_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+export interface MuxClientOptions {
+  /** A ready transport to the relay (TLS handshaken and verified). */
+  readonly connect: () => Promise<net.Socket>;
+  readonly clock: Clock;
+  readonly log: LogFn;
+  readonly pingIntervalMs?: number;
+  readonly pingTimeoutMs?: number;
+}
+
+interface Entry {
+  readonly conn: MuxConnection;
+  pingTimer: unknown;
+  pongTimer: unknown;
+}
+
+export class MuxClient {
+  private readonly entries: Entry[] = [];
+  private opening: Promise<Entry> | null = null;
+  private running = false;
+  private failures = 0;
+  private retryTimer: unknown = null;
+
+  constructor(private readonly options: MuxClientOptions) {}
+
+  get connectionCount(): number {
+    return this.entries.length;
+  }
+
+  /** Keeps one mux connection ready from now on. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.failures = 0;
+    this.ensureReady();
+  }
+
+  /**
+   * Stops re-establishing; idle connections close now, busy ones once their last stream ends
+   * (established streams outlive the control connection, PROTOCOL.md §3).
+   */
+  stop(): void {
+    this.running = false;
+    if (this.retryTimer !== null) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const entry of [...this.entries]) if (entry.conn.streamCount === 0) entry.conn.destroy();
+  }
+
+  /** Closes every mux connection; their streams are reset. */
+  destroy(): void {
+    this.stop();
+    for (const entry of [...this.entries]) entry.conn.destroy();
+  }
+
+  /** A new stream with its OPEN sent, on a connection with room (opened now if need be). */
+  async openStream(payload: Buffer): Promise<MuxStream> {
+    let entry = this.entries.find((e) => e.conn.hasCapacity);
+    entry ??= await this.establish();
+    const stream = entry.conn.openStream(payload);
+    this.ensureReady();
+    return stream;
+  }
+
+  /** Called by a stream's owner when it ends: a stopped client lets an idle connection go. */
+  streamEnded(): void {
+    if (this.running) return;
+    for (const entry of [...this.entries]) if (entry.conn.streamCount === 0) entry.conn.destroy();
+  }
+
+  private ensureReady(): void {
+    if (!this.running || this.retryTimer !== null || this.opening !== null) return;
+    if (this.entries.some((e) => e.conn.hasCapacity)) return;
+    this.establish().then(
+      () => {
+        this.failures = 0;
+      },
+      (err: unknown) => {
+        if (!this.running) return;
+        this.failures += 1;
+        const delay = Math.min(RETRY_BASE_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+        this.options.log('debug', 'mux_connect_failed', null, { reason: err instanceof Error ? err.message : String(err), retry_ms: delay });
+        this.retryTimer = this.options.clock.setTimeout(() => {
+          this.retryTimer = null;
+          this.ensureReady();
+        }, delay);
+      },
+    );
+  }
+
+  /** One mux connection: transport, mux_open, mux_response. Concurrent callers share it. */
+  private establish(): Promise<Entry> {
+    this.opening ??= this.handshake().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async handshake(): Promise<Entry> {
+    const socket = await this.options.connect();
+    const { clock } = this.options;
+    const rest = await new Promise<Buffer>((resolve, reject) => {
+      const decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
+      const done = (err: EngineError | null, leftover?: Buffer): void => {
+        clock.clearTimeout(timer);
+        socket.off('data', onData);
+        socket.off('close', onClose);
+        socket.off('error', onError);
+        if (err !== null) {
+          socket.destroy();
+          reject(err);
+        } else {
+          socket.pause();
+          resolve(leftover ?? Buffer.alloc(0));
+        }
+      };
+      const onData = (chunk: Buffer): void => {
+        let first;
+        try {
+          first = decoder.push(chunk, 1)[0];
+        } catch (err) {
+          done(new EngineError('stream_failed', 'relay sent a malformed mux_response', err instanceof CodecError ? err.reason : String(err)));
+          return;
+        }
+        if (first === undefined) return;
+        const message = parseRelayMessage(first);
+        if (first['type'] !== 'mux_response' || first['status'] !== 'ok') {
+          const detail = message.type === 'error' ? `relay error ${String(message.rawCode)}` : `answer type ${String(first['type'])}`;
+          done(new EngineError('stream_failed', 'relay refused the mux connection', detail));
+          return;
+        }
+        done(null, decoder.takeRest());
+      };
+      const onClose = (): void => done(new EngineError('stream_failed', 'relay closed the mux connection before mux_response'));
+      const onError = (err: Error): void => done(new EngineError('stream_failed', 'mux connection failed', err.message));
+      const timer = clock.setTimeout(() => done(new EngineError('stream_failed', 'relay did not answer mux_open')), HANDSHAKE_TIMEOUT_MS);
+      socket.on('data', onData);
+      socket.once('close', onClose);
+      socket.once('error', onError);
+      socket.write(encodeMessage({ type: 'mux_open' }));
+    });
+    let entry: Entry | null = null;
+    const conn = new MuxConnection({
+      socket,
+      role: 'client',
+      initial: rest,
+      onPong: () => {
+        if (entry === null || entry.pongTimer === null) return;
+        clock.clearTimeout(entry.pongTimer);
+        entry.pongTimer = null;
+      },
+      onClosed: (error) => {
+        if (entry !== null) this.onClosed(entry, error);
+      },
+    });
+    entry = { conn, pingTimer: null, pongTimer: null };
+    this.entries.push(entry);
+    this.schedulePing(entry);
+    this.options.log('debug', 'mux_connected', null, { connections: this.entries.length });
+    return entry;
+  }
+
+  private schedulePing(entry: Entry): void {
+    const { clock } = this.options;
+    entry.pingTimer = clock.setTimeout(() => {
+      entry.pingTimer = null;
+      if (entry.conn.isClosed) return;
+      entry.conn.ping(Buffer.alloc(8));
+      entry.pongTimer ??= clock.setTimeout(() => {
+        entry.pongTimer = null;
+        entry.conn.destroy('ping_timeout');
+      }, this.options.pingTimeoutMs ?? MUX_PING_TIMEOUT_MS);
+      this.schedulePing(entry);
+    }, this.options.pingIntervalMs ?? MUX_PING_INTERVAL_MS);
+  }
+
+  private onClosed(entry: Entry, error: string | null): void {
+    const { clock } = this.options;
+    if (entry.pingTimer !== null) clock.clearTimeout(entry.pingTimer);
+    if (entry.pongTimer !== null) clock.clearTimeout(entry.pongTimer);
+    const index = this.entries.indexOf(entry);
+    if (index !== -1) this.entries.splice(index, 1);
+    this.options.log(error !== null ? 'warn' : 'debug', 'mux_closed', null, { error });
+    this.ensureReady();
+  }
+}
+
+export interface MuxForwardOptions {
+  readonly local: net.Socket;
+  readonly stream: MuxStream;
+  readonly counters: TunnelCounters;
+  readonly onProgress: () => void;
+  /** Called once when the stream is over; error set when it failed. */
+  readonly onDone: (error: EngineError | null) => void;
+}
+
+/** One local socket over one mux stream: the mux counterpart of forwardStream(). */
+export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
+  const { local, stream, counters, onProgress } = options;
+  counters.openConnections += 1;
+  counters.totalConnections += 1;
+  onProgress();
+  local.setNoDelay(true);
+  let failure: EngineError | null = null;
+  stream.onBytes = (direction, bytes) => {
+    if (direction === 'to_peer') counters.bytesOut += bytes;
+    else counters.bytesIn += bytes;
+    onProgress();
+  };
+  stream.onOpenResult = (refusal) => {
+    if (refusal === null) return;
+    failure = refusalError(refusal);
+  };
+  stream.onEnd = (end) => {
+    if (failure === null && end.reset) {
+      if (end.error === 'mux_connection_lost') failure = new EngineError('stream_failed', 'mux connection to the relay was lost');
+      else if (end.error === 'peer_reset') failure = new EngineError('stream_failed', 'relay reset the stream', end.payload !== null ? refusalError(end.payload).message : undefined);
+      else if (end.error !== null && end.error !== 'ECONNRESET' && end.error !== 'EPIPE' && end.error !== 'local_reset') failure = new EngineError('stream_failed', 'local connection failed', end.error);
+    }
+    counters.openConnections -= 1;
+    if (failure !== null) counters.failedConnections += 1;
+    onProgress();
+    if (!local.destroyed) local.destroy();
+    options.onDone(failure);
+  };
+  stream.attach(local);
+  return {
+    destroy(): void {
+      stream.reset();
+      local.destroy();
+    },
+  };
+}
+
+function refusalError(payload: Buffer): EngineError {
+  try {
+    const message = parseRelayMessage(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+    if (message.type === 'error') {
+      return new EngineError(streamErrorCode(message.code), message.message !== '' ? message.message : 'relay refused the stream', `relay error ${String(message.rawCode)}`);
+    }
+  } catch {
+    // Not JSON: fall through to the generic refusal.
+  }
+  return new EngineError('stream_failed', 'relay refused the stream');
+}

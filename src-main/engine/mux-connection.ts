@@ -1,0 +1,434 @@
+// Streams over one tcp_mux connection, for both ends (docs/protocol.md "Multiplexed data
+// streams"): frame dispatch, per-stream credit, FIN as FIN and RST as reset, one plain socket
+// attached per stream. Knows nothing of tunnels, tokens or relay checks: callers decide what
+// an OPEN means and which socket a stream carries.
+
+import type net from 'node:net';
+import { encodeFrame, encodeWindow, FrameDecoder, FrameType, MAX_FRAME_PAYLOAD, MuxFrameError, readWindowCredit, type Frame } from './protocol/mux-frames';
+
+/** Per-stream, per-direction credit before a WINDOW is needed (docs/protocol.md). */
+export const DEFAULT_MUX_WINDOW = 512 * 1024;
+export const DEFAULT_MUX_MAX_STREAMS = 256;
+const MAX_CLIENT_STREAM_ID = 0xffff_ffff;
+
+/** socket -> peer is `to_peer`; peer -> socket is `from_peer`. */
+export type MuxDirection = 'to_peer' | 'from_peer';
+
+export interface StreamEnd {
+  /** The stream ended in a reset (either side, or its mux connection died). */
+  readonly reset: boolean;
+  /** Why, when known: a socket error code, `peer_reset`, `mux_connection_lost`, a relay error code. */
+  readonly error: string | null;
+  /** The peer's RST or OPEN_ERR payload (an `error` JSON), if it carried one. */
+  readonly payload: Buffer | null;
+}
+
+export interface MuxConnectionOptions {
+  /** The data connection, past its mux_open / mux_response lines. */
+  readonly socket: net.Socket;
+  readonly role: 'client' | 'relay';
+  /** Bytes that arrived after the handshake line. */
+  readonly initial?: Buffer;
+  readonly window?: number;
+  readonly maxStreams?: number;
+  /** Relay: the peer opened a stream; answer with accept()+attach() or refuse(). */
+  readonly onOpen?: (stream: MuxStream, payload: Buffer) => void;
+  /** Once, when the connection is gone; `error` names a protocol violation or socket error. */
+  readonly onClosed: (error: string | null) => void;
+  readonly onPong?: () => void;
+  /** How a stream socket is reset (TLS-aware on the relay). */
+  readonly resetSocket?: (socket: net.Socket) => void;
+}
+
+function plainReset(socket: net.Socket): void {
+  try {
+    if (!socket.destroyed) socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+export class MuxConnection {
+  readonly window: number;
+  readonly maxStreams: number;
+  private readonly socket: net.Socket;
+  private readonly streams = new Map<number, MuxStream>();
+  private readonly decoder = new FrameDecoder();
+  readonly resetSocket: (socket: net.Socket) => void;
+  private nextId = 1;
+  private lastPeerId = 0;
+  /** The TLS socket refused more (write() returned false): stream sockets wait for 'drain'. */
+  blocked = false;
+  private closed = false;
+  private closeError: string | null = null;
+
+  constructor(private readonly options: MuxConnectionOptions) {
+    this.socket = options.socket;
+    this.window = options.window ?? DEFAULT_MUX_WINDOW;
+    this.maxStreams = options.maxStreams ?? DEFAULT_MUX_MAX_STREAMS;
+    this.resetSocket = options.resetSocket ?? plainReset;
+    const socket = this.socket;
+    socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    socket.on('drain', () => {
+      this.blocked = false;
+      for (const stream of this.streams.values()) stream.resumeIfClear();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.closeError ??= error.code ?? error.message;
+    });
+    // A FIN on the mux connection ends every stream: there is no half-closed mux connection.
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => this.onSocketClosed());
+    if (options.initial !== undefined && options.initial.length > 0) this.onChunk(options.initial);
+    socket.resume();
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Client: room for one more stream on this connection. */
+  get hasCapacity(): boolean {
+    return !this.closed && this.streams.size < this.maxStreams && this.nextId <= MAX_CLIENT_STREAM_ID;
+  }
+
+  /** Client: sends OPEN; the caller attaches the local socket at once (pipelining). */
+  openStream(payload: Buffer): MuxStream {
+    const id = this.nextId;
+    this.nextId += 2;
+    const stream = new MuxStream(this, id);
+    this.streams.set(id, stream);
+    this.write(encodeFrame(FrameType.OPEN, id, payload));
+    return stream;
+  }
+
+  ping(payload: Buffer): void {
+    this.write(encodeFrame(FrameType.PING, 0, payload));
+  }
+
+  /** Closes the connection; every stream on it is reset. */
+  destroy(error: string | null = null): void {
+    if (error !== null) this.closeError ??= error;
+    this.socket.destroy();
+  }
+
+  /** @internal */
+  write(frame: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (!this.socket.write(frame)) this.blocked = true;
+  }
+
+  /** @internal */
+  forget(stream: MuxStream): void {
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+  }
+
+  private onChunk(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      if (!(error instanceof MuxFrameError)) throw error;
+      this.protocolError(`${error.reason}: ${error.message}`);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.dispatch(frame);
+    }
+  }
+
+  private dispatch(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.PING:
+        this.write(encodeFrame(FrameType.PONG, 0, frame.payload));
+        return;
+      case FrameType.PONG:
+        this.options.onPong?.();
+        return;
+      case FrameType.OPEN:
+        this.onPeerOpen(frame);
+        return;
+      default:
+        break;
+    }
+    const stream = this.streams.get(frame.streamId);
+    // Frames for a stream that already ended are ignored (docs/protocol.md): RST races DATA.
+    if (stream === undefined) return;
+    switch (frame.type) {
+      case FrameType.OPEN_OK:
+        if (this.options.role !== 'client') return this.protocolError('OPEN_OK sent to the relay');
+        stream.handleOpenResult(null);
+        return;
+      case FrameType.OPEN_ERR:
+        if (this.options.role !== 'client') return this.protocolError('OPEN_ERR sent to the relay');
+        stream.handleOpenResult(frame.payload);
+        return;
+      case FrameType.DATA:
+        stream.handleData(frame.payload);
+        return;
+      case FrameType.FIN:
+        stream.handleFin();
+        return;
+      case FrameType.RST:
+        stream.handleRst(frame.payload);
+        return;
+      case FrameType.WINDOW:
+        stream.handleWindow(readWindowCredit(frame));
+        return;
+    }
+  }
+
+  private onPeerOpen(frame: Frame): void {
+    const id = frame.streamId;
+    const onOpen = this.options.onOpen;
+    if (this.options.role !== 'relay' || onOpen === undefined) return this.protocolError('OPEN sent to the client');
+    if (id % 2 !== 1 || id <= this.lastPeerId) return this.protocolError(`stream id ${id} is not odd and increasing`);
+    this.lastPeerId = id;
+    if (this.streams.size >= this.maxStreams) {
+      const refusal = { type: 'error', code: 'connection_limit_reached', message: `a mux connection carries at most ${this.maxStreams} streams`, details: { reason: 'mux_streams', limit: this.maxStreams } };
+      this.write(encodeFrame(FrameType.OPEN_ERR, id, Buffer.from(JSON.stringify(refusal))));
+      return;
+    }
+    const stream = new MuxStream(this, id);
+    this.streams.set(id, stream);
+    onOpen(stream, frame.payload);
+  }
+
+  /** @internal Called by a stream whose peer overran its credit. */
+  protocolError(reason: string): void {
+    if (this.closed) return;
+    this.closeError = `protocol_error: ${reason}`;
+    this.socket.destroy();
+  }
+
+  private onSocketClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stream of [...this.streams.values()]) stream.abort('mux_connection_lost');
+    this.streams.clear();
+    this.options.onClosed(this.closeError);
+  }
+}
+
+export class MuxStream {
+  /** Counts payload bytes as they pass (cheap; no allocation). */
+  onBytes: ((direction: MuxDirection, bytes: number) => void) | null = null;
+  /** Client: OPEN_OK (null) or OPEN_ERR (its payload). */
+  onOpenResult: ((refusal: Buffer | null) => void) | null = null;
+  /** Once, when the stream is over. */
+  onEnd: ((end: StreamEnd) => void) | null = null;
+
+  private socket: net.Socket | null = null;
+  private sendCredit: number;
+  private recvCredit: number;
+  /** Bytes written to the socket whose credit has not been granted back yet. */
+  private ungranted = 0;
+  private waitingDrain = false;
+  /** DATA that arrived before a socket was attached (relay: while dialling); at most a window. */
+  private pendingIn: Buffer[] = [];
+  /** The part of a socket chunk that did not fit the credit; the socket is paused meanwhile. */
+  private pendingOut: Buffer | null = null;
+  private finAfterPending = false;
+  private finSent = false;
+  private finReceived = false;
+  private ended = false;
+  private firstError: string | null = null;
+
+  constructor(
+    private readonly conn: MuxConnection,
+    readonly id: number,
+  ) {
+    this.sendCredit = conn.window;
+    this.recvCredit = conn.window;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Relay: the target is connected. */
+  accept(): void {
+    if (!this.ended) this.conn.write(encodeFrame(FrameType.OPEN_OK, this.id));
+  }
+
+  /** Relay: the stream is refused with an `error` JSON; anything pipelined is dropped. */
+  refuse(error: Record<string, unknown>): void {
+    if (this.ended) return;
+    this.conn.write(encodeFrame(FrameType.OPEN_ERR, this.id, Buffer.from(JSON.stringify(error))));
+    this.finish({ reset: true, error: typeof error['code'] === 'string' ? error['code'] : 'refused', payload: null });
+  }
+
+  /** Resets the stream both ways (user disconnect, engine close). */
+  reset(): void {
+    if (this.ended) return;
+    this.conn.write(encodeFrame(FrameType.RST, this.id));
+    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    this.finish({ reset: true, error: 'local_reset', payload: null });
+  }
+
+  /** Carries `socket` on this stream from now on: its bytes go out as DATA, DATA comes in. */
+  attach(socket: net.Socket): void {
+    if (this.ended) {
+      this.conn.resetSocket(socket);
+      return;
+    }
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.onBytes?.('to_peer', chunk.length);
+      this.send(chunk);
+    });
+    socket.on('end', () => {
+      if (this.pendingOut !== null) this.finAfterPending = true;
+      else this.sendFin();
+    });
+    socket.on('finish', () => {
+      if (socket.readableEnded) socket.destroy();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.firstError ??= error.code ?? error.message;
+    });
+    socket.on('close', () => this.onSocketClosed());
+    const pending = this.pendingIn;
+    this.pendingIn = [];
+    for (const payload of pending) this.writeToSocket(payload);
+    if (this.finReceived) socket.end();
+    socket.resume();
+  }
+
+  /** @internal The connection's TLS socket drained: go on reading unless credit holds us. */
+  resumeIfClear(): void {
+    if (this.socket !== null && this.pendingOut === null && !this.ended && !this.finSent) this.socket.resume();
+  }
+
+  private send(chunk: Buffer): void {
+    let offset = 0;
+    const length = chunk.length;
+    while (offset < length && this.sendCredit > 0) {
+      const n = Math.min(length - offset, this.sendCredit, MAX_FRAME_PAYLOAD);
+      this.conn.write(encodeFrame(FrameType.DATA, this.id, chunk, offset, offset + n));
+      this.sendCredit -= n;
+      offset += n;
+    }
+    if (offset < length) {
+      this.pendingOut = offset === 0 ? chunk : chunk.subarray(offset);
+      this.socket?.pause();
+    } else if (this.conn.blocked) {
+      this.socket?.pause();
+    }
+  }
+
+  private sendFin(): void {
+    if (this.finSent || this.ended) return;
+    this.finSent = true;
+    this.conn.write(encodeFrame(FrameType.FIN, this.id));
+    const socket = this.socket;
+    if (socket !== null && socket.writableFinished) socket.destroy();
+  }
+
+  /** @internal */
+  handleOpenResult(refusal: Buffer | null): void {
+    this.onOpenResult?.(refusal);
+    if (refusal === null) return;
+    // OPEN_ERR ends the stream on the relay's side: reset ours, send nothing more.
+    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    this.finish({ reset: true, error: 'refused', payload: refusal });
+  }
+
+  /** @internal */
+  handleData(payload: Buffer): void {
+    if (this.ended || this.finReceived) return;
+    this.recvCredit -= payload.length;
+    if (this.recvCredit < 0) {
+      this.conn.protocolError(`stream ${this.id} sent beyond its window`);
+      return;
+    }
+    if (this.socket === null) this.pendingIn.push(payload);
+    else this.writeToSocket(payload);
+  }
+
+  private writeToSocket(payload: Buffer): void {
+    const socket = this.socket;
+    if (socket === null || socket.destroyed) return;
+    this.onBytes?.('from_peer', payload.length);
+    const flushed = socket.write(payload);
+    this.ungranted += payload.length;
+    if (!flushed) {
+      // Credit only for bytes the socket has taken without back-pressure (docs/protocol.md).
+      if (!this.waitingDrain) {
+        this.waitingDrain = true;
+        socket.once('drain', () => {
+          this.waitingDrain = false;
+          this.grant();
+        });
+      }
+    } else if (!this.waitingDrain && this.ungranted >= this.conn.window / 4) {
+      this.grant();
+    }
+  }
+
+  private grant(): void {
+    if (this.ended || this.ungranted === 0 || this.finReceived) return;
+    this.conn.write(encodeWindow(this.id, this.ungranted));
+    this.recvCredit += this.ungranted;
+    this.ungranted = 0;
+  }
+
+  /** @internal */
+  handleWindow(credit: number): void {
+    if (this.ended) return;
+    this.sendCredit += credit;
+    const pending = this.pendingOut;
+    if (pending === null) return;
+    this.pendingOut = null;
+    this.send(pending);
+    if (this.pendingOut !== null) return;
+    if (this.finAfterPending) this.sendFin();
+    else if (!this.conn.blocked) this.socket?.resume();
+  }
+
+  /** @internal */
+  handleFin(): void {
+    if (this.ended || this.finReceived) return;
+    this.finReceived = true;
+    const socket = this.socket;
+    if (socket === null) return;
+    socket.end();
+  }
+
+  /** @internal */
+  handleRst(payload: Buffer): void {
+    if (this.ended) return;
+    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    this.finish({ reset: true, error: 'peer_reset', payload: payload.length > 0 ? payload : null });
+  }
+
+  /** @internal The mux connection is gone. */
+  abort(reason: string): void {
+    if (this.ended) return;
+    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    this.finish({ reset: true, error: reason, payload: null });
+  }
+
+  private onSocketClosed(): void {
+    if (this.ended) return;
+    const clean = this.finSent && this.finReceived && this.firstError === null;
+    // A socket that closed without both FINs (destroyed, reset, failed) resets the peer's side.
+    if (!clean) this.conn.write(encodeFrame(FrameType.RST, this.id));
+    this.finish({ reset: !clean, error: this.firstError, payload: null });
+  }
+
+  private finish(end: StreamEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pendingIn = [];
+    this.pendingOut = null;
+    this.conn.forget(this);
+    this.onEnd?.(end);
+  }
+}

@@ -1,0 +1,155 @@
+// The tcp_mux frame codec (docs/protocol.md "Multiplexed data streams"): a 9-byte header
+// [type u8][stream id u32 BE][length u32 BE] plus payload. Pure: no sockets, no timers. The
+// decoder holds at most one partial frame (header + MAX_FRAME_PAYLOAD bytes).
+
+export const MUX_HEADER_BYTES = 9;
+/** Largest payload of any frame; DATA is split to fit. */
+export const MAX_FRAME_PAYLOAD = 64 * 1024;
+/** Largest PING/PONG payload. */
+export const MAX_PING_PAYLOAD = 8;
+
+export const FrameType = {
+  OPEN: 1,
+  OPEN_OK: 2,
+  OPEN_ERR: 3,
+  DATA: 4,
+  FIN: 5,
+  RST: 6,
+  WINDOW: 7,
+  PING: 8,
+  PONG: 9,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+export interface Frame {
+  readonly type: FrameType;
+  readonly streamId: number;
+  /** A view into the received bytes (no copy); valid for as long as the caller keeps it. */
+  readonly payload: Buffer;
+}
+
+export type MuxFrameErrorReason = 'unknown_type' | 'frame_too_large' | 'bad_stream_id' | 'bad_payload';
+
+export class MuxFrameError extends Error {
+  constructor(
+    readonly reason: MuxFrameErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MuxFrameError';
+  }
+}
+
+const MAX_STREAM_ID = 0xffff_ffff;
+
+function isConnectionFrame(type: number): boolean {
+  return type === FrameType.PING || type === FrameType.PONG;
+}
+
+/** Checks a header; throws MuxFrameError for anything docs/protocol.md calls a protocol error. */
+function checkHeader(type: number, streamId: number, length: number, maxPayload: number): asserts type is FrameType {
+  if (type < FrameType.OPEN || type > FrameType.PONG) throw new MuxFrameError('unknown_type', `unknown frame type ${type}`);
+  if (length > maxPayload) throw new MuxFrameError('frame_too_large', `frame of ${length} bytes exceeds ${maxPayload}`);
+  if (isConnectionFrame(type)) {
+    if (streamId !== 0) throw new MuxFrameError('bad_stream_id', `frame type ${type} must use stream 0`);
+    if (length > MAX_PING_PAYLOAD) throw new MuxFrameError('bad_payload', 'ping payload longer than 8 bytes');
+    return;
+  }
+  if (streamId === 0) throw new MuxFrameError('bad_stream_id', `frame type ${type} needs a stream id`);
+  if (type === FrameType.WINDOW && length !== 4) throw new MuxFrameError('bad_payload', 'WINDOW payload must be 4 bytes');
+  if (type === FrameType.DATA && length === 0) throw new MuxFrameError('bad_payload', 'empty DATA frame');
+  if ((type === FrameType.OPEN_OK || type === FrameType.FIN) && length !== 0) throw new MuxFrameError('bad_payload', `frame type ${type} carries no payload`);
+}
+
+/** One frame as a single buffer (one copy of the payload, so it goes out as one TLS write). */
+export function encodeFrame(type: FrameType, streamId: number, payload?: Uint8Array, start = 0, end?: number): Buffer {
+  const from = payload === undefined ? 0 : start;
+  const to = payload === undefined ? 0 : (end ?? payload.length);
+  const length = to - from;
+  if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID) throw new RangeError(`bad stream id ${streamId}`);
+  checkHeader(type, streamId, length, MAX_FRAME_PAYLOAD);
+  const out = Buffer.allocUnsafe(MUX_HEADER_BYTES + length);
+  out[0] = type;
+  out.writeUInt32BE(streamId, 1);
+  out.writeUInt32BE(length, 5);
+  if (payload !== undefined && length > 0) out.set(payload.subarray(from, to), MUX_HEADER_BYTES);
+  return out;
+}
+
+export function encodeWindow(streamId: number, credit: number): Buffer {
+  const out = Buffer.allocUnsafe(MUX_HEADER_BYTES + 4);
+  if (credit <= 0 || credit > MAX_STREAM_ID) throw new RangeError(`bad window credit ${credit}`);
+  out[0] = FrameType.WINDOW;
+  out.writeUInt32BE(streamId, 1);
+  out.writeUInt32BE(4, 5);
+  out.writeUInt32BE(credit, MUX_HEADER_BYTES);
+  return out;
+}
+
+export function readWindowCredit(frame: Frame): number {
+  const credit = frame.payload.readUInt32BE(0);
+  if (credit === 0) throw new MuxFrameError('bad_payload', 'WINDOW credit of 0');
+  return credit;
+}
+
+/**
+ * Incremental decoder: push() any chunking of the byte stream and get the same frames.
+ * Payloads are views into the pushed chunk when a frame lies within one chunk; a frame that
+ * spans chunks is joined once, when its last byte arrives. After an error the decoder is dead.
+ */
+export class FrameDecoder {
+  private parts: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes needed before the next frame can be parsed. */
+  private need = MUX_HEADER_BYTES;
+  private failed: MuxFrameError | null = null;
+
+  constructor(private readonly maxPayload = MAX_FRAME_PAYLOAD) {}
+
+  /** Bytes held for an incomplete frame (never more than header + maxPayload). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Buffer): Frame[] {
+    if (this.failed !== null) throw this.failed;
+    let buf: Buffer;
+    if (this.buffered === 0) {
+      buf = chunk;
+    } else {
+      this.parts.push(chunk);
+      this.buffered += chunk.length;
+      if (this.buffered < this.need) return [];
+      buf = Buffer.concat(this.parts, this.buffered);
+      this.parts = [];
+      this.buffered = 0;
+    }
+    const frames: Frame[] = [];
+    let offset = 0;
+    this.need = MUX_HEADER_BYTES;
+    while (buf.length - offset >= MUX_HEADER_BYTES) {
+      const type = buf[offset] ?? 0;
+      const streamId = buf.readUInt32BE(offset + 1);
+      const length = buf.readUInt32BE(offset + 5);
+      try {
+        checkHeader(type, streamId, length, this.maxPayload);
+      } catch (error) {
+        if (error instanceof MuxFrameError) this.failed = error;
+        throw error;
+      }
+      const end = offset + MUX_HEADER_BYTES + length;
+      if (end > buf.length) {
+        this.need = MUX_HEADER_BYTES + length;
+        break;
+      }
+      frames.push({ type, streamId, payload: buf.subarray(offset + MUX_HEADER_BYTES, end) });
+      offset = end;
+    }
+    if (offset < buf.length) {
+      const rest = buf.subarray(offset);
+      this.parts = [rest];
+      this.buffered = rest.length;
+    }
+    return frames;
+  }
+}
