@@ -1,0 +1,150 @@
+// Property tests of the tcp_mux frame codec (docs/protocol.md "Multiplexed data streams"):
+// any chunking decodes the same frames, arbitrary bytes fail only with documented reasons
+// and never make the decoder hold more than one frame, and the encoder refuses what the
+// decoder would refuse.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  encodeFrame,
+  encodeWindow,
+  FrameDecoder,
+  FrameType,
+  MAX_FRAME_PAYLOAD,
+  MUX_HEADER_BYTES,
+  MuxFrameError,
+  readWindowCredit,
+  type Frame,
+} from '../../src-main/engine/protocol/mux-frames';
+
+const REASONS = ['unknown_type', 'frame_too_large', 'bad_stream_id', 'bad_payload'];
+
+function split(data: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const p of points) {
+    parts.push(data.subarray(last, p));
+    last = p;
+  }
+  parts.push(data.subarray(last));
+  return parts;
+}
+
+const streamId = fc.integer({ min: 1, max: 0xffff_ffff });
+/** Any valid frame, as [type, stream id, payload]. */
+const validFrame: fc.Arbitrary<{ type: FrameType; id: number; payload: Buffer }> = fc.oneof(
+  fc.record({ type: fc.constant(FrameType.OPEN), id: streamId, payload: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) }),
+  fc.record({ type: fc.constant(FrameType.OPEN_OK), id: streamId, payload: fc.constant(Buffer.alloc(0)) }),
+  fc.record({ type: fc.constant(FrameType.OPEN_ERR), id: streamId, payload: fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)) }),
+  fc.record({ type: fc.constant(FrameType.DATA), id: streamId, payload: fc.uint8Array({ minLength: 1, maxLength: 3000 }).map((a) => Buffer.from(a)) }),
+  fc.record({ type: fc.constant(FrameType.FIN), id: streamId, payload: fc.constant(Buffer.alloc(0)) }),
+  fc.record({ type: fc.constant(FrameType.RST), id: streamId, payload: fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a)) }),
+  fc.record({
+    type: fc.constant(FrameType.WINDOW),
+    id: streamId,
+    payload: fc.integer({ min: 1, max: 0xffff_ffff }).map((n) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n);
+      return b;
+    }),
+  }),
+  fc.record({ type: fc.constantFrom(FrameType.PING, FrameType.PONG), id: fc.constant(0), payload: fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a)) }),
+);
+
+function plain(frames: readonly Frame[]): Array<[number, number, string]> {
+  return frames.map((f) => [f.type, f.streamId, f.payload.toString('hex')]);
+}
+
+describe('FrameDecoder', () => {
+  it('yields the same frames for any chunking of valid input', () => {
+    fc.assert(
+      fc.property(fc.array(validFrame, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (frames, cuts) => {
+        const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.id, f.payload)));
+        const decoder = new FrameDecoder();
+        const out: Frame[] = [];
+        for (const part of split(wire, cuts)) out.push(...decoder.push(part));
+        expect(plain(out)).toEqual(frames.map((f) => [f.type, f.id, f.payload.toString('hex')]));
+        expect(decoder.bufferedBytes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails arbitrary bytes only with documented reasons, and holds at most one frame', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 20 }), (bytes, cuts) => {
+        const decoder = new FrameDecoder(1024);
+        try {
+          for (const part of split(Buffer.from(bytes), cuts)) {
+            decoder.push(part);
+            expect(decoder.bufferedBytes).toBeLessThan(MUX_HEADER_BYTES + 1024);
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(MuxFrameError);
+          expect(REASONS).toContain((error as MuxFrameError).reason);
+          // A failed decoder stays failed: no frame can be read from a desynchronised stream.
+          expect(() => decoder.push(Buffer.alloc(MUX_HEADER_BYTES))).toThrow(MuxFrameError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a header announcing more than the largest frame before its payload arrives', () => {
+    const header = Buffer.alloc(MUX_HEADER_BYTES);
+    header[0] = FrameType.DATA;
+    header.writeUInt32BE(1, 1);
+    header.writeUInt32BE(MAX_FRAME_PAYLOAD + 1, 5);
+    const decoder = new FrameDecoder();
+    expect(() => decoder.push(header)).toThrow(expect.objectContaining({ reason: 'frame_too_large' }));
+  });
+
+  it('refuses stream frames on id 0, pings on a stream, zero credit and empty DATA', () => {
+    const frame = (type: number, id: number, payload: Buffer): Buffer => {
+      const out = Buffer.alloc(MUX_HEADER_BYTES + payload.length);
+      out[0] = type;
+      out.writeUInt32BE(id, 1);
+      out.writeUInt32BE(payload.length, 5);
+      payload.copy(out, MUX_HEADER_BYTES);
+      return out;
+    };
+    const reasonOf = (bytes: Buffer): string => {
+      try {
+        const frames = new FrameDecoder().push(bytes);
+        for (const f of frames) if (f.type === FrameType.WINDOW) readWindowCredit(f);
+        return 'none';
+      } catch (error) {
+        return (error as MuxFrameError).reason;
+      }
+    };
+    expect(reasonOf(frame(FrameType.DATA, 0, Buffer.from('x')))).toBe('bad_stream_id');
+    expect(reasonOf(frame(FrameType.PING, 3, Buffer.alloc(8)))).toBe('bad_stream_id');
+    expect(reasonOf(frame(FrameType.PING, 0, Buffer.alloc(9)))).toBe('bad_payload');
+    expect(reasonOf(frame(FrameType.WINDOW, 1, Buffer.alloc(4)))).toBe('bad_payload');
+    expect(reasonOf(frame(FrameType.DATA, 1, Buffer.alloc(0)))).toBe('bad_payload');
+    expect(reasonOf(frame(0, 1, Buffer.alloc(0)))).toBe('unknown_type');
+    expect(reasonOf(frame(10, 1, Buffer.alloc(0)))).toBe('unknown_type');
+    expect(reasonOf(frame(FrameType.DATA, 1, Buffer.from('ok')))).toBe('none');
+  });
+
+  it('hands DATA payloads out as views of a chunk that holds the whole frame (no copy)', () => {
+    const wire = encodeFrame(FrameType.DATA, 5, Buffer.alloc(1000, 7));
+    const [frame] = new FrameDecoder().push(wire);
+    expect(frame?.payload.buffer).toBe(wire.buffer);
+  });
+});
+
+describe('encodeFrame', () => {
+  it('encodes a slice of a larger buffer and a WINDOW credit', () => {
+    const source = Buffer.from('0123456789');
+    const frames = new FrameDecoder().push(Buffer.concat([encodeFrame(FrameType.DATA, 7, source, 2, 6), encodeWindow(7, 65_536)]));
+    expect(frames[0]?.payload.toString()).toBe('2345');
+    expect(frames[1] !== undefined ? readWindowCredit(frames[1]) : null).toBe(65_536);
+  });
+
+  it('refuses what the decoder refuses', () => {
+    expect(() => encodeFrame(FrameType.DATA, 1, Buffer.alloc(MAX_FRAME_PAYLOAD + 1))).toThrow(MuxFrameError);
+    expect(() => encodeFrame(FrameType.DATA, 0, Buffer.from('x'))).toThrow(MuxFrameError);
+    expect(() => encodeWindow(1, 0)).toThrow(RangeError);
+  });
+});
