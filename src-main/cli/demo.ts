@@ -260,12 +260,34 @@ async function main(): Promise<void> {
   }
 }
 
+/** Exits once stdout has drained: on a pipe, process.exit() would drop the last lines. */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
+// Keep the event loop alive until main() settles: a close step that waits only on an unref'd
+// timer would otherwise let Node exit silently, with status 0, before the summary.
+const keepAlive = setInterval(() => undefined, 1_000);
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('demo: FAILED: the run stopped before it finished\n');
+  process.exitCode = 1;
+});
+
 main().then(
-  () => process.exit(0),
+  () => {
+    settled = true;
+    clearInterval(keepAlive);
+    exitAfterFlush(0);
+  },
   (error: unknown) => {
+    settled = true;
+    clearInterval(keepAlive);
     process.stderr.write(
       `demo: FAILED: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );
