@@ -63,7 +63,7 @@ export const USAGE = `Usage:
       The token may come from the environment variable CLOUDBRIDGE_TOKEN instead of --token-file.
       --tunnel may be given several times.
   cloudbridge token --secret SECRET --sub NAME [--tenant TENANT] [--ttl 1h]
-      Prints a development token signed with the relay's secret.
+      Prints a development token signed with the relay's secret (or CLOUDBRIDGE_JWT_SECRET).
   cloudbridge --help | --version
 
 Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refused,
@@ -236,10 +236,18 @@ function parseConnect(
   };
 }
 
-function parseToken(argv: readonly string[]): TokenArgs {
+function parseToken(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): TokenArgs {
   const flags = readFlags(argv, { secret: 'value', sub: 'value', tenant: 'value', ttl: 'value' });
-  const secret = one(flags, 'secret');
-  if (secret === null || secret.length === 0) throw new UsageError('--secret is required');
+  // The relay reads the same variable; it keeps the secret out of `ps` and shell history.
+  const secret = one(flags, 'secret') ?? env['CLOUDBRIDGE_JWT_SECRET'] ?? null;
+  if (secret === null || secret.length === 0) {
+    throw new UsageError(
+      '--secret (or the environment variable CLOUDBRIDGE_JWT_SECRET) is required',
+    );
+  }
   const subject = one(flags, 'sub');
   if (subject === null || subject.length === 0) throw new UsageError('--sub NAME is required');
   const ttl = one(flags, 'ttl');
@@ -269,7 +277,7 @@ export function parseCommandLine(
     case 'connect':
       return { kind: 'connect', args: parseConnect(rest, env) };
     case 'token':
-      return { kind: 'token', args: parseToken(rest) };
+      return { kind: 'token', args: parseToken(rest, env) };
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -155,6 +155,15 @@ describe('argument parsing', () => {
     });
   });
 
+  it('takes the token secret from CLOUDBRIDGE_JWT_SECRET when --secret is absent', () => {
+    expect(
+      parseCommandLine(['token', '--sub', 'bob'], { CLOUDBRIDGE_JWT_SECRET: 'env-secret' }),
+    ).toMatchObject({
+      args: { secret: 'env-secret' },
+    });
+    expect(() => parseCommandLine(['token', '--sub', 'bob'], {})).toThrow(/CLOUDBRIDGE_JWT_SECRET/);
+  });
+
   it('derives stable tunnel ids and kinds from the tunnel spec', () => {
     expect(
       tunnelConfigFor({ localPort: 5022, remoteHost: '10.0.0.5', remotePort: 22 }, '127.0.0.1'),
