@@ -127,6 +127,48 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
     }
   });
 
+  it('shows tunnel editor field errors as drawn in Chromium', async () => {
+    for (const [language, scheme] of [
+      ['en', 'light'],
+      ['ru', 'dark'],
+    ] as const) {
+      const { context, page } = await openPage({ scenario: 'active', language, scheme });
+      const en = language === 'en';
+      await page
+        .getByRole('navigation')
+        .getByRole('button', { name: en ? 'Tunnels' : 'Туннели' })
+        .click();
+      await page.getByRole('button', { name: en ? 'Add tunnel' : 'Добавить туннель' }).click();
+      await page.getByLabel(en ? 'Local port' : 'Локальный порт', { exact: true }).fill('2222');
+      await page
+        .getByLabel(en ? 'Remote host' : 'Удалённый узел', { exact: true })
+        .fill('bad host!');
+      await page.getByLabel(en ? 'Remote port' : 'Удалённый порт', { exact: true }).fill('70000');
+      await page.getByRole('button', { name: en ? 'Save' : 'Сохранить', exact: true }).click();
+      const errors = await page.locator('.field-error').allTextContents();
+      expect(errors).toEqual(
+        en
+          ? [
+              'Required.',
+              'Tunnel “Build server” already uses this local port.',
+              'Enter a host name or IP address.',
+              'Enter a port from 1 to 65535.',
+            ]
+          : [
+              'Обязательное поле.',
+              'Этот локальный порт уже занят туннелем «Build server».',
+              'Введите имя узла или IP-адрес.',
+              'Введите порт от 1 до 65535.',
+            ],
+      );
+      await page.screenshot({
+        path: join(SHOTS, `tunnel-editor-${language}-${scheme}.png`),
+        fullPage: true,
+      });
+      await context.close();
+    }
+  });
+
   it('stays usable at 200% zoom: nothing wider than the window, navigation wraps', async () => {
     const { context, page } = await openPage({
       scenario: 'active',
