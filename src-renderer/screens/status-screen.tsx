@@ -8,6 +8,7 @@ import { ErrorPanel } from '../components/error-panel';
 import { StateBadge } from '../components/state-badge';
 import { formatDateTime, formatDuration, formatRelativeTime } from '../format/format';
 import {
+  selectAccount,
   selectConnectionState,
   selectIsFirstRun,
   selectIsInsecure,
@@ -48,6 +49,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
   const notices = useAppState(selectNotices);
+  const account = useAppState(selectAccount);
   const isReconnecting = state === 'reconnecting';
   const now = useNow(
     isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS,
@@ -84,7 +86,11 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
           title={t(`notice.${notice.kind}`)}
           testId={`notice-${notice.kind}`}
         >
-          <p>{notice.message}</p>
+          <p>
+            {notice.kind === 'token_expiring' && account?.expiresAt
+              ? t('notice.token_expiring_body', { when: formatDateTime(account.expiresAt, locale) })
+              : notice.message}
+          </p>
         </Banner>
       ))}
 

@@ -158,4 +158,20 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(text(notice)).toContain('settings.json could not be read; defaults are in use.');
     expect(notice.getAttribute('role')).toBe('alert');
   });
+
+  it('says when the token expires in the reader\'s words, not as a raw timestamp', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    const expiresAt = '2026-11-23T09:30:00.000Z';
+    await renderApp({
+      snapshot: {
+        ...snapshot,
+        account: { ...snapshot.account, expiresAt, expiresSoon: true },
+        notices: [{ kind: 'token_expiring', message: `expires at ${expiresAt}`, at: expiresAt }],
+      },
+    });
+    const notice = screen.getByTestId('notice-token_expiring');
+    expect(text(within(notice).getByRole('heading'))).toBe('Your access token expires soon');
+    expect(text(notice)).toContain('Paste a new one on the Account page');
+    expect(text(notice)).not.toContain(expiresAt);
+  });
 });
