@@ -2,42 +2,14 @@
 // (never the token, PROTOCOL.md §4). Writes are atomic (temp, fsync, rename); a corrupt file is
 // moved aside and defaults used; a failed write never damages the previous file.
 
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistedSessionState, SessionStatePersistence } from '../engine/types';
+import { parseSessionState, pickSessionState } from '../engine/session-state';
+import type { SessionStatePersistence } from '../engine/types';
 import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
 import { isNotificationSettings, isRelayProfile } from '../shared/ipc-guards';
 import { TUNNEL_KINDS, type ErrorInfo, type TunnelConfig } from '../shared/model';
+import { nodeStoreFs, writeJsonAtomic, type StoreFs } from './atomic-json';
 import { errnoCode, errorInfo, messageOf } from './errors';
-
-/** The file operations the store needs; tests inject one that fails like a full disk. */
-export interface StoreFs {
-  readFile(path: string): Promise<string>;
-  /** Writes and fsyncs a new file (open, write, fsync, close). */
-  writeFileDurable(path: string, data: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-  mkdir(path: string): Promise<void>;
-}
-
-export const nodeStoreFs: StoreFs = {
-  readFile: (path) => fsp.readFile(path, 'utf8'),
-  async writeFileDurable(path, data) {
-    const handle = await fsp.open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-  rename: (from, to) => fsp.rename(from, to),
-  unlink: (path) => fsp.unlink(path),
-  async mkdir(path) {
-    await fsp.mkdir(path, { recursive: true, mode: 0o700 });
-  },
-};
 
 export const SETTINGS_FILE = 'settings.json';
 export const TOTALS_FILE = 'totals.json';
@@ -62,18 +34,6 @@ export function writeError(error: unknown, path: string, now: number): ErrorInfo
     return errorInfo('io_error', 'No permission to write the settings file; the previous settings are kept.', now, `${code} ${path}`);
   }
   return errorInfo('io_error', 'Could not save settings; the previous settings are kept.', now, `${messageOf(error)} (${path})`);
-}
-
-/** temp file + fsync + rename: readers see the old file or the new one, never a torn one. */
-export async function writeJsonAtomic(fs: StoreFs, path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFileDurable(temp, `${JSON.stringify(value, null, 2)}\n`);
-    await fs.rename(temp, path);
-  } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }
 
 function isTunnelConfig(value: unknown): value is TunnelConfig {
@@ -140,23 +100,6 @@ function parseTotals(value: unknown): TotalsFile | null {
     tunnels[id] = { todayIn: n(r.todayIn), todayOut: n(r.todayOut), allTimeIn: n(r.allTimeIn), allTimeOut: n(r.allTimeOut) };
   }
   return { day: v.day, tunnels };
-}
-
-function parseSessionState(value: unknown): PersistedSessionState | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
-  const nullableString = (x: unknown) => x === null || typeof x === 'string';
-  if (
-    typeof v.relay !== 'string' ||
-    !nullableString(v.clientId) ||
-    !nullableString(v.reconnectToken) ||
-    !(v.opener === null || v.opener === 'client' || v.opener === 'server') ||
-    !Array.isArray(v.tunnelIds) ||
-    !v.tunnelIds.every((x) => typeof x === 'string')
-  ) {
-    return null;
-  }
-  return v as unknown as PersistedSessionState;
 }
 
 export interface SettingsStoreOptions {
@@ -331,13 +274,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       },
       save(state) {
         // Only the fields of PersistedSessionState: nothing else the engine may attach.
-        const clean: PersistedSessionState = {
-          relay: state.relay,
-          clientId: state.clientId,
-          reconnectToken: state.reconnectToken,
-          opener: state.opener,
-          tunnelIds: [...state.tunnelIds],
-        };
+        const clean = pickSessionState(state);
         return serial(() => writeJsonAtomic(fs, sessionPath, clean));
       },
     },

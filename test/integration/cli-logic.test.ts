@@ -22,7 +22,7 @@ import {
   formatStateLine,
   formatTunnelLine,
 } from '../../src-main/cli/format';
-import { createFileStatePersistence, parseSessionState } from '../../src-main/cli/state-file';
+import { createFileStatePersistence } from '../../src-main/cli/state-file';
 import type { EngineSnapshot, TunnelSnapshot } from '../../src-main/shared/model';
 
 function tunnelSnap(overrides: Partial<TunnelSnapshot> = {}): TunnelSnapshot {
@@ -322,7 +322,12 @@ describe('state file', () => {
       expect(readFileSync(path, 'utf8')).not.toMatch(/token"\s*:\s*"ey/);
       writeFileSync(path, '{"relay": 1}');
       expect(await persistence.load()).toBeNull();
-      expect(parseSessionState('not json')).toBeNull();
+      writeFileSync(path, 'not json');
+      expect(await persistence.load()).toBeNull();
+      // Only declared fields reach the file, whatever else an object carries.
+      await persistence.save({ ...state, token: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln' } as typeof state);
+      expect(readFileSync(path, 'utf8')).not.toContain('eyJ');
+      expect(await persistence.load()).toEqual(state);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

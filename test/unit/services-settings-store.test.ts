@@ -4,12 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SETTINGS,
-  createSettingsStore,
-  nodeStoreFs,
-  type StoreFs,
-} from '../../src-main/services/settings-store';
+import { nodeStoreFs, type StoreFs } from '../../src-main/services/atomic-json';
+import { DEFAULT_SETTINGS, createSettingsStore } from '../../src-main/services/settings-store';
 import type { AppSettings } from '../../src-main/shared/ipc-contract';
 
 let dir: string;
