@@ -86,8 +86,12 @@ async function main() {
   if (existsSync(report)) {
     const summary = JSON.parse(readFileSync(report, 'utf8'));
     passed = summary.numPassedTests ?? 0;
-    // A file that fails to load has no failed tests of its own: count it once.
-    failed = Math.max(summary.numFailedTests ?? 0, summary.numFailedTestSuites ?? 0);
+    // A file that fails to load (or fails in a hook) has no failed test of its own: count
+    // each such file once. ("Suites" in this report are describe blocks, not files.)
+    const brokenFiles = (summary.testResults ?? []).filter(
+      (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+    ).length;
+    failed = (summary.numFailedTests ?? 0) + brokenFiles;
     skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
   } else {
     failed = 1;
