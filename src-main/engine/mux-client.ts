@@ -11,7 +11,7 @@ import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
 import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
 import { parseRelayMessage } from './protocol/messages';
-import { MuxConnection, type MuxStream } from './mux-connection';
+import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW, MuxConnection, type MuxStream } from './mux-connection';
 import { streamErrorCode } from './stream-forwarder';
 import type { ForwardHandle } from './stream-forwarder';
 
@@ -21,6 +21,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** New mux connections one stream may wait for before it gives up (each is a full handshake). */
+const MAX_OPEN_ATTEMPTS = 4;
 
 export interface MuxClientOptions {
   /** A ready transport to the relay (TLS handshaken and verified). */
@@ -77,11 +79,17 @@ export class MuxClient {
 
   /** A new stream with its OPEN sent, on a connection with room (opened now if need be). */
   async openStream(payload: Buffer): Promise<MuxStream> {
-    let entry = this.entries.find((e) => e.conn.hasCapacity);
-    entry ??= await this.establish();
-    const stream = entry.conn.openStream(payload);
-    this.ensureReady();
-    return stream;
+    // Callers waiting for the same new connection may fill it: look again after each wait.
+    for (let attempt = 0; attempt < MAX_OPEN_ATTEMPTS; attempt++) {
+      const entry = this.entries.find((e) => e.conn.hasCapacity);
+      if (entry !== undefined) {
+        const stream = entry.conn.openStream(payload);
+        this.ensureReady();
+        return stream;
+      }
+      await this.establish();
+    }
+    throw new EngineError('stream_failed', 'no mux connection to the relay has room for another stream');
   }
 
   /** Called by a stream's owner when it ends: a stopped client lets an idle connection go. */
@@ -121,9 +129,9 @@ export class MuxClient {
   private async handshake(): Promise<Entry> {
     const socket = await this.options.connect();
     const { clock } = this.options;
-    const rest = await new Promise<Buffer>((resolve, reject) => {
+    const answer = await new Promise<{ rest: Buffer; window: number; maxStreams: number }>((resolve, reject) => {
       const decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
-      const done = (err: EngineError | null, leftover?: Buffer): void => {
+      const done = (err: EngineError | null, ok?: { rest: Buffer; window: number; maxStreams: number }): void => {
         clock.clearTimeout(timer);
         socket.off('data', onData);
         socket.off('close', onClose);
@@ -133,7 +141,7 @@ export class MuxClient {
           reject(err);
         } else {
           socket.pause();
-          resolve(leftover ?? Buffer.alloc(0));
+          resolve(ok ?? { rest: Buffer.alloc(0), window: DEFAULT_MUX_WINDOW, maxStreams: DEFAULT_MUX_MAX_STREAMS });
         }
       };
       const onData = (chunk: Buffer): void => {
@@ -151,7 +159,15 @@ export class MuxClient {
           done(new EngineError('stream_failed', 'relay refused the mux connection', detail));
           return;
         }
-        done(null, decoder.takeRest());
+        // Both directions use the window the relay announces (docs/protocol.md), and never
+        // more streams than it accepts on one connection.
+        const window = positiveInt(first['window']);
+        const maxStreams = positiveInt(first['max_streams']);
+        if (window === null || maxStreams === null) {
+          done(new EngineError('stream_failed', 'relay sent a mux_response without window or max_streams'));
+          return;
+        }
+        done(null, { rest: decoder.takeRest(), window, maxStreams });
       };
       const onClose = (): void => done(new EngineError('stream_failed', 'relay closed the mux connection before mux_response'));
       const onError = (err: Error): void => done(new EngineError('stream_failed', 'mux connection failed', err.message));
@@ -165,7 +181,9 @@ export class MuxClient {
     const conn = new MuxConnection({
       socket,
       role: 'client',
-      initial: rest,
+      initial: answer.rest,
+      window: answer.window,
+      maxStreams: answer.maxStreams,
       onPong: () => {
         if (entry === null || entry.pongTimer === null) return;
         clock.clearTimeout(entry.pongTimer);
@@ -252,6 +270,11 @@ export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
       local.destroy();
     },
   };
+}
+
+/** A window or stream count from mux_response: a positive 32-bit integer, else null. */
+function positiveInt(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 0xffff_ffff ? value : null;
 }
 
 function refusalError(payload: Buffer): EngineError {

@@ -235,6 +235,10 @@ export class MuxStream {
   /** The part of a socket chunk that did not fit the credit; the socket is paused meanwhile. */
   private pendingOut: Buffer | null = null;
   private finAfterPending = false;
+  /** The socket's read side ended with a FIN (its 'end'). */
+  private sawEnd = false;
+  /** The socket closed cleanly while bytes still waited for credit: FIN, then done. */
+  private closedAwaitingFin = false;
   private finSent = false;
   private finReceived = false;
   private ended = false;
@@ -284,11 +288,13 @@ export class MuxStream {
       this.send(chunk);
     });
     socket.on('end', () => {
+      this.sawEnd = true;
       if (this.pendingOut !== null) this.finAfterPending = true;
       else this.sendFin();
     });
     socket.on('finish', () => {
-      if (socket.readableEnded) socket.destroy();
+      // Both ways done; but bytes still waiting for credit (and our FIN after them) keep it open.
+      if (socket.readableEnded && this.finSent) socket.destroy();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.firstError ??= error.code ?? error.message;
@@ -327,6 +333,10 @@ export class MuxStream {
     if (this.finSent || this.ended) return;
     this.finSent = true;
     this.conn.write(encodeFrame(FrameType.FIN, this.id));
+    if (this.closedAwaitingFin) {
+      this.finish({ reset: false, error: null, payload: null });
+      return;
+    }
     const socket = this.socket;
     if (socket !== null && socket.writableFinished) socket.destroy();
   }
@@ -417,7 +427,13 @@ export class MuxStream {
 
   private onSocketClosed(): void {
     if (this.ended) return;
-    const clean = this.finSent && this.finReceived && this.firstError === null;
+    const clean = this.sawEnd && this.finReceived && this.firstError === null;
+    if (clean && !this.finSent) {
+      // Node closes a socket once both ways are done, possibly while the last bytes it read
+      // still wait for credit: they, and the FIN after them, still go out (handleWindow).
+      this.closedAwaitingFin = true;
+      return;
+    }
     // A socket that closed without both FINs (destroyed, reset, failed) resets the peer's side.
     if (!clean) this.conn.write(encodeFrame(FrameType.RST, this.id));
     this.finish({ reset: !clean, error: this.firstError, payload: null });

@@ -282,6 +282,18 @@ describe('tcp_mux streams through the real relay', () => {
     expect(again.received).toMatchObject({ ending: 'end', sha256: again.sent });
   }, 60_000);
 
+  it("keeps to the relay's announced window and stream limit, opening another mux connection when one is full", async () => {
+    const r = await relay({ mux: { window: 64 * 1024, maxStreams: 2 } });
+    const port = await echo();
+    const t = await tunnelTo('t-small', port);
+    await client(r, [t]);
+    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => echoRoundTrip(t.localPort, new Pattern(8 * MiB, 40 + i))));
+    for (const result of results) expect(result.received).toMatchObject({ ending: 'end', bytes: 8 * MiB, sha256: result.sent });
+    // A window overrun would have been a protocol error and reset the streams.
+    expect(relayEvents(r, 'mux_protocol_error')).toHaveLength(0);
+    expect(relayEvents(r, 'mux_opened').length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
   it('falls back to one data connection per stream when the relay does not announce tcp_mux', async () => {
     const r = await relay({ mux: false });
     const t = await tunnelTo('t-classic', await echo());
