@@ -674,7 +674,7 @@ class TunnelEngine implements Engine {
         this.throttle.stateChanged();
       }
     };
-    const startMux = (stream: MuxStream): void => {
+    const startMux = (stream: MuxStream, mux: MuxClient): void => {
       local.removeListener('error', early);
       if (local.destroyed || this.closed) {
         stream.reset();
@@ -688,7 +688,7 @@ class TunnelEngine implements Engine {
         onProgress: () => this.onCountersChanged(),
         onDone: (err) => {
           onDone(err, handle);
-          this.mux?.streamEnded();
+          mux.streamEnded();
         },
       });
       this.streams.add(handle);
@@ -710,7 +710,7 @@ class TunnelEngine implements Engine {
       // docs/protocol.md "Multiplexed data streams": OPEN carries the stream_open fields.
       const payload = Buffer.from(JSON.stringify({ tunnel_id: runtime.config.id, stream_token: token }));
       mux.openStream(payload).then(
-        (stream) => startMux(stream),
+        (stream) => startMux(stream, mux),
         (err: unknown) => fail(toEngineError(err, 'stream_failed')),
       );
       return;
@@ -761,7 +761,8 @@ class TunnelEngine implements Engine {
   /** tcp_mux when the relay announces it (docs/protocol.md), else the warm pool. */
   private startDataPath(): void {
     if (!this.relayFeatures.includes(TCP_MUX_FEATURE) || this.options.mux === false) {
-      this.mux?.destroy();
+      // Streams already on mux connections finish there (PROTOCOL.md §3); new ones use the pool.
+      this.mux?.stop();
       this.mux = null;
       this.startPool();
       return;
