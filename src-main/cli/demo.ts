@@ -266,9 +266,8 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-// Keep the event loop alive until main() settles: a close step that waits only on an unref'd
-// timer would otherwise let Node exit silently, with status 0, before the summary.
-const keepAlive = setInterval(() => undefined, 1_000);
+// If the event loop empties before main() settles (a close step waiting on nothing that
+// keeps the process alive), say so and fail instead of exiting 0 without a summary.
 let settled = false;
 process.on('beforeExit', () => {
   if (settled) return;
@@ -279,12 +278,10 @@ process.on('beforeExit', () => {
 main().then(
   () => {
     settled = true;
-    clearInterval(keepAlive);
     exitAfterFlush(0);
   },
   (error: unknown) => {
     settled = true;
-    clearInterval(keepAlive);
     process.stderr.write(
       `demo: FAILED: ${error instanceof Error ? error.message : String(error)}\n`,
     );

@@ -349,7 +349,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       // Sessions hear why first; whatever has not closed after a short flush is cut.
       if (ctx.sessions.size > 0) {
         for (const session of [...ctx.sessions]) session.shutdown();
-        await new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
+        // Not unref'd: a caller awaiting close() must not see its process exit half-way.
+        await new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS));
       }
       const socketsClosed = [...sockets].map(
         (socket) =>
