@@ -1,32 +1,48 @@
 // Back-pressure through the whole path (PROTOCOL.md §3; STYLE.md "streams respect
 // back-pressure"): a local client stops reading while the target offers 256 MiB. The target
-// must stall after a bounded amount, the relay (a child process, so its RSS is its own) and
-// the client engine must not hold the difference in memory, and once the client reads again
-// every byte arrives intact.
+// must stall after a bounded amount, the relay and the client (the `cloudbridge` CLI and the
+// relay each in a process of their own, so RSS is theirs alone) must not hold the difference
+// in memory, and once the client reads again every byte arrives intact.
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { readRssBytes } from '../harness/processes';
+import { readRssBytes, startProcess, stopAllProcesses } from '../harness/processes';
 import { spawnRelayProcess } from '../harness/relay';
-import { connectTcp, readAll, startSourceServer } from '../harness/traffic';
+import { connectTcp, freePort, readAll, startSourceServer } from '../harness/traffic';
 import {
+  captureForLeaks,
   Cleanup,
-  isActive,
-  startClient,
-  token,
-  tunnelTo,
   expectNoTokenLeaks,
+  token,
   watchRelayProcess,
 } from './system-stack';
 
 const MIB = 1024 * 1024;
 const OFFERED = 256 * MIB;
 
-// Retained buffers, not garbage waiting for a collection, are what counts: expose gc().
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-backpressure-'));
+const cli = join(dir, 'cloudbridge.cjs');
+
+beforeAll(async () => {
+  // The current source, bundled as scripts/build.mjs does: a stale dist/ cannot mislead.
+  await build({
+    entryPoints: [join(REPO_ROOT, 'src-main/cli/cloudbridge.ts')],
+    outfile: cli,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'error',
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -34,6 +50,7 @@ afterEach(async () => {
     await expectNoTokenLeaks();
   } finally {
     await cleanup.run();
+    await stopAllProcesses();
   }
 });
 
@@ -66,36 +83,57 @@ describe('back-pressure', () => {
       const source = cleanup.add(await startSourceServer(OFFERED, 31), (s) => s.close());
       const warmSource = cleanup.add(await startSourceServer(32 * MIB, 32), (s) => s.close());
       const relay = cleanup.add(watchRelayProcess(await spawnRelayProcess()), (r) => r.close());
-      const t = await tunnelTo('t-slow', source.port);
-      const warm = await tunnelTo('t-warm', warmSource.port);
-      const client = cleanup.add(
-        startClient({ relay: relay.endpoint(), tunnels: [t, warm], token: await token(relay) }),
-        (c) => c.close(),
+      const caFile = join(dir, 'ca.pem');
+      const tokenFile = join(dir, 'token');
+      writeFileSync(caFile, relay.caPem);
+      writeFileSync(tokenFile, `${await token(relay)}\n`, { mode: 0o600 });
+      const slowPort = await freePort();
+      const warmPort = await freePort();
+      const client = startProcess(
+        process.execPath,
+        [
+          cli,
+          'connect',
+          '--relay',
+          `${relay.host}:${relay.port}`,
+          '--ca',
+          caFile,
+          '--servername',
+          'localhost',
+          '--token-file',
+          tokenFile,
+          '--tunnel',
+          `${slowPort}:127.0.0.1:${source.port}`,
+          '--tunnel',
+          `${warmPort}:127.0.0.1:${warmSource.port}`,
+        ],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+          name: 'cloudbridge',
+        },
       );
-      client.engine.connect();
-      await client.waitFor('active', isActive);
+      captureForLeaks(() => [client.stdout(), client.stderr()]);
+      await client.waitForLine(/ Active /, 20_000);
+      await client.waitForLine(new RegExp(`listening 127\\.0\\.0\\.1:${warmPort} `), 10_000);
 
       // Warm up first (TLS, allocator arenas, heap growth of a first stream), so what grows
       // afterwards is what the stalled stream holds.
-      const warmed = await readAll(await connectTcp(warm.localPort));
+      const warmed = await readAll(await connectTcp(warmPort));
       expect(warmed.bytes).toBe(32 * MIB);
-      gc();
       const relayRssBefore = readRssBytes(relay.pid)!;
-      const buffersBefore = process.memoryUsage().arrayBuffers;
+      const clientRssBefore = readRssBytes(client.pid)!;
 
-      const local = await connectTcp(t.localPort);
+      const local = await connectTcp(slowPort);
       cleanup.add(local, (s) => s.destroy());
       local.pause(); // stop reading: the kernel buffer fills, then everything upstream must wait
 
       const stalledAt = await waitForPlateau(() => source.bytesWritten, 1_500, 30_000);
-      const relayRssStalled = readRssBytes(relay.pid)!;
-      gc();
-      const buffersStalled = process.memoryUsage().arrayBuffers;
-      const relayGrowth = relayRssStalled - relayRssBefore;
-      const clientBuffers = buffersStalled - buffersBefore;
+      const relayGrowth = readRssBytes(relay.pid)! - relayRssBefore;
+      const clientGrowth = readRssBytes(client.pid)! - clientRssBefore;
       console.log(
         `back-pressure: target stalled after ${(stalledAt / MIB).toFixed(1)} MiB of ${OFFERED / MIB} MiB; ` +
-          `relay RSS +${(relayGrowth / MIB).toFixed(1)} MiB; client-process buffers +${(clientBuffers / MIB).toFixed(1)} MiB`,
+          `relay RSS +${(relayGrowth / MIB).toFixed(1)} MiB; client RSS +${(clientGrowth / MIB).toFixed(1)} MiB`,
       );
 
       // The sender is held back: only kernel socket buffers on three loopback hops are in flight.
@@ -103,7 +141,7 @@ describe('back-pressure', () => {
       expect(stalledAt).toBeLessThan(48 * MIB);
       // User space holds no more than a few MiB of it.
       expect(relayGrowth).toBeLessThan(8 * MIB);
-      expect(clientBuffers).toBeLessThan(8 * MIB);
+      expect(clientGrowth).toBeLessThan(8 * MIB);
       expect(relay.logs.length).toBeGreaterThan(0);
 
       // Reading again drains everything, intact.
