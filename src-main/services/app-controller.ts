@@ -26,7 +26,6 @@ import {
   type ErrorInfo,
   type LogRecord,
   type TunnelConfig,
-  type TunnelSnapshot,
 } from '../shared/model';
 import { validateRelayProfile, validateTunnelDraft } from '../shared/tunnel-validation';
 import { buildDiagnosticsZip } from './diagnostics';
@@ -37,9 +36,12 @@ import { describeOwner, type PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
 import type { TokenService } from './token-service';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
+import { idleTunnelSnapshot } from '../shared/tunnel-snapshot';
 
 /** A push to the window: one of the contract's events with its payload. */
-export type Push = { [E in EventChannel]: { readonly event: E; readonly payload: Events[E] } }[EventChannel];
+export type Push = {
+  [E in EventChannel]: { readonly event: E; readonly payload: Events[E] };
+}[EventChannel];
 
 export interface AppNotification {
   readonly kind: 'connection_lost' | 'connection_restored' | 'token_expiring';
@@ -134,21 +136,7 @@ function emptyEngineSnapshot(settings: AppSettings, seq: number, at: string): En
       relayVersion: null,
       relayFeatures: [],
     },
-    tunnels: settings.tunnels.map(
-      (t): TunnelSnapshot => ({
-        ...t,
-        status: t.enabled ? 'pending' : 'off',
-        dataMode: null,
-        bytesIn: 0,
-        bytesOut: 0,
-        rateInBps: 0,
-        rateOutBps: 0,
-        openConnections: 0,
-        totalConnections: 0,
-        failedConnections: 0,
-        error: null,
-      }),
-    ),
+    tunnels: settings.tunnels.map(idleTunnelSnapshot),
     lastError: null,
     seq,
     at,
@@ -161,7 +149,19 @@ function structuralKey(s: EngineSnapshot): string {
     s.state,
     s.session,
     s.lastError,
-    s.tunnels.map((t) => [t.id, t.name, t.kind, t.localHost, t.localPort, t.remoteHost, t.remotePort, t.enabled, t.status, t.dataMode, t.error]),
+    s.tunnels.map((t) => [
+      t.id,
+      t.name,
+      t.kind,
+      t.localHost,
+      t.localPort,
+      t.remoteHost,
+      t.remotePort,
+      t.enabled,
+      t.status,
+      t.dataMode,
+      t.error,
+    ]),
   ]);
 }
 
@@ -327,7 +327,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
     }
     if (next.state === 'active' && prev.state !== 'active') {
       if (lostAt !== null && clock.now() - lostAt >= restoredAfterMs && prefs.connectionRestored) {
-        notify({ kind: 'connection_restored', title: 'CloudBridge reconnected', body: 'Your tunnels are available again.' });
+        notify({
+          kind: 'connection_restored',
+          title: 'CloudBridge reconnected',
+          body: 'Your tunnels are available again.',
+        });
       }
       lostAt = null;
     }
@@ -374,7 +378,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
       try {
         ca = await readText(profile.caFile);
       } catch (error) {
-        throw new ServiceError('tls_error', `Cannot read the CA file ${profile.caFile}.`, messageOf(error));
+        throw new ServiceError(
+          'tls_error',
+          `Cannot read the CA file ${profile.caFile}.`,
+          messageOf(error),
+        );
       }
     }
     return {
@@ -435,7 +443,10 @@ export function createAppController(options: AppControllerOptions): AppControlle
     if (notifiedExpiryFor === account.expiresAt) return;
     notifiedExpiryFor = account.expiresAt;
     const message = `Your relay token expires at ${account.expiresAt}. Paste a new one before then.`;
-    notices = [...notices.filter((n) => n.kind !== 'token_expiring'), { kind: 'token_expiring', message, at: iso() }];
+    notices = [
+      ...notices.filter((n) => n.kind !== 'token_expiring'),
+      { kind: 'token_expiring', message, at: iso() },
+    ];
     if (settingsStore.get().notifications.tokenExpiry) {
       notify({ kind: 'token_expiring', title: 'CloudBridge token expires soon', body: message });
     }
@@ -464,7 +475,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
 
   async function saveSettings(next: AppSettings): Promise<AppSettings> {
     const saved = await settingsStore.save(next);
-    if (!saved.ok) throw new ServiceError(saved.error.code, saved.error.message, saved.error.detail);
+    if (!saved.ok)
+      throw new ServiceError(saved.error.code, saved.error.message, saved.error.detail);
     return next;
   }
 
@@ -489,7 +501,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
   }
 
   async function useBuiltin(): Promise<AppSettings> {
-    if (!options.startBuiltinRelay) throw new ServiceError('internal_error', 'The built-in relay is not available in this build.');
+    if (!options.startBuiltinRelay)
+      throw new ServiceError(
+        'internal_error',
+        'The built-in relay is not available in this build.',
+      );
     const previous = settingsStore.get().relay;
     await builtin?.close();
     builtin = await options.startBuiltinRelay(previous?.builtin ? previous : null);
@@ -518,7 +534,9 @@ export function createAppController(options: AppControllerOptions): AppControlle
     engine?.setTunnels(tunnels);
     await applyRelay(previous);
     notices = notices.filter((n) => n.kind !== 'first_run');
-    logger.log('info', 'builtin_relay_started', { relay: `${builtin.profile.host}:${builtin.profile.port}` });
+    logger.log('info', 'builtin_relay_started', {
+      relay: `${builtin.profile.host}:${builtin.profile.port}`,
+    });
     if (engine !== null && engine.snapshot().state === 'disconnected') engine.connect();
     changed();
     return next;
@@ -553,13 +571,20 @@ export function createAppController(options: AppControllerOptions): AppControlle
         throw new ServiceError('internal_error', 'That is not a web address.');
       }
       const host = parsed.hostname.toLowerCase();
-      const allowed = parsed.protocol === 'https:' && allowList.some((h) => host === h || host.endsWith(`.${h}`));
-      if (!allowed || !options.openExternal) throw new ServiceError('internal_error', 'This link cannot be opened from the app.', parsed.origin);
+      const allowed =
+        parsed.protocol === 'https:' && allowList.some((h) => host === h || host.endsWith(`.${h}`));
+      if (!allowed || !options.openExternal)
+        throw new ServiceError(
+          'internal_error',
+          'This link cannot be opened from the app.',
+          parsed.origin,
+        );
       await options.openExternal(parsed.toString());
     },
     'cloudbridge:session.connect': () => {
       const e = requireEngine();
-      if (!tokenService.account().signedIn) throw new ServiceError('token_missing', 'Paste a token before connecting.');
+      if (!tokenService.account().signedIn)
+        throw new ServiceError('token_missing', 'Paste a token before connecting.');
       userDisconnect = false;
       e.connect();
       return Promise.resolve();
@@ -576,17 +601,27 @@ export function createAppController(options: AppControllerOptions): AppControlle
     },
     'cloudbridge:tunnel.setEnabled': async ({ id, enabled }) => {
       const current = settingsStore.get();
-      if (!current.tunnels.some((t) => t.id === id)) throw new ServiceError('invalid_tunnel_info', 'This tunnel no longer exists.');
-      await saveSettings({ ...current, tunnels: current.tunnels.map((t) => (t.id === id ? { ...t, enabled } : t)) });
+      if (!current.tunnels.some((t) => t.id === id))
+        throw new ServiceError('invalid_tunnel_info', 'This tunnel no longer exists.');
+      await saveSettings({
+        ...current,
+        tunnels: current.tunnels.map((t) => (t.id === id ? { ...t, enabled } : t)),
+      });
       engine?.setTunnelEnabled(id, enabled);
-      if (engine === null) engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      if (engine === null)
+        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
       changed();
     },
     'cloudbridge:tunnel.save': async (draft: TunnelDraft) => {
       const current = settingsStore.get();
       const fields = validateTunnelDraft(draft, current.tunnels);
       if (Object.keys(fields).length > 0) {
-        throw new ServiceError('invalid_tunnel_info', 'Check the highlighted fields.', Object.keys(fields).join(', '), fields);
+        throw new ServiceError(
+          'invalid_tunnel_info',
+          'Check the highlighted fields.',
+          Object.keys(fields).join(', '),
+          fields,
+        );
       }
       const config: TunnelConfig = {
         id: draft.id ?? newTunnelId(random),
@@ -598,11 +633,20 @@ export function createAppController(options: AppControllerOptions): AppControlle
         remotePort: draft.remotePort,
         enabled: draft.enabled,
       };
-      const tunnels = draft.id === undefined ? [...current.tunnels, config] : current.tunnels.map((t) => (t.id === config.id ? config : t));
+      const tunnels =
+        draft.id === undefined
+          ? [...current.tunnels, config]
+          : current.tunnels.map((t) => (t.id === config.id ? config : t));
       await saveSettings({ ...current, tunnels });
       engine?.setTunnels(tunnels);
-      if (engine === null) engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
-      logger.log('info', draft.id === undefined ? 'tunnel_added' : 'tunnel_changed', { local_port: config.localPort }, config.id);
+      if (engine === null)
+        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      logger.log(
+        'info',
+        draft.id === undefined ? 'tunnel_added' : 'tunnel_changed',
+        { local_port: config.localPort },
+        config.id,
+      );
       changed();
       return config;
     },
@@ -613,7 +657,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
       await saveSettings({ ...current, tunnels });
       engine?.setTunnels(tunnels);
       settingsStore.removeTotals(id);
-      if (engine === null) engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      if (engine === null)
+        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
       logger.log('info', 'tunnel_removed', {}, id);
       changed();
     },
@@ -622,20 +667,33 @@ export function createAppController(options: AppControllerOptions): AppControlle
       if (!tunnel) throw new ServiceError('invalid_tunnel_info', 'This tunnel no longer exists.');
       const command = buildOpenCommand(tunnel, platform);
       if (command === null || !options.launch) {
-        throw new ServiceError('internal_error', 'There is no app to open this kind of tunnel with; connect to the local port yourself.');
+        throw new ServiceError(
+          'internal_error',
+          'There is no app to open this kind of tunnel with; connect to the local port yourself.',
+        );
       }
       try {
         await options.launch(command);
       } catch (error) {
-        throw new ServiceError('internal_error', `Could not start ${command.command}.`, messageOf(error));
+        throw new ServiceError(
+          'internal_error',
+          `Could not start ${command.command}.`,
+          messageOf(error),
+        );
       }
     },
     'cloudbridge:token.save': async ({ token }) => {
       const account = await tokenService.save(token);
-      notices = notices.filter((n) => n.kind !== 'token_expiring' && n.kind !== 'keychain_unavailable');
+      notices = notices.filter(
+        (n) => n.kind !== 'token_expiring' && n.kind !== 'keychain_unavailable',
+      );
       notifiedExpiryFor = null;
       checkTokenExpiry();
-      logger.log('info', 'token_saved', { subject: account.subject, tenant: account.tenant, expires_at: account.expiresAt });
+      logger.log('info', 'token_saved', {
+        subject: account.subject,
+        tenant: account.tenant,
+        expires_at: account.expiresAt,
+      });
       if (engine !== null && settingsStore.get().autoConnect) {
         const state = engine.snapshot().state;
         if (state === 'disconnected') engine.connect();
@@ -660,13 +718,23 @@ export function createAppController(options: AppControllerOptions): AppControlle
       if (patch.relay) {
         // Only relay.useBuiltin makes a built-in profile: the window cannot claim one.
         if (patch.relay.builtin && patch.relay.id !== current.relay?.id) {
-          throw new ServiceError('invalid_tunnel_info', 'Use "Try the built-in relay" for a local relay.', 'builtin', {
-            builtin: 'Only the app can create the built-in relay profile.',
-          });
+          throw new ServiceError(
+            'invalid_tunnel_info',
+            'Use "Try the built-in relay" for a local relay.',
+            'builtin',
+            {
+              builtin: 'Only the app can create the built-in relay profile.',
+            },
+          );
         }
         const fields = validateRelayProfile(patch.relay);
         if (Object.keys(fields).length > 0) {
-          throw new ServiceError('invalid_tunnel_info', 'Check the highlighted fields.', Object.keys(fields).join(', '), fields);
+          throw new ServiceError(
+            'invalid_tunnel_info',
+            'Check the highlighted fields.',
+            Object.keys(fields).join(', '),
+            fields,
+          );
         }
       }
       const next: AppSettings = { ...current, ...patch };
@@ -676,10 +744,19 @@ export function createAppController(options: AppControllerOptions): AppControlle
           await builtin?.close();
           builtin = null;
         }
-        if (current.relay?.id !== next.relay?.id) await tokenService.setAccount(next.relay?.id ?? null);
+        if (current.relay?.id !== next.relay?.id)
+          await tokenService.setAccount(next.relay?.id ?? null);
         await applyRelay(current.relay);
         notices = notices.filter((n) => n.kind !== 'insecure_relay');
-        if (next.relay?.insecure) notices = [...notices, { kind: 'insecure_relay', message: 'This relay uses plaintext: tunnel traffic is not encrypted.', at: iso() }];
+        if (next.relay?.insecure)
+          notices = [
+            ...notices,
+            {
+              kind: 'insecure_relay',
+              message: 'This relay uses plaintext: tunnel traffic is not encrypted.',
+              at: iso(),
+            },
+          ];
       }
       changed();
       return next;
@@ -693,7 +770,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
       return { path };
     },
     'cloudbridge:logs.openFolder': async () => {
-      if (!options.openPath) throw new ServiceError('internal_error', `Logs are in ${options.logDirectory}.`);
+      if (!options.openPath)
+        throw new ServiceError('internal_error', `Logs are in ${options.logDirectory}.`);
       await options.openPath(options.logDirectory);
     },
     'cloudbridge:diagnostics.export': async () => {
@@ -722,7 +800,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
       if (relay?.builtin && options.startBuiltinRelay) {
         try {
           builtin = await options.startBuiltinRelay(relay);
-          if (JSON.stringify(builtin.profile) !== JSON.stringify(relay)) await saveSettings({ ...settingsStore.get(), relay: builtin.profile });
+          if (JSON.stringify(builtin.profile) !== JSON.stringify(relay))
+            await saveSettings({ ...settingsStore.get(), relay: builtin.profile });
           await tokenService.setAccount(builtin.profile.id);
           await tokenService.save(builtin.token);
         } catch (error) {
@@ -731,12 +810,17 @@ export function createAppController(options: AppControllerOptions): AppControlle
       }
       const account = await tokenService.setAccount(settingsStore.get().relay?.id ?? null);
       if (account.keychainError) {
-        notices.push({ kind: 'keychain_unavailable', message: account.keychainError.message, at: iso() });
+        notices.push({
+          kind: 'keychain_unavailable',
+          message: account.keychainError.message,
+          at: iso(),
+        });
       }
       if (loaded.firstRun || settingsStore.get().relay === null) {
         notices.push({
           kind: 'first_run',
-          message: 'Nothing is configured yet. Add your relay and token, or try the built-in local relay.',
+          message:
+            'Nothing is configured yet. Add your relay and token, or try the built-in local relay.',
           at: iso(),
         });
       }
@@ -785,7 +869,10 @@ export function createAppController(options: AppControllerOptions): AppControlle
       // A user disconnect stays a disconnect, and a refused token stays refused until the user
       // acts (PROTOCOL.md §2); a lost or retrying session is tried again at once.
       const lostForNetwork = lastError !== null && !NEEDS_USER_CODES.has(lastError.code);
-      if (state === 'reconnecting' || (state === 'disconnected' && lostForNetwork && settingsStore.get().autoConnect)) {
+      if (
+        state === 'reconnecting' ||
+        (state === 'disconnected' && lostForNetwork && settingsStore.get().autoConnect)
+      ) {
         logger.log('info', 'reconnect_now', { reason });
         engine.reconnectNow();
       }
@@ -793,7 +880,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
     async close() {
       if (closed) return;
       closed = true;
-      for (const t of [statsTimer, logTimer, totalsTimer, tokenTimer]) if (t !== null) clock.clearTimeout(t);
+      for (const t of [statsTimer, logTimer, totalsTimer, tokenTimer])
+        if (t !== null) clock.clearTimeout(t);
       unsubscribeLogger();
       pushListeners.clear();
       changeListeners.clear();
@@ -808,10 +896,20 @@ export function createAppController(options: AppControllerOptions): AppControlle
 }
 
 /** ErrorInfo for anything a handler threw; ServiceErrors keep their code and fields. */
-export function toErrorInfo(error: unknown, now: number): { error: ErrorInfo; fields?: Readonly<Record<string, string>> } {
+export function toErrorInfo(
+  error: unknown,
+  now: number,
+): { error: ErrorInfo; fields?: Readonly<Record<string, string>> } {
   if (error instanceof ServiceError) {
     const info = errorInfo(error.code, error.message, now, error.detail);
     return error.fields ? { error: info, fields: error.fields } : { error: info };
   }
-  return { error: errorInfo('internal_error', 'Something went wrong inside the app.', now, messageOf(error)) };
+  return {
+    error: errorInfo(
+      'internal_error',
+      'Something went wrong inside the app.',
+      now,
+      messageOf(error),
+    ),
+  };
 }

@@ -27,6 +27,7 @@ import type {
   TunnelSnapshot,
 } from '../../src-main/shared/model';
 import { RECONNECT_POLICY } from '../../src-main/shared/model';
+import { idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
 
 export interface RecordedCall {
   readonly channel: RequestChannel;
@@ -78,20 +79,7 @@ export function tunnelSnapshot(
   config: TunnelConfig,
   extra: Partial<TunnelSnapshot> = {},
 ): TunnelSnapshot {
-  return {
-    ...config,
-    status: config.enabled ? 'pending' : 'off',
-    dataMode: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    rateInBps: 0,
-    rateOutBps: 0,
-    openConnections: 0,
-    totalConnections: 0,
-    failedConnections: 0,
-    error: null,
-    ...extra,
-  };
+  return { ...idleTunnelSnapshot(config), ...extra };
 }
 
 export const SAMPLE_INFO: AppInfo = {

@@ -24,27 +24,22 @@ import {
 } from '../../src-main/cli/format';
 import { createFileStatePersistence } from '../../src-main/cli/state-file';
 import type { EngineSnapshot, TunnelSnapshot } from '../../src-main/shared/model';
+import { idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
 
 function tunnelSnap(overrides: Partial<TunnelSnapshot> = {}): TunnelSnapshot {
   return {
-    id: 't-5022',
-    name: 't-5022',
-    kind: 'ssh',
-    localHost: '127.0.0.1',
-    localPort: 5022,
-    remoteHost: '10.0.0.5',
-    remotePort: 22,
-    enabled: true,
+    ...idleTunnelSnapshot({
+      id: 't-5022',
+      name: 't-5022',
+      kind: 'ssh',
+      localHost: '127.0.0.1',
+      localPort: 5022,
+      remoteHost: '10.0.0.5',
+      remotePort: 22,
+      enabled: true,
+    }),
     status: 'listening',
     dataMode: 'stream',
-    bytesIn: 0,
-    bytesOut: 0,
-    rateInBps: 0,
-    rateOutBps: 0,
-    openConnections: 0,
-    totalConnections: 0,
-    failedConnections: 0,
-    error: null,
     ...overrides,
   };
 }

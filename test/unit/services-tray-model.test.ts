@@ -7,33 +7,33 @@ import { buildTrayModel, resolveLanguage } from '../../src-main/services/tray-mo
 import type { AppSnapshot } from '../../src-main/shared/ipc-contract';
 import type { ConnectionState, TunnelSnapshot } from '../../src-main/shared/model';
 import type { TrayMenuItem } from '../../src-main/shared/tray-types';
+import { idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
 
 function tunnel(id: string, status: TunnelSnapshot['status'], enabled = true): TunnelSnapshot {
   return {
-    id,
-    name: `Tunnel ${id}`,
-    kind: 'ssh',
-    localHost: '127.0.0.1',
-    localPort: 2200 + Number(id),
-    remoteHost: 'host',
-    remotePort: 22,
-    enabled,
+    ...idleTunnelSnapshot({
+      id,
+      name: `Tunnel ${id}`,
+      kind: 'ssh',
+      localHost: '127.0.0.1',
+      localPort: 2200 + Number(id),
+      remoteHost: 'host',
+      remotePort: 22,
+      enabled,
+    }),
     status,
     dataMode: 'stream',
-    bytesIn: 0,
-    bytesOut: 0,
-    rateInBps: 0,
-    rateOutBps: 0,
-    openConnections: 0,
-    totalConnections: 0,
-    failedConnections: 0,
-    error: null,
   };
 }
 
-function snap(state: ConnectionState, tunnels: TunnelSnapshot[], extra: Partial<AppSnapshot['engine']['session']> = {}, lastError: AppSnapshot['engine']['lastError'] = null): AppSnapshot {
+function snap(
+  state: ConnectionState,
+  tunnels: TunnelSnapshot[],
+  extra: Partial<AppSnapshot['engine']['session']> = {},
+  lastError: AppSnapshot['engine']['lastError'] = null,
+): AppSnapshot {
   return {
     engine: {
       state,
@@ -56,23 +56,49 @@ function snap(state: ConnectionState, tunnels: TunnelSnapshot[], extra: Partial<
       at: new Date(NOW).toISOString(),
     },
     account: { ...SIGNED_OUT, signedIn: true },
-    settings: { ...DEFAULT_SETTINGS, relay: { id: 'r', name: 'r', host: 'relay', port: 443, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: false } },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      relay: {
+        id: 'r',
+        name: 'r',
+        host: 'relay',
+        port: 443,
+        caFile: null,
+        pinSha256: null,
+        serverName: null,
+        insecure: false,
+        opener: 'auto',
+        builtin: false,
+      },
+    },
     totals: {},
     notices: [],
     logDirectory: '/tmp/logs',
   };
 }
 
-const labels = (items: readonly TrayMenuItem[]) => items.flatMap((i) => ('label' in i ? [i.label] : []));
+const labels = (items: readonly TrayMenuItem[]) =>
+  items.flatMap((i) => ('label' in i ? [i.label] : []));
 
 describe('tray model', () => {
   it('active with 2 of 3 enabled tunnels listening: status, checkboxes, Disconnect', () => {
-    const model = buildTrayModel(snap('active', [tunnel('1', 'listening'), tunnel('2', 'listening'), tunnel('3', 'error'), tunnel('4', 'off', false)]), 'en', NOW);
+    const model = buildTrayModel(
+      snap('active', [
+        tunnel('1', 'listening'),
+        tunnel('2', 'listening'),
+        tunnel('3', 'error'),
+        tunnel('4', 'off', false),
+      ]),
+      'en',
+      NOW,
+    );
     expect(model.items[0]).toEqual({ kind: 'label', label: 'Active, 2 of 3 tunnels' });
     expect(model.icon).toBe('error'); // an enabled tunnel failed
     const boxes = model.items.filter((i) => i.kind === 'checkbox');
     expect(boxes.map((b) => b.kind === 'checkbox' && b.checked)).toEqual([true, true, true, false]);
-    expect(boxes[3]).toMatchObject({ action: { type: 'toggleTunnel', tunnelId: '4', enabled: true } });
+    expect(boxes[3]).toMatchObject({
+      action: { type: 'toggleTunnel', tunnelId: '4', enabled: true },
+    });
     expect(labels(model.items)).toContain('Disconnect');
     expect(labels(model.items)).not.toContain('Connect');
     expect(labels(model.items).slice(-3)).toEqual(['Open CloudBridge', 'View logs', 'Quit']);
@@ -80,38 +106,75 @@ describe('tray model', () => {
   });
 
   it('all listening shows the active icon', () => {
-    expect(buildTrayModel(snap('active', [tunnel('1', 'listening')]), 'en', NOW).icon).toBe('active');
+    expect(buildTrayModel(snap('active', [tunnel('1', 'listening')]), 'en', NOW).icon).toBe(
+      'active',
+    );
   });
 
   it('reconnecting shows the attempt, a countdown and Retry now', () => {
     const model = buildTrayModel(
-      snap('reconnecting', [tunnel('1', 'pending')], { reconnectAttempt: 3, nextRetryAt: new Date(NOW + 4_200).toISOString() }),
+      snap('reconnecting', [tunnel('1', 'pending')], {
+        reconnectAttempt: 3,
+        nextRetryAt: new Date(NOW + 4_200).toISOString(),
+      }),
       'en',
       NOW,
     );
     expect(model.icon).toBe('connecting');
-    expect(labels(model.items).slice(0, 3)).toEqual(['Reconnecting (attempt 3 of 10)', 'Next try in 5 s', 'Retry now']);
+    expect(labels(model.items).slice(0, 3)).toEqual([
+      'Reconnecting (attempt 3 of 10)',
+      'Next try in 5 s',
+      'Retry now',
+    ]);
     expect(model.items[2]).toMatchObject({ action: { type: 'retryNow' } });
   });
 
   it('disconnected after an error shows the error icon and offers Connect only when signed in', () => {
-    const error = { code: 'reconnect_exhausted' as const, message: 'Gave up after 10 attempts', at: new Date(NOW).toISOString() };
+    const error = {
+      code: 'reconnect_exhausted' as const,
+      message: 'Gave up after 10 attempts',
+      at: new Date(NOW).toISOString(),
+    };
     const model = buildTrayModel(snap('disconnected', [], {}, error), 'en', NOW);
     expect(model.icon).toBe('error');
     expect(model.items[0]).toEqual({ kind: 'label', label: 'Error: Gave up after 10 attempts' });
-    expect(model.items.find((i) => i.kind === 'action' && i.label === 'Connect')).toMatchObject({ enabled: true });
+    expect(model.items.find((i) => i.kind === 'action' && i.label === 'Connect')).toMatchObject({
+      enabled: true,
+    });
     const signedOut = { ...snap('disconnected', []), account: SIGNED_OUT };
-    expect(buildTrayModel(signedOut, 'en', NOW).items.find((i) => i.kind === 'action' && i.label === 'Connect')).toMatchObject({ enabled: false });
+    expect(
+      buildTrayModel(signedOut, 'en', NOW).items.find(
+        (i) => i.kind === 'action' && i.label === 'Connect',
+      ),
+    ).toMatchObject({ enabled: false });
     expect(buildTrayModel(signedOut, 'en', NOW).icon).toBe('disconnected');
   });
 
   it('speaks Russian with correct plural forms', () => {
-    expect(buildTrayModel(snap('active', [tunnel('1', 'listening'), tunnel('2', 'listening'), tunnel('3', 'pending')]), 'ru', NOW).items[0]).toEqual({
+    expect(
+      buildTrayModel(
+        snap('active', [
+          tunnel('1', 'listening'),
+          tunnel('2', 'listening'),
+          tunnel('3', 'pending'),
+        ]),
+        'ru',
+        NOW,
+      ).items[0],
+    ).toEqual({
       kind: 'label',
       label: 'Активно, 2 из 3 туннелей',
     });
-    expect(labels(buildTrayModel(snap('active', [tunnel('1', 'listening')]), 'ru', NOW).items)).toEqual(
-      expect.arrayContaining(['Активно, 1 из 1 туннеля', 'Отключить', 'Открыть CloudBridge', 'Журнал', 'Выход']),
+    expect(
+      labels(buildTrayModel(snap('active', [tunnel('1', 'listening')]), 'ru', NOW).items),
+    ).toEqual(
+      expect.arrayContaining([
+        'Активно, 1 из 1 туннеля',
+        'Отключить',
+        'Открыть CloudBridge',
+        'Журнал',
+        'Выход',
+      ]),
     );
     expect(resolveLanguage('system', 'ru-RU')).toBe('ru');
     expect(resolveLanguage('system', 'de-DE')).toBe('en');
@@ -119,7 +182,11 @@ describe('tray model', () => {
   });
 
   it('says INSECURE in the status of a plaintext session', () => {
-    const model = buildTrayModel(snap('active', [tunnel('1', 'listening')], { insecure: true }), 'en', NOW);
+    const model = buildTrayModel(
+      snap('active', [tunnel('1', 'listening')], { insecure: true }),
+      'en',
+      NOW,
+    );
     expect(model.items[0]).toMatchObject({ label: expect.stringContaining('INSECURE') });
   });
 });
