@@ -4,32 +4,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+
+import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 
 import { runToCompletion } from '../harness/processes';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run demo', () => {
   it('walks through relay, targets and tunnels and ends with an ok summary and status 0', async () => {
     const script = join(dir, 'demo.cjs');
-    await build({
-      entryPoints: [join(REPO_ROOT, 'src-main/cli/demo.ts')],
-      outfile: script,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'error',
-    });
+    await bundleEntry('src-main/cli/demo.ts', script);
     const result = await runToCompletion(process.execPath, [script], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+      env: childEnv(),
       timeoutMs: 60_000,
     });
     expect(result.stderr).toBe('');

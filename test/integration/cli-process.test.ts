@@ -5,10 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 
 import { parseCommandLine } from '../../src-main/cli/args';
 import { runConnect } from '../../src-main/cli/connect';
@@ -24,7 +24,6 @@ import {
 import { freePort, startHttpServer } from '../harness/traffic';
 import { Cleanup, pki, startTestRelay, type TestRelay } from './system-stack';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir = '';
 let cli = '';
 
@@ -32,16 +31,7 @@ beforeAll(async () => {
   // Bundle the current source the way scripts/build.mjs does, so a stale dist/ cannot mislead.
   dir = mkdtempSync(join(tmpdir(), 'cloudbridge-cli-test-'));
   cli = join(dir, 'cloudbridge.cjs');
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src-main/cli/cloudbridge.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleEntry('src-main/cli/cloudbridge.ts', cli);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,11 +42,7 @@ afterEach(async () => {
 });
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const clean: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_PATH: join(REPO_ROOT, 'node_modules'),
-    ...extra,
-  };
+  const clean = childEnv(extra);
   if (extra['CLOUDBRIDGE_TOKEN'] === undefined) delete clean['CLOUDBRIDGE_TOKEN'];
   return clean;
 };

@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 
 import { readRssBytes, startProcess, stopAllProcesses } from '../harness/processes';
 import { spawnRelayProcess } from '../harness/relay';
@@ -25,22 +25,12 @@ import {
 const MIB = 1024 * 1024;
 const OFFERED = 256 * MIB;
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-backpressure-'));
 const cli = join(dir, 'cloudbridge.cjs');
 
 beforeAll(async () => {
   // The current source, bundled as scripts/build.mjs does: a stale dist/ cannot mislead.
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src-main/cli/cloudbridge.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleEntry('src-main/cli/cloudbridge.ts', cli);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -109,7 +99,7 @@ describe('back-pressure', () => {
         ],
         {
           cwd: REPO_ROOT,
-          env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+          env: childEnv(),
           name: 'cloudbridge',
         },
       );
