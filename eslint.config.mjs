@@ -6,11 +6,27 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const noElectron = {
-  paths: [{ name: 'electron', message: 'Only src-main/electron, src-main/preload and main.ts may import electron.' }],
+  paths: [
+    {
+      name: 'electron',
+      message: 'Only src-main/electron, src-main/preload and main.ts may import electron.',
+    },
+  ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'artifacts/**', 'coverage/**', '**/*.mjs', '**/*.cjs', '*.config.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'artifacts/**',
+      'coverage/**',
+      '**/*.mjs',
+      '**/*.cjs',
+      '*.config.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,8 +39,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
       'no-restricted-imports': ['error', noElectron],
     },
   },
@@ -33,11 +55,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['src-main/engine/**/*.ts', 'src-main/relay/**/*.ts', 'src-main/shared/**/*.ts', 'src-main/services/**/*.ts', 'src-main/cli/**/*.ts'],
+    files: [
+      'src-main/engine/**/*.ts',
+      'src-main/relay/**/*.ts',
+      'src-main/shared/**/*.ts',
+      'src-main/services/**/*.ts',
+      'src-main/cli/**/*.ts',
+    ],
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='ipcMain']", message: 'Raw IPC lives only in src-main/electron/ipc-main.ts.' },
+        {
+          selector: "MemberExpression[object.name='ipcMain']",
+          message: 'Raw IPC lives only in src-main/electron/ipc-main.ts.',
+        },
       ],
     },
   },
@@ -52,7 +83,15 @@ export default tseslint.config(
           paths: noElectron.paths,
           patterns: [
             { group: ['node:*'], message: 'The renderer runs in a sandbox: no Node modules.' },
-            { group: ['**/src-main/engine/**', '**/src-main/services/**', '**/src-main/electron/**', '**/src-main/relay/**'], message: 'The renderer imports only src-main/shared.' },
+            {
+              group: [
+                '**/src-main/engine/**',
+                '**/src-main/services/**',
+                '**/src-main/electron/**',
+                '**/src-main/relay/**',
+              ],
+              message: 'The renderer imports only src-main/shared.',
+            },
           ],
         },
       ],

@@ -13,14 +13,20 @@ const cliBanner = { js: '#!/usr/bin/env node' };
 const nodeEntries = [
   { in: 'src-main/main.ts', out: 'dist/main/main.js' },
   { in: 'src-main/cli/cloudbridge.ts', out: 'dist/cli/cloudbridge.js', banner: cliBanner },
-  { in: 'src-main/cli/cloudbridge-relay.ts', out: 'dist/cli/cloudbridge-relay.js', banner: cliBanner },
+  {
+    in: 'src-main/cli/cloudbridge-relay.ts',
+    out: 'dist/cli/cloudbridge-relay.js',
+    banner: cliBanner,
+  },
   { in: 'src-main/cli/demo.ts', out: 'dist/cli/demo.js' },
   { in: 'bench/bench.ts', out: 'dist/bench/bench.js' },
 ];
 
-const missing = [...nodeEntries.map((e) => e.in), 'src-main/preload/preload.ts', 'src-renderer/index.html'].filter(
-  (path) => !existsSync(path),
-);
+const missing = [
+  ...nodeEntries.map((e) => e.in),
+  'src-main/preload/preload.ts',
+  'src-renderer/index.html',
+].filter((path) => !existsSync(path));
 if (missing.length > 0) {
   console.error(`build: missing entry points: ${missing.join(', ')}`);
   process.exit(1);
@@ -61,5 +67,7 @@ await esbuild({
 await viteBuild({ configFile: 'src-renderer/vite.config.ts', logLevel: 'warn' });
 
 // The About box lists the licences of what the app ships.
-execFileSync(process.execPath, ['scripts/collect-licenses.mjs', '--out', 'dist/licenses.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['scripts/collect-licenses.mjs', '--out', 'dist/licenses.json'], {
+  stdio: 'inherit',
+});
 console.log('build: dist/ ready');

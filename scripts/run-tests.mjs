@@ -71,12 +71,20 @@ async function main() {
     }
   }
 
-  const vitestArgs = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
+  const vitestArgs = [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ];
   if (only) vitestArgs.push('--project', only);
   const run = spawnSync('npx', vitestArgs, { stdio: 'inherit', env: process.env });
 
   if (dataHome) {
-    spawnSync('pkill', ['-f', 'gnome-keyring-daemon --unlock --components=secrets'], { stdio: 'ignore' });
+    spawnSync('pkill', ['-f', 'gnome-keyring-daemon --unlock --components=secrets'], {
+      stdio: 'ignore',
+    });
     rmSync(dataHome, { recursive: true, force: true });
   }
 
@@ -89,7 +97,9 @@ async function main() {
     // A file that fails to load (or fails in a hook) has no failed test of its own: count
     // each such file once. ("Suites" in this report are describe blocks, not files.)
     const brokenFiles = (summary.testResults ?? []).filter(
-      (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+      (file) =>
+        file.status === 'failed' &&
+        !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
     ).length;
     failed = (summary.numFailedTests ?? 0) + brokenFiles;
     skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);

@@ -51,7 +51,10 @@ if (!acquireSingleInstance(() => revealWindow(window))) {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
-      dialog.showErrorBox('CloudBridge could not start', error instanceof Error ? error.message : String(error));
+      dialog.showErrorBox(
+        'CloudBridge could not start',
+        error instanceof Error ? error.message : String(error),
+      );
       app.exit(1);
     });
 }
@@ -74,7 +77,9 @@ async function start(): Promise<void> {
       if (problem) throw new Error(problem);
     },
     chooseExportPath: async (defaultName) => {
-      const result = await dialog.showSaveDialog({ defaultPath: join(app.getPath('documents'), defaultName) });
+      const result = await dialog.showSaveDialog({
+        defaultPath: join(app.getPath('documents'), defaultName),
+      });
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
   });
@@ -83,7 +88,8 @@ async function start(): Promise<void> {
   registerIpcHandlers({
     router: svc.router,
     getWindow: () => window,
-    onRejectedSender: (channel, url) => svc.logger.log('warn', 'ipc_sender_refused', { channel, url }),
+    onRejectedSender: (channel, url) =>
+      svc.logger.log('warn', 'ipc_sender_refused', { channel, url }),
   });
   svc.onEvent((push) => sendPush(window, push));
   svc.onNotification((n) => showNotification(n, () => revealWindow(window)));
@@ -101,11 +107,20 @@ async function start(): Promise<void> {
   });
 
   const trayModel = (snapshot: AppSnapshot) =>
-    buildTrayModel(snapshot, resolveLanguage(snapshot.settings.language, app.getLocale()), systemClock.now());
+    buildTrayModel(
+      snapshot,
+      resolveLanguage(snapshot.settings.language, app.getLocale()),
+      systemClock.now(),
+    );
   const dispatch = (action: TrayAction) => {
     void runTrayAction(svc, action);
   };
-  tray = createAppTray({ assetsDir: join(appRoot, 'assets'), platform: process.platform, dispatch, initial: trayModel(svc.controller.snapshot()) });
+  tray = createAppTray({
+    assetsDir: join(appRoot, 'assets'),
+    platform: process.platform,
+    dispatch,
+    initial: trayModel(svc.controller.snapshot()),
+  });
 
   let launchAtLogin = svc.controller.snapshot().settings.launchAtLogin;
   applyLaunchAtLogin(launchAtLogin);
@@ -140,7 +155,10 @@ async function runTrayAction(svc: AppServices, action: TrayAction): Promise<void
       await svc.router.handle('cloudbridge:session.retryNow', undefined);
       return;
     case 'toggleTunnel':
-      await svc.router.handle('cloudbridge:tunnel.setEnabled', { id: action.tunnelId, enabled: action.enabled });
+      await svc.router.handle('cloudbridge:tunnel.setEnabled', {
+        id: action.tunnelId,
+        enabled: action.enabled,
+      });
       return;
     case 'openWindow':
       revealWindow(window);

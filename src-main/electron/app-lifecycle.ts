@@ -19,7 +19,10 @@ const QUIT_TIMEOUT_MS = 5_000;
  * The first quit request is held until `shutdown` finished (tunnels closed, totals flushed),
  * bounded by QUIT_TIMEOUT_MS so a stuck socket never keeps the app alive.
  */
-export function installQuitHandling(options: { shutdown: () => Promise<void>; onQuitting: () => void }): void {
+export function installQuitHandling(options: {
+  shutdown: () => Promise<void>;
+  onQuitting: () => void;
+}): void {
   let state: 'running' | 'closing' | 'closed' = 'running';
   app.on('before-quit', (event) => {
     options.onQuitting();
@@ -42,7 +45,11 @@ export function installQuitHandling(options: { shutdown: () => Promise<void>; on
  * "a user action or a network/resume event starts again"). Electron's main process has no
  * online event, so connectivity is polled with net.isOnline().
  */
-export function watchWakeEvents(options: { onWake: (reason: string) => void; clock: Clock; pollMs?: number }): () => void {
+export function watchWakeEvents(options: {
+  onWake: (reason: string) => void;
+  clock: Clock;
+  pollMs?: number;
+}): () => void {
   const onResume = () => options.onWake('resume');
   const onUnlock = () => options.onWake('unlock');
   powerMonitor.on('resume', onResume);
@@ -64,16 +71,28 @@ export function watchWakeEvents(options: { onWake: (reason: string) => void; clo
   };
 }
 
-export function showNotification(notification: Pick<AppNotification, 'title' | 'body'>, onClick?: () => void): void {
+export function showNotification(
+  notification: Pick<AppNotification, 'title' | 'body'>,
+  onClick?: () => void,
+): void {
   if (!Notification.isSupported()) return;
-  const shown = new Notification({ title: notification.title, body: notification.body, silent: false });
+  const shown = new Notification({
+    title: notification.title,
+    body: notification.body,
+    silent: false,
+  });
   if (onClick) shown.on('click', onClick);
   shown.show();
 }
 
 /** First start: tell the user the app keeps running in the tray / menu bar. */
 export function firstStartHint(platform: NodeJS.Platform): Pick<AppNotification, 'title' | 'body'> {
-  const where = platform === 'darwin' ? 'menu bar' : platform === 'win32' ? 'notification area (system tray)' : 'system tray';
+  const where =
+    platform === 'darwin'
+      ? 'menu bar'
+      : platform === 'win32'
+        ? 'notification area (system tray)'
+        : 'system tray';
   return {
     title: 'CloudBridge is running',
     body: `CloudBridge lives in the ${where}. Closing the window keeps your tunnels up; use Quit in the tray menu to stop.`,
@@ -83,5 +102,6 @@ export function firstStartHint(platform: NodeJS.Platform): Pick<AppNotification,
 export function applyLaunchAtLogin(enabled: boolean): void {
   // Linux has no login-item API in Electron; packaging installs an autostart entry instead.
   if (process.platform === 'linux') return;
-  if (app.getLoginItemSettings().openAtLogin !== enabled) app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
+  if (app.getLoginItemSettings().openAtLogin !== enabled)
+    app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
 }

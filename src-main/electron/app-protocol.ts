@@ -28,7 +28,8 @@ export function isAppUrl(url: string): boolean {
 export function resolveAppFile(url: string, root: string): string | null {
   if (!isAppUrl(url)) return null;
   const pathname = decodeURIComponent(new URL(url).pathname);
-  const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const relative =
+    pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
   const base = resolve(root);
   const file = resolve(base, normalize(relative));
   return file === base || file.startsWith(base + sep) ? file : null;
@@ -37,7 +38,10 @@ export function resolveAppFile(url: string, root: string): string | null {
 /** Must run before app `ready`. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
   ]);
 }
 

@@ -11,7 +11,11 @@ import { isAppUrl } from './app-protocol';
 export type SenderEvent = Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>;
 
 /** Our window, its top frame (not an iframe), showing our own origin. */
-export function isTrustedSender(event: SenderEvent, window: BrowserWindow | null, isOurUrl: (url: string) => boolean = isAppUrl): boolean {
+export function isTrustedSender(
+  event: SenderEvent,
+  window: BrowserWindow | null,
+  isOurUrl: (url: string) => boolean = isAppUrl,
+): boolean {
   if (window === null || window.isDestroyed()) return false;
   const contents = window.webContents;
   if (event.sender !== contents) return false;
@@ -20,7 +24,10 @@ export function isTrustedSender(event: SenderEvent, window: BrowserWindow | null
   if (frame === null || frame.parent !== null) return false;
   // Electron hands out one WebFrameMain per frame; the token check covers a re-wrapped object.
   const sameFrame =
-    frame === main || (typeof frame.frameToken === 'string' && frame.frameToken === main.frameToken && frame.processId === main.processId);
+    frame === main ||
+    (typeof frame.frameToken === 'string' &&
+      frame.frameToken === main.frameToken &&
+      frame.processId === main.processId);
   return sameFrame && isOurUrl(frame.url);
 }
 
@@ -34,7 +41,12 @@ export interface IpcMainOptions {
 function refused(): Result<never> {
   return {
     ok: false,
-    error: { code: 'protocol_error', message: 'Request refused.', detail: 'untrusted sender', at: new Date().toISOString() },
+    error: {
+      code: 'protocol_error',
+      message: 'Request refused.',
+      detail: 'untrusted sender',
+      at: new Date().toISOString(),
+    },
   };
 }
 

@@ -2,7 +2,13 @@
 // shown on ready-to-show, close hides. Denies window.open, navigation off our origin and all
 // permissions; only allow-listed https links go to the system browser.
 
-import { BrowserWindow, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
+import {
+  BrowserWindow,
+  shell,
+  type BrowserWindowConstructorOptions,
+  type Session,
+  type WebContents,
+} from 'electron';
 import { APP_URL, isAppUrl } from './app-protocol';
 
 export interface MainWindowOptions {
@@ -46,7 +52,11 @@ export function isAllowedExternalUrl(url: string, allowList: readonly string[]):
   try {
     const parsed = new URL(url);
     const host = parsed.hostname.toLowerCase();
-    return parsed.protocol === 'https:' && parsed.username === '' && allowList.some((h) => host === h || host.endsWith(`.${h}`));
+    return (
+      parsed.protocol === 'https:' &&
+      parsed.username === '' &&
+      allowList.some((h) => host === h || host.endsWith(`.${h}`))
+    );
   } catch {
     return false;
   }
@@ -61,7 +71,8 @@ export interface HardenOptions {
 export function hardenWebContents(contents: WebContents, options: HardenOptions): void {
   const openExternal = options.openExternal ?? ((url: string) => shell.openExternal(url));
   contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url, options.externalAllowList)) void openExternal(url).catch(() => undefined);
+    if (isAllowedExternalUrl(url, options.externalAllowList))
+      void openExternal(url).catch(() => undefined);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {

@@ -10,13 +10,20 @@ import type { TrayAction, TrayIconState, TrayModel } from '../shared/tray-types'
  * macOS wants monochrome Template images for the menu bar, Windows a multi-size .ico for the
  * notification area; Linux takes the colour PNG (nativeImage finds the @2x sibling itself).
  */
-export function trayIconPath(assetsDir: string, state: TrayIconState, platform: NodeJS.Platform): string {
+export function trayIconPath(
+  assetsDir: string,
+  state: TrayIconState,
+  platform: NodeJS.Platform,
+): string {
   if (platform === 'darwin') return join(assetsDir, 'tray', `${state}Template.png`);
   if (platform === 'win32') return join(assetsDir, 'tray', `${state}.ico`);
   return join(assetsDir, 'tray', `${state}.png`);
 }
 
-export function buildMenuTemplate(model: TrayModel, dispatch: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(
+  model: TrayModel,
+  dispatch: (action: TrayAction) => void,
+): MenuItemConstructorOptions[] {
   return model.items.map((item): MenuItemConstructorOptions => {
     switch (item.kind) {
       case 'label':
@@ -26,7 +33,13 @@ export function buildMenuTemplate(model: TrayModel, dispatch: (action: TrayActio
       case 'action':
         return { label: item.label, enabled: item.enabled, click: () => dispatch(item.action) };
       case 'checkbox':
-        return { label: item.label, type: 'checkbox', checked: item.checked, enabled: item.enabled, click: () => dispatch(item.action) };
+        return {
+          label: item.label,
+          type: 'checkbox',
+          checked: item.checked,
+          enabled: item.enabled,
+          click: () => dispatch(item.action),
+        };
     }
   });
 }
@@ -43,14 +56,17 @@ export function createAppTray(options: {
   readonly initial: TrayModel;
 }): AppTray {
   const image = (state: TrayIconState) => {
-    const icon = nativeImage.createFromPath(trayIconPath(options.assetsDir, state, options.platform));
+    const icon = nativeImage.createFromPath(
+      trayIconPath(options.assetsDir, state, options.platform),
+    );
     if (options.platform === 'darwin') icon.setTemplateImage(true);
     return icon;
   };
   const tray = new Tray(image(options.initial.icon));
   let icon = options.initial.icon;
   // Left click opens the window where the platform has no menu-on-click convention.
-  if (options.platform !== 'darwin') tray.on('click', () => options.dispatch({ type: 'openWindow' }));
+  if (options.platform !== 'darwin')
+    tray.on('click', () => options.dispatch({ type: 'openWindow' }));
   const apply = (model: TrayModel) => {
     if (model.icon !== icon) {
       icon = model.icon;

@@ -29,6 +29,7 @@ export class AuthLimiter {
   }
 
   private prune(nowMs: number): void {
-    while (this.attempts.length > 0 && (this.attempts[0] ?? 0) <= nowMs - this.windowMs) this.attempts.shift();
+    while (this.attempts.length > 0 && (this.attempts[0] ?? 0) <= nowMs - this.windowMs)
+      this.attempts.shift();
   }
 }

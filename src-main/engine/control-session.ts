@@ -67,7 +67,12 @@ export type RegistrationResult =
 /** Turns a normalised relay error into an EngineError carrying its code and retry_after. */
 export function relayErrorToEngine(e: RelayError): EngineError {
   const raw = e.rawCode === null ? '' : ` (wire code ${String(e.rawCode)})`;
-  return new EngineError(e.code, e.message !== '' ? e.message : `relay reported ${e.code}`, `relay error${raw}`, e.retryAfterSec);
+  return new EngineError(
+    e.code,
+    e.message !== '' ? e.message : `relay reported ${e.code}`,
+    `relay error${raw}`,
+    e.retryAfterSec,
+  );
 }
 
 function readRawString(obj: JsonObject, key: string): string | null {
@@ -75,7 +80,11 @@ function readRawString(obj: JsonObject, key: string): string | null {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
 }
 
-type Waiter = { resolve: (m: RelayMessage | null) => void; reject: (e: EngineError) => void; timer: unknown };
+type Waiter = {
+  resolve: (m: RelayMessage | null) => void;
+  reject: (e: EngineError) => void;
+  timer: unknown;
+};
 
 export class ControlSession {
   private readonly decoder = new LineDecoder();
@@ -97,9 +106,15 @@ export class ControlSession {
   constructor(private readonly options: ControlSessionOptions) {
     const { socket } = options;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: Error) => this.fail(new EngineError('connection_lost', 'control connection failed', err.message)));
-    socket.on('end', () => this.fail(new EngineError('connection_lost', 'relay closed the control connection')));
-    socket.on('close', () => this.fail(new EngineError('connection_lost', 'control connection closed')));
+    socket.on('error', (err: Error) =>
+      this.fail(new EngineError('connection_lost', 'control connection failed', err.message)),
+    );
+    socket.on('end', () =>
+      this.fail(new EngineError('connection_lost', 'relay closed the control connection')),
+    );
+    socket.on('close', () =>
+      this.fail(new EngineError('connection_lost', 'control connection closed')),
+    );
   }
 
   get isClosed(): boolean {
@@ -114,7 +129,9 @@ export class ControlSession {
     let helloVersion: string | null = null;
     let features: string[] = [];
     if (mode !== 'client') {
-      const first = await this.next(mode === 'server' ? requestTimeout : (this.options.helloWaitMs ?? HELLO_WAIT_MS));
+      const first = await this.next(
+        mode === 'server' ? requestTimeout : (this.options.helloWaitMs ?? HELLO_WAIT_MS),
+      );
       if (first?.type === 'hello_response') {
         opener = 'server';
         this.sawServerHello = true;
@@ -123,7 +140,10 @@ export class ControlSession {
       } else if (first?.type === 'error') {
         throw relayErrorToEngine(first);
       } else if (first === null && mode === 'server') {
-        throw new EngineError('protocol_error', 'relay did not send its hello (opener pinned to server)');
+        throw new EngineError(
+          'protocol_error',
+          'relay did not send its hello (opener pinned to server)',
+        );
       }
     }
     if (opener === 'client') {
@@ -138,7 +158,10 @@ export class ControlSession {
         // only errors that mean "stop" or "wait" end the attempt here.
         const action = actionFor(reply.code);
         if (action === 'fatal' || action === 'retry_after') throw relayErrorToEngine(reply);
-        this.options.log('info', 'hello_refused', null, { code: reply.rawCode, message: reply.message });
+        this.options.log('info', 'hello_refused', null, {
+          code: reply.rawCode,
+          message: reply.message,
+        });
       } else if (reply === null) {
         this.options.log('warn', 'hello_unanswered', null, { timeout_ms: requestTimeout });
       }
@@ -153,12 +176,20 @@ export class ControlSession {
     this.send(auth);
     for (;;) {
       const answer = await this.next(requestTimeout);
-      if (answer === null) throw new EngineError('protocol_error', `relay did not answer auth within ${requestTimeout} ms`);
+      if (answer === null)
+        throw new EngineError(
+          'protocol_error',
+          `relay did not answer auth within ${requestTimeout} ms`,
+        );
       if (answer.type === 'hello_response') continue; // a late or duplicate hello
       if (answer.type === 'error') throw relayErrorToEngine(answer);
       if (answer.type === 'auth_response') {
         if (answer.status !== 'ok') {
-          throw new EngineError('invalid_token', 'relay rejected the token', `auth status "${answer.rawStatus ?? ''}"`);
+          throw new EngineError(
+            'invalid_token',
+            'relay rejected the token',
+            `auth status "${answer.rawStatus ?? ''}"`,
+          );
         }
         return {
           opener,
@@ -171,7 +202,12 @@ export class ControlSession {
       }
       if (answer.type === 'untyped') {
         // Very old relays answer without `type` (PROTOCOL.md §7): read it as the auth answer.
-        if (answer.status === 'failed') throw new EngineError('invalid_token', 'relay rejected the token', 'untyped failure answer');
+        if (answer.status === 'failed')
+          throw new EngineError(
+            'invalid_token',
+            'relay rejected the token',
+            'untyped failure answer',
+          );
         return {
           opener,
           relayVersion: helloVersion,
@@ -181,7 +217,10 @@ export class ControlSession {
           reconnectToken: readRawString(answer.raw, 'reconnect_token'),
         };
       }
-      this.options.log('debug', 'relay_message_ignored', null, { type: answer.type, phase: 'auth' });
+      this.options.log('debug', 'relay_message_ignored', null, {
+        type: answer.type,
+        phase: 'auth',
+      });
     }
   }
 
@@ -193,28 +232,51 @@ export class ControlSession {
       for (;;) {
         const answer = await this.next(requestTimeout);
         if (answer === null) {
-          return { ok: false, action: 'retry', error: new EngineError('protocol_error', `relay did not answer tunnel_info within ${requestTimeout} ms`) };
+          return {
+            ok: false,
+            action: 'retry',
+            error: new EngineError(
+              'protocol_error',
+              `relay did not answer tunnel_info within ${requestTimeout} ms`,
+            ),
+          };
         }
-        if (answer.type === 'error') return { ok: false, action: actionFor(answer.code), error: relayErrorToEngine(answer) };
+        if (answer.type === 'error')
+          return { ok: false, action: actionFor(answer.code), error: relayErrorToEngine(answer) };
         if (answer.type === 'tunnel_response') {
           if (answer.status !== 'ok') {
             return {
               ok: false,
               action: 'tunnel',
-              error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', `status "${answer.rawStatus ?? ''}"`),
+              error: new EngineError(
+                'invalid_tunnel_info',
+                'relay refused the tunnel',
+                `status "${answer.rawStatus ?? ''}"`,
+              ),
             };
           }
           return {
             ok: true,
             streamToken: answer.streamToken,
             reconnectToken: answer.reconnectToken,
-            echoedId: answer.tunnelId !== null && answer.tunnelId !== info.tunnel_id ? answer.tunnelId : null,
+            echoedId:
+              answer.tunnelId !== null && answer.tunnelId !== info.tunnel_id
+                ? answer.tunnelId
+                : null,
             v1Register: answer.v1Register,
           };
         }
         if (answer.type === 'untyped') {
           if (answer.status === 'failed') {
-            return { ok: false, action: 'tunnel', error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', 'untyped failure answer') };
+            return {
+              ok: false,
+              action: 'tunnel',
+              error: new EngineError(
+                'invalid_tunnel_info',
+                'relay refused the tunnel',
+                'untyped failure answer',
+              ),
+            };
           }
           const echoed = readRawString(answer.raw, 'tunnel_id');
           return {
@@ -225,7 +287,10 @@ export class ControlSession {
             v1Register: false,
           };
         }
-        this.options.log('debug', 'relay_message_ignored', info.tunnel_id, { type: answer.type, phase: 'register' });
+        this.options.log('debug', 'relay_message_ignored', info.tunnel_id, {
+          type: answer.type,
+          phase: 'register',
+        });
       }
     });
   }
@@ -284,7 +349,9 @@ export class ControlSession {
       objects = this.decoder.push(chunk);
     } catch (err) {
       const reason = err instanceof CodecError ? err.reason : 'invalid';
-      this.fail(new EngineError('protocol_error', 'relay sent a malformed control message', reason));
+      this.fail(
+        new EngineError('protocol_error', 'relay sent a malformed control message', reason),
+      );
       return;
     }
     for (const obj of objects) {
@@ -293,7 +360,9 @@ export class ControlSession {
       try {
         message = parseRelayMessage(obj);
       } catch (err) {
-        this.options.log('warn', 'relay_message_invalid', null, { reason: err instanceof MessageError ? err.message : String(err) });
+        this.options.log('warn', 'relay_message_invalid', null, {
+          reason: err instanceof MessageError ? err.message : String(err),
+        });
         continue;
       }
       this.dispatch(message);
@@ -316,7 +385,12 @@ export class ControlSession {
       default:
         break;
     }
-    if (message.type === 'untyped' && this.awaitingHeartbeat && this.waiter === null && this.established) {
+    if (
+      message.type === 'untyped' &&
+      this.awaitingHeartbeat &&
+      this.waiter === null &&
+      this.established
+    ) {
       this.onHeartbeatAnswer(); // a bare heartbeat answer
       return;
     }
@@ -335,7 +409,11 @@ export class ControlSession {
   private unsolicited(message: RelayMessage): void {
     if (message.type === 'error') {
       this.lastRelayError = message;
-      this.options.log('warn', 'relay_error', null, { code: message.code, wire_code: message.rawCode, message: message.message });
+      this.options.log('warn', 'relay_error', null, {
+        code: message.code,
+        wire_code: message.rawCode,
+        message: message.message,
+      });
       if (actionFor(message.code) === 'fatal') this.fail(relayErrorToEngine(message));
       return;
     }
@@ -362,7 +440,12 @@ export class ControlSession {
         this.missedHeartbeats += 1;
         this.options.log('warn', 'heartbeat_missed', null, { missed: this.missedHeartbeats });
         if (this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
-          this.fail(new EngineError('heartbeat_timeout', `relay missed ${this.missedHeartbeats} heartbeat answers in a row`));
+          this.fail(
+            new EngineError(
+              'heartbeat_timeout',
+              `relay missed ${this.missedHeartbeats} heartbeat answers in a row`,
+            ),
+          );
         }
       }, this.options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS);
     }
@@ -383,7 +466,9 @@ export class ControlSession {
     if (this.closedWith !== null) return;
     // A relay that said why before closing (rate limit, server error) decides the code.
     const reason =
-      err.code === 'connection_lost' && this.lastRelayError !== null ? relayErrorToEngine(this.lastRelayError) : err;
+      err.code === 'connection_lost' && this.lastRelayError !== null
+        ? relayErrorToEngine(this.lastRelayError)
+        : err;
     this.closedWith = reason;
     this.clearTimers();
     this.rejectWaiter(reason);

@@ -33,7 +33,8 @@ export class DataPool {
   private failures = 0;
   private retryTimer: unknown = null;
   /** take() calls waiting for a refill already under way. */
-  private readonly waiters: { resolve: (s: net.Socket) => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters: { resolve: (s: net.Socket) => void; reject: (e: unknown) => void }[] =
+    [];
 
   constructor(private readonly options: DataPoolOptions) {}
 
@@ -52,7 +53,8 @@ export class DataPool {
   stop(): void {
     this.running = false;
     // Waiters get a connection of their own rather than one from a stopped pool.
-    for (const waiter of this.waiters.splice(0)) this.options.connect().then(waiter.resolve, waiter.reject);
+    for (const waiter of this.waiters.splice(0))
+      this.options.connect().then(waiter.resolve, waiter.reject);
     if (this.retryTimer !== null) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     for (const pooled of this.ready.splice(0)) {
@@ -114,8 +116,14 @@ export class DataPool {
         if (waiter !== undefined) this.options.connect().then(waiter.resolve, waiter.reject);
         if (!this.running) return;
         this.failures += 1;
-        const delay = Math.min(REFILL_RETRY_BASE_MS * 2 ** (this.failures - 1), REFILL_RETRY_MAX_MS);
-        this.options.log('debug', 'pool_connect_failed', null, { reason: err instanceof Error ? err.message : String(err), retry_ms: delay });
+        const delay = Math.min(
+          REFILL_RETRY_BASE_MS * 2 ** (this.failures - 1),
+          REFILL_RETRY_MAX_MS,
+        );
+        this.options.log('debug', 'pool_connect_failed', null, {
+          reason: err instanceof Error ? err.message : String(err),
+          retry_ms: delay,
+        });
         if (this.retryTimer === null) {
           this.retryTimer = this.options.clock.setTimeout(() => {
             this.retryTimer = null;

@@ -32,7 +32,14 @@ import { transition, type SessionEvent } from './state-machine';
 import { forwardStream, type ForwardHandle } from './stream-forwarder';
 import { openTransport, resetSocket } from './tls-options';
 import { closeListener, listenTunnel } from './tunnel-listener';
-import type { Clock, Engine, EngineEvents, EngineOptions, PersistedSessionState, RelayEndpoint } from './types';
+import type {
+  Clock,
+  Engine,
+  EngineEvents,
+  EngineOptions,
+  PersistedSessionState,
+  RelayEndpoint,
+} from './types';
 
 export const DEFAULT_POOL_SIZE = 2;
 const DEFAULT_LOCAL_HOST = '127.0.0.1';
@@ -69,7 +76,12 @@ function relayKey(relay: RelayEndpoint): string {
 }
 
 function sameEndpoint(a: TunnelConfig, b: TunnelConfig): boolean {
-  return a.localHost === b.localHost && a.localPort === b.localPort && a.remoteHost === b.remoteHost && a.remotePort === b.remotePort;
+  return (
+    a.localHost === b.localHost &&
+    a.localPort === b.localPort &&
+    a.remoteHost === b.remoteHost &&
+    a.remotePort === b.remotePort
+  );
 }
 
 export function createEngine(options: EngineOptions): Engine {
@@ -124,10 +136,13 @@ class TunnelEngine implements Engine {
     this.throttle = new SnapshotThrottle(this.clock, () => this.emitSnapshot());
     this.metricsRegistry = new EngineMetrics({
       connectionTimeSeconds: () =>
-        this.state === 'active' && this.connectedSince !== null ? Math.max(0, (this.clock.now() - this.connectedSince) / 1000) : 0,
+        this.state === 'active' && this.connectedSince !== null
+          ? Math.max(0, (this.clock.now() - this.connectedSince) / 1000)
+          : 0,
       bytesIn: () => this.sum((c) => c.bytesIn),
       bytesOut: () => this.sum((c) => c.bytesOut),
-      activeTunnels: () => [...this.tunnels.values()].filter((t) => t.status === 'listening').length,
+      activeTunnels: () =>
+        [...this.tunnels.values()].filter((t) => t.status === 'listening').length,
       errorCounts: () => this.errorCounts,
     });
     for (const config of options.tunnels) this.tunnels.set(config.id, this.newRuntime(config));
@@ -202,7 +217,9 @@ class TunnelEngine implements Engine {
   }
 
   setTunnelEnabled(tunnelId: string, enabled: boolean): void {
-    const list = [...this.tunnels.values()].map((t) => (t.config.id === tunnelId ? { ...t.config, enabled } : t.config));
+    const list = [...this.tunnels.values()].map((t) =>
+      t.config.id === tunnelId ? { ...t.config, enabled } : t.config,
+    );
     this.setTunnels(list);
   }
 
@@ -259,7 +276,8 @@ class TunnelEngine implements Engine {
         insecure: this.relay.insecure === true,
         clientId: this.clientId,
         tenantId: this.tenantId,
-        connectedSince: this.connectedSince !== null ? new Date(this.connectedSince).toISOString() : null,
+        connectedSince:
+          this.connectedSince !== null ? new Date(this.connectedSince).toISOString() : null,
         reconnectAttempt: this.state === 'reconnecting' ? this.attempt : 0,
         maxReconnectAttempts: RECONNECT_POLICY.maxAttempts,
         nextRetryAt: this.nextRetryAt !== null ? new Date(this.nextRetryAt).toISOString() : null,
@@ -274,7 +292,9 @@ class TunnelEngine implements Engine {
   }
 
   on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): () => void {
-    const set = (event === 'snapshot' ? this.snapshotListeners : this.logListeners) as Set<EngineEvents[E]>;
+    const set = (event === 'snapshot' ? this.snapshotListeners : this.logListeners) as Set<
+      EngineEvents[E]
+    >;
     set.add(listener);
     return () => {
       set.delete(listener);
@@ -307,7 +327,9 @@ class TunnelEngine implements Engine {
     this.nextRetryAt = null;
     const run = this.run;
     this.attemptOnce(run).catch((err: unknown) => {
-      this.log('error', 'internal_error', null, { reason: err instanceof Error ? err.message : String(err) });
+      this.log('error', 'internal_error', null, {
+        reason: err instanceof Error ? err.message : String(err),
+      });
     });
   }
 
@@ -332,7 +354,10 @@ class TunnelEngine implements Engine {
     this.logger.secrets.add(token);
     this.log('info', 'connecting', null, { relay: relayKey(this.relay), attempt: this.attempt });
     if (this.relay.insecure === true) {
-      this.log('warn', 'insecure_connection', null, { relay: relayKey(this.relay), reason: 'plaintext TCP: traffic and token are not encrypted' });
+      this.log('warn', 'insecure_connection', null, {
+        relay: relayKey(this.relay),
+        reason: 'plaintext TCP: traffic and token are not encrypted',
+      });
     }
     let socket: net.Socket;
     try {
@@ -354,10 +379,16 @@ class TunnelEngine implements Engine {
       // for the relay's hello but still falls back to sending ours, so one wrong guess
       // cannot lock the profile out (PROTOCOL.md §2.1).
       opener: configured === 'auto' && this.openerMemory === 'client' ? 'client' : configured,
-      ...(configured === 'auto' && this.openerMemory === 'server' ? { helloWaitMs: REMEMBERED_SERVER_HELLO_WAIT_MS } : {}),
+      ...(configured === 'auto' && this.openerMemory === 'server'
+        ? { helloWaitMs: REMEMBERED_SERVER_HELLO_WAIT_MS }
+        : {}),
       clientVersion: this.options.clientVersion ?? '0.0.0',
-      ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs } : {}),
-      ...(this.options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: this.options.heartbeatTimeoutMs } : {}),
+      ...(this.options.heartbeatIntervalMs !== undefined
+        ? { heartbeatIntervalMs: this.options.heartbeatIntervalMs }
+        : {}),
+      ...(this.options.heartbeatTimeoutMs !== undefined
+        ? { heartbeatTimeoutMs: this.options.heartbeatTimeoutMs }
+        : {}),
       onClosed: (err) => this.onSessionLost(session, err),
     });
     this.session = session;
@@ -374,14 +405,24 @@ class TunnelEngine implements Engine {
       this.tenantId = hs.tenantId ?? this.tenantId;
       if (configured === 'auto') this.openerMemory = hs.opener;
       if (hs.reconnectToken !== null) this.setReconnectToken(hs.reconnectToken);
-      this.log('info', 'authenticated', null, { client_id: hs.clientId, tenant_id: hs.tenantId, relay_version: hs.relayVersion, features: hs.features, opener: hs.opener });
+      this.log('info', 'authenticated', null, {
+        client_id: hs.clientId,
+        tenant_id: hs.tenantId,
+        relay_version: hs.relayVersion,
+        features: hs.features,
+        opener: hs.opener,
+      });
       if (this.state === 'authenticating') this.fire({ type: 'auth_ok' });
       for (const runtime of [...this.tunnels.values()]) {
         if (!runtime.config.enabled) continue;
         await this.registerTunnel(run, session, runtime);
         if (run !== this.run) return;
       }
-      if (session.isClosed) throw new EngineError('connection_lost', 'relay closed the control connection during registration');
+      if (session.isClosed)
+        throw new EngineError(
+          'connection_lost',
+          'relay closed the control connection during registration',
+        );
       this.attempt = 0;
       this.lastError = null;
       this.connectedSince = this.clock.now();
@@ -389,7 +430,8 @@ class TunnelEngine implements Engine {
       session.startHeartbeat(() => ({
         bytes_in: this.sum((c) => c.bytesIn),
         bytes_out: this.sum((c) => c.bytesOut),
-        connected_since: this.connectedSince !== null ? new Date(this.connectedSince).toISOString() : null,
+        connected_since:
+          this.connectedSince !== null ? new Date(this.connectedSince).toISOString() : null,
       }));
       if (this.relayFeatures.includes(TCP_STREAM_FEATURE)) this.startDataPath();
       this.persist();
@@ -415,8 +457,15 @@ class TunnelEngine implements Engine {
 
   private onAttemptFailed(err: EngineError): void {
     this.countError(err.code);
-    const fatal = FATAL_CLIENT_CODES.has(err.code) || (isRelayErrorCode(err.code) && actionFor(err.code) === 'fatal');
-    this.log(fatal ? 'error' : 'warn', 'connect_failed', null, { code: err.code, reason: err.message, detail: err.detail, fatal });
+    const fatal =
+      FATAL_CLIENT_CODES.has(err.code) ||
+      (isRelayErrorCode(err.code) && actionFor(err.code) === 'fatal');
+    this.log(fatal ? 'error' : 'warn', 'connect_failed', null, {
+      code: err.code,
+      reason: err.message,
+      detail: err.detail,
+      fatal,
+    });
     if (fatal) {
       this.teardown();
       this.wanted = false;
@@ -432,7 +481,11 @@ class TunnelEngine implements Engine {
       this.wanted = false;
       this.attempt = 0;
       this.lastError = errorInfo(
-        new EngineError('reconnect_exhausted', `gave up after ${RECONNECT_POLICY.maxAttempts} reconnect attempts`, `${err.code}: ${err.message}`),
+        new EngineError(
+          'reconnect_exhausted',
+          `gave up after ${RECONNECT_POLICY.maxAttempts} reconnect attempts`,
+          `${err.code}: ${err.message}`,
+        ),
         this.clock.now(),
       );
       this.countError('reconnect_exhausted');
@@ -479,7 +532,8 @@ class TunnelEngine implements Engine {
       runtime.listening = null;
       this.stopListening(runtime);
       // A tunnel's own error (port_in_use, refused config) stays visible until it is retried.
-      if (runtime.status !== 'error' || !runtime.config.enabled) runtime.status = runtime.config.enabled ? 'pending' : 'off';
+      if (runtime.status !== 'error' || !runtime.config.enabled)
+        runtime.status = runtime.config.enabled ? 'pending' : 'off';
     }
     for (const stream of this.streams) stream.destroy();
     this.streams.clear();
@@ -490,7 +544,8 @@ class TunnelEngine implements Engine {
     if (next === null) return;
     const previous = this.state;
     this.state = next;
-    if (previous !== next) this.log('info', 'state_changed', null, { from: previous, to: next, event: event.type });
+    if (previous !== next)
+      this.log('info', 'state_changed', null, { from: previous, to: next, event: event.type });
     this.throttle.stateChanged();
   }
 
@@ -510,7 +565,11 @@ class TunnelEngine implements Engine {
   }
 
   /** tunnel_info for one tunnel, then its listener. Throws only for session-level failures. */
-  private async registerTunnel(run: number, session: ControlSession, runtime: TunnelRuntime): Promise<void> {
+  private async registerTunnel(
+    run: number,
+    session: ControlSession,
+    runtime: TunnelRuntime,
+  ): Promise<void> {
     const generation = runtime.generation;
     const { config } = runtime;
     runtime.status = 'registering';
@@ -523,7 +582,12 @@ class TunnelEngine implements Engine {
       remote_host: config.remoteHost,
       remote_port: config.remotePort,
     });
-    if (run !== this.run || generation !== runtime.generation || this.tunnels.get(config.id) !== runtime) return;
+    if (
+      run !== this.run ||
+      generation !== runtime.generation ||
+      this.tunnels.get(config.id) !== runtime
+    )
+      return;
     if (!result.ok) {
       if (result.error.code === 'tunnel_exists' && runtime.registeredOnce) {
         // PROTOCOL.md §7: re-registering a tunnel the relay still holds for us is success.
@@ -540,24 +604,41 @@ class TunnelEngine implements Engine {
         this.logger.secrets.add(result.streamToken);
       }
       if (result.reconnectToken !== null) this.setReconnectToken(result.reconnectToken);
-      if (result.echoedId !== null) this.log('info', 'tunnel_id_echo_differs', config.id, { echoed: result.echoedId, kept: config.id });
+      if (result.echoedId !== null)
+        this.log('info', 'tunnel_id_echo_differs', config.id, {
+          echoed: result.echoedId,
+          kept: config.id,
+        });
       if (result.v1Register) this.log('info', 'tunnel_v1_register_response', config.id, {});
       runtime.registeredOnce = true;
     }
     const hasStream = this.relayFeatures.includes(TCP_STREAM_FEATURE);
     if (hasStream && runtime.streamToken === null) {
-      this.failTunnel(runtime, new EngineError('protocol_error', 'relay announced tcp_stream but gave this tunnel no stream_token'));
+      this.failTunnel(
+        runtime,
+        new EngineError(
+          'protocol_error',
+          'relay announced tcp_stream but gave this tunnel no stream_token',
+        ),
+      );
       return;
     }
     if (!hasStream && this.options.allowDirect !== true) {
       this.failTunnel(
         runtime,
-        new EngineError('protocol_error', 'relay does not carry TCP streams (no tcp_stream feature) and direct mode is off', 'enable direct mode to dial targets from this computer'),
+        new EngineError(
+          'protocol_error',
+          'relay does not carry TCP streams (no tcp_stream feature) and direct mode is off',
+          'enable direct mode to dial targets from this computer',
+        ),
       );
       return;
     }
     runtime.dataMode = hasStream ? 'stream' : 'direct';
-    this.log('info', 'tunnel_registered', config.id, { data_mode: runtime.dataMode, local_port: config.localPort });
+    this.log('info', 'tunnel_registered', config.id, {
+      data_mode: runtime.dataMode,
+      local_port: config.localPort,
+    });
     await this.ensureListening(runtime);
   }
 
@@ -566,7 +647,11 @@ class TunnelEngine implements Engine {
     runtime.status = 'error';
     runtime.error = errorInfo(err, this.clock.now());
     this.stopListening(runtime);
-    this.log('warn', 'tunnel_error', runtime.config.id, { code: err.code, reason: err.message, detail: err.detail });
+    this.log('warn', 'tunnel_error', runtime.config.id, {
+      code: err.code,
+      reason: err.message,
+      detail: err.detail,
+    });
     this.throttle.stateChanged();
   }
 
@@ -587,14 +672,20 @@ class TunnelEngine implements Engine {
     }).then(
       (server) => {
         runtime.listening = null;
-        if (generation !== runtime.generation || this.tunnels.get(config.id) !== runtime || this.closed) {
+        if (
+          generation !== runtime.generation ||
+          this.tunnels.get(config.id) !== runtime ||
+          this.closed
+        ) {
           server.close();
           return;
         }
         runtime.server = server;
         runtime.status = 'listening';
         runtime.error = null;
-        this.log('info', 'tunnel_listening', config.id, { address: `${config.localHost}:${config.localPort}` });
+        this.log('info', 'tunnel_listening', config.id, {
+          address: `${config.localHost}:${config.localPort}`,
+        });
         this.throttle.stateChanged();
       },
       (err: unknown) => {
@@ -639,7 +730,11 @@ class TunnelEngine implements Engine {
       runtime.counters.totalConnections += 1;
       runtime.counters.failedConnections += 1;
       this.countError(err.code);
-      this.log('warn', 'stream_failed', runtime.config.id, { code: err.code, reason: err.message, detail: err.detail });
+      this.log('warn', 'stream_failed', runtime.config.id, {
+        code: err.code,
+        reason: err.message,
+        detail: err.detail,
+      });
       resetSocket(local);
       this.onCountersChanged();
     };
@@ -670,7 +765,11 @@ class TunnelEngine implements Engine {
       if (err !== null) {
         this.countError(err.code);
         runtime.error = errorInfo(err, this.clock.now());
-        this.log('warn', 'stream_failed', runtime.config.id, { code: err.code, reason: err.message, detail: err.detail });
+        this.log('warn', 'stream_failed', runtime.config.id, {
+          code: err.code,
+          reason: err.message,
+          detail: err.detail,
+        });
         this.throttle.stateChanged();
       }
     };
@@ -708,14 +807,20 @@ class TunnelEngine implements Engine {
     const mux = this.mux;
     if (mux !== null) {
       // docs/protocol.md "Multiplexed data streams": OPEN carries the stream_open fields.
-      const payload = Buffer.from(JSON.stringify({ tunnel_id: runtime.config.id, stream_token: token }));
+      const payload = Buffer.from(
+        JSON.stringify({ tunnel_id: runtime.config.id, stream_token: token }),
+      );
       mux.openStream(payload).then(
         (stream) => startMux(stream, mux),
         (err: unknown) => fail(toEngineError(err, 'stream_failed')),
       );
       return;
     }
-    const openLine = encodeMessage({ type: 'stream_open', tunnel_id: runtime.config.id, stream_token: token });
+    const openLine = encodeMessage({
+      type: 'stream_open',
+      tunnel_id: runtime.config.id,
+      stream_token: token,
+    });
     const remote = this.pool !== null ? this.pool.take() : this.openRelayConnection();
     remote.then(
       (socket) => start(socket, openLine),
@@ -726,9 +831,16 @@ class TunnelEngine implements Engine {
   /** `direct` data mode (PROTOCOL.md §3): the client dials the target itself. */
   private dialDirect(config: TunnelConfig): Promise<net.Socket> {
     return new Promise<net.Socket>((resolve, reject) => {
-      const socket = net.connect({ host: config.remoteHost, port: config.remotePort, allowHalfOpen: true });
+      const socket = net.connect({
+        host: config.remoteHost,
+        port: config.remotePort,
+        allowHalfOpen: true,
+      });
       this.track(socket);
-      const timer = this.clock.setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+      const timer = this.clock.setTimeout(
+        () => socket.destroy(new Error('connect timeout')),
+        CONNECT_TIMEOUT_MS,
+      );
       socket.once('connect', () => {
         this.clock.clearTimeout(timer);
         socket.removeAllListeners('error');
@@ -736,7 +848,13 @@ class TunnelEngine implements Engine {
       });
       socket.once('error', (err) => {
         this.clock.clearTimeout(timer);
-        reject(new EngineError('target_unreachable', `cannot reach ${config.remoteHost}:${config.remotePort}`, err.message));
+        reject(
+          new EngineError(
+            'target_unreachable',
+            `cannot reach ${config.remoteHost}:${config.remotePort}`,
+            err.message,
+          ),
+        );
       });
     });
   }
@@ -801,7 +919,9 @@ class TunnelEngine implements Engine {
     const snap = this.snapshot();
     for (const listener of this.snapshotListeners) listener(snap);
     // Keep rates honest after traffic stops: one more look a rate window later.
-    const moving = snap.tunnels.some((t) => t.rateInBps > 0 || t.rateOutBps > 0 || t.openConnections > 0);
+    const moving = snap.tunnels.some(
+      (t) => t.rateInBps > 0 || t.rateOutBps > 0 || t.openConnections > 0,
+    );
     if (moving && this.rateTimer === null && !this.closed) {
       this.rateTimer = this.clock.setTimeout(() => {
         this.rateTimer = null;
@@ -814,7 +934,12 @@ class TunnelEngine implements Engine {
     for (const listener of this.logListeners) listener(record);
   }
 
-  private log(level: LogRecord['level'], event: string, tunnelId: string | null, details: Record<string, unknown> = {}): void {
+  private log(
+    level: LogRecord['level'],
+    event: string,
+    tunnelId: string | null,
+    details: Record<string, unknown> = {},
+  ): void {
     this.logger.log(level, event, tunnelId, details);
   }
 
@@ -847,7 +972,9 @@ class TunnelEngine implements Engine {
         this.openerMemory = saved.opener;
       }
     } catch (err) {
-      this.log('warn', 'persisted_state_unreadable', null, { reason: err instanceof Error ? err.message : String(err) });
+      this.log('warn', 'persisted_state_unreadable', null, {
+        reason: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -862,7 +989,9 @@ class TunnelEngine implements Engine {
       tunnelIds: [...this.tunnels.values()].filter((t) => t.registeredOnce).map((t) => t.config.id),
     };
     persistence.save(state).catch((err: unknown) => {
-      this.log('warn', 'persist_failed', null, { reason: err instanceof Error ? err.message : String(err) });
+      this.log('warn', 'persist_failed', null, {
+        reason: err instanceof Error ? err.message : String(err),
+      });
     });
   }
 }

@@ -18,7 +18,8 @@ export class SecretSet {
   }
   scrubString(text: string): string {
     let out = text.replace(JWT_LIKE, REDACTED);
-    for (const secret of this.values) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    for (const secret of this.values)
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;
   }
 }
@@ -28,7 +29,8 @@ export function scrub(value: unknown, secrets: SecretSet, depth = 0): unknown {
   if (typeof value === 'string') return secrets.scrubString(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[truncated]';
-  if (value instanceof Error) return { name: value.name, message: secrets.scrubString(value.message) };
+  if (value instanceof Error)
+    return { name: value.name, message: secrets.scrubString(value.message) };
   if (Array.isArray(value)) return value.map((v) => scrub(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
@@ -37,7 +39,12 @@ export function scrub(value: unknown, secrets: SecretSet, depth = 0): unknown {
   return out;
 }
 
-export type LogFn = (level: LogLevel, event: string, tunnelId: string | null, details?: Record<string, unknown>) => void;
+export type LogFn = (
+  level: LogLevel,
+  event: string,
+  tunnelId: string | null,
+  details?: Record<string, unknown>,
+) => void;
 
 export interface EngineLogger {
   readonly log: LogFn;

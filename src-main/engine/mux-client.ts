@@ -11,7 +11,12 @@ import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
 import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
 import { parseRelayMessage } from './protocol/messages';
-import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW, MuxConnection, type MuxStream } from './mux-connection';
+import {
+  DEFAULT_MUX_MAX_STREAMS,
+  DEFAULT_MUX_WINDOW,
+  MuxConnection,
+  type MuxStream,
+} from './mux-connection';
 import { streamErrorCode } from './stream-forwarder';
 import type { ForwardHandle } from './stream-forwarder';
 
@@ -89,7 +94,10 @@ export class MuxClient {
       }
       await this.establish();
     }
-    throw new EngineError('stream_failed', 'no mux connection to the relay has room for another stream');
+    throw new EngineError(
+      'stream_failed',
+      'no mux connection to the relay has room for another stream',
+    );
   }
 
   /** Called by a stream's owner when it ends: a stopped client lets an idle connection go. */
@@ -109,7 +117,10 @@ export class MuxClient {
         if (!this.running) return;
         this.failures += 1;
         const delay = Math.min(RETRY_BASE_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
-        this.options.log('debug', 'mux_connect_failed', null, { reason: err instanceof Error ? err.message : String(err), retry_ms: delay });
+        this.options.log('debug', 'mux_connect_failed', null, {
+          reason: err instanceof Error ? err.message : String(err),
+          retry_ms: delay,
+        });
         this.retryTimer = this.options.clock.setTimeout(() => {
           this.retryTimer = null;
           this.ensureReady();
@@ -129,54 +140,86 @@ export class MuxClient {
   private async handshake(): Promise<Entry> {
     const socket = await this.options.connect();
     const { clock } = this.options;
-    const answer = await new Promise<{ rest: Buffer; window: number; maxStreams: number }>((resolve, reject) => {
-      const decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
-      const done = (err: EngineError | null, ok?: { rest: Buffer; window: number; maxStreams: number }): void => {
-        clock.clearTimeout(timer);
-        socket.off('data', onData);
-        socket.off('close', onClose);
-        socket.off('error', onError);
-        if (err !== null) {
-          socket.destroy();
-          reject(err);
-        } else {
-          socket.pause();
-          resolve(ok ?? { rest: Buffer.alloc(0), window: DEFAULT_MUX_WINDOW, maxStreams: DEFAULT_MUX_MAX_STREAMS });
-        }
-      };
-      const onData = (chunk: Buffer): void => {
-        let first;
-        try {
-          first = decoder.push(chunk, 1)[0];
-        } catch (err) {
-          done(new EngineError('stream_failed', 'relay sent a malformed mux_response', err instanceof CodecError ? err.reason : String(err)));
-          return;
-        }
-        if (first === undefined) return;
-        const message = parseRelayMessage(first);
-        if (first['type'] !== 'mux_response' || first['status'] !== 'ok') {
-          const detail = message.type === 'error' ? `relay error ${String(message.rawCode)}` : `answer type ${String(first['type'])}`;
-          done(new EngineError('stream_failed', 'relay refused the mux connection', detail));
-          return;
-        }
-        // Both directions use the window the relay announces (docs/protocol.md), and never
-        // more streams than it accepts on one connection.
-        const window = positiveInt(first['window']);
-        const maxStreams = positiveInt(first['max_streams']);
-        if (window === null || maxStreams === null) {
-          done(new EngineError('stream_failed', 'relay sent a mux_response without window or max_streams'));
-          return;
-        }
-        done(null, { rest: decoder.takeRest(), window, maxStreams });
-      };
-      const onClose = (): void => done(new EngineError('stream_failed', 'relay closed the mux connection before mux_response'));
-      const onError = (err: Error): void => done(new EngineError('stream_failed', 'mux connection failed', err.message));
-      const timer = clock.setTimeout(() => done(new EngineError('stream_failed', 'relay did not answer mux_open')), HANDSHAKE_TIMEOUT_MS);
-      socket.on('data', onData);
-      socket.once('close', onClose);
-      socket.once('error', onError);
-      socket.write(encodeMessage({ type: 'mux_open' }));
-    });
+    const answer = await new Promise<{ rest: Buffer; window: number; maxStreams: number }>(
+      (resolve, reject) => {
+        const decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
+        const done = (
+          err: EngineError | null,
+          ok?: { rest: Buffer; window: number; maxStreams: number },
+        ): void => {
+          clock.clearTimeout(timer);
+          socket.off('data', onData);
+          socket.off('close', onClose);
+          socket.off('error', onError);
+          if (err !== null) {
+            socket.destroy();
+            reject(err);
+          } else {
+            socket.pause();
+            resolve(
+              ok ?? {
+                rest: Buffer.alloc(0),
+                window: DEFAULT_MUX_WINDOW,
+                maxStreams: DEFAULT_MUX_MAX_STREAMS,
+              },
+            );
+          }
+        };
+        const onData = (chunk: Buffer): void => {
+          let first;
+          try {
+            first = decoder.push(chunk, 1)[0];
+          } catch (err) {
+            done(
+              new EngineError(
+                'stream_failed',
+                'relay sent a malformed mux_response',
+                err instanceof CodecError ? err.reason : String(err),
+              ),
+            );
+            return;
+          }
+          if (first === undefined) return;
+          const message = parseRelayMessage(first);
+          if (first['type'] !== 'mux_response' || first['status'] !== 'ok') {
+            const detail =
+              message.type === 'error'
+                ? `relay error ${String(message.rawCode)}`
+                : `answer type ${String(first['type'])}`;
+            done(new EngineError('stream_failed', 'relay refused the mux connection', detail));
+            return;
+          }
+          // Both directions use the window the relay announces (docs/protocol.md), and never
+          // more streams than it accepts on one connection.
+          const window = positiveInt(first['window']);
+          const maxStreams = positiveInt(first['max_streams']);
+          if (window === null || maxStreams === null) {
+            done(
+              new EngineError(
+                'stream_failed',
+                'relay sent a mux_response without window or max_streams',
+              ),
+            );
+            return;
+          }
+          done(null, { rest: decoder.takeRest(), window, maxStreams });
+        };
+        const onClose = (): void =>
+          done(
+            new EngineError('stream_failed', 'relay closed the mux connection before mux_response'),
+          );
+        const onError = (err: Error): void =>
+          done(new EngineError('stream_failed', 'mux connection failed', err.message));
+        const timer = clock.setTimeout(
+          () => done(new EngineError('stream_failed', 'relay did not answer mux_open')),
+          HANDSHAKE_TIMEOUT_MS,
+        );
+        socket.on('data', onData);
+        socket.once('close', onClose);
+        socket.once('error', onError);
+        socket.write(encodeMessage({ type: 'mux_open' }));
+      },
+    );
     let entry: Entry | null = null;
     const conn = new MuxConnection({
       socket,
@@ -253,9 +296,21 @@ export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
   };
   stream.onEnd = (end) => {
     if (failure === null && end.reset) {
-      if (end.error === 'mux_connection_lost') failure = new EngineError('stream_failed', 'mux connection to the relay was lost');
-      else if (end.error === 'peer_reset') failure = new EngineError('stream_failed', 'relay reset the stream', end.payload !== null ? refusalError(end.payload).message : undefined);
-      else if (end.error !== null && end.error !== 'ECONNRESET' && end.error !== 'EPIPE' && end.error !== 'local_reset') failure = new EngineError('stream_failed', 'local connection failed', end.error);
+      if (end.error === 'mux_connection_lost')
+        failure = new EngineError('stream_failed', 'mux connection to the relay was lost');
+      else if (end.error === 'peer_reset')
+        failure = new EngineError(
+          'stream_failed',
+          'relay reset the stream',
+          end.payload !== null ? refusalError(end.payload).message : undefined,
+        );
+      else if (
+        end.error !== null &&
+        end.error !== 'ECONNRESET' &&
+        end.error !== 'EPIPE' &&
+        end.error !== 'local_reset'
+      )
+        failure = new EngineError('stream_failed', 'local connection failed', end.error);
     }
     counters.openConnections -= 1;
     if (failure !== null) counters.failedConnections += 1;
@@ -274,14 +329,22 @@ export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
 
 /** A window or stream count from mux_response: a positive 32-bit integer, else null. */
 function positiveInt(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 0xffff_ffff ? value : null;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 0xffff_ffff
+    ? value
+    : null;
 }
 
 function refusalError(payload: Buffer): EngineError {
   try {
-    const message = parseRelayMessage(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+    const message = parseRelayMessage(
+      JSON.parse(payload.toString('utf8')) as Record<string, unknown>,
+    );
     if (message.type === 'error') {
-      return new EngineError(streamErrorCode(message.code), message.message !== '' ? message.message : 'relay refused the stream', `relay error ${String(message.rawCode)}`);
+      return new EngineError(
+        streamErrorCode(message.code),
+        message.message !== '' ? message.message : 'relay refused the stream',
+        `relay error ${String(message.rawCode)}`,
+      );
     }
   } catch {
     // Not JSON: fall through to the generic refusal.

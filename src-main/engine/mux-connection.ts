@@ -4,7 +4,16 @@
 // an OPEN means and which socket a stream carries.
 
 import type net from 'node:net';
-import { encodeFrame, encodeWindow, FrameDecoder, FrameType, MAX_FRAME_PAYLOAD, MuxFrameError, readWindowCredit, type Frame } from './protocol/mux-frames';
+import {
+  encodeFrame,
+  encodeWindow,
+  FrameDecoder,
+  FrameType,
+  MAX_FRAME_PAYLOAD,
+  MuxFrameError,
+  readWindowCredit,
+  type Frame,
+} from './protocol/mux-frames';
 
 /** Per-stream, per-direction credit before a WINDOW is needed (docs/protocol.md). */
 export const DEFAULT_MUX_WINDOW = 512 * 1024;
@@ -93,7 +102,9 @@ export class MuxConnection {
 
   /** Client: room for one more stream on this connection. */
   get hasCapacity(): boolean {
-    return !this.closed && this.streams.size < this.maxStreams && this.nextId <= MAX_CLIENT_STREAM_ID;
+    return (
+      !this.closed && this.streams.size < this.maxStreams && this.nextId <= MAX_CLIENT_STREAM_ID
+    );
   }
 
   /** Client: sends OPEN; the caller attaches the local socket at once (pipelining). */
@@ -187,11 +198,18 @@ export class MuxConnection {
   private onPeerOpen(frame: Frame): void {
     const id = frame.streamId;
     const onOpen = this.options.onOpen;
-    if (this.options.role !== 'relay' || onOpen === undefined) return this.protocolError('OPEN sent to the client');
-    if (id % 2 !== 1 || id <= this.lastPeerId) return this.protocolError(`stream id ${id} is not odd and increasing`);
+    if (this.options.role !== 'relay' || onOpen === undefined)
+      return this.protocolError('OPEN sent to the client');
+    if (id % 2 !== 1 || id <= this.lastPeerId)
+      return this.protocolError(`stream id ${id} is not odd and increasing`);
     this.lastPeerId = id;
     if (this.streams.size >= this.maxStreams) {
-      const refusal = { type: 'error', code: 'connection_limit_reached', message: `a mux connection carries at most ${this.maxStreams} streams`, details: { reason: 'mux_streams', limit: this.maxStreams } };
+      const refusal = {
+        type: 'error',
+        code: 'connection_limit_reached',
+        message: `a mux connection carries at most ${this.maxStreams} streams`,
+        details: { reason: 'mux_streams', limit: this.maxStreams },
+      };
       this.write(encodeFrame(FrameType.OPEN_ERR, id, Buffer.from(JSON.stringify(refusal))));
       return;
     }
@@ -265,7 +283,11 @@ export class MuxStream {
   refuse(error: Record<string, unknown>): void {
     if (this.ended) return;
     this.conn.write(encodeFrame(FrameType.OPEN_ERR, this.id, Buffer.from(JSON.stringify(error))));
-    this.finish({ reset: true, error: typeof error['code'] === 'string' ? error['code'] : 'refused', payload: null });
+    this.finish({
+      reset: true,
+      error: typeof error['code'] === 'string' ? error['code'] : 'refused',
+      payload: null,
+    });
   }
 
   /** Resets the stream both ways (user disconnect, engine close). */
@@ -309,7 +331,8 @@ export class MuxStream {
 
   /** @internal The connection's TLS socket drained: go on reading unless credit holds us. */
   resumeIfClear(): void {
-    if (this.socket !== null && this.pendingOut === null && !this.ended && !this.finSent) this.socket.resume();
+    if (this.socket !== null && this.pendingOut === null && !this.ended && !this.finSent)
+      this.socket.resume();
   }
 
   private send(chunk: Buffer): void {

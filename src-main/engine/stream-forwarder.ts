@@ -47,7 +47,8 @@ export interface ForwardHandle {
 
 export function forwardStream(options: ForwardOptions): ForwardHandle {
   const { local, remote, counters, onProgress } = options;
-  let decoder: LineDecoder | null = options.openLine !== null ? new LineDecoder(MAX_RESPONSE_LINE_BYTES) : null;
+  let decoder: LineDecoder | null =
+    options.openLine !== null ? new LineDecoder(MAX_RESPONSE_LINE_BYTES) : null;
   let done = false;
   let failure: EngineError | null = null;
   let localClosed = false;
@@ -107,11 +108,24 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
     const first = messages[0];
     if (first === undefined) return;
     const message = parseRelayMessage(first);
-    const ok = (message.type === 'stream_response' && message.status === 'ok') || (message.type === 'untyped' && message.status !== 'failed');
+    const ok =
+      (message.type === 'stream_response' && message.status === 'ok') ||
+      (message.type === 'untyped' && message.status !== 'failed');
     if (!ok) {
       const code = message.type === 'error' ? streamErrorCode(message.code) : 'stream_failed';
-      const text = message.type === 'error' && message.message !== '' ? message.message : 'relay refused the stream';
-      fail(new EngineError(code, text, message.type === 'error' ? `relay error ${String(message.rawCode)}` : `answer type ${message.type}`));
+      const text =
+        message.type === 'error' && message.message !== ''
+          ? message.message
+          : 'relay refused the stream';
+      fail(
+        new EngineError(
+          code,
+          text,
+          message.type === 'error'
+            ? `relay error ${String(message.rawCode)}`
+            : `answer type ${message.type}`,
+        ),
+      );
       return;
     }
     const rest = decoder.takeRest();
@@ -125,7 +139,9 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   });
   remote.on('end', () => {
     if (decoder !== null) {
-      fail(new EngineError('stream_failed', 'relay closed the data connection before stream_response'));
+      fail(
+        new EngineError('stream_failed', 'relay closed the data connection before stream_response'),
+      );
       return;
     }
     if (!local.destroyed) local.end();
@@ -139,7 +155,12 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
     resetSocket(remote);
   });
   remote.on('error', (err: Error) => {
-    if (failure === null) failure = new EngineError('stream_failed', 'data connection to the relay failed', err.message);
+    if (failure === null)
+      failure = new EngineError(
+        'stream_failed',
+        'data connection to the relay failed',
+        err.message,
+      );
     resetSocket(local);
   });
   local.on('close', (hadError: boolean) => {

@@ -32,15 +32,22 @@ const SECURE_CONTEXTS = new WeakMap<RelayEndpoint, tls.SecureContext>();
 function secureContextFor(endpoint: RelayEndpoint): tls.SecureContext {
   let context = SECURE_CONTEXTS.get(endpoint);
   if (context === undefined) {
-    context = tls.createSecureContext({ minVersion: 'TLSv1.3', ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}) });
+    context = tls.createSecureContext({
+      minVersion: 'TLSv1.3',
+      ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
+    });
     SECURE_CONTEXTS.set(endpoint, context);
   }
   return context;
 }
 
 /** tls.connect options for an endpoint. rejectUnauthorized is always explicit. */
-export function buildTlsOptions(endpoint: RelayEndpoint, session?: Buffer): tls.ConnectionOptions & { allowHalfOpen: boolean } {
-  const serverName = endpoint.serverName ?? (net.isIP(endpoint.host) === 0 ? endpoint.host : undefined);
+export function buildTlsOptions(
+  endpoint: RelayEndpoint,
+  session?: Buffer,
+): tls.ConnectionOptions & { allowHalfOpen: boolean } {
+  const serverName =
+    endpoint.serverName ?? (net.isIP(endpoint.host) === 0 ? endpoint.host : undefined);
   return {
     host: endpoint.host,
     port: endpoint.port,
@@ -76,14 +83,25 @@ export function classifyConnectError(err: unknown, endpoint: RelayEndpoint): Eng
   const code = typeof e.code === 'string' ? e.code : '';
   const reason = `${code ? code + ': ' : ''}${e.message ?? String(err)}`;
   const where = `${endpoint.host}:${endpoint.port}`;
-  if (code === 'ECONNREFUSED') return new EngineError('connection_refused', `relay ${where} refused the connection`, reason);
-  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL/i.test(code + ' ' + (e.message ?? ''))) {
+  if (code === 'ECONNREFUSED')
+    return new EngineError('connection_refused', `relay ${where} refused the connection`, reason);
+  if (
+    /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL/i.test(
+      code + ' ' + (e.message ?? ''),
+    )
+  ) {
     return new EngineError('tls_version', `relay ${where} does not speak TLS 1.3`, reason);
   }
-  if (CERT_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate/i.test(e.message ?? '')) {
+  if (
+    CERT_CODES.has(code) ||
+    code.startsWith('ERR_SSL') ||
+    code.startsWith('ERR_TLS') ||
+    /certificate/i.test(e.message ?? '')
+  ) {
     return new EngineError('tls_error', `TLS verification of relay ${where} failed`, reason);
   }
-  if (code === 'ETIMEDOUT') return new EngineError('connect_timeout', `connecting to relay ${where} timed out`, reason);
+  if (code === 'ETIMEDOUT')
+    return new EngineError('connect_timeout', `connecting to relay ${where} timed out`, reason);
   if (['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) {
     return new EngineError('connection_refused', `relay ${where} is unreachable`, reason);
   }
@@ -99,7 +117,8 @@ const SESSION_SPKI = new WeakMap<Buffer, string>();
  * session (no certificate is sent, PROTOCOL.md §1 pin caveat) the one recorded for the ticket.
  */
 function peerSpki(socket: tls.TLSSocket, resumedFrom: Buffer | undefined): string | null {
-  if (socket.isSessionReused()) return resumedFrom !== undefined ? (SESSION_SPKI.get(resumedFrom) ?? null) : null;
+  if (socket.isSessionReused())
+    return resumedFrom !== undefined ? (SESSION_SPKI.get(resumedFrom) ?? null) : null;
   const raw = (socket.getPeerCertificate() as Partial<tls.PeerCertificate>).raw;
   return raw !== undefined ? spkiSha256(raw) : null;
 }
@@ -142,7 +161,9 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
     // We dial TCP ourselves and hand it to TLS, so a reset can reach the TCP socket
     // (resetAndDestroy refuses a TLS handle).
     const raw = net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
-    const socket: net.Socket = endpoint.insecure ? raw : tls.connect({ ...buildTlsOptions(endpoint, options.session), socket: raw });
+    const socket: net.Socket = endpoint.insecure
+      ? raw
+      : tls.connect({ ...buildTlsOptions(endpoint, options.session), socket: raw });
     if (socket !== raw) {
       RAW_SOCKETS.set(socket, raw);
       raw.on('error', (err) => socket.destroy(err));
@@ -164,10 +185,22 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
     };
     const onError = (err: Error): void => finish(classifyConnectError(err, endpoint));
     const timer = clock.setTimeout(
-      () => finish(new EngineError('connect_timeout', `connecting to relay ${endpoint.host}:${endpoint.port} timed out after ${timeoutMs} ms`)),
+      () =>
+        finish(
+          new EngineError(
+            'connect_timeout',
+            `connecting to relay ${endpoint.host}:${endpoint.port} timed out after ${timeoutMs} ms`,
+          ),
+        ),
       timeoutMs,
     );
-    const onClose = (): void => finish(new EngineError('connection_lost', `connection to relay ${endpoint.host}:${endpoint.port} closed before it was ready`));
+    const onClose = (): void =>
+      finish(
+        new EngineError(
+          'connection_lost',
+          `connection to relay ${endpoint.host}:${endpoint.port} closed before it was ready`,
+        ),
+      );
     socket.on('error', onError);
     socket.once('close', onClose);
     if (socket instanceof tls.TLSSocket) {
@@ -191,19 +224,38 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
  * Checks done on every secure connection, resumed or not: a resumed TLS 1.3 session never
  * calls checkServerIdentity, so the pin is compared here (PROTOCOL.md §1 pin caveat).
  */
-export function verifyPeer(socket: tls.TLSSocket, endpoint: RelayEndpoint, resumedFrom?: Buffer): EngineError | null {
+export function verifyPeer(
+  socket: tls.TLSSocket,
+  endpoint: RelayEndpoint,
+  resumedFrom?: Buffer,
+): EngineError | null {
   const where = `${endpoint.host}:${endpoint.port}`;
   if (!socket.authorized) {
-    const reason = socket.authorizationError instanceof Error ? socket.authorizationError.message : String(socket.authorizationError);
+    const reason =
+      socket.authorizationError instanceof Error
+        ? socket.authorizationError.message
+        : String(socket.authorizationError);
     return new EngineError('tls_error', `TLS verification of relay ${where} failed`, reason);
   }
   const protocol = socket.getProtocol();
-  if (protocol !== 'TLSv1.3') return new EngineError('tls_version', `relay ${where} negotiated ${protocol ?? 'no protocol'}, not TLS 1.3`);
+  if (protocol !== 'TLSv1.3')
+    return new EngineError(
+      'tls_version',
+      `relay ${where} negotiated ${protocol ?? 'no protocol'}, not TLS 1.3`,
+    );
   if (endpoint.pinSha256 !== undefined && endpoint.pinSha256 !== '') {
     const actual = peerSpki(socket, resumedFrom);
-    if (actual === null) return new EngineError('tls_pin_mismatch', `relay ${where} presented no certificate to check the pin against`);
+    if (actual === null)
+      return new EngineError(
+        'tls_pin_mismatch',
+        `relay ${where} presented no certificate to check the pin against`,
+      );
     if (!pinMatches(endpoint.pinSha256, actual)) {
-      return new EngineError('tls_pin_mismatch', `relay ${where} certificate key does not match the pinned key`, `got sha256/${actual}`);
+      return new EngineError(
+        'tls_pin_mismatch',
+        `relay ${where} certificate key does not match the pinned key`,
+        `got sha256/${actual}`,
+      );
     }
   }
   return null;

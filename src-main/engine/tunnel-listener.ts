@@ -15,12 +15,25 @@ export interface TunnelListenerOptions {
 export function listenTunnel(options: TunnelListenerOptions): Promise<net.Server> {
   return new Promise<net.Server>((resolve, reject) => {
     // pauseOnConnect: no byte is read before the data connection exists, so none is lost.
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, options.onConnection);
+    const server = net.createServer(
+      { allowHalfOpen: true, pauseOnConnect: true },
+      options.onConnection,
+    );
     const onError = (err: NodeJS.ErrnoException): void => {
       server.close();
       const where = `${options.host}:${options.port}`;
-      if (err.code === 'EADDRINUSE') reject(new EngineError('port_in_use', `local port ${where} is already in use`, err.message));
-      else reject(new EngineError('listen_failed', `cannot listen on ${where}`, `${err.code ?? ''} ${err.message}`.trim()));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new EngineError('port_in_use', `local port ${where} is already in use`, err.message),
+        );
+      else
+        reject(
+          new EngineError(
+            'listen_failed',
+            `cannot listen on ${where}`,
+            `${err.code ?? ''} ${err.message}`.trim(),
+          ),
+        );
     };
     server.once('error', onError);
     server.listen({ host: options.host, port: options.port, exclusive: true }, () => {

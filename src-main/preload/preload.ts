@@ -16,7 +16,10 @@ import {
 export interface RendererIpc {
   invoke(channel: string, payload: unknown): Promise<unknown>;
   on(channel: string, listener: (event: IpcRendererEvent, payload: unknown) => void): unknown;
-  removeListener(channel: string, listener: (event: IpcRendererEvent, payload: unknown) => void): unknown;
+  removeListener(
+    channel: string,
+    listener: (event: IpcRendererEvent, payload: unknown) => void,
+  ): unknown;
 }
 
 const EVENT_SET: ReadonlySet<string> = new Set(EVENT_CHANNELS);
@@ -25,9 +28,13 @@ export function buildBridgeApi(ipc: RendererIpc): BridgeApi {
   const api: Record<string, unknown> = {};
   for (const channel of REQUEST_CHANNELS) {
     // Only the request goes over; the sender's event object never reaches the page.
-    api[methodName(channel)] = (request: unknown) => ipc.invoke(channel, request) as Promise<Result<unknown>>;
+    api[methodName(channel)] = (request: unknown) =>
+      ipc.invoke(channel, request) as Promise<Result<unknown>>;
   }
-  api.on = <E extends EventChannel>(event: E, listener: (payload: Events[E]) => void): (() => void) => {
+  api.on = <E extends EventChannel>(
+    event: E,
+    listener: (payload: Events[E]) => void,
+  ): (() => void) => {
     if (!EVENT_SET.has(event)) throw new Error(`unknown event ${String(event)}`);
     const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload as Events[E]);
     ipc.on(event, wrapped);

@@ -58,7 +58,8 @@ export async function admitStream(
       result: 'invalid',
     };
   }
-  if (open.type !== 'stream_open') return { ok: false, tunnelId: null, error: null, result: 'invalid' };
+  if (open.type !== 'stream_open')
+    return { ok: false, tunnelId: null, error: null, result: 'invalid' };
   const tunnelId = open.tunnel_id;
   const refused = (error: WireError | null, result: string): Admission => ({
     ok: false,

@@ -49,12 +49,16 @@ export function handleMuxConnection(
     onClosed(error) {
       // A malformed frame or a broken connection: one clear record, never a crash.
       const protocolError = error !== null && error.startsWith('protocol_error');
-      ctx.log.log(protocolError ? 'warn' : 'info', protocolError ? 'mux_protocol_error' : 'mux_closed', {
-        remote: remoteAddress,
-        streams,
-        duration_ms: ctx.clock.now() - openedAt,
-        error,
-      });
+      ctx.log.log(
+        protocolError ? 'warn' : 'info',
+        protocolError ? 'mux_protocol_error' : 'mux_closed',
+        {
+          remote: remoteAddress,
+          streams,
+          duration_ms: ctx.clock.now() - openedAt,
+          error,
+        },
+      );
     },
   });
 }

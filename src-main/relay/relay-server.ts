@@ -160,7 +160,9 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     options.mux === false
       ? null
       : {
-          window: (typeof options.mux === 'object' ? options.mux.window : undefined) ?? DEFAULT_MUX_WINDOW,
+          window:
+            (typeof options.mux === 'object' ? options.mux.window : undefined) ??
+            DEFAULT_MUX_WINDOW,
           maxStreams:
             (typeof options.mux === 'object' ? options.mux.maxStreams : undefined) ??
             DEFAULT_MUX_MAX_STREAMS,

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { createEngine as createRealEngine, systemClock } from '../engine/engine';
 import type { Clock, Engine, EngineOptions } from '../engine/types';
 import type { AppInfo } from '../shared/ipc-contract';
-import { createAppController, type AppController, type AppNotification, type BuiltinRelayStarter, type Push } from './app-controller';
+import {
+  createAppController,
+  type AppController,
+  type AppNotification,
+  type BuiltinRelayStarter,
+  type Push,
+} from './app-controller';
 import { BUILTIN_PROFILE_ID, createBuiltinRelayStarter } from './builtin-relay';
 import { createIpcRouter, type IpcRouter } from './ipc-router';
 import { createLogger, createRotatingFileWriter, type Logger, type LogWriter } from './logger';
@@ -81,10 +87,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const logDirectory = options.logDirectory ?? join(options.dataDir, 'logs');
   const logger = createLogger({
     clock,
-    writer: options.logWriter ?? createRotatingFileWriter({ path: join(logDirectory, 'cloudbridge.log'), maxBytes: 5 * 1024 * 1024, keep: 5 }),
+    writer:
+      options.logWriter ??
+      createRotatingFileWriter({
+        path: join(logDirectory, 'cloudbridge.log'),
+        maxBytes: 5 * 1024 * 1024,
+        keep: 5,
+      }),
   });
   const settings = createSettingsStore({ dataDir: options.dataDir, clock });
-  const tokens = createTokenService({ secretStore: withBuiltinTokenInMemory(options.secretStore), clock });
+  const tokens = createTokenService({
+    secretStore: withBuiltinTokenInMemory(options.secretStore),
+    clock,
+  });
   const appInfo: AppInfo = {
     version: '0.0.0',
     commit: 'unknown',
@@ -97,7 +112,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const startBuiltinRelay =
     options.startBuiltinRelay === null
       ? undefined
-      : (options.startBuiltinRelay ?? createBuiltinRelayStarter({ dataDir: options.dataDir, secretStore: options.secretStore, clock }));
+      : (options.startBuiltinRelay ??
+        createBuiltinRelayStarter({
+          dataDir: options.dataDir,
+          secretStore: options.secretStore,
+          clock,
+        }));
   const platform = options.platform ?? process.platform;
   const controller = createAppController({
     settingsStore: settings,
@@ -116,7 +136,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.openExternal ? { openExternal: options.openExternal } : {}),
     ...(options.openPath ? { openPath: options.openPath } : {}),
     ...(options.chooseExportPath ? { chooseExportPath: options.chooseExportPath } : {}),
-    ...(options.restoredNotifyAfterMs !== undefined ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs } : {}),
+    ...(options.restoredNotifyAfterMs !== undefined
+      ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs }
+      : {}),
     ...(options.allowDirect !== undefined ? { allowDirect: options.allowDirect } : {}),
     ...(options.externalAllowList ? { externalAllowList: options.externalAllowList } : {}),
   });

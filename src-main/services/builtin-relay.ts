@@ -84,7 +84,10 @@ async function signingSecret(store: SecretStore): Promise<string> {
   }
 }
 
-async function startOnPort(options: Parameters<typeof startRelay>[0], preferred: number | null): Promise<RelayServer> {
+async function startOnPort(
+  options: Parameters<typeof startRelay>[0],
+  preferred: number | null,
+): Promise<RelayServer> {
   if (preferred !== null) {
     try {
       return await startRelay({ ...options, port: preferred });
@@ -103,7 +106,12 @@ export function createBuiltinRelayStarter(options: BuiltinRelayOptions): Builtin
     let relay: RelayServer;
     try {
       relay = await startOnPort(
-        { host: '127.0.0.1', dataDir: relayDir, jwt: { hs256Secret: secret }, allow: ['127.0.0.0/8'] },
+        {
+          host: '127.0.0.1',
+          dataDir: relayDir,
+          jwt: { hs256Secret: secret },
+          allow: ['127.0.0.0/8'],
+        },
         previous?.port ?? null,
       );
     } catch (error) {

@@ -23,7 +23,9 @@ function json(value: unknown): Uint8Array {
 }
 
 export function buildDiagnosticsZip(input: DiagnosticsInput): Uint8Array {
-  const logs = input.logs.map((r) => redactString(formatRecord(redactValue(r) as LogRecord))).join('\n');
+  const logs = input.logs
+    .map((r) => redactString(formatRecord(redactValue(r) as LogRecord)))
+    .join('\n');
   const entries: Record<string, Uint8Array> = {
     'README.txt': strToU8(
       `CloudBridge Desktop diagnostics, created ${input.createdAt}.\n` +

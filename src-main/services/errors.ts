@@ -4,7 +4,12 @@
 import type { ErrorCode, ErrorInfo } from '../shared/model';
 import type { Result } from '../shared/ipc-contract';
 
-export function errorInfo(code: ErrorCode, message: string, at: number, detail?: string): ErrorInfo {
+export function errorInfo(
+  code: ErrorCode,
+  message: string,
+  at: number,
+  detail?: string,
+): ErrorInfo {
   return detail === undefined
     ? { code, message, at: new Date(at).toISOString() }
     : { code, message, detail, at: new Date(at).toISOString() };
@@ -14,7 +19,10 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function fail<T = never>(error: ErrorInfo, fields?: Readonly<Record<string, string>>): Result<T> {
+export function fail<T = never>(
+  error: ErrorInfo,
+  fields?: Readonly<Record<string, string>>,
+): Result<T> {
   return fields === undefined ? { ok: false, error } : { ok: false, error, fields };
 }
 

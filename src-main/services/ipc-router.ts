@@ -27,17 +27,29 @@ export function createIpcRouter(
       try {
         if (!isRequestChannel(channel)) {
           options.onRejected?.(String(channel).slice(0, 100), 'unknown channel');
-          return { ok: false, error: errorInfo('protocol_error', 'Unknown request.', now(), 'unknown channel') };
+          return {
+            ok: false,
+            error: errorInfo('protocol_error', 'Unknown request.', now(), 'unknown channel'),
+          };
         }
         if (!isValidRequest(channel, payload)) {
           options.onRejected?.(channel, 'invalid payload');
-          return { ok: false, error: errorInfo('protocol_error', 'The request was not understood.', now(), `invalid payload for ${channel}`) };
+          return {
+            ok: false,
+            error: errorInfo(
+              'protocol_error',
+              'The request was not understood.',
+              now(),
+              `invalid payload for ${channel}`,
+            ),
+          };
         }
         const value: unknown = await controller.handle(channel, payload);
         return { ok: true, value };
       } catch (error) {
         const { error: info, fields } = toErrorInfo(error, now());
-        if (info.code === 'internal_error') options.onRejected?.(String(channel), info.detail ?? info.message);
+        if (info.code === 'internal_error')
+          options.onRejected?.(String(channel), info.detail ?? info.message);
         return fields ? { ok: false, error: info, fields } : { ok: false, error: info };
       }
     },

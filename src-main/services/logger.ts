@@ -80,11 +80,16 @@ export function formatRecord(record: LogRecord): string {
 }
 
 export function matchesQuery(record: LogRecord, query: Omit<LogQuery, 'limit'>): boolean {
-  if (query.level !== undefined && LOG_LEVELS.indexOf(record.level) < LOG_LEVELS.indexOf(query.level)) return false;
+  if (
+    query.level !== undefined &&
+    LOG_LEVELS.indexOf(record.level) < LOG_LEVELS.indexOf(query.level)
+  )
+    return false;
   if (query.tunnelId !== undefined && record.tunnel_id !== query.tunnelId) return false;
   if (query.text !== undefined && query.text.length > 0) {
     const needle = query.text.toLowerCase();
-    const hay = `${record.event} ${record.tunnel_id ?? ''} ${JSON.stringify(record.details)}`.toLowerCase();
+    const hay =
+      `${record.event} ${record.tunnel_id ?? ''} ${JSON.stringify(record.details)}`.toLowerCase();
     if (!hay.includes(needle)) return false;
   }
   return true;
@@ -102,7 +107,12 @@ export interface LoggerOptions {
 export interface Logger {
   /** Accepts an engine record (or any record); scrubs, stores, writes, notifies. */
   record(record: LogRecord): void;
-  log(level: LogLevel, event: string, details?: Readonly<Record<string, unknown>>, tunnelId?: string | null): void;
+  log(
+    level: LogLevel,
+    event: string,
+    details?: Readonly<Record<string, unknown>>,
+    tunnelId?: string | null,
+  ): void;
   /** Newest last; level is a minimum. */
   query(query: LogQuery): readonly LogRecord[];
   recent(): readonly LogRecord[];
@@ -139,7 +149,13 @@ export function createLogger(options: LoggerOptions): Logger {
       }
     },
     log(level, event, details = {}, tunnelId = null) {
-      logger.record({ timestamp: new Date(options.clock.now()).toISOString(), level, event, tunnel_id: tunnelId, details });
+      logger.record({
+        timestamp: new Date(options.clock.now()).toISOString(),
+        level,
+        event,
+        tunnel_id: tunnelId,
+        details,
+      });
     },
     query(query) {
       const matched = ring.filter((r) => matchesQuery(r, query));

@@ -46,7 +46,12 @@ export function parseLsof(output: string): PortOwner | null {
 export function parseNetstat(output: string, port: number): number | null {
   for (const line of output.split('\n')) {
     const cols = line.trim().split(/\s+/);
-    if (cols.length < 5 || cols[0]?.toUpperCase() !== 'TCP' || cols[3]?.toUpperCase() !== 'LISTENING') continue;
+    if (
+      cols.length < 5 ||
+      cols[0]?.toUpperCase() !== 'TCP' ||
+      cols[3]?.toUpperCase() !== 'LISTENING'
+    )
+      continue;
     const local = cols[1] ?? '';
     if (Number(local.slice(local.lastIndexOf(':') + 1)) !== port) continue;
     const pid = Number(cols[4]);
@@ -65,11 +70,16 @@ export type RunCommand = (command: string, args: readonly string[]) => Promise<s
 
 const runCommand: RunCommand = (command, args) =>
   new Promise((resolve, reject) => {
-    execFile(command, [...args], { timeout: 5_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
-      // lsof exits 1 when nothing matches; its (empty) output is still the answer.
-      if (error && !stdout) reject(new Error(error.message));
-      else resolve(stdout);
-    });
+    execFile(
+      command,
+      [...args],
+      { timeout: 5_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout) => {
+        // lsof exits 1 when nothing matches; its (empty) output is still the answer.
+        if (error && !stdout) reject(new Error(error.message));
+        else resolve(stdout);
+      },
+    );
   });
 
 export interface PortOwnerOptions {
@@ -103,7 +113,10 @@ async function linuxOwner(port: number, procRoot: string): Promise<PortOwner | n
   return null;
 }
 
-export async function findPortOwner(port: number, options: PortOwnerOptions = {}): Promise<PortOwner | null> {
+export async function findPortOwner(
+  port: number,
+  options: PortOwnerOptions = {},
+): Promise<PortOwner | null> {
   const platform = options.platform ?? process.platform;
   const run = options.run ?? runCommand;
   try {
@@ -114,7 +127,9 @@ export async function findPortOwner(port: number, options: PortOwnerOptions = {}
     if (platform === 'win32') {
       const pid = parseNetstat(await run('netstat', ['-ano', '-p', 'TCP']), port);
       if (pid === null) return null;
-      const name = await run('tasklist', ['/FI', `PID eq ${pid}`, '/FO', 'CSV', '/NH']).catch(() => '');
+      const name = await run('tasklist', ['/FI', `PID eq ${pid}`, '/FO', 'CSV', '/NH']).catch(
+        () => '',
+      );
       return { pid, command: parseTasklist(name) };
     }
   } catch {
@@ -125,5 +140,7 @@ export async function findPortOwner(port: number, options: PortOwnerOptions = {}
 
 export function describeOwner(owner: PortOwner | null): string | null {
   if (owner === null) return null;
-  return owner.command === null ? `process ${owner.pid}` : `${owner.command} (process ${owner.pid})`;
+  return owner.command === null
+    ? `process ${owner.pid}`
+    : `${owner.command} (process ${owner.pid})`;
 }

@@ -10,10 +10,13 @@ const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const INLINE_SECRET =
   /((?:stream_token|reconnect_token|token|secret|password|authorization)["']?\s*[:=]\s*["']?)([^"'\s,}&]+)/gi;
 /** Key names whose values are always secret, whatever they look like. */
-const SECRET_KEYS = /^(token|stream_?token|reconnect_?token|secret|relay_?secret|password|authorization|jwt|access_?token)$/i;
+const SECRET_KEYS =
+  /^(token|stream_?token|reconnect_?token|secret|relay_?secret|password|authorization|jwt|access_?token)$/i;
 
 export function redactString(text: string): string {
-  return text.replace(JWT_PATTERN, REDACTED).replace(INLINE_SECRET, (_m, prefix: string) => `${prefix}${REDACTED}`);
+  return text
+    .replace(JWT_PATTERN, REDACTED)
+    .replace(INLINE_SECRET, (_m, prefix: string) => `${prefix}${REDACTED}`);
 }
 
 /** Deep copy with secrets removed. Cycles and depth beyond 20 become a marker. */
@@ -25,13 +28,18 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = SECRET_KEYS.test(key) && inner !== null && inner !== undefined ? REDACTED : redactValue(inner, depth + 1);
+      out[key] =
+        SECRET_KEYS.test(key) && inner !== null && inner !== undefined
+          ? REDACTED
+          : redactValue(inner, depth + 1);
     }
     return out;
   }
   return value;
 }
 
-export function redactRecord<T extends Readonly<Record<string, unknown>>>(details: T): Record<string, unknown> {
+export function redactRecord<T extends Readonly<Record<string, unknown>>>(
+  details: T,
+): Record<string, unknown> {
   return redactValue(details) as Record<string, unknown>;
 }

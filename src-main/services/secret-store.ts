@@ -55,7 +55,10 @@ function unavailable(error: unknown): ServiceError {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`keychain did not answer within ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`keychain did not answer within ${ms} ms`)),
+      ms,
+    );
     timer.unref?.();
     promise.then(
       (v) => {
@@ -109,7 +112,9 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
 }
 
 /** Process-memory store: for tests and for secrets that need not outlive the process. */
-export function createMemorySecretStore(initial: Readonly<Record<string, string>> = {}): SecretStore {
+export function createMemorySecretStore(
+  initial: Readonly<Record<string, string>> = {},
+): SecretStore {
   const items = new Map(Object.entries(initial));
   return {
     kind: 'memory',

@@ -28,18 +28,34 @@ export const DEFAULT_SETTINGS: AppSettings = {
 export function writeError(error: unknown, path: string, now: number): ErrorInfo {
   const code = errnoCode(error);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return errorInfo('disk_full', 'The disk is full; settings were not saved. The previous settings are kept.', now, path);
+    return errorInfo(
+      'disk_full',
+      'The disk is full; settings were not saved. The previous settings are kept.',
+      now,
+      path,
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return errorInfo('io_error', 'No permission to write the settings file; the previous settings are kept.', now, `${code} ${path}`);
+    return errorInfo(
+      'io_error',
+      'No permission to write the settings file; the previous settings are kept.',
+      now,
+      `${code} ${path}`,
+    );
   }
-  return errorInfo('io_error', 'Could not save settings; the previous settings are kept.', now, `${messageOf(error)} (${path})`);
+  return errorInfo(
+    'io_error',
+    'Could not save settings; the previous settings are kept.',
+    now,
+    `${messageOf(error)} (${path})`,
+  );
 }
 
 function isTunnelConfig(value: unknown): value is TunnelConfig {
   if (typeof value !== 'object' || value === null) return false;
   const t = value as Record<string, unknown>;
-  const port = (p: unknown) => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65_535;
+  const port = (p: unknown) =>
+    typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65_535;
   return (
     typeof t.id === 'string' &&
     t.id.length > 0 &&
@@ -58,19 +74,29 @@ function isTunnelConfig(value: unknown): value is TunnelConfig {
 export function parseSettings(value: unknown): AppSettings | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  const relay = v.relay === undefined || v.relay === null ? null : isRelayProfile(v.relay) ? v.relay : undefined;
+  const relay =
+    v.relay === undefined || v.relay === null
+      ? null
+      : isRelayProfile(v.relay)
+        ? v.relay
+        : undefined;
   if (relay === undefined) return null;
   if (!Array.isArray(v.tunnels) || !v.tunnels.every(isTunnelConfig)) return null;
   const ids = new Set(v.tunnels.map((t) => t.id));
   if (ids.size !== v.tunnels.length) return null;
   const bool = (x: unknown, d: boolean) => (typeof x === 'boolean' ? x : d);
-  const language = v.language === 'en' || v.language === 'ru' || v.language === 'system' ? v.language : DEFAULT_SETTINGS.language;
+  const language =
+    v.language === 'en' || v.language === 'ru' || v.language === 'system'
+      ? v.language
+      : DEFAULT_SETTINGS.language;
   return {
     relay,
     tunnels: v.tunnels,
     autoConnect: bool(v.autoConnect, DEFAULT_SETTINGS.autoConnect),
     launchAtLogin: bool(v.launchAtLogin, DEFAULT_SETTINGS.launchAtLogin),
-    notifications: isNotificationSettings(v.notifications) ? v.notifications : DEFAULT_SETTINGS.notifications,
+    notifications: isNotificationSettings(v.notifications)
+      ? v.notifications
+      : DEFAULT_SETTINGS.notifications,
     language,
   };
 }
@@ -97,7 +123,12 @@ function parseTotals(value: unknown): TotalsFile | null {
     if (typeof t !== 'object' || t === null) return null;
     const r = t as Record<string, unknown>;
     const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
-    tunnels[id] = { todayIn: n(r.todayIn), todayOut: n(r.todayOut), allTimeIn: n(r.allTimeIn), allTimeOut: n(r.allTimeOut) };
+    tunnels[id] = {
+      todayIn: n(r.todayIn),
+      todayOut: n(r.todayOut),
+      allTimeIn: n(r.allTimeIn),
+      allTimeOut: n(r.allTimeOut),
+    };
   }
   return { day: v.day, tunnels };
 }
@@ -151,7 +182,9 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     return next;
   }
 
-  async function readJson(path: string): Promise<{ kind: 'missing' } | { kind: 'ok'; value: unknown } | { kind: 'corrupt' }> {
+  async function readJson(
+    path: string,
+  ): Promise<{ kind: 'missing' } | { kind: 'ok'; value: unknown } | { kind: 'corrupt' }> {
     let text: string;
     try {
       text = await fs.readFile(path);
@@ -177,7 +210,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     const today = dateOf(clock.now());
     if (totals.day === today) return;
     const tunnels: Record<string, TunnelTotals> = {};
-    for (const [id, t] of Object.entries(totals.tunnels)) tunnels[id] = { ...t, todayIn: 0, todayOut: 0 };
+    for (const [id, t] of Object.entries(totals.tunnels))
+      tunnels[id] = { ...t, todayIn: 0, todayOut: 0 };
     totals = { day: today, tunnels };
     totalsDirty = true;
   }

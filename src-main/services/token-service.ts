@@ -46,13 +46,26 @@ export function decodeTokenClaims(token: string): TokenClaimsView {
   try {
     claims = decodeJwt(token);
   } catch (error) {
-    throw new ServiceError('token_malformed', 'This does not look like a CloudBridge token (a JWT).', messageOf(error));
+    throw new ServiceError(
+      'token_malformed',
+      'This does not look like a CloudBridge token (a JWT).',
+      messageOf(error),
+    );
   }
   if (claims.exp !== undefined && numericClaim(claims.exp) === null) {
-    throw new ServiceError('token_malformed', 'The token has an unreadable expiry time.', 'exp is not numeric');
+    throw new ServiceError(
+      'token_malformed',
+      'The token has an unreadable expiry time.',
+      'exp is not numeric',
+    );
   }
   const aud = claims.aud;
-  const audience = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+  const audience =
+    typeof aud === 'string'
+      ? [aud]
+      : Array.isArray(aud)
+        ? aud.filter((a): a is string => typeof a === 'string')
+        : [];
   const exp = numericClaim(claims.exp);
   return {
     subject: stringClaim(claims.sub),
@@ -106,12 +119,16 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   let current: AccountInfo = SIGNED_OUT;
 
   function keychainProblem(error: unknown): ErrorInfo {
-    const e = error instanceof ServiceError ? error : new ServiceError('keychain_unavailable', messageOf(error));
+    const e =
+      error instanceof ServiceError
+        ? error
+        : new ServiceError('keychain_unavailable', messageOf(error));
     return errorInfo('keychain_unavailable', e.message, clock.now(), e.detail);
   }
 
   function requireAccount(): string {
-    if (accountId === null) throw new ServiceError('token_missing', 'Choose a relay before adding a token.');
+    if (accountId === null)
+      throw new ServiceError('token_missing', 'Choose a relay before adding a token.');
     return accountId;
   }
 
@@ -166,12 +183,18 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     account() {
       if (!current.signedIn || current.expiresAt === null) return current;
       const expiresSoon = Date.parse(current.expiresAt) - clock.now() <= EXPIRES_SOON_MS;
-      return expiresSoon === current.expiresSoon ? current : (current = { ...current, expiresSoon });
+      return expiresSoon === current.expiresSoon
+        ? current
+        : (current = { ...current, expiresSoon });
     },
     async getToken() {
       const account = requireAccount();
       const token = await secretStore.get(account);
-      if (token === null) throw new ServiceError('token_missing', 'No token is stored for this relay. Paste one first.');
+      if (token === null)
+        throw new ServiceError(
+          'token_missing',
+          'No token is stored for this relay. Paste one first.',
+        );
       const claims = decodeTokenClaims(token);
       if (claims.expiresAtMs !== null && claims.expiresAtMs <= clock.now()) {
         throw new ServiceError('token_expired', 'The token has expired. Paste a new one.');

@@ -21,7 +21,8 @@ const STRINGS = {
     disconnected: 'Disconnected',
     connecting: 'Connecting…',
     registered: 'Connected, registering tunnels…',
-    active: (up: number, total: number) => `Active, ${up} of ${total} ${total === 1 ? 'tunnel' : 'tunnels'}`,
+    active: (up: number, total: number) =>
+      `Active, ${up} of ${total} ${total === 1 ? 'tunnel' : 'tunnels'}`,
     reconnecting: (attempt: number, max: number) => `Reconnecting (attempt ${attempt} of ${max})`,
     error: (message: string) => `Error: ${message}`,
     nextTry: (s: number) => `Next try in ${s} s`,
@@ -38,8 +39,10 @@ const STRINGS = {
     disconnected: 'Отключено',
     connecting: 'Подключение…',
     registered: 'Подключено, регистрация туннелей…',
-    active: (up: number, total: number) => `Активно, ${up} из ${total} ${ruPlural(total, 'туннеля', 'туннелей', 'туннелей')}`,
-    reconnecting: (attempt: number, max: number) => `Переподключение (попытка ${attempt} из ${max})`,
+    active: (up: number, total: number) =>
+      `Активно, ${up} из ${total} ${ruPlural(total, 'туннеля', 'туннелей', 'туннелей')}`,
+    reconnecting: (attempt: number, max: number) =>
+      `Переподключение (попытка ${attempt} из ${max})`,
     error: (message: string) => `Ошибка: ${message}`,
     nextTry: (s: number) => `Следующая попытка через ${s} с`,
     retryNow: 'Повторить сейчас',
@@ -61,8 +64,10 @@ export function resolveLanguage(language: Language, systemLocale: string): Lang 
 
 function iconFor(snapshot: AppSnapshot): TrayIconState {
   const { state, lastError, tunnels } = snapshot.engine;
-  if (state === 'active') return tunnels.some((t) => t.enabled && t.status === 'error') ? 'error' : 'active';
-  if (state === 'authenticating' || state === 'registered' || state === 'reconnecting') return 'connecting';
+  if (state === 'active')
+    return tunnels.some((t) => t.enabled && t.status === 'error') ? 'error' : 'active';
+  if (state === 'authenticating' || state === 'registered' || state === 'reconnecting')
+    return 'connecting';
   return lastError !== null ? 'error' : 'disconnected';
 }
 
@@ -96,7 +101,10 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
   const items: TrayMenuItem[] = [{ kind: 'label', label: status }];
   if (engine.state === 'reconnecting') {
     if (engine.session.nextRetryAt !== null) {
-      const seconds = Math.max(0, Math.ceil((Date.parse(engine.session.nextRetryAt) - nowMs) / 1000));
+      const seconds = Math.max(
+        0,
+        Math.ceil((Date.parse(engine.session.nextRetryAt) - nowMs) / 1000),
+      );
       items.push({ kind: 'label', label: s.nextTry(seconds) });
     }
     items.push({ kind: 'action', label: s.retryNow, action: { type: 'retryNow' }, enabled: true });
@@ -118,9 +126,19 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
   items.push({ kind: 'separator' });
   const canConnect = snapshot.settings.relay !== null && snapshot.account.signedIn;
   if (engine.state === 'disconnected') {
-    items.push({ kind: 'action', label: s.connect, action: { type: 'connect' }, enabled: canConnect });
+    items.push({
+      kind: 'action',
+      label: s.connect,
+      action: { type: 'connect' },
+      enabled: canConnect,
+    });
   } else {
-    items.push({ kind: 'action', label: s.disconnect, action: { type: 'disconnect' }, enabled: true });
+    items.push({
+      kind: 'action',
+      label: s.disconnect,
+      action: { type: 'disconnect' },
+      enabled: true,
+    });
   }
   items.push({ kind: 'separator' });
   items.push({ kind: 'action', label: s.open, action: { type: 'openWindow' }, enabled: true });
@@ -129,5 +147,9 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
   items.push({ kind: 'action', label: s.quit, action: { type: 'quit' }, enabled: true });
 
   const tooltip = `CloudBridge: ${status}`;
-  return { icon: iconFor(snapshot), tooltip: tooltip.length > 127 ? `${tooltip.slice(0, 126)}…` : tooltip, items };
+  return {
+    icon: iconFor(snapshot),
+    tooltip: tooltip.length > 127 ? `${tooltip.slice(0, 126)}…` : tooltip,
+    items,
+  };
 }

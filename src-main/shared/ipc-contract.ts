@@ -3,7 +3,14 @@
 // preload and the renderer's bridge are typed from this file; payload guards live in
 // ipc-guards.ts and a channel without a guard does not compile. Runs anywhere.
 
-import type { EngineSnapshot, ErrorInfo, LogLevel, LogRecord, TunnelConfig, TunnelKind } from './model';
+import type {
+  EngineSnapshot,
+  ErrorInfo,
+  LogLevel,
+  LogRecord,
+  TunnelConfig,
+  TunnelKind,
+} from './model';
 
 /** Every reply is a Result: nothing is thrown across IPC. */
 export type Result<T> =
@@ -72,7 +79,8 @@ export interface TunnelTotals {
   readonly allTimeOut: number;
 }
 
-export type NoticeKind = 'settings_reset' | 'first_run' | 'insecure_relay' | 'keychain_unavailable' | 'token_expiring';
+export type NoticeKind =
+  'settings_reset' | 'first_run' | 'insecure_relay' | 'keychain_unavailable' | 'token_expiring';
 export interface Notice {
   readonly kind: NoticeKind;
   readonly message: string;
@@ -146,7 +154,10 @@ export interface Requests {
   'cloudbridge:tunnel.open': { request: { id: string }; reply: void };
   'cloudbridge:token.save': { request: { token: string }; reply: AccountInfo };
   'cloudbridge:token.signOut': { request: void; reply: AccountInfo };
-  'cloudbridge:settings.update': { request: Partial<Omit<AppSettings, 'tunnels'>>; reply: AppSettings };
+  'cloudbridge:settings.update': {
+    request: Partial<Omit<AppSettings, 'tunnels'>>;
+    reply: AppSettings;
+  };
   'cloudbridge:relay.useBuiltin': { request: void; reply: AppSettings };
   'cloudbridge:logs.query': { request: LogQuery; reply: readonly LogRecord[] };
   'cloudbridge:logs.export': { request: void; reply: { path: string | null } };
@@ -166,9 +177,8 @@ export interface Events {
 export type EventChannel = keyof Events;
 
 /** `cloudbridge:tunnel.setEnabled` -> `tunnelSetEnabled`: the bridge's method for a channel. */
-export type MethodName<C extends RequestChannel> = C extends `cloudbridge:${infer Noun}.${infer Verb}`
-  ? `${Noun}${Capitalize<Verb>}`
-  : never;
+export type MethodName<C extends RequestChannel> =
+  C extends `cloudbridge:${infer Noun}.${infer Verb}` ? `${Noun}${Capitalize<Verb>}` : never;
 
 export function methodName<C extends RequestChannel>(channel: C): MethodName<C> {
   const [noun = '', verb = ''] = channel.slice('cloudbridge:'.length).split('.');
@@ -180,9 +190,14 @@ export function methodName<C extends RequestChannel>(channel: C): MethodName<C> 
  * method per request channel (never a generic invoke) and `on(event, fn) => unsubscribe`.
  */
 export type BridgeApi = {
-  readonly [C in RequestChannel as MethodName<C>]: (request: RequestOf<C>) => Promise<Result<ReplyOf<C>>>;
+  readonly [C in RequestChannel as MethodName<C>]: (
+    request: RequestOf<C>,
+  ) => Promise<Result<ReplyOf<C>>>;
 } & {
-  readonly on: <E extends EventChannel>(event: E, listener: (payload: Events[E]) => void) => () => void;
+  readonly on: <E extends EventChannel>(
+    event: E,
+    listener: (payload: Events[E]) => void,
+  ) => () => void;
 };
 
 export const REQUEST_CHANNELS = [

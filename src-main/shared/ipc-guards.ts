@@ -32,7 +32,11 @@ function isPlainObject(value: unknown): value is Plain {
 }
 
 /** Only the listed keys, the required ones present. Unknown keys are refused, not ignored. */
-function hasOnlyKeys(value: Plain, required: readonly string[], optional: readonly string[] = []): boolean {
+function hasOnlyKeys(
+  value: Plain,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): boolean {
   const allowed = new Set([...required, ...optional]);
   return Object.keys(value).every((k) => allowed.has(k)) && required.every((k) => k in value);
 }
@@ -54,7 +58,8 @@ function isNullableString(value: unknown): value is string | null {
   return value === null || isString(value);
 }
 function isOneOf<T extends string>(values: readonly T[]): (value: unknown) => value is T {
-  return (value: unknown): value is T => typeof value === 'string' && (values as readonly string[]).includes(value);
+  return (value: unknown): value is T =>
+    typeof value === 'string' && (values as readonly string[]).includes(value);
 }
 
 const isTunnelKind = isOneOf<TunnelKind>(TUNNEL_KINDS);
@@ -68,7 +73,18 @@ export const isVoid = (value: unknown): value is void => value === undefined || 
 export function isRelayProfile(value: unknown): value is RelayProfile {
   return (
     isPlainObject(value) &&
-    hasOnlyKeys(value, ['id', 'name', 'host', 'port', 'caFile', 'pinSha256', 'serverName', 'insecure', 'opener', 'builtin']) &&
+    hasOnlyKeys(value, [
+      'id',
+      'name',
+      'host',
+      'port',
+      'caFile',
+      'pinSha256',
+      'serverName',
+      'insecure',
+      'opener',
+      'builtin',
+    ]) &&
     isNonEmptyString(value.id, 200) &&
     isString(value.name) &&
     isString(value.host) &&
@@ -94,7 +110,10 @@ export function isNotificationSettings(value: unknown): value is NotificationSet
 
 export function isSettingsPatch(value: unknown): value is Partial<Omit<AppSettings, 'tunnels'>> {
   if (!isPlainObject(value)) return false;
-  if (!hasOnlyKeys(value, [], ['relay', 'autoConnect', 'launchAtLogin', 'notifications', 'language'])) return false;
+  if (
+    !hasOnlyKeys(value, [], ['relay', 'autoConnect', 'launchAtLogin', 'notifications', 'language'])
+  )
+    return false;
   if ('relay' in value && !(value.relay === null || isRelayProfile(value.relay))) return false;
   if ('autoConnect' in value && !isBoolean(value.autoConnect)) return false;
   if ('launchAtLogin' in value && !isBoolean(value.launchAtLogin)) return false;
@@ -106,7 +125,11 @@ export function isSettingsPatch(value: unknown): value is Partial<Omit<AppSettin
 export function isTunnelDraft(value: unknown): value is TunnelDraft {
   return (
     isPlainObject(value) &&
-    hasOnlyKeys(value, ['name', 'kind', 'localHost', 'localPort', 'remoteHost', 'remotePort', 'enabled'], ['id']) &&
+    hasOnlyKeys(
+      value,
+      ['name', 'kind', 'localHost', 'localPort', 'remoteHost', 'remotePort', 'enabled'],
+      ['id'],
+    ) &&
     (!('id' in value) || value.id === undefined || isNonEmptyString(value.id, 200)) &&
     isString(value.name) &&
     isTunnelKind(value.kind) &&
@@ -144,7 +167,10 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
   'cloudbridge:session.disconnect': isVoid,
   'cloudbridge:session.retryNow': isVoid,
   'cloudbridge:tunnel.setEnabled': (v): v is { id: string; enabled: boolean } =>
-    isPlainObject(v) && hasOnlyKeys(v, ['id', 'enabled']) && isNonEmptyString(v.id, 200) && isBoolean(v.enabled),
+    isPlainObject(v) &&
+    hasOnlyKeys(v, ['id', 'enabled']) &&
+    isNonEmptyString(v.id, 200) &&
+    isBoolean(v.enabled),
   'cloudbridge:tunnel.save': isTunnelDraft,
   'cloudbridge:tunnel.remove': isIdPayload,
   'cloudbridge:tunnel.open': isIdPayload,
@@ -165,7 +191,10 @@ export function isRequestChannel(value: unknown): value is RequestChannel {
   return typeof value === 'string' && CHANNEL_SET.has(value);
 }
 
-export function isValidRequest<C extends RequestChannel>(channel: C, payload: unknown): payload is RequestOf<C> {
+export function isValidRequest<C extends RequestChannel>(
+  channel: C,
+  payload: unknown,
+): payload is RequestOf<C> {
   const guard = REQUEST_GUARDS[channel] as Guard<RequestOf<C>>;
   return guard(payload);
 }

@@ -15,8 +15,19 @@ export type TrayAction =
 export type TrayMenuItem =
   | { readonly kind: 'label'; readonly label: string }
   | { readonly kind: 'separator' }
-  | { readonly kind: 'action'; readonly label: string; readonly action: TrayAction; readonly enabled: boolean }
-  | { readonly kind: 'checkbox'; readonly label: string; readonly checked: boolean; readonly action: TrayAction; readonly enabled: boolean };
+  | {
+      readonly kind: 'action';
+      readonly label: string;
+      readonly action: TrayAction;
+      readonly enabled: boolean;
+    }
+  | {
+      readonly kind: 'checkbox';
+      readonly label: string;
+      readonly checked: boolean;
+      readonly action: TrayAction;
+      readonly enabled: boolean;
+    };
 
 export interface TrayModel {
   readonly icon: TrayIconState;

@@ -56,16 +56,21 @@ export function isValidHost(host: string): boolean {
  * Checks a tunnel draft against the tunnels already configured. Returns field -> message;
  * empty means valid. `existing` includes the tunnel being edited (matched by `draft.id`).
  */
-export function validateTunnelDraft(draft: TunnelDraft, existing: readonly TunnelConfig[]): FieldErrors {
+export function validateTunnelDraft(
+  draft: TunnelDraft,
+  existing: readonly TunnelConfig[],
+): FieldErrors {
   const fields: FieldErrors = {};
   const name = draft.name.trim();
   if (name.length === 0) fields.name = 'Enter a name.';
   else if (name.length > MAX_NAME_LENGTH) fields.name = `At most ${MAX_NAME_LENGTH} characters.`;
-  if (!isValidHost(draft.localHost.trim())) fields.localHost = 'Enter an IP address or host name to listen on.';
+  if (!isValidHost(draft.localHost.trim()))
+    fields.localHost = 'Enter an IP address or host name to listen on.';
   if (!isValidPort(draft.localPort)) fields.localPort = 'Enter a port from 1 to 65535.';
   if (!isValidHost(draft.remoteHost.trim())) fields.remoteHost = 'Enter a host name or IP address.';
   if (!isValidPort(draft.remotePort)) fields.remotePort = 'Enter a port from 1 to 65535.';
-  if (draft.id !== undefined && !existing.some((t) => t.id === draft.id)) fields.id = 'This tunnel no longer exists.';
+  if (draft.id !== undefined && !existing.some((t) => t.id === draft.id))
+    fields.id = 'This tunnel no longer exists.';
   if (fields.localPort === undefined) {
     const clash = existing.find((t) => t.id !== draft.id && t.localPort === draft.localPort);
     if (clash) fields.localPort = `Port ${draft.localPort} is already used by "${clash.name}".`;
@@ -82,6 +87,7 @@ export function validateRelayProfile(profile: RelayProfile): FieldErrors {
   if (profile.pinSha256 !== null && !/^[A-Za-z0-9+/]{43}=$/.test(profile.pinSha256)) {
     fields.pinSha256 = 'A pin is the base64 SHA-256 of the public key (44 characters).';
   }
-  if (profile.serverName !== null && !isValidHost(profile.serverName)) fields.serverName = 'Enter a host name.';
+  if (profile.serverName !== null && !isValidHost(profile.serverName))
+    fields.serverName = 'Enter a host name.';
   return fields;
 }

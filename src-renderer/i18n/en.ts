@@ -106,7 +106,8 @@ export const en = {
   'notice.settings_reset': 'Settings were reset',
   'notice.keychain_unavailable': 'The system keychain is not available',
   'notice.token_expiring': 'Your access token expires soon',
-  'notice.token_expiring_body': 'It expires {when}. Paste a new one on the Account page before then.',
+  'notice.token_expiring_body':
+    'It expires {when}. Paste a new one on the Account page before then.',
 
   'tunnels.heading': 'Tunnels',
   'tunnels.empty': 'No tunnels yet. Add one to carry a local port to a remote host.',

@@ -51,7 +51,8 @@ export const ru: Dictionary = {
   'notice.settings_reset': 'Настройки были сброшены',
   'notice.keychain_unavailable': 'Системная связка ключей недоступна',
   'notice.token_expiring': 'Срок действия токена скоро истекает',
-  'notice.token_expiring_body': 'Он истекает {when}. До этого вставьте новый токен на странице «Учётная запись».',
+  'notice.token_expiring_body':
+    'Он истекает {when}. До этого вставьте новый токен на странице «Учётная запись».',
 
   'tunnels.heading': 'Туннели',
   'tunnels.empty':

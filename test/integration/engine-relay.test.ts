@@ -99,10 +99,21 @@ function token(secret = SECRET): Promise<string> {
 }
 
 function tunnel(id: string, localPort: number, remotePort: number): TunnelConfig {
-  return { id, name: id, kind: 'other', localHost: '127.0.0.1', localPort, remoteHost: '127.0.0.1', remotePort, enabled: true };
+  return {
+    id,
+    name: id,
+    kind: 'other',
+    localHost: '127.0.0.1',
+    localPort,
+    remoteHost: '127.0.0.1',
+    remotePort,
+    enabled: true,
+  };
 }
 
-function startEngine(options: Omit<EngineOptions, 'getToken'> & { getToken?: () => Promise<string> }): { engine: Engine; logs: LogRecord[] } {
+function startEngine(
+  options: Omit<EngineOptions, 'getToken'> & { getToken?: () => Promise<string> },
+): { engine: Engine; logs: LogRecord[] } {
   const engine = createEngine({ getToken: () => token(), ...options });
   const logs: LogRecord[] = [];
   engine.on('log', (r) => logs.push(r));
@@ -110,13 +121,21 @@ function startEngine(options: Omit<EngineOptions, 'getToken'> & { getToken?: () 
   return { engine, logs };
 }
 
-function waitFor(engine: Engine, predicate: (s: EngineSnapshot) => boolean, timeoutMs = 15_000): Promise<EngineSnapshot> {
+function waitFor(
+  engine: Engine,
+  predicate: (s: EngineSnapshot) => boolean,
+  timeoutMs = 15_000,
+): Promise<EngineSnapshot> {
   return new Promise((resolve, reject) => {
     const now = engine.snapshot();
     if (predicate(now)) return resolve(now);
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`timed out; last state ${JSON.stringify({ state: engine.snapshot().state, lastError: engine.snapshot().lastError, tunnels: engine.snapshot().tunnels.map((t) => [t.id, t.status, t.error]) })}`));
+      reject(
+        new Error(
+          `timed out; last state ${JSON.stringify({ state: engine.snapshot().state, lastError: engine.snapshot().lastError, tunnels: engine.snapshot().tunnels.map((t) => [t.id, t.status, t.error]) })}`,
+        ),
+      );
     }, timeoutMs);
     const off = engine.on('snapshot', (s) => {
       if (predicate(s)) {
@@ -148,11 +167,19 @@ describe('engine against the reference relay', () => {
     const target = await echo();
     const localPort = await freePort();
     const { engine, logs } = startEngine({
-      relay: { host: '127.0.0.1', port: relay.port, ca: pki.caPem, pinSha256: pki.pin(pki.serverEc.cert) },
+      relay: {
+        host: '127.0.0.1',
+        port: relay.port,
+        ca: pki.caPem,
+        pinSha256: pki.pin(pki.serverEc.cert),
+      },
       tunnels: [tunnel('t-echo', localPort, target.port)],
     });
     engine.connect();
-    const active = await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    const active = await waitFor(
+      engine,
+      (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening',
+    );
     expect(active.session.relayFeatures).toContain('tcp_stream');
     expect(active.tunnels[0]?.dataMode).toBe('stream');
 
@@ -161,13 +188,18 @@ describe('engine against the reference relay', () => {
     const echoed = await roundTrip(localPort, payload);
     expect(echoed.equals(payload)).toBe(true);
 
-    const after = await waitFor(engine, (s) => (s.tunnels[0]?.bytesIn ?? 0) >= payload.length && s.tunnels[0]?.openConnections === 0);
+    const after = await waitFor(
+      engine,
+      (s) => (s.tunnels[0]?.bytesIn ?? 0) >= payload.length && s.tunnels[0]?.openConnections === 0,
+    );
     expect(after.tunnels[0]?.bytesOut).toBe(payload.length);
     expect(after.tunnels[0]?.totalConnections).toBe(1);
     expect(after.tunnels[0]?.failedConnections).toBe(0);
 
     // Several streams at once, each on its own data connection.
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => roundTrip(localPort, Buffer.from(`stream ${n} `.repeat(1000)))));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => roundTrip(localPort, Buffer.from(`stream ${n} `.repeat(1000)))),
+    );
     results.forEach((r, i) => expect(r.toString()).toBe(`stream ${i + 1} `.repeat(1000)));
 
     const metrics = await engine.metrics();
@@ -175,7 +207,9 @@ describe('engine against the reference relay', () => {
     expect(metrics).toMatch(/cloudbridge_active_tunnels 1/);
     const text = JSON.stringify(logs);
     expect(text).not.toContain(await token().then((t) => t.split('.')[2]));
-    expect(logs.some((r) => r.event === 'tunnel_registered' && r.tunnel_id === 't-echo')).toBe(true);
+    expect(logs.some((r) => r.event === 'tunnel_registered' && r.tunnel_id === 't-echo')).toBe(
+      true,
+    );
   });
 
   it('resets the local connection and counts a failure when the target refuses, without touching the session', async () => {
@@ -227,7 +261,10 @@ describe('engine against the reference relay', () => {
     expect(reconnecting.session.nextRetryAt).not.toBeNull();
     await relayOn(port);
     engine.reconnectNow();
-    const back = await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    const back = await waitFor(
+      engine,
+      (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening',
+    );
     expect(back.tunnels.map((t) => t.id)).toEqual(['t-keep']);
     expect(back.lastError).toBeNull();
     expect(states).toEqual(['authenticating', 'registered', 'active', 'reconnecting', 'active']);
@@ -257,7 +294,12 @@ describe('engine against the reference relay', () => {
   it('refuses a relay whose key does not match the pin, with tls_pin_mismatch', async () => {
     const relay = await relayOn();
     const { engine } = startEngine({
-      relay: { host: '127.0.0.1', port: relay.port, ca: pki.caPem, pinSha256: pki.pin(pki.serverRsa.cert) },
+      relay: {
+        host: '127.0.0.1',
+        port: relay.port,
+        ca: pki.caPem,
+        pinSha256: pki.pin(pki.serverRsa.cert),
+      },
       tunnels: [],
     });
     engine.connect();
@@ -279,7 +321,12 @@ describe('engine against the reference relay', () => {
       tunnels: [tunnel('t-busy', busyPort, target.port), tunnel('t-good', goodPort, target.port)],
     });
     engine.connect();
-    const snap = await waitFor(engine, (s) => s.state === 'active' && s.tunnels.every((t) => t.status === 'listening' || t.status === 'error'));
+    const snap = await waitFor(
+      engine,
+      (s) =>
+        s.state === 'active' &&
+        s.tunnels.every((t) => t.status === 'listening' || t.status === 'error'),
+    );
     expect(snap.tunnels.find((t) => t.id === 't-busy')?.error?.code).toBe('port_in_use');
     expect(snap.tunnels.find((t) => t.id === 't-good')?.status).toBe('listening');
     expect((await roundTrip(goodPort, Buffer.from('ok'))).toString()).toBe('ok');
@@ -327,7 +374,10 @@ describe('engine against the reference relay', () => {
     expect(await exchange(socket, 'before the drop')).toBe('before the drop');
     expect(proxy.cut(0)).toBe(true); // the control connection was opened first
     await waitFor(engine, (s) => s.state === 'reconnecting');
-    const back = await waitFor(engine, (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening');
+    const back = await waitFor(
+      engine,
+      (s) => s.state === 'active' && s.tunnels[0]?.status === 'listening',
+    );
     expect(back.tunnels[0]?.id).toBe('t-survive');
     expect(back.tunnels[0]?.openConnections).toBe(1);
     expect(await exchange(socket, 'after the drop')).toBe('after the drop');
@@ -369,7 +419,10 @@ describe('engine against the reference relay', () => {
     expect(engine.snapshot().tunnels[0]?.status).toBe('off');
     await expect(connectTcp(portA, '127.0.0.1', 2000)).rejects.toThrow();
     engine.setTunnels([tunnel('t-a', portA, target.port), tunnel('t-b', portB, target.port)]);
-    const both = await waitFor(engine, (s) => s.tunnels.length === 2 && s.tunnels.every((t) => t.status === 'listening'));
+    const both = await waitFor(
+      engine,
+      (s) => s.tunnels.length === 2 && s.tunnels.every((t) => t.status === 'listening'),
+    );
     expect(both.state).toBe('active');
     expect((await roundTrip(portA, Buffer.from('a'))).toString()).toBe('a');
     expect((await roundTrip(portB, Buffer.from('b'))).toString()).toBe('b');

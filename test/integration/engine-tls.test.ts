@@ -26,7 +26,10 @@ interface TestTlsServer {
   resumed: boolean[];
 }
 
-async function tlsServer(cert: { cert: string; key: string }, extra: tls.TlsOptions = {}): Promise<TestTlsServer> {
+async function tlsServer(
+  cert: { cert: string; key: string },
+  extra: tls.TlsOptions = {},
+): Promise<TestTlsServer> {
   const resumed: boolean[] = [];
   const sockets = new Set<net.Socket>();
   const server = tls.createServer({ ...cert, minVersion: 'TLSv1.2', ...extra }, (socket) => {
@@ -48,7 +51,10 @@ function endpoint(port: number, extra: Partial<RelayEndpoint> = {}): RelayEndpoi
   return { host: '127.0.0.1', port, ca: pki.caPem, ...extra };
 }
 
-async function connect(ep: RelayEndpoint, options: { session?: Buffer; timeoutMs?: number } = {}): Promise<{ socket: net.Socket; sessions: Buffer[] }> {
+async function connect(
+  ep: RelayEndpoint,
+  options: { session?: Buffer; timeoutMs?: number } = {},
+): Promise<{ socket: net.Socket; sessions: Buffer[] }> {
   const sessions: Buffer[] = [];
   const socket = await openTransport({
     endpoint: ep,
@@ -63,7 +69,8 @@ async function connect(ep: RelayEndpoint, options: { session?: Buffer; timeoutMs
 
 /** Waits until the server's session tickets have reached the client. */
 async function ticket(sessions: Buffer[]): Promise<Buffer> {
-  for (let i = 0; i < 100 && sessions.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && sessions.length === 0; i++)
+    await new Promise((r) => setTimeout(r, 10));
   expect(sessions.length).toBeGreaterThan(0);
   return sessions[sessions.length - 1]!;
 }
@@ -71,19 +78,27 @@ async function ticket(sessions: Buffer[]): Promise<Buffer> {
 describe('TLS transport', () => {
   it('computes the pin from the DER SubjectPublicKeyInfo, not from cert.pubkey, for an EC key', () => {
     const x509 = new X509Certificate(pki.serverEc.cert);
-    const expected = createHash('sha256').update(x509.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+    const expected = createHash('sha256')
+      .update(x509.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64');
     expect(spkiSha256(x509.raw)).toBe(expected);
     expect(spkiSha256(x509.raw)).toBe(pki.pin(pki.serverEc.cert));
   });
 
   it('connects with the right pin to an EC-keyed relay and refuses a wrong one', async () => {
     const server = await tlsServer(pki.serverEc);
-    const { socket } = await connect(endpoint(server.port, { pinSha256: pki.pin(pki.serverEc.cert) }));
+    const { socket } = await connect(
+      endpoint(server.port, { pinSha256: pki.pin(pki.serverEc.cert) }),
+    );
     expect((socket as tls.TLSSocket).getProtocol()).toBe('TLSv1.3');
     // The mistake the pin caveat warns about: for EC keys cert.pubkey is the bare point.
     const peer = (socket as tls.TLSSocket).getPeerCertificate();
-    expect(createHash('sha256').update(peer.pubkey!).digest('base64')).not.toBe(pki.pin(pki.serverEc.cert));
-    await expect(connect(endpoint(server.port, { pinSha256: pki.pin(pki.serverRsa.cert) }))).rejects.toMatchObject({ code: 'tls_pin_mismatch' });
+    expect(createHash('sha256').update(peer.pubkey!).digest('base64')).not.toBe(
+      pki.pin(pki.serverEc.cert),
+    );
+    await expect(
+      connect(endpoint(server.port, { pinSha256: pki.pin(pki.serverRsa.cert) })),
+    ).rejects.toMatchObject({ code: 'tls_pin_mismatch' });
   });
 
   it('holds a resumed TLS 1.3 session to the pin, although no certificate is sent on resumption', async () => {
@@ -93,7 +108,9 @@ describe('TLS transport', () => {
     const session = await ticket(first.sessions);
     const resumed = await connect(endpoint(server.port, { pinSha256: good }), { session });
     expect((resumed.socket as tls.TLSSocket).isSessionReused()).toBe(true);
-    await expect(connect(endpoint(server.port, { pinSha256: pki.pin(pki.serverRsa.cert) }), { session })).rejects.toMatchObject({ code: 'tls_pin_mismatch' });
+    await expect(
+      connect(endpoint(server.port, { pinSha256: pki.pin(pki.serverRsa.cert) }), { session }),
+    ).rejects.toMatchObject({ code: 'tls_pin_mismatch' });
     expect(server.resumed).toEqual([false, true]);
     // Why the engine checks the pin itself: with this session Node resumes and never calls
     // checkServerIdentity, so a pin check placed there would be skipped.
@@ -109,7 +126,9 @@ describe('TLS transport', () => {
       },
     });
     closers.push(() => plain.destroy());
-    await new Promise<void>((resolve, reject) => plain.once('secureConnect', resolve).once('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      plain.once('secureConnect', resolve).once('error', reject),
+    );
     expect(plain.isSessionReused()).toBe(true);
     expect(identityChecks).toBe(0);
   });
@@ -122,7 +141,9 @@ describe('TLS transport', () => {
     process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
     try {
       await expect(connect(endpoint(server.port))).rejects.toMatchObject({ code: 'tls_error' });
-      await expect(connect({ host: '127.0.0.1', port: server.port })).rejects.toMatchObject({ code: 'tls_error' });
+      await expect(connect({ host: '127.0.0.1', port: server.port })).rejects.toMatchObject({
+        code: 'tls_error',
+      });
     } finally {
       if (saved === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
       else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = saved;
@@ -143,7 +164,9 @@ describe('TLS transport', () => {
 
   it('accepts a certificate for another name when the profile sets that server name', async () => {
     const server = await tlsServer(pki.wrongName);
-    const { socket } = await connect(endpoint(server.port, { serverName: 'wrong.example.invalid' }));
+    const { socket } = await connect(
+      endpoint(server.port, { serverName: 'wrong.example.invalid' }),
+    );
     expect((socket as tls.TLSSocket).authorized).toBe(true);
   });
 
@@ -157,13 +180,17 @@ describe('TLS transport', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const closedPort = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    await expect(connect(endpoint(closedPort))).rejects.toMatchObject({ code: 'connection_refused' });
+    await expect(connect(endpoint(closedPort))).rejects.toMatchObject({
+      code: 'connection_refused',
+    });
 
     const silent = net.createServer((s) => closers.push(() => s.destroy()));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     closers.push(() => silent.close());
     const started = Date.now();
-    await expect(connect(endpoint((silent.address() as net.AddressInfo).port), { timeoutMs: 300 })).rejects.toMatchObject({ code: 'connect_timeout' });
+    await expect(
+      connect(endpoint((silent.address() as net.AddressInfo).port), { timeoutMs: 300 }),
+    ).rejects.toMatchObject({ code: 'connect_timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -174,6 +201,8 @@ describe('TLS transport', () => {
     const port = (plain.address() as net.AddressInfo).port;
     const { socket } = await connect({ host: '127.0.0.1', port, insecure: true });
     expect(socket instanceof tls.TLSSocket).toBe(false);
-    await expect(connect({ host: '127.0.0.1', port, ca: pki.caPem }, { timeoutMs: 1000 })).rejects.toMatchObject({ code: expect.stringMatching(/tls_error|connection_lost/) });
+    await expect(
+      connect({ host: '127.0.0.1', port, ca: pki.caPem }, { timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/tls_error|connection_lost/) });
   });
 });

@@ -19,7 +19,10 @@ afterEach(async () => {
 });
 
 function secretToolLookup(account: string): { status: number | null; stdout: string } {
-  const r = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'account', account], { encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'account', account], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return { status: r.status, stdout: r.stdout };
 }
 
@@ -50,7 +53,10 @@ describe.runIf(hasKeyring)('keytar secret store with a real Secret Service', () 
     expect(await tokens.getToken()).toBe(token);
 
     // A fresh service (app restart) finds the token again.
-    const restarted = createTokenService({ secretStore: createKeytarSecretStore(), clock: { now: () => Date.now() } });
+    const restarted = createTokenService({
+      secretStore: createKeytarSecretStore(),
+      clock: { now: () => Date.now() },
+    });
     expect((await restarted.setAccount(account)).subject).toBe('keychain-user');
 
     expect((await tokens.signOut()).signedIn).toBe(false);
@@ -90,8 +96,20 @@ void main();
 `,
     );
     const out = join(dir, 'probe.cjs');
-    await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['keytar'], logLevel: 'silent' });
-    const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`, NODE_PATH: resolve('node_modules') };
+    await build({
+      entryPoints: [entry],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['keytar'],
+      logLevel: 'silent',
+    });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`,
+      NODE_PATH: resolve('node_modules'),
+    };
     delete env.DISPLAY;
     const run = spawnSync(process.execPath, [out], { env, encoding: 'utf8', timeout: 60_000 });
     expect(run.signal).toBeNull();

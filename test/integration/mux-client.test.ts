@@ -19,21 +19,30 @@ function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Prom
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(tick, 20);
     };
     tick();
   });
 }
 
-async function setup(): Promise<{ proxy: FaultProxy; mux: MuxClient; events: Array<{ event: string; details: Record<string, unknown> }> }> {
+async function setup(): Promise<{
+  proxy: FaultProxy;
+  mux: MuxClient;
+  events: Array<{ event: string; details: Record<string, unknown> }>;
+}> {
   const relay = await startTestRelay();
   cleanup.add(relay, (r) => r.server.close());
   const proxy = await startFaultProxy({ port: relay.server.port });
   cleanup.add(proxy, (p) => p.close());
   const events: Array<{ event: string; details: Record<string, unknown> }> = [];
   const mux = new MuxClient({
-    connect: () => openTransport({ endpoint: { ...relay.endpoint, port: proxy.port, serverName: 'localhost' }, clock: systemClock }),
+    connect: () =>
+      openTransport({
+        endpoint: { ...relay.endpoint, port: proxy.port, serverName: 'localhost' },
+        clock: systemClock,
+      }),
     clock: systemClock,
     log: (_level, event, _tunnelId, details = {}) => events.push({ event, details }),
     pingIntervalMs: 150,
@@ -60,7 +69,9 @@ describe('MuxClient', () => {
     mux.start();
     await waitUntil('a ready connection', () => mux.connectionCount === 1);
     // A stream for an unknown tunnel is refused per stream; the connection stays.
-    const stream = await mux.openStream(Buffer.from(JSON.stringify({ tunnel_id: 'none', stream_token: 'none' })));
+    const stream = await mux.openStream(
+      Buffer.from(JSON.stringify({ tunnel_id: 'none', stream_token: 'none' })),
+    );
     let refusal: string | null = null;
     stream.onOpenResult = (payload) => {
       refusal = payload === null ? 'accepted' : String(payload);
@@ -69,9 +80,15 @@ describe('MuxClient', () => {
     expect(refusal).toContain('invalid_token');
     expect(mux.connectionCount).toBe(1);
     proxy.setMode('swallow');
-    await waitUntil('ping timeout', () => events.some((e) => e.event === 'mux_closed' && e.details['error'] === 'ping_timeout'));
+    await waitUntil('ping timeout', () =>
+      events.some((e) => e.event === 'mux_closed' && e.details['error'] === 'ping_timeout'),
+    );
     proxy.setMode('pass');
     // A handshake begun while bytes were swallowed times out (10 s) and is retried.
-    await waitUntil('a new connection', () => mux.connectionCount === 1 && proxy.accepted >= 2, 20_000);
+    await waitUntil(
+      'a new connection',
+      () => mux.connectionCount === 1 && proxy.accepted >= 2,
+      20_000,
+    );
   }, 30_000);
 });

@@ -10,7 +10,13 @@ import {
   FrameType,
   type Frame,
 } from '../../src-main/engine/protocol/mux-frames';
-import { connectRawClient, startTestRelay, type RawRelayClient, type TestRelay, type TestRelayOptions } from '../harness/relay';
+import {
+  connectRawClient,
+  startTestRelay,
+  type RawRelayClient,
+  type TestRelay,
+  type TestRelayOptions,
+} from '../harness/relay';
 import { startEchoServer, type TestServer } from '../harness/traffic';
 
 const relays: TestRelay[] = [];
@@ -23,7 +29,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function setup(options: TestRelayOptions = {}): Promise<{ relay: TestRelay; tunnelId: string; token: string; echoPort: number }> {
+async function setup(
+  options: TestRelayOptions = {},
+): Promise<{ relay: TestRelay; tunnelId: string; token: string; echoPort: number }> {
   const relay = await startTestRelay(options);
   relays.push(relay);
   const echo = await startEchoServer();
@@ -32,7 +40,13 @@ async function setup(options: TestRelayOptions = {}): Promise<{ relay: TestRelay
   clients.push(control);
   control.send({ type: 'auth', token: await relay.token({ sub: 'mux' }) });
   expect(await control.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
-  control.send({ type: 'tunnel_info', tunnel_id: 'mux-t', local_port: 10000, remote_host: 'echo.test', remote_port: echo.port });
+  control.send({
+    type: 'tunnel_info',
+    tunnel_id: 'mux-t',
+    local_port: 10000,
+    remote_host: 'echo.test',
+    remote_port: echo.port,
+  });
   const response = await control.next();
   expect(response).toMatchObject({ type: 'tunnel_response', status: 'ok' });
   return { relay, tunnelId: 'mux-t', token: String(response['stream_token']), echoPort: echo.port };
@@ -65,7 +79,8 @@ async function openMux(relay: TestRelay, expectedWindow?: number): Promise<MuxPe
         const started = Date.now();
         const tick = (): void => {
           if (check(frames)) return resolve();
-          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`timed out waiting for ${what}`));
           setTimeout(tick, 10);
         };
         tick();
@@ -79,7 +94,9 @@ function openPayload(tunnelId: string, token: string): Buffer {
 }
 
 function dataOf(frames: Frame[], id: number): Buffer {
-  return Buffer.concat(frames.filter((f) => f.type === FrameType.DATA && f.streamId === id).map((f) => f.payload));
+  return Buffer.concat(
+    frames.filter((f) => f.type === FrameType.DATA && f.streamId === id).map((f) => f.payload),
+  );
 }
 
 function has(frames: Frame[], type: FrameType, id: number): boolean {
@@ -91,38 +108,72 @@ const loopbackLookup: TestRelayOptions['lookup'] = (hostname) =>
 
 describe('relay tcp_mux handler', () => {
   it('holds DATA and FIN sent before OPEN_OK until the target is connected, then echoes them and grants credit', async () => {
-    const { relay, tunnelId, token } = await setup({ lookup: loopbackLookup, mux: { window: 64 * 1024 } });
+    const { relay, tunnelId, token } = await setup({
+      lookup: loopbackLookup,
+      mux: { window: 64 * 1024 },
+    });
     const mux = await openMux(relay, 64 * 1024);
     const body = Buffer.alloc(60_000, 0x61);
-    mux.send(Buffer.concat([encodeFrame(FrameType.OPEN, 1, openPayload(tunnelId, token)), encodeFrame(FrameType.DATA, 1, body), encodeFrame(FrameType.FIN, 1)]));
+    mux.send(
+      Buffer.concat([
+        encodeFrame(FrameType.OPEN, 1, openPayload(tunnelId, token)),
+        encodeFrame(FrameType.DATA, 1, body),
+        encodeFrame(FrameType.FIN, 1),
+      ]),
+    );
     await mux.waitFor('echo and FIN', (frames) => has(frames, FrameType.FIN, 1));
     expect(mux.frames[0]).toMatchObject({ type: FrameType.OPEN_OK, streamId: 1 });
     expect(dataOf(mux.frames, 1).equals(body)).toBe(true);
     // On a stream still open for sending, 60,000 bytes written to the target (more than a
     // quarter window) earn credit back; after a FIN there is nothing left to grant.
-    mux.send(Buffer.concat([encodeFrame(FrameType.OPEN, 3, openPayload(tunnelId, token)), encodeFrame(FrameType.DATA, 3, body)]));
+    mux.send(
+      Buffer.concat([
+        encodeFrame(FrameType.OPEN, 3, openPayload(tunnelId, token)),
+        encodeFrame(FrameType.DATA, 3, body),
+      ]),
+    );
     await mux.waitFor('credit for stream 3', (frames) => has(frames, FrameType.WINDOW, 3));
-    expect(mux.frames.find((f) => f.type === FrameType.WINDOW && f.streamId === 3)?.payload.readUInt32BE(0)).toBe(60_000);
+    expect(
+      mux.frames
+        .find((f) => f.type === FrameType.WINDOW && f.streamId === 3)
+        ?.payload.readUInt32BE(0),
+    ).toBe(60_000);
     expect(has(mux.frames, FrameType.WINDOW, 1)).toBe(false);
     await mux.waitFor('ping answered', (frames) => {
-      if (!frames.some((f) => f.type === FrameType.PONG)) mux.send(encodeFrame(FrameType.PING, 0, Buffer.from('12345678')));
+      if (!frames.some((f) => f.type === FrameType.PONG))
+        mux.send(encodeFrame(FrameType.PING, 0, Buffer.from('12345678')));
       return frames.some((f) => f.type === FrameType.PONG && f.payload.toString() === '12345678');
     });
   });
 
   it('refuses a stream over the per-connection limit and one with a wrong token, while an open stream goes on', async () => {
-    const { relay, tunnelId, token } = await setup({ lookup: loopbackLookup, mux: { maxStreams: 2 } });
+    const { relay, tunnelId, token } = await setup({
+      lookup: loopbackLookup,
+      mux: { maxStreams: 2 },
+    });
     const mux = await openMux(relay);
     mux.send(encodeFrame(FrameType.OPEN, 1, openPayload(tunnelId, 'not-the-token')));
     mux.send(encodeFrame(FrameType.OPEN, 3, openPayload(tunnelId, token)));
-    await mux.waitFor('two answers', (frames) => has(frames, FrameType.OPEN_ERR, 1) && has(frames, FrameType.OPEN_OK, 3));
+    await mux.waitFor(
+      'two answers',
+      (frames) => has(frames, FrameType.OPEN_ERR, 1) && has(frames, FrameType.OPEN_OK, 3),
+    );
     const refusal = mux.frames.find((f) => f.type === FrameType.OPEN_ERR && f.streamId === 1);
-    expect(JSON.parse(String(refusal?.payload))).toMatchObject({ type: 'error', code: 'invalid_token' });
+    expect(JSON.parse(String(refusal?.payload))).toMatchObject({
+      type: 'error',
+      code: 'invalid_token',
+    });
     mux.send(encodeFrame(FrameType.OPEN, 5, openPayload(tunnelId, token)));
     mux.send(encodeFrame(FrameType.OPEN, 7, openPayload(tunnelId, token)));
-    await mux.waitFor('third stream refused', (frames) => has(frames, FrameType.OPEN_ERR, 7) && has(frames, FrameType.OPEN_OK, 5));
+    await mux.waitFor(
+      'third stream refused',
+      (frames) => has(frames, FrameType.OPEN_ERR, 7) && has(frames, FrameType.OPEN_OK, 5),
+    );
     const limit = mux.frames.find((f) => f.type === FrameType.OPEN_ERR && f.streamId === 7);
-    expect(JSON.parse(String(limit?.payload))).toMatchObject({ code: 'connection_limit_reached', details: { reason: 'mux_streams' } });
+    expect(JSON.parse(String(limit?.payload))).toMatchObject({
+      code: 'connection_limit_reached',
+      details: { reason: 'mux_streams' },
+    });
     mux.send(encodeFrame(FrameType.DATA, 3, Buffer.from('still here')));
     await mux.waitFor('stream 3 echo', (frames) => dataOf(frames, 3).toString() === 'still here');
     expect(JSON.stringify(relay.logs)).not.toContain(token);
@@ -142,12 +193,23 @@ describe('relay tcp_mux handler', () => {
   it('closes the connection when a client sends DATA beyond its window', async () => {
     // The target's name resolves slowly, so no credit can come back while the bytes arrive.
     const slowLookup: TestRelayOptions['lookup'] = (hostname) =>
-      new Promise((resolve) => setTimeout(() => resolve([{ address: hostname === 'echo.test' ? '127.0.0.1' : hostname, family: 4 }]), 1_000));
+      new Promise((resolve) =>
+        setTimeout(
+          () =>
+            resolve([{ address: hostname === 'echo.test' ? '127.0.0.1' : hostname, family: 4 }]),
+          1_000,
+        ),
+      );
     const { relay, tunnelId, token } = await setup({ lookup: slowLookup, mux: { window: 65_536 } });
     const mux = await openMux(relay, 65_536);
     mux.send(encodeFrame(FrameType.OPEN, 1, openPayload(tunnelId, token)));
     // A full window, then one byte more, all before OPEN_OK could have granted anything.
-    mux.send(Buffer.concat([encodeFrame(FrameType.DATA, 1, Buffer.alloc(65_536, 1)), encodeFrame(FrameType.DATA, 1, Buffer.from('x'))]));
+    mux.send(
+      Buffer.concat([
+        encodeFrame(FrameType.DATA, 1, Buffer.alloc(65_536, 1)),
+        encodeFrame(FrameType.DATA, 1, Buffer.from('x')),
+      ]),
+    );
     await mux.closed();
     const records = relay.logs.filter((r) => r.event === 'mux_protocol_error');
     expect(records).toHaveLength(1);

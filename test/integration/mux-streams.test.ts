@@ -47,7 +47,11 @@ async function relay(options: Partial<RelayOptions> = {}): Promise<TestRelay> {
   return started;
 }
 
-async function client(relayed: TestRelay, tunnels: TunnelConfig[], port = relayed.server.port): Promise<TestClient> {
+async function client(
+  relayed: TestRelay,
+  tunnels: TunnelConfig[],
+  port = relayed.server.port,
+): Promise<TestClient> {
   const c = startClient({
     relay: { ...relayed.endpoint, port, serverName: 'localhost' },
     tunnels,
@@ -66,7 +70,9 @@ async function echo(): Promise<number> {
 }
 
 function relayEvents(r: TestRelay, event: string): Array<Record<string, unknown>> {
-  return r.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((rec) => rec['event'] === event);
+  return r.logs
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((rec) => rec['event'] === event);
 }
 
 function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -74,7 +80,8 @@ function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Prom
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(tick, 20);
     };
     tick();
@@ -112,21 +119,33 @@ describe('tcp_mux streams through the real relay', () => {
       expect(again.received.sha256).toBe(again.sent);
     }
     expect(relayEvents(r, 'mux_opened')).toHaveLength(1);
-    await waitUntil('counters', () => tunnelOf(c.engine.snapshot(), 't-bulk').bytesOut === 64 * MiB + 3 * 64 * 1024);
+    await waitUntil(
+      'counters',
+      () => tunnelOf(c.engine.snapshot(), 't-bulk').bytesOut === 64 * MiB + 3 * 64 * 1024,
+    );
     const snap = tunnelOf(c.engine.snapshot(), 't-bulk');
     expect(snap.bytesIn).toBe(64 * MiB + 3 * 64 * 1024);
     expect(snap.totalConnections).toBe(4);
     expect(snap.failedConnections).toBe(0);
     await waitUntil('relay stream closes', () => relayEvents(r, 'stream_closed').length === 4);
-    expect(relayEvents(r, 'stream_closed')[0]?.['details']).toMatchObject({ bytes_to_target: 64 * MiB, bytes_to_client: 64 * MiB, reset: false });
+    expect(relayEvents(r, 'stream_closed')[0]?.['details']).toMatchObject({
+      bytes_to_target: 64 * MiB,
+      bytes_to_client: 64 * MiB,
+      reset: false,
+    });
   }, 120_000);
 
   it('carries 8 concurrent streams intact', async () => {
     const r = await relay();
     const t = await tunnelTo('t-eight', await echo());
     await client(r, [t]);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => echoRoundTrip(t.localPort, new Pattern(4 * MiB, 100 + i))));
-    for (const result of results) expect(result.received).toMatchObject({ ending: 'end', bytes: 4 * MiB, sha256: result.sent });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        echoRoundTrip(t.localPort, new Pattern(4 * MiB, 100 + i)),
+      ),
+    );
+    for (const result of results)
+      expect(result.received).toMatchObject({ ending: 'end', bytes: 4 * MiB, sha256: result.sent });
     expect(relayEvents(r, 'mux_opened').length).toBeLessThanOrEqual(2);
     expect(relayEvents(r, 'stream_opened')).toHaveLength(8);
   }, 60_000);
@@ -187,7 +206,9 @@ describe('tcp_mux streams through the real relay', () => {
     const second = await connectTcp(t.localPort);
     const outcome = readAll(second);
     second.write('boom');
-    expect((await outcome).ending === 'error' ? (await outcome).error : (await outcome).ending).toBe('ECONNRESET');
+    expect(
+      (await outcome).ending === 'error' ? (await outcome).error : (await outcome).ending,
+    ).toBe('ECONNRESET');
   });
 
   it('keeps buffers bounded when the local reader stops, then delivers everything intact', async () => {
@@ -228,7 +249,11 @@ describe('tcp_mux streams through the real relay', () => {
     const r = await relay({
       lookup: (hostname) =>
         Promise.resolve([
-          { address: hostname !== 'flip.test' ? hostname : flips++ === 0 ? '127.0.0.1' : '10.255.255.1', family: 4 },
+          {
+            address:
+              hostname !== 'flip.test' ? hostname : flips++ === 0 ? '127.0.0.1' : '10.255.255.1',
+            family: 4,
+          },
         ]),
     });
     const echoPort = await echo();
@@ -244,8 +269,15 @@ describe('tcp_mux streams through the real relay', () => {
     const outcome = await readAll(refused);
     expect(outcome.ending).not.toBe('end');
     await writing;
-    expect(await reading).toMatchObject({ ending: 'end', bytes: 16 * MiB, sha256: pattern.sha256() });
-    const snap = await c.waitFor('t-bad shows the refusal', (s) => tunnelOf(s, 't-bad').error?.code === 'ip_not_allowed');
+    expect(await reading).toMatchObject({
+      ending: 'end',
+      bytes: 16 * MiB,
+      sha256: pattern.sha256(),
+    });
+    const snap = await c.waitFor(
+      't-bad shows the refusal',
+      (s) => tunnelOf(s, 't-bad').error?.code === 'ip_not_allowed',
+    );
     expect(tunnelOf(snap, 't-bad').status).toBe('listening');
     expect(tunnelOf(snap, 't-good').failedConnections).toBe(0);
     expect(relayEvents(r, 'mux_opened')).toHaveLength(1);
@@ -266,7 +298,10 @@ describe('tcp_mux streams through the real relay', () => {
       () => 'completed',
       () => 'failed',
     );
-    await waitUntil('traffic flows', () => tunnelOf(c.engine.snapshot(), 't-cut').bytesIn > 4 * MiB);
+    await waitUntil(
+      'traffic flows',
+      () => tunnelOf(c.engine.snapshot(), 't-cut').bytesIn > 4 * MiB,
+    );
     const muxIndex = proxy.openIndexes().find((index) => index !== 0);
     expect(muxIndex).toBeDefined();
     expect(proxy.cut(muxIndex ?? -1)).toBe(true);
@@ -275,8 +310,14 @@ describe('tcp_mux streams through the real relay', () => {
     expect(await writing).toBe('failed');
     expect((await reading).bytes).toBeLessThan(256 * MiB);
     await waitUntil('relay closes the stream', () => relayEvents(r, 'stream_closed').length === 1);
-    expect(relayEvents(r, 'stream_closed')[0]?.['details']).toMatchObject({ reset: true, error: 'mux_connection_lost' });
-    await c.waitFor('the stream counted as failed', (s) => tunnelOf(s, 't-cut').failedConnections === 1);
+    expect(relayEvents(r, 'stream_closed')[0]?.['details']).toMatchObject({
+      reset: true,
+      error: 'mux_connection_lost',
+    });
+    await c.waitFor(
+      'the stream counted as failed',
+      (s) => tunnelOf(s, 't-cut').failedConnections === 1,
+    );
     expect(c.engine.snapshot().state).toBe('active');
     const again = await echoRoundTrip(t.localPort, new Pattern(MiB, 4));
     expect(again.received).toMatchObject({ ending: 'end', sha256: again.sent });
@@ -287,8 +328,11 @@ describe('tcp_mux streams through the real relay', () => {
     const port = await echo();
     const t = await tunnelTo('t-small', port);
     await client(r, [t]);
-    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => echoRoundTrip(t.localPort, new Pattern(8 * MiB, 40 + i))));
-    for (const result of results) expect(result.received).toMatchObject({ ending: 'end', bytes: 8 * MiB, sha256: result.sent });
+    const results = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => echoRoundTrip(t.localPort, new Pattern(8 * MiB, 40 + i))),
+    );
+    for (const result of results)
+      expect(result.received).toMatchObject({ ending: 'end', bytes: 8 * MiB, sha256: result.sent });
     // A window overrun would have been a protocol error and reset the streams.
     expect(relayEvents(r, 'mux_protocol_error')).toHaveLength(0);
     expect(relayEvents(r, 'mux_opened').length).toBeGreaterThanOrEqual(2);
@@ -310,7 +354,12 @@ describe('tcp_mux streams through the real relay', () => {
   it('closes a mux connection that sends a malformed frame, with one log record, and stays up', async () => {
     const r = await relay();
     const p = await pki();
-    const raw = tlsConnect({ host: '127.0.0.1', port: r.server.port, ca: p.caPem, servername: 'localhost' });
+    const raw = tlsConnect({
+      host: '127.0.0.1',
+      port: r.server.port,
+      ca: p.caPem,
+      servername: 'localhost',
+    });
     cleanup.add(raw, (s) => s.destroy());
     raw.on('error', () => undefined);
     await new Promise<void>((resolve) => raw.once('secureConnect', () => resolve()));
@@ -320,8 +369,13 @@ describe('tcp_mux streams through the real relay', () => {
     // Type 0x42 is no frame type.
     raw.write(Buffer.from([0x42, 0, 0, 0, 1, 0, 0, 0, 0]));
     await closed;
-    await waitUntil('protocol error record', () => relayEvents(r, 'mux_protocol_error').length === 1);
-    expect(JSON.stringify(relayEvents(r, 'mux_protocol_error')[0]?.['details'])).toContain('unknown_type');
+    await waitUntil(
+      'protocol error record',
+      () => relayEvents(r, 'mux_protocol_error').length === 1,
+    );
+    expect(JSON.stringify(relayEvents(r, 'mux_protocol_error')[0]?.['details'])).toContain(
+      'unknown_type',
+    );
     // The relay still serves streams.
     const t = await tunnelTo('t-after', await echo());
     await client(r, [t]);

@@ -46,7 +46,10 @@ function make(secretStore: SecretStore = createMemorySecretStore()): AppServices
   return services;
 }
 
-async function waitFor<T>(read: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+async function waitFor<T>(
+  read: () => T | undefined | null | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();
@@ -82,7 +85,9 @@ describe('desktop services against the built-in relay', () => {
     const pushes: Push[] = [];
     app.onEvent((p) => pushes.push(p));
     await app.start();
-    const first = expectOk<AppSnapshot>(await app.router.handle('cloudbridge:app.snapshot', undefined));
+    const first = expectOk<AppSnapshot>(
+      await app.router.handle('cloudbridge:app.snapshot', undefined),
+    );
     expect(first.settings.relay).toBeNull();
     expect(first.notices.map((n) => n.kind)).toContain('first_run');
     expect(first.engine.state).toBe('disconnected');
@@ -92,7 +97,9 @@ describe('desktop services against the built-in relay', () => {
     app.setWindowVisible(true);
     expect(pushes.at(-1)?.event).toBe('cloudbridge:app.changed');
 
-    const settings = expectOk<AppSnapshot['settings']>(await app.router.handle('cloudbridge:relay.useBuiltin', undefined));
+    const settings = expectOk<AppSnapshot['settings']>(
+      await app.router.handle('cloudbridge:relay.useBuiltin', undefined),
+    );
     expect(settings.relay?.builtin).toBe(true);
     expect(settings.tunnels).toHaveLength(1);
     const active = await waitFor(() => {
@@ -110,7 +117,11 @@ describe('desktop services against the built-in relay', () => {
     // The token lives in the secret store, never in the settings file.
     const onDisk = readFileSync(join(dataDir!, 'settings.json'), 'utf8');
     expect(onDisk).not.toMatch(/eyJ/);
-    expect(pushes.some((p) => p.event === 'cloudbridge:app.changed' && p.payload.engine.state === 'active')).toBe(true);
+    expect(
+      pushes.some(
+        (p) => p.event === 'cloudbridge:app.changed' && p.payload.engine.state === 'active',
+      ),
+    ).toBe(true);
   });
 
   it('refuses a bad tunnel draft field by field and a duplicate local port', async () => {
@@ -155,17 +166,42 @@ describe('desktop services against the built-in relay', () => {
     if (!dup.ok) expect(dup.fields?.localPort).toContain('already used');
 
     const badRelay = await app.router.handle('cloudbridge:settings.update', {
-      relay: { id: 'x', name: 'X', host: 'no such host!', port: 0, caFile: null, pinSha256: 'short', serverName: null, insecure: false, opener: 'auto', builtin: false },
+      relay: {
+        id: 'x',
+        name: 'X',
+        host: 'no such host!',
+        port: 0,
+        caFile: null,
+        pinSha256: 'short',
+        serverName: null,
+        insecure: false,
+        opener: 'auto',
+        builtin: false,
+      },
     });
     expect(badRelay).toMatchObject({ ok: false, error: { code: 'invalid_tunnel_info' } });
-    if (!badRelay.ok) expect(Object.keys(badRelay.fields ?? {}).sort()).toEqual(['host', 'pinSha256', 'port']);
+    if (!badRelay.ok)
+      expect(Object.keys(badRelay.fields ?? {}).sort()).toEqual(['host', 'pinSha256', 'port']);
     expect(app.settings.get().relay).toBeNull();
     const spoofed = await app.router.handle('cloudbridge:settings.update', {
-      relay: { id: 'fake-builtin', name: 'X', host: '127.0.0.1', port: 4433, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: true },
+      relay: {
+        id: 'fake-builtin',
+        name: 'X',
+        host: '127.0.0.1',
+        port: 4433,
+        caFile: null,
+        pinSha256: null,
+        serverName: null,
+        insecure: false,
+        opener: 'auto',
+        builtin: true,
+      },
     });
     expect(spoofed).toMatchObject({ ok: false, fields: { builtin: expect.any(String) as string } });
 
-    const logs = expectOk<{ event: string }[]>(await app.router.handle('cloudbridge:logs.query', { limit: 50, text: 'tunnel_added' }));
+    const logs = expectOk<{ event: string }[]>(
+      await app.router.handle('cloudbridge:logs.query', { limit: 50, text: 'tunnel_added' }),
+    );
     expect(logs.map((r) => r.event)).toEqual(['tunnel_added']);
   });
 
@@ -191,7 +227,9 @@ describe('desktop services against the built-in relay', () => {
     );
     const failed = await waitFor(() => {
       const t = app.controller.snapshot().engine.tunnels.find((x) => x.localPort === port);
-      return t?.error?.code === 'port_in_use' && t.error.detail?.includes(`process ${process.pid}`) ? t : null;
+      return t?.error?.code === 'port_in_use' && t.error.detail?.includes(`process ${process.pid}`)
+        ? t
+        : null;
     });
     expect(failed.error?.detail).toContain(`Port ${port} is held by`);
   });
@@ -202,14 +240,29 @@ describe('desktop services against the built-in relay', () => {
     await app.router.handle('cloudbridge:relay.useBuiltin', undefined);
     await waitFor(() => app.controller.snapshot().engine.state === 'active');
     const token = await app.tokens.getToken();
-    app.logger.log('warn', 'leak_attempt', { token, note: `header Authorization: Bearer ${token}` });
+    app.logger.log('warn', 'leak_attempt', {
+      token,
+      note: `header Authorization: Bearer ${token}`,
+    });
 
-    const logs = expectOk<{ path: string }>(await app.router.handle('cloudbridge:logs.export', undefined));
-    const diag = expectOk<{ path: string }>(await app.router.handle('cloudbridge:diagnostics.export', undefined));
+    const logs = expectOk<{ path: string }>(
+      await app.router.handle('cloudbridge:logs.export', undefined),
+    );
+    const diag = expectOk<{ path: string }>(
+      await app.router.handle('cloudbridge:diagnostics.export', undefined),
+    );
     const logText = readFileSync(logs.path, 'utf8');
     expect(logText).toContain('leak_attempt');
     const files = unzipSync(new Uint8Array(readFileSync(diag.path)));
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['logs.jsonl', 'settings.json', 'snapshot.json', 'versions.json', 'files/cloudbridge.log']));
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining([
+        'logs.jsonl',
+        'settings.json',
+        'snapshot.json',
+        'versions.json',
+        'files/cloudbridge.log',
+      ]),
+    );
     const everything = [logText, ...Object.values(files).map((f) => strFromU8(f))].join('\n');
     for (const part of token.split('.')) expect(everything).not.toContain(part);
 
@@ -233,15 +286,29 @@ describe('desktop services against the built-in relay', () => {
 
     // External links: https to allow-listed hosts only.
     opened.length = 0;
-    expectOk(await app.router.handle('cloudbridge:app.openExternal', { url: 'https://github.com/cloudbridge/desktop' }));
-    for (const url of ['http://github.com/', 'https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)']) {
-      expect((await app.router.handle('cloudbridge:app.openExternal', { url })).ok, url).toBe(false);
+    expectOk(
+      await app.router.handle('cloudbridge:app.openExternal', {
+        url: 'https://github.com/cloudbridge/desktop',
+      }),
+    );
+    for (const url of [
+      'http://github.com/',
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+    ]) {
+      expect((await app.router.handle('cloudbridge:app.openExternal', { url })).ok, url).toBe(
+        false,
+      );
     }
     expect(opened).toEqual(['https://github.com/cloudbridge/desktop']);
   });
 
   it('runs the built-in relay without a keychain, and refuses to store a real token there', async () => {
-    const down = () => Promise.reject(new ServiceError('keychain_unavailable', 'The system keychain is not available.'));
+    const down = () =>
+      Promise.reject(
+        new ServiceError('keychain_unavailable', 'The system keychain is not available.'),
+      );
     const app = make({ kind: 'keychain', get: down, set: down, delete: down });
     await app.start();
     expectOk(await app.router.handle('cloudbridge:relay.useBuiltin', undefined));
@@ -249,13 +316,28 @@ describe('desktop services against the built-in relay', () => {
 
     expectOk(
       await app.router.handle('cloudbridge:settings.update', {
-        relay: { id: 'corp', name: 'Corp', host: 'relay.corp.example', port: 443, caFile: null, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: false },
+        relay: {
+          id: 'corp',
+          name: 'Corp',
+          host: 'relay.corp.example',
+          port: 443,
+          caFile: null,
+          pinSha256: null,
+          serverName: null,
+          insecure: false,
+          opener: 'auto',
+          builtin: false,
+        },
       }),
     );
     const account = app.controller.snapshot().account;
     expect(account.signedIn).toBe(false);
     expect(account.keychainError?.code).toBe('keychain_unavailable');
-    const corpToken = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('2h').sign(new TextEncoder().encode('x'.repeat(32)));
+    const corpToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
     const saved = await app.router.handle('cloudbridge:token.save', { token: corpToken });
     expect(saved).toMatchObject({ ok: false, error: { code: 'keychain_unavailable' } });
     expect(readFileSync(join(dataDir!, 'settings.json'), 'utf8')).not.toMatch(/eyJ/);

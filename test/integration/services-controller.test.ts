@@ -19,7 +19,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function waitFor<T>(read: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  read: () => T | null | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = read();
@@ -33,12 +36,28 @@ async function waitFor<T>(read: () => T | null | undefined | false, timeoutMs = 
 async function controllableRelay(dataDir: string) {
   const target: DemoTarget = await startDemoTarget();
   cleanups.push(() => target.close());
-  let relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0, jwt: { hs256Secret: SECRET }, dataDir: join(dataDir, 'relay') });
+  let relay: RelayServer = await startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    jwt: { hs256Secret: SECRET },
+    dataDir: join(dataDir, 'relay'),
+  });
   const port = relay.port;
   cleanups.push(() => relay.close());
   const caFile = join(dataDir, 'relay', 'relay-cert.pem');
   const starter = async (): Promise<BuiltinRelay> => ({
-    profile: { id: 'test-relay', name: 'Test relay', host: '127.0.0.1', port, caFile, pinSha256: null, serverName: null, insecure: false, opener: 'auto', builtin: true },
+    profile: {
+      id: 'test-relay',
+      name: 'Test relay',
+      host: '127.0.0.1',
+      port,
+      caFile,
+      pinSha256: null,
+      serverName: null,
+      insecure: false,
+      opener: 'auto',
+      builtin: true,
+    },
     token: await mintDevToken({ secret: SECRET, sub: 'tester', ttlSec: 3600 }),
     demoTarget: { host: '127.0.0.1', port: target.port },
     close: () => Promise.resolve(),
@@ -47,7 +66,12 @@ async function controllableRelay(dataDir: string) {
     starter,
     stop: () => relay.close(),
     restart: async (secret = SECRET) => {
-      relay = await startRelay({ host: '127.0.0.1', port, jwt: { hs256Secret: secret }, dataDir: join(dataDir, 'relay') });
+      relay = await startRelay({
+        host: '127.0.0.1',
+        port,
+        jwt: { hs256Secret: secret },
+        dataDir: join(dataDir, 'relay'),
+      });
     },
   };
 }
@@ -104,13 +128,16 @@ describe('app controller over a real relay', () => {
     await trickle(localPort, 30, 40);
     const bytesOutPushed = () => {
       const last = pushes.filter((p) => p.push.event === 'cloudbridge:stats.changed').at(-1)?.push;
-      return last?.event === 'cloudbridge:stats.changed' ? (last.payload.tunnels[0]?.bytesOut ?? 0) : 0;
+      return last?.event === 'cloudbridge:stats.changed'
+        ? (last.payload.tunnels[0]?.bytesOut ?? 0)
+        : 0;
     };
     // The trailing throttles (engine and controller) deliver the final count within ~0.5 s.
     await waitFor(() => bytesOutPushed() >= 35_000, 3_000);
     const stats = pushes.filter((p) => p.push.event === 'cloudbridge:stats.changed');
     expect(stats.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < stats.length; i += 1) expect(stats[i]!.at - stats[i - 1]!.at).toBeGreaterThanOrEqual(240);
+    for (let i = 1; i < stats.length; i += 1)
+      expect(stats[i]!.at - stats[i - 1]!.at).toBeGreaterThanOrEqual(240);
 
     // Log records arrive in batches, not one push per record.
     const logPushes = pushes.filter((p) => p.push.event === 'cloudbridge:logs.appended');
@@ -142,7 +169,9 @@ describe('app controller over a real relay', () => {
       probe.once('error', reject);
       probe.listen(localPort, '127.0.0.1', () => probe.close(() => resolve()));
     });
-    const totals = JSON.parse(readFileSync(join(dataDir, 'totals.json'), 'utf8')) as { tunnels: Record<string, { allTimeOut: number }> };
+    const totals = JSON.parse(readFileSync(join(dataDir, 'totals.json'), 'utf8')) as {
+      tunnels: Record<string, { allTimeOut: number }>;
+    };
     expect(Object.values(totals.tunnels)[0]?.allTimeOut).toBeGreaterThanOrEqual(3_000);
   });
 
@@ -179,6 +208,10 @@ describe('app controller over a real relay', () => {
     app.controller.reconnectNow('resume');
     await new Promise((r) => setTimeout(r, 300));
     expect(app.controller.snapshot().engine.state).toBe('disconnected');
-    expect(app.logger.query({ limit: 10, text: 'reconnect_now' }).filter((r) => r.details.reason === 'resume')).toEqual([]);
+    expect(
+      app.logger
+        .query({ limit: 10, text: 'reconnect_now' })
+        .filter((r) => r.details.reason === 'resume'),
+    ).toEqual([]);
   });
 });

@@ -159,7 +159,7 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(notice.getAttribute('role')).toBe('alert');
   });
 
-  it('says when the token expires in the reader\'s words, not as a raw timestamp', async () => {
+  it("says when the token expires in the reader's words, not as a raw timestamp", async () => {
     const snapshot = activeSnapshot(Date.now());
     const expiresAt = '2026-11-23T09:30:00.000Z';
     await renderApp({

@@ -3,7 +3,13 @@
 // reasons, memory stays bounded on an endless line, and takeRest hands on exact bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecError, LineDecoder, MAX_LINE_BYTES, encodeMessage, type JsonObject } from '../../src-main/engine/protocol/codec';
+import {
+  CodecError,
+  LineDecoder,
+  MAX_LINE_BYTES,
+  encodeMessage,
+  type JsonObject,
+} from '../../src-main/engine/protocol/codec';
 
 const REASONS = ['line_too_long', 'invalid_utf8', 'invalid_json', 'not_an_object'];
 
@@ -21,9 +27,19 @@ function split(data: Buffer, cuts: number[]): Buffer[] {
 }
 
 const unicodeText = fc.string({ unit: 'binary', maxLength: 40 });
-const message = fc.dictionary(unicodeText, fc.oneof(unicodeText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(unicodeText, { maxLength: 3 })), {
-  maxKeys: 6,
-});
+const message = fc.dictionary(
+  unicodeText,
+  fc.oneof(
+    unicodeText,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(unicodeText, { maxLength: 3 }),
+  ),
+  {
+    maxKeys: 6,
+  },
+);
 
 describe('LineDecoder', () => {
   it('yields the same messages for any chunking of valid input, UTF-8 split anywhere', () => {
@@ -34,7 +50,14 @@ describe('LineDecoder', () => {
         fc.constantFrom('\n', '\r\n'),
         (messages, cuts, eol) => {
           const wire = Buffer.concat(
-            messages.map((m) => Buffer.from(encodeMessage(m as JsonObject).toString('utf8').replace(/\n$/, eol), 'utf8')),
+            messages.map((m) =>
+              Buffer.from(
+                encodeMessage(m as JsonObject)
+                  .toString('utf8')
+                  .replace(/\n$/, eol),
+                'utf8',
+              ),
+            ),
           );
           const decoder = new LineDecoder();
           const out: JsonObject[] = [];
@@ -62,7 +85,8 @@ describe('LineDecoder', () => {
         for (const chunk of chunks) {
           try {
             const messages = decoder.push(chunk);
-            for (const m of messages) expect(typeof m === 'object' && m !== null && !Array.isArray(m)).toBe(true);
+            for (const m of messages)
+              expect(typeof m === 'object' && m !== null && !Array.isArray(m)).toBe(true);
           } catch (err) {
             expect(err).toBeInstanceOf(CodecError);
             expect(REASONS).toContain((err as CodecError).reason);
@@ -100,32 +124,41 @@ describe('LineDecoder', () => {
     const limit = 1000;
     const body = (n: number): Buffer => Buffer.from(JSON.stringify({ p: 'x'.repeat(n - 8) }));
     expect(body(limit).length).toBe(limit);
-    expect(new LineDecoder(limit).push(Buffer.concat([body(limit), Buffer.from('\n')]))).toHaveLength(1);
-    expect(() => new LineDecoder(limit).push(Buffer.concat([body(limit + 1), Buffer.from('\n')]))).toThrow(CodecError);
+    expect(
+      new LineDecoder(limit).push(Buffer.concat([body(limit), Buffer.from('\n')])),
+    ).toHaveLength(1);
+    expect(() =>
+      new LineDecoder(limit).push(Buffer.concat([body(limit + 1), Buffer.from('\n')])),
+    ).toThrow(CodecError);
   });
 
   it('stops after one message and hands on exactly the raw bytes that follow (takeRest)', () => {
     fc.assert(
-      fc.property(message, fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 10 }), (first, raw, cuts) => {
-        const wire = Buffer.concat([encodeMessage(first), Buffer.from(raw)]);
-        const decoder = new LineDecoder();
-        const parts = split(wire, cuts);
-        let got: JsonObject | undefined;
-        const after: Buffer[] = [];
-        for (const part of parts) {
-          if (got === undefined) {
-            const messages = decoder.push(part, 1);
-            if (messages.length > 0) {
-              got = messages[0];
-              after.push(decoder.takeRest());
+      fc.property(
+        message,
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (first, raw, cuts) => {
+          const wire = Buffer.concat([encodeMessage(first), Buffer.from(raw)]);
+          const decoder = new LineDecoder();
+          const parts = split(wire, cuts);
+          let got: JsonObject | undefined;
+          const after: Buffer[] = [];
+          for (const part of parts) {
+            if (got === undefined) {
+              const messages = decoder.push(part, 1);
+              if (messages.length > 0) {
+                got = messages[0];
+                after.push(decoder.takeRest());
+              }
+            } else {
+              after.push(part);
             }
-          } else {
-            after.push(part);
           }
-        }
-        expect(got).toEqual(JSON.parse(JSON.stringify(first)));
-        expect(Buffer.concat(after).equals(Buffer.from(raw))).toBe(true);
-      }),
+          expect(got).toEqual(JSON.parse(JSON.stringify(first)));
+          expect(Buffer.concat(after).equals(Buffer.from(raw))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

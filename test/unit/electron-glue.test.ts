@@ -6,13 +6,27 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { electronStandIn } from '../harness/electron-stand-in';
-import { APP_URL, CONTENT_SECURITY_POLICY, isAppUrl, resolveAppFile } from '../../src-main/electron/app-protocol';
+import {
+  APP_URL,
+  CONTENT_SECURITY_POLICY,
+  isAppUrl,
+  resolveAppFile,
+} from '../../src-main/electron/app-protocol';
 import { installQuitHandling, watchWakeEvents } from '../../src-main/electron/app-lifecycle';
 import { isTrustedSender, registerIpcHandlers, sendPush } from '../../src-main/electron/ipc-main';
-import { createMainWindow, isAllowedExternalUrl, mainWindowOptions } from '../../src-main/electron/main-window';
+import {
+  createMainWindow,
+  isAllowedExternalUrl,
+  mainWindowOptions,
+} from '../../src-main/electron/main-window';
 import { buildMenuTemplate, createAppTray, trayIconPath } from '../../src-main/electron/tray';
 import { createIpcRouter } from '../../src-main/services/ipc-router';
-import { EVENT_CHANNELS, REQUEST_CHANNELS, methodName, type Result } from '../../src-main/shared/ipc-contract';
+import {
+  EVENT_CHANNELS,
+  REQUEST_CHANNELS,
+  methodName,
+  type Result,
+} from '../../src-main/shared/ipc-contract';
 import type { TrayModel } from '../../src-main/shared/tray-types';
 
 type Handler = (event: unknown, payload: unknown) => Promise<Result<unknown>>;
@@ -56,18 +70,33 @@ describe('ipc-main', () => {
   it('serves our main frame and refuses other senders, iframes, foreign origins and dead windows', async () => {
     const { window, webContents, mainFrame } = fakeWindow();
     const refused: string[] = [];
-    registerIpcHandlers({ router, getWindow: () => window as never, onRejectedSender: (c) => refused.push(c) });
+    registerIpcHandlers({
+      router,
+      getWindow: () => window as never,
+      onRejectedSender: (c) => refused.push(c),
+    });
     const handler = handlers.get('cloudbridge:tunnel.remove')!;
-    expect(await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' })).toEqual({ ok: true, value: 'done' });
+    expect(await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' })).toEqual({
+      ok: true,
+      value: 'done',
+    });
     expect(calls).toEqual([['cloudbridge:tunnel.remove', { id: 't1' }]]);
 
     const iframe = { url: APP_URL, parent: mainFrame, frameToken: 'child-token', processId: 4 };
     // The same frame re-wrapped in a new object is still our main frame.
     const rewrapped = { ...mainFrame };
-    expect(await handler({ sender: webContents, senderFrame: rewrapped }, { id: 't2' })).toEqual({ ok: true, value: 'done' });
+    expect(await handler({ sender: webContents, senderFrame: rewrapped }, { id: 't2' })).toEqual({
+      ok: true,
+      value: 'done',
+    });
     const otherTop = { url: APP_URL, parent: null, frameToken: 'other-token', processId: 4 };
     const otherContents = { mainFrame };
-    const foreign = { url: 'https://evil.example/index.html', parent: null, frameToken: 'main-token', processId: 4 };
+    const foreign = {
+      url: 'https://evil.example/index.html',
+      parent: null,
+      frameToken: 'main-token',
+      processId: 4,
+    };
     for (const event of [
       { sender: webContents, senderFrame: iframe },
       { sender: otherContents, senderFrame: mainFrame },
@@ -75,14 +104,23 @@ describe('ipc-main', () => {
       { sender: webContents, senderFrame: otherTop },
     ]) {
       const result = await handler(event, { id: 't1' });
-      expect(result).toMatchObject({ ok: false, error: { code: 'protocol_error', detail: 'untrusted sender' } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'protocol_error', detail: 'untrusted sender' },
+      });
     }
-    expect(isTrustedSender({ sender: webContents, senderFrame: foreign } as never, window as never)).toBe(false);
+    expect(
+      isTrustedSender({ sender: webContents, senderFrame: foreign } as never, window as never),
+    ).toBe(false);
     (webContents as { mainFrame: unknown }).mainFrame = foreign;
-    expect(await handler({ sender: webContents, senderFrame: foreign }, { id: 't1' })).toMatchObject({ ok: false });
+    expect(
+      await handler({ sender: webContents, senderFrame: foreign }, { id: 't1' }),
+    ).toMatchObject({ ok: false });
     (webContents as { mainFrame: unknown }).mainFrame = mainFrame;
     window.destroy();
-    expect(await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' })).toMatchObject({ ok: false });
+    expect(
+      await handler({ sender: webContents, senderFrame: mainFrame }, { id: 't1' }),
+    ).toMatchObject({ ok: false });
     expect(calls.map(([, p]) => p)).toEqual([{ id: 't1' }, { id: 't2' }]);
     expect(refused).toHaveLength(6);
   });
@@ -90,24 +128,36 @@ describe('ipc-main', () => {
   it('refuses a malformed payload from a trusted sender before the controller', async () => {
     const { window, webContents, mainFrame } = fakeWindow();
     registerIpcHandlers({ router, getWindow: () => window as never });
-    const result = await handlers.get('cloudbridge:tunnel.setEnabled')!({ sender: webContents, senderFrame: mainFrame }, { id: 't1', enabled: 'no' });
+    const result = await handlers.get('cloudbridge:tunnel.setEnabled')!(
+      { sender: webContents, senderFrame: mainFrame },
+      { id: 't1', enabled: 'no' },
+    );
     expect(result).toMatchObject({ ok: false, error: { code: 'protocol_error' } });
     expect(calls).toEqual([]);
   });
 
   it('pushes only contract events to a live window', () => {
     const { window, sent } = fakeWindow();
-    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(true);
-    expect(sendPush(window as never, { event: 'cloudbridge:shell.run', payload: [] } as never)).toBe(false);
+    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(
+      true,
+    );
+    expect(
+      sendPush(window as never, { event: 'cloudbridge:shell.run', payload: [] } as never),
+    ).toBe(false);
     window.destroy();
-    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(false);
+    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(
+      false,
+    );
     expect(sent).toEqual([['cloudbridge:logs.appended', []]]);
   });
 });
 
 describe('main window', () => {
   it('uses a sandboxed, isolated renderer without Node, webviews or packaged devtools', () => {
-    const prefs = mainWindowOptions({ preloadPath: '/app/preload.js', isPackaged: true }).webPreferences!;
+    const prefs = mainWindowOptions({
+      preloadPath: '/app/preload.js',
+      isPackaged: true,
+    }).webPreferences!;
     expect(prefs).toMatchObject({
       preload: '/app/preload.js',
       contextIsolation: true,
@@ -120,7 +170,9 @@ describe('main window', () => {
       allowRunningInsecureContent: false,
       devTools: false,
     });
-    expect(mainWindowOptions({ preloadPath: 'p', isPackaged: false }).webPreferences?.devTools).toBe(true);
+    expect(
+      mainWindowOptions({ preloadPath: 'p', isPackaged: false }).webPreferences?.devTools,
+    ).toBe(true);
     expect(mainWindowOptions({ preloadPath: 'p', isPackaged: true }).show).toBe(false);
     expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
@@ -134,9 +186,12 @@ describe('main window', () => {
         this.openHandler = fn;
       },
       session: {
-        requestHandler: undefined as undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+        requestHandler: undefined as
+          undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
         checkHandler: undefined as undefined | (() => boolean),
-        setPermissionRequestHandler(fn: (wc: unknown, p: string, cb: (ok: boolean) => void) => void) {
+        setPermissionRequestHandler(
+          fn: (wc: unknown, p: string, cb: (ok: boolean) => void) => void,
+        ) {
           this.requestHandler = fn;
         },
         setPermissionCheckHandler(fn: () => boolean) {
@@ -185,7 +240,9 @@ describe('main window', () => {
     win.emit('ready-to-show');
     expect(win.shown).toBe(1);
 
-    expect(contents.openHandler!({ url: 'https://github.com/cloudbridge' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler!({ url: 'https://github.com/cloudbridge' })).toEqual({
+      action: 'deny',
+    });
     expect(contents.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(contents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     await Promise.resolve();
@@ -230,9 +287,13 @@ describe('main window', () => {
   it('serves only files inside the renderer folder from our own origin', () => {
     const root = '/opt/app/dist/renderer';
     expect(resolveAppFile('cloudbridge://app/', root)).toBe(join(root, 'index.html'));
-    expect(resolveAppFile('cloudbridge://app/assets/main.js', root)).toBe(join(root, 'assets/main.js'));
+    expect(resolveAppFile('cloudbridge://app/assets/main.js', root)).toBe(
+      join(root, 'assets/main.js'),
+    );
     // Dot segments are folded by the URL parser; an encoded slash survives it and is caught here.
-    expect(resolveAppFile('cloudbridge://app/%2e%2e/%2e%2e/secret', root)).toBe(join(root, 'secret'));
+    expect(resolveAppFile('cloudbridge://app/%2e%2e/%2e%2e/secret', root)).toBe(
+      join(root, 'secret'),
+    );
     expect(resolveAppFile('cloudbridge://app/..%2f..%2f..%2fetc%2fpasswd', root)).toBeNull();
     expect(resolveAppFile('cloudbridge://other/index.html', root)).toBeNull();
     expect(isAppUrl('https://app/index.html')).toBe(false);
@@ -246,7 +307,13 @@ describe('tray', () => {
     items: [
       { kind: 'label', label: 'Active, 1 of 1 tunnel' },
       { kind: 'separator' },
-      { kind: 'checkbox', label: 'SSH', checked: true, enabled: true, action: { type: 'toggleTunnel', tunnelId: 't1', enabled: false } },
+      {
+        kind: 'checkbox',
+        label: 'SSH',
+        checked: true,
+        enabled: true,
+        action: { type: 'toggleTunnel', tunnelId: 't1', enabled: false },
+      },
       { kind: 'action', label: 'Disconnect', enabled: true, action: { type: 'disconnect' } },
       { kind: 'action', label: 'Quit', enabled: true, action: { type: 'quit' } },
     ],
@@ -264,22 +331,32 @@ describe('tray', () => {
     ]);
     (template[2]!.click as () => void)();
     (template[3]!.click as () => void)();
-    expect(dispatched).toEqual([{ type: 'toggleTunnel', tunnelId: 't1', enabled: false }, { type: 'disconnect' }]);
+    expect(dispatched).toEqual([
+      { type: 'toggleTunnel', tunnelId: 't1', enabled: false },
+      { type: 'disconnect' },
+    ]);
   });
 
   it('picks state icons (Template on macOS, .ico on Windows) that exist in assets/tray', () => {
     for (const state of ['active', 'connecting', 'disconnected', 'error'] as const) {
-      for (const platform of ['darwin', 'win32', 'linux'] as const) expect(existsSync(trayIconPath('assets', state, platform)), `${state} ${platform}`).toBe(true);
+      for (const platform of ['darwin', 'win32', 'linux'] as const)
+        expect(existsSync(trayIconPath('assets', state, platform)), `${state} ${platform}`).toBe(
+          true,
+        );
     }
   });
 
   it('picks state icons and swaps the image only when the state changes', () => {
-    expect(trayIconPath('/a', 'connecting', 'darwin')).toBe(join('/a', 'tray', 'connectingTemplate.png'));
+    expect(trayIconPath('/a', 'connecting', 'darwin')).toBe(
+      join('/a', 'tray', 'connectingTemplate.png'),
+    );
     expect(trayIconPath('/a', 'error', 'win32')).toBe(join('/a', 'tray', 'error.ico'));
     expect(trayIconPath('/a', 'error', 'linux')).toBe(join('/a', 'tray', 'error.png'));
     const images: string[] = [];
     const events: string[] = [];
-    electronStandIn.nativeImage = { createFromPath: (p: string) => ({ path: p, setTemplateImage: () => undefined }) };
+    electronStandIn.nativeImage = {
+      createFromPath: (p: string) => ({ path: p, setTemplateImage: () => undefined }),
+    };
     electronStandIn.Menu = { buildFromTemplate: (t: unknown[]) => ({ items: t }) };
     electronStandIn.Tray = class extends EventEmitter {
       constructor(image: { path: string }) {
@@ -300,12 +377,25 @@ describe('tray', () => {
       }
     };
     const dispatched: unknown[] = [];
-    const tray = createAppTray({ assetsDir: '/a', platform: 'linux', dispatch: (a) => dispatched.push(a), initial: model });
+    const tray = createAppTray({
+      assetsDir: '/a',
+      platform: 'linux',
+      dispatch: (a) => dispatched.push(a),
+      initial: model,
+    });
     tray.update({ ...model, tooltip: 'again' });
     tray.update({ ...model, icon: 'error', tooltip: 'broken' });
     tray.destroy();
     expect(images).toEqual([join('/a', 'tray', 'active.png'), join('/a', 'tray', 'error.png')]);
-    expect(events).toEqual([`tooltip:${model.tooltip}`, 'menu:5', 'tooltip:again', 'menu:5', 'tooltip:broken', 'menu:5', 'destroy']);
+    expect(events).toEqual([
+      `tooltip:${model.tooltip}`,
+      'menu:5',
+      'tooltip:again',
+      'menu:5',
+      'tooltip:broken',
+      'menu:5',
+      'destroy',
+    ]);
   });
 });
 
@@ -314,7 +404,9 @@ describe('preload', () => {
     const exposed: Record<string, unknown> = {};
     const invoked: [string, unknown][] = [];
     const ipc = new EventEmitter();
-    electronStandIn.contextBridge = { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) };
+    electronStandIn.contextBridge = {
+      exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api),
+    };
     electronStandIn.ipcRenderer = Object.assign(ipc, {
       invoke: (channel: string, payload: unknown) => {
         invoked.push([channel, payload]);
@@ -324,14 +416,20 @@ describe('preload', () => {
     await import('../../src-main/preload/preload');
     expect(Object.keys(exposed)).toEqual(['cloudbridge']);
     const api = exposed.cloudbridge as Record<string, (...args: unknown[]) => unknown>;
-    expect(Object.keys(api).sort()).toEqual([...REQUEST_CHANNELS.map((c) => methodName(c)), 'on'].sort());
+    expect(Object.keys(api).sort()).toEqual(
+      [...REQUEST_CHANNELS.map((c) => methodName(c)), 'on'].sort(),
+    );
     expect(Object.isFrozen(api)).toBe(true);
     await api.tunnelSetEnabled!({ id: 't1', enabled: true });
     expect(invoked).toEqual([['cloudbridge:tunnel.setEnabled', { id: 't1', enabled: true }]]);
 
     const received: unknown[] = [];
     const off = api.on!(EVENT_CHANNELS[0], (p: unknown) => received.push(p)) as () => void;
-    ipc.emit('cloudbridge:app.changed', { sender: 'event object stays in the preload' }, { seq: 1 });
+    ipc.emit(
+      'cloudbridge:app.changed',
+      { sender: 'event object stays in the preload' },
+      { seq: 1 },
+    );
     off();
     ipc.emit('cloudbridge:app.changed', {}, { seq: 2 });
     expect(received).toEqual([{ seq: 1 }]);

@@ -22,11 +22,19 @@ describe('electron-log writer', () => {
       isReady: () => true,
       whenReady: () => Promise.resolve(),
     };
-    const { createElectronLogWriter, LOG_FILE_NAME } = await import('../../src-main/electron/log-setup');
+    const { createElectronLogWriter, LOG_FILE_NAME } =
+      await import('../../src-main/electron/log-setup');
     const dir = mkdtempSync(join(tmpdir(), 'cb-elog-'));
     dirs.push(dir);
     const writer = createElectronLogWriter({ directory: dir, maxBytes: 2_000, keep: 2 });
-    const line = (i: number) => JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', level: 'info', event: `e${i}`, tunnel_id: null, details: { pad: 'x'.repeat(100) } });
+    const line = (i: number) =>
+      JSON.stringify({
+        timestamp: '2026-01-01T00:00:00.000Z',
+        level: 'info',
+        event: `e${i}`,
+        tunnel_id: null,
+        details: { pad: 'x'.repeat(100) },
+      });
     writer.write(line(0));
     const path = join(dir, LOG_FILE_NAME);
     expect(readFileSync(path, 'utf8').split(/\r?\n/)[0]).toBe(line(0));

@@ -31,7 +31,10 @@ describe('main.ts composition root', () => {
       setLoginItemSettings: vi.fn(),
     });
     const schemes: unknown[] = [];
-    const handled = new Map<string, (event: unknown, payload: unknown) => Promise<Result<unknown>>>();
+    const handled = new Map<
+      string,
+      (event: unknown, payload: unknown) => Promise<Result<unknown>>
+    >();
     const windows: FakeWindow[] = [];
     const trays: FakeTray[] = [];
     const contents = Object.assign(new EventEmitter(), {
@@ -71,7 +74,10 @@ describe('main.ts composition root', () => {
     }
     Object.assign(electronStandIn, {
       app,
-      protocol: { registerSchemesAsPrivileged: (s: unknown[]) => schemes.push(...s), handle: vi.fn() },
+      protocol: {
+        registerSchemesAsPrivileged: (s: unknown[]) => schemes.push(...s),
+        handle: vi.fn(),
+      },
       net: { isOnline: () => true, fetch: vi.fn() },
       // electron-log also listens for renderer log messages; we never send any.
       ipcMain: Object.assign(new EventEmitter(), {
@@ -97,8 +103,15 @@ describe('main.ts composition root', () => {
     expect([...handled.keys()].sort()).toEqual([...REQUEST_CHANNELS].sort());
     expect((electronStandIn.ipcMain as EventEmitter).eventNames()).toEqual([]);
     const win = windows[0]!;
-    expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, devTools: false });
-    expect(win.options.webPreferences.preload).toBe(join('/opt/cloudbridge', 'dist', 'preload', 'preload.js'));
+    expect(win.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      devTools: false,
+    });
+    expect(win.options.webPreferences.preload).toBe(
+      join('/opt/cloudbridge', 'dist', 'preload', 'preload.js'),
+    );
     expect(win.loadURL).toHaveBeenCalledWith(APP_URL);
 
     // The tray speaks the system language (ru) and offers Quit.
@@ -106,15 +119,24 @@ describe('main.ts composition root', () => {
     expect(trays[0]!.menu.items.map((i) => i.label)).toContain('Выход');
 
     // A request from our main frame is served: first run, nothing configured.
-    const snapshot = await handled.get('cloudbridge:app.snapshot')!({ sender: contents, senderFrame: contents.mainFrame }, undefined);
+    const snapshot = await handled.get('cloudbridge:app.snapshot')!(
+      { sender: contents, senderFrame: contents.mainFrame },
+      undefined,
+    );
     expect(snapshot.ok).toBe(true);
     if (snapshot.ok) {
-      const value = snapshot.value as { notices: { kind: string }[]; account: { keychainError: { code: string } | null } };
+      const value = snapshot.value as {
+        notices: { kind: string }[];
+        account: { keychainError: { code: string } | null };
+      };
       expect(value.notices.map((n) => n.kind)).toEqual(['first_run']);
       // No relay yet, so the keychain was not asked.
       expect(value.account.keychainError).toBeNull();
     }
-    const info = await handled.get('cloudbridge:app.info')!({ sender: contents, senderFrame: contents.mainFrame }, undefined);
+    const info = await handled.get('cloudbridge:app.info')!(
+      { sender: contents, senderFrame: contents.mainFrame },
+      undefined,
+    );
     expect(info).toMatchObject({ ok: true, value: { version: '9.9.9' } });
 
     // Closing the window hides it; Quit waits for the services, then quits for real.

@@ -23,7 +23,8 @@ describe('auth attempt limiter', () => {
           if (limiter.tryRecord(now)) accepted.push(now);
           else expect(limiter.delayMs(now)).toBeGreaterThan(0);
         }
-        for (let i = 5; i < accepted.length; i++) expect(accepted[i]! - accepted[i - 5]!).toBeGreaterThanOrEqual(60_000);
+        for (let i = 5; i < accepted.length; i++)
+          expect(accepted[i]! - accepted[i - 5]!).toBeGreaterThanOrEqual(60_000);
       }),
     );
   });

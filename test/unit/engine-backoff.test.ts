@@ -2,7 +2,12 @@
 // retry_after honoured. Pure functions, injected random.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { baseDelayMs, isExhausted, reconnectDelayMs, DEFAULT_BACKOFF } from '../../src-main/engine/backoff';
+import {
+  baseDelayMs,
+  isExhausted,
+  reconnectDelayMs,
+  DEFAULT_BACKOFF,
+} from '../../src-main/engine/backoff';
 
 describe('reconnect backoff', () => {
   it('follows 1, 2, 4, 8, 16, 30, 30 ... seconds without jitter', () => {
@@ -12,13 +17,17 @@ describe('reconnect backoff', () => {
 
   it('keeps every jittered delay within [0.8 x base, base] and never above the 30 s cap', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, r) => {
-        const base = baseDelayMs(attempt);
-        const d = reconnectDelayMs(attempt, () => r);
-        expect(d).toBeLessThanOrEqual(base);
-        expect(d).toBeGreaterThanOrEqual(Math.floor(base * (1 - DEFAULT_BACKOFF.jitterRatio)));
-        expect(d).toBeLessThanOrEqual(30_000);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, r) => {
+          const base = baseDelayMs(attempt);
+          const d = reconnectDelayMs(attempt, () => r);
+          expect(d).toBeLessThanOrEqual(base);
+          expect(d).toBeGreaterThanOrEqual(Math.floor(base * (1 - DEFAULT_BACKOFF.jitterRatio)));
+          expect(d).toBeLessThanOrEqual(30_000);
+        },
+      ),
     );
   });
 

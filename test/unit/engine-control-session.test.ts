@@ -25,7 +25,9 @@ afterEach(() => {
 });
 
 /** A relay that runs `script` on its first connection and records what the client sent. */
-async function scriptedRelay(script: Script): Promise<{ port: number; received: JsonObject[]; done: Promise<void> }> {
+async function scriptedRelay(
+  script: Script,
+): Promise<{ port: number; received: JsonObject[]; done: Promise<void> }> {
   const received: JsonObject[] = [];
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -50,7 +52,10 @@ async function scriptedRelay(script: Script): Promise<{ port: number; received: 
         new Promise((resolve, reject) => {
           const q = queue.shift();
           if (q) return resolve(q);
-          const t = setTimeout(() => reject(new Error('relay script: nothing received')), timeoutMs);
+          const t = setTimeout(
+            () => reject(new Error('relay script: nothing received')),
+            timeoutMs,
+          );
           waiters.push((m) => {
             clearTimeout(t);
             resolve(m);
@@ -69,7 +74,10 @@ async function scriptedRelay(script: Script): Promise<{ port: number; received: 
   return { port: (server.address() as net.AddressInfo).port, received, done };
 }
 
-async function session(port: number, extra: Partial<ControlSessionOptions> = {}): Promise<{ s: ControlSession; logs: LogRecord[]; closed: Promise<EngineError> }> {
+async function session(
+  port: number,
+  extra: Partial<ControlSessionOptions> = {},
+): Promise<{ s: ControlSession; logs: LogRecord[]; closed: Promise<EngineError> }> {
   const socket = net.connect({ host: '127.0.0.1', port });
   await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
   const logs: LogRecord[] = [];
@@ -78,7 +86,8 @@ async function session(port: number, extra: Partial<ControlSessionOptions> = {})
   const s = new ControlSession({
     socket,
     clock: systemClock,
-    log: (level, event, tunnel_id, details = {}) => logs.push({ timestamp: '', level, event, tunnel_id, details }),
+    log: (level, event, tunnel_id, details = {}) =>
+      logs.push({ timestamp: '', level, event, tunnel_id, details }),
     opener: 'auto',
     clientVersion: '9.9.9',
     helloWaitMs: 100,
@@ -90,7 +99,13 @@ async function session(port: number, extra: Partial<ControlSessionOptions> = {})
   return { s, logs, closed };
 }
 
-const TUNNEL: TunnelInfoMessage = { type: 'tunnel_info', tunnel_id: 'rdp-1', local_port: 13389, remote_host: '10.0.0.5', remote_port: 3389 };
+const TUNNEL: TunnelInfoMessage = {
+  type: 'tunnel_info',
+  tunnel_id: 'rdp-1',
+  local_port: 13389,
+  remote_host: '10.0.0.5',
+  remote_port: 3389,
+};
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy';
 
 describe('control session dialects', () => {
@@ -102,14 +117,30 @@ describe('control session dialects', () => {
       expect(auth).toMatchObject({ type: 'auth', token: TOKEN });
       p.send({ type: 'auth_response', status: 'ok', client_id: 'c-1', tenant_id: 'acme' });
       expect(await p.next()).toMatchObject(TUNNEL);
-      p.send({ type: 'tunnel_response', status: 'ok', tunnel_id: 'rdp-1', stream_token: 'st-123456789' });
+      p.send({
+        type: 'tunnel_response',
+        status: 'ok',
+        tunnel_id: 'rdp-1',
+        stream_token: 'st-123456789',
+      });
     });
     const { s } = await session(relay.port);
     const hs = await s.handshake(TOKEN, null);
-    expect(hs).toMatchObject({ opener: 'client', relayVersion: '2.0.1', clientId: 'c-1', tenantId: 'acme' });
+    expect(hs).toMatchObject({
+      opener: 'client',
+      relayVersion: '2.0.1',
+      clientId: 'c-1',
+      tenantId: 'acme',
+    });
     expect(hs.features).toContain('tcp_stream');
     const reg = await s.registerTunnel(TUNNEL);
-    expect(reg).toEqual({ ok: true, streamToken: 'st-123456789', reconnectToken: null, echoedId: null, v1Register: false });
+    expect(reg).toEqual({
+      ok: true,
+      streamToken: 'st-123456789',
+      reconnectToken: null,
+      echoedId: null,
+      v1Register: false,
+    });
   });
 
   it('speaks v1: error answer to hello, SUCCESS in upper case, server_info features, register_response with a wrong id echo', async () => {
@@ -119,7 +150,12 @@ describe('control session dialects', () => {
       const auth = await p.next();
       expect(auth['client_info']).toEqual({ os: expect.any(String), version: '9.9.9' });
       expect(auth['reconnect_token']).toBe('rt-old-123456');
-      p.send({ type: 'auth_response', status: 'SUCCESS', server_info: { version: '1.0', features: ['heartbeat'] }, reconnect_token: 'rt-new-123456' });
+      p.send({
+        type: 'auth_response',
+        status: 'SUCCESS',
+        server_info: { version: '1.0', features: ['heartbeat'] },
+        reconnect_token: 'rt-new-123456',
+      });
       await p.next();
       p.send({ type: 'register_response', tunnel_id: 'relay-assigned-77', config: {} });
     });
@@ -162,7 +198,10 @@ describe('control session dialects', () => {
       p.send({ error: { code: 1002, message: 'token signature invalid' } });
     });
     const { s } = await session(relay.port);
-    await expect(s.handshake(TOKEN, null)).rejects.toMatchObject({ code: 'invalid_token', message: 'token signature invalid' });
+    await expect(s.handshake(TOKEN, null)).rejects.toMatchObject({
+      code: 'invalid_token',
+      message: 'token signature invalid',
+    });
   });
 
   it('reads an UPPER_CASE rate limit with details.retry_after', async () => {
@@ -170,10 +209,17 @@ describe('control session dialects', () => {
       await p.next();
       p.send({ type: 'hello_response' });
       await p.next();
-      p.send({ type: 'error', error: { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down' }, details: { retry_after: 7 } });
+      p.send({
+        type: 'error',
+        error: { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down' },
+        details: { retry_after: 7 },
+      });
     });
     const { s } = await session(relay.port);
-    await expect(s.handshake(TOKEN, null)).rejects.toMatchObject({ code: 'rate_limit_exceeded', retryAfterSec: 7 });
+    await expect(s.handshake(TOKEN, null)).rejects.toMatchObject({
+      code: 'rate_limit_exceeded',
+      retryAfterSec: 7,
+    });
   });
 
   it('accepts answers with no type at all, and keeps its own tunnel id when none is echoed', async () => {
@@ -188,7 +234,11 @@ describe('control session dialects', () => {
     const { s } = await session(relay.port);
     const hs = await s.handshake(TOKEN, null);
     expect(hs.clientId).toBe('old-client');
-    expect(await s.registerTunnel(TUNNEL)).toMatchObject({ ok: true, echoedId: null, streamToken: null });
+    expect(await s.registerTunnel(TUNNEL)).toMatchObject({
+      ok: true,
+      echoedId: null,
+      streamToken: null,
+    });
   });
 
   it('reports a tunnel-level error without failing the session, and ignores unknown and server-pushed messages', async () => {
@@ -197,7 +247,13 @@ describe('control session dialects', () => {
       p.send({ type: 'hello_response', features: ['tcp_stream'] });
       await p.next();
       p.send({ type: 'auth_response', status: 'ok' });
-      p.send({ type: 'tunnel_info', tunnel_id: 'pushed', local_port: 1, remote_host: 'x', remote_port: 2 });
+      p.send({
+        type: 'tunnel_info',
+        tunnel_id: 'pushed',
+        local_port: 1,
+        remote_host: 'x',
+        remote_port: 2,
+      });
       p.send({ type: 'surprise', payload: 1 });
       await p.next();
       p.send({ type: 'error', code: 'TUNNEL_EXISTS', message: 'taken' });
@@ -212,7 +268,9 @@ describe('control session dialects', () => {
     expect(second).toMatchObject({ ok: true, streamToken: 'st-abcdefgh' });
     s.startHeartbeat(() => undefined);
     expect(s.isClosed).toBe(false);
-    expect(logs.filter((l) => l.event === 'relay_message_ignored').map((l) => l.details['type'])).toEqual(expect.arrayContaining(['tunnel_info', 'surprise']));
+    expect(
+      logs.filter((l) => l.event === 'relay_message_ignored').map((l) => l.details['type']),
+    ).toEqual(expect.arrayContaining(['tunnel_info', 'surprise']));
   });
 
   it('answers an unprompted server heartbeat', async () => {
@@ -243,7 +301,10 @@ describe('control session dialects', () => {
       p.send({ type: 'heartbeat_response' });
       await new Promise((r) => setTimeout(r, 3000)); // then silence, socket open
     });
-    const { s, closed } = await session(relay.port, { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 60 });
+    const { s, closed } = await session(relay.port, {
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 60,
+    });
     await s.handshake(TOKEN, null);
     const started = Date.now();
     s.startHeartbeat(() => ({ bytes_in: 1, bytes_out: 2, connected_since: null }));

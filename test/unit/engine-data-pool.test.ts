@@ -19,7 +19,11 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function countingServer(): Promise<{ port: number; accepted: () => number; open: () => number }> {
+async function countingServer(): Promise<{
+  port: number;
+  accepted: () => number;
+  open: () => number;
+}> {
   let accepted = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
@@ -33,7 +37,11 @@ async function countingServer(): Promise<{ port: number; accepted: () => number;
     for (const s of sockets) s.destroy();
     server.close();
   });
-  return { port: (server.address() as net.AddressInfo).port, accepted: () => accepted, open: () => sockets.size };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    open: () => sockets.size,
+  };
 }
 
 function dial(port: number): Promise<net.Socket> {
@@ -47,7 +55,12 @@ describe('data pool', () => {
   it('fills to size, hands out a ready connection and refills behind it', async () => {
     const server = await countingServer();
     const clock = new FakeClock();
-    const pool = new DataPool({ connect: () => dial(server.port), size: 2, clock, log: () => undefined });
+    const pool = new DataPool({
+      connect: () => dial(server.port),
+      size: 2,
+      clock,
+      log: () => undefined,
+    });
     closers.push(() => pool.stop());
     pool.start();
     await until(() => pool.readyCount === 2 && server.accepted() === 2, 'pool filled');
@@ -62,7 +75,12 @@ describe('data pool', () => {
   it('replaces idle connections before the relay would drop them at 60 s', async () => {
     const server = await countingServer();
     const clock = new FakeClock();
-    const pool = new DataPool({ connect: () => dial(server.port), size: 2, clock, log: () => undefined });
+    const pool = new DataPool({
+      connect: () => dial(server.port),
+      size: 2,
+      clock,
+      log: () => undefined,
+    });
     closers.push(() => pool.stop());
     pool.start();
     await until(() => pool.readyCount === 2, 'pool filled');

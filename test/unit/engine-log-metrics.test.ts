@@ -14,12 +14,21 @@ describe('engine log scrubber', () => {
     logger.secrets.add('stream-secret-0123456789');
     logger.log('warn', 'relay_error', 't1', {
       token: 'plain',
-      nested: { stream_token: 'x', reconnect_token: 'y', list: ['prefix stream-secret-0123456789 suffix'] },
+      nested: {
+        stream_token: 'x',
+        reconnect_token: 'y',
+        list: ['prefix stream-secret-0123456789 suffix'],
+      },
       message: 'bad token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefgh given',
       port: 443,
     });
     const record = records[0]!;
-    expect(record).toMatchObject({ timestamp: '2026-01-02T03:04:05.000Z', level: 'warn', event: 'relay_error', tunnel_id: 't1' });
+    expect(record).toMatchObject({
+      timestamp: '2026-01-02T03:04:05.000Z',
+      level: 'warn',
+      event: 'relay_error',
+      tunnel_id: 't1',
+    });
     const text = JSON.stringify(record);
     expect(text).not.toContain('plain');
     expect(text).not.toContain('stream-secret-0123456789');

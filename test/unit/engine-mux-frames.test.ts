@@ -33,12 +33,36 @@ function split(data: Buffer, cuts: number[]): Buffer[] {
 const streamId = fc.integer({ min: 1, max: 0xffff_ffff });
 /** Any valid frame, as [type, stream id, payload]. */
 const validFrame: fc.Arbitrary<{ type: FrameType; id: number; payload: Buffer }> = fc.oneof(
-  fc.record({ type: fc.constant(FrameType.OPEN), id: streamId, payload: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) }),
-  fc.record({ type: fc.constant(FrameType.OPEN_OK), id: streamId, payload: fc.constant(Buffer.alloc(0)) }),
-  fc.record({ type: fc.constant(FrameType.OPEN_ERR), id: streamId, payload: fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)) }),
-  fc.record({ type: fc.constant(FrameType.DATA), id: streamId, payload: fc.uint8Array({ minLength: 1, maxLength: 3000 }).map((a) => Buffer.from(a)) }),
-  fc.record({ type: fc.constant(FrameType.FIN), id: streamId, payload: fc.constant(Buffer.alloc(0)) }),
-  fc.record({ type: fc.constant(FrameType.RST), id: streamId, payload: fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a)) }),
+  fc.record({
+    type: fc.constant(FrameType.OPEN),
+    id: streamId,
+    payload: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  }),
+  fc.record({
+    type: fc.constant(FrameType.OPEN_OK),
+    id: streamId,
+    payload: fc.constant(Buffer.alloc(0)),
+  }),
+  fc.record({
+    type: fc.constant(FrameType.OPEN_ERR),
+    id: streamId,
+    payload: fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)),
+  }),
+  fc.record({
+    type: fc.constant(FrameType.DATA),
+    id: streamId,
+    payload: fc.uint8Array({ minLength: 1, maxLength: 3000 }).map((a) => Buffer.from(a)),
+  }),
+  fc.record({
+    type: fc.constant(FrameType.FIN),
+    id: streamId,
+    payload: fc.constant(Buffer.alloc(0)),
+  }),
+  fc.record({
+    type: fc.constant(FrameType.RST),
+    id: streamId,
+    payload: fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a)),
+  }),
   fc.record({
     type: fc.constant(FrameType.WINDOW),
     id: streamId,
@@ -48,7 +72,11 @@ const validFrame: fc.Arbitrary<{ type: FrameType; id: number; payload: Buffer }>
       return b;
     }),
   }),
-  fc.record({ type: fc.constantFrom(FrameType.PING, FrameType.PONG), id: fc.constant(0), payload: fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a)) }),
+  fc.record({
+    type: fc.constantFrom(FrameType.PING, FrameType.PONG),
+    id: fc.constant(0),
+    payload: fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a)),
+  }),
 );
 
 function plain(frames: readonly Frame[]): Array<[number, number, string]> {
@@ -58,34 +86,42 @@ function plain(frames: readonly Frame[]): Array<[number, number, string]> {
 describe('FrameDecoder', () => {
   it('yields the same frames for any chunking of valid input', () => {
     fc.assert(
-      fc.property(fc.array(validFrame, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (frames, cuts) => {
-        const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.id, f.payload)));
-        const decoder = new FrameDecoder();
-        const out: Frame[] = [];
-        for (const part of split(wire, cuts)) out.push(...decoder.push(part));
-        expect(plain(out)).toEqual(frames.map((f) => [f.type, f.id, f.payload.toString('hex')]));
-        expect(decoder.bufferedBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(validFrame, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (frames, cuts) => {
+          const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.id, f.payload)));
+          const decoder = new FrameDecoder();
+          const out: Frame[] = [];
+          for (const part of split(wire, cuts)) out.push(...decoder.push(part));
+          expect(plain(out)).toEqual(frames.map((f) => [f.type, f.id, f.payload.toString('hex')]));
+          expect(decoder.bufferedBytes).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('fails arbitrary bytes only with documented reasons, and holds at most one frame', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 20 }), (bytes, cuts) => {
-        const decoder = new FrameDecoder(1024);
-        try {
-          for (const part of split(Buffer.from(bytes), cuts)) {
-            decoder.push(part);
-            expect(decoder.bufferedBytes).toBeLessThan(MUX_HEADER_BYTES + 1024);
+      fc.property(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (bytes, cuts) => {
+          const decoder = new FrameDecoder(1024);
+          try {
+            for (const part of split(Buffer.from(bytes), cuts)) {
+              decoder.push(part);
+              expect(decoder.bufferedBytes).toBeLessThan(MUX_HEADER_BYTES + 1024);
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(MuxFrameError);
+            expect(REASONS).toContain((error as MuxFrameError).reason);
+            // A failed decoder stays failed: no frame can be read from a desynchronised stream.
+            expect(() => decoder.push(Buffer.alloc(MUX_HEADER_BYTES))).toThrow(MuxFrameError);
           }
-        } catch (error) {
-          expect(error).toBeInstanceOf(MuxFrameError);
-          expect(REASONS).toContain((error as MuxFrameError).reason);
-          // A failed decoder stays failed: no frame can be read from a desynchronised stream.
-          expect(() => decoder.push(Buffer.alloc(MUX_HEADER_BYTES))).toThrow(MuxFrameError);
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -96,7 +132,9 @@ describe('FrameDecoder', () => {
     header.writeUInt32BE(1, 1);
     header.writeUInt32BE(MAX_FRAME_PAYLOAD + 1, 5);
     const decoder = new FrameDecoder();
-    expect(() => decoder.push(header)).toThrow(expect.objectContaining({ reason: 'frame_too_large' }));
+    expect(() => decoder.push(header)).toThrow(
+      expect.objectContaining({ reason: 'frame_too_large' }),
+    );
   });
 
   it('refuses stream frames on id 0, pings on a stream, zero credit and empty DATA', () => {
@@ -137,13 +175,17 @@ describe('FrameDecoder', () => {
 describe('encodeFrame', () => {
   it('encodes a slice of a larger buffer and a WINDOW credit', () => {
     const source = Buffer.from('0123456789');
-    const frames = new FrameDecoder().push(Buffer.concat([encodeFrame(FrameType.DATA, 7, source, 2, 6), encodeWindow(7, 65_536)]));
+    const frames = new FrameDecoder().push(
+      Buffer.concat([encodeFrame(FrameType.DATA, 7, source, 2, 6), encodeWindow(7, 65_536)]),
+    );
     expect(frames[0]?.payload.toString()).toBe('2345');
     expect(frames[1] !== undefined ? readWindowCredit(frames[1]) : null).toBe(65_536);
   });
 
   it('refuses what the decoder refuses', () => {
-    expect(() => encodeFrame(FrameType.DATA, 1, Buffer.alloc(MAX_FRAME_PAYLOAD + 1))).toThrow(MuxFrameError);
+    expect(() => encodeFrame(FrameType.DATA, 1, Buffer.alloc(MAX_FRAME_PAYLOAD + 1))).toThrow(
+      MuxFrameError,
+    );
     expect(() => encodeFrame(FrameType.DATA, 0, Buffer.from('x'))).toThrow(MuxFrameError);
     expect(() => encodeWindow(1, 0)).toThrow(RangeError);
   });

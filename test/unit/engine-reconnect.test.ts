@@ -4,7 +4,12 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src-main/engine/engine';
-import type { Engine, EngineOptions, PersistedSessionState, SessionStatePersistence } from '../../src-main/engine/types';
+import type {
+  Engine,
+  EngineOptions,
+  PersistedSessionState,
+  SessionStatePersistence,
+} from '../../src-main/engine/types';
 import { LineDecoder, type JsonObject } from '../../src-main/engine/protocol/codec';
 import type { EngineSnapshot, LogRecord } from '../../src-main/shared/model';
 import { FakeClock } from './engine-fake-clock';
@@ -43,7 +48,8 @@ async function lineRelay(handler: Handler): Promise<{ port: number; connections:
     socket.on('error', () => undefined);
     const decoder = new LineDecoder();
     socket.on('data', (chunk: Buffer) => {
-      for (const m of decoder.push(chunk)) handler(m, (r) => socket.write(JSON.stringify(r) + '\n'), socket);
+      for (const m of decoder.push(chunk))
+        handler(m, (r) => socket.write(JSON.stringify(r) + '\n'), socket);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,9 +60,20 @@ async function lineRelay(handler: Handler): Promise<{ port: number; connections:
   return { port: (server.address() as net.AddressInfo).port, connections: () => count };
 }
 
-function start(options: Partial<EngineOptions> & Pick<EngineOptions, 'relay'>): { engine: Engine; clock: FakeClock; logs: LogRecord[]; snaps: EngineSnapshot[] } {
+function start(options: Partial<EngineOptions> & Pick<EngineOptions, 'relay'>): {
+  engine: Engine;
+  clock: FakeClock;
+  logs: LogRecord[];
+  snaps: EngineSnapshot[];
+} {
   const clock = new FakeClock();
-  const engine = createEngine({ tunnels: [], getToken: () => Promise.resolve(TOKEN), clock, random: () => 0, ...options });
+  const engine = createEngine({
+    tunnels: [],
+    getToken: () => Promise.resolve(TOKEN),
+    clock,
+    random: () => 0,
+    ...options,
+  });
   const logs: LogRecord[] = [];
   const snaps: EngineSnapshot[] = [];
   engine.on('log', (r) => logs.push(r));
@@ -72,7 +89,10 @@ describe('engine reconnect loop', () => {
     engine.connect();
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 10; attempt++) {
-      await until(() => engine.snapshot().session.reconnectAttempt === attempt, `attempt ${attempt}`);
+      await until(
+        () => engine.snapshot().session.reconnectAttempt === attempt,
+        `attempt ${attempt}`,
+      );
       const snap = engine.snapshot();
       expect(snap.state).toBe('reconnecting');
       expect(snap.lastError?.code).toBe('connection_refused');
@@ -102,30 +122,56 @@ describe('engine reconnect loop', () => {
         socket.end();
       }
     });
-    const { engine, clock, logs } = start({ relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' } });
+    const { engine, clock, logs } = start({
+      relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' },
+    });
     clockRef = clock;
     engine.connect();
     while (clock.now() - authAt[0]! < 130_000 || authAt.length === 0) {
       const seen = authAt.length;
-      await until(() => engine.snapshot().state === 'reconnecting' && engine.snapshot().session.nextRetryAt !== null && authAt.length >= seen, 'retry scheduled');
+      await until(
+        () =>
+          engine.snapshot().state === 'reconnecting' &&
+          engine.snapshot().session.nextRetryAt !== null &&
+          authAt.length >= seen,
+        'retry scheduled',
+      );
       await until(() => clock.nextAt() !== null, 'timer');
       clock.advance(clock.nextAt()! - clock.now());
-      await until(() => authAt.length > seen || logs.some((l) => l.event === 'auth_rate_limited' && Date.parse(l.timestamp) === clock.now()) || engine.snapshot().state === 'disconnected', 'next attempt');
+      await until(
+        () =>
+          authAt.length > seen ||
+          logs.some(
+            (l) => l.event === 'auth_rate_limited' && Date.parse(l.timestamp) === clock.now(),
+          ) ||
+          engine.snapshot().state === 'disconnected',
+        'next attempt',
+      );
       if (engine.snapshot().state === 'disconnected') break;
     }
     expect(authAt.length).toBeGreaterThanOrEqual(7);
     // Backoff alone would have sent the sixth attempt at 31 s; the limit held it to 60 s.
-    expect(authAt.slice(0, 7).map((t) => t - authAt[0]!)).toEqual([0, 1000, 3000, 7000, 15000, 60000, 90000]);
-    for (let i = 5; i < authAt.length; i++) expect(authAt[i]! - authAt[i - 5]!).toBeGreaterThanOrEqual(60_000);
+    expect(authAt.slice(0, 7).map((t) => t - authAt[0]!)).toEqual([
+      0, 1000, 3000, 7000, 15000, 60000, 90000,
+    ]);
+    for (let i = 5; i < authAt.length; i++)
+      expect(authAt[i]! - authAt[i - 5]!).toBeGreaterThanOrEqual(60_000);
     expect(logs.some((l) => l.event === 'auth_rate_limited')).toBe(true);
   });
 
   it('stops at once on a fatal error and keeps no timer', async () => {
     const relay = await lineRelay((m, reply) => {
       if (m.type === 'hello') reply({ type: 'hello_response' });
-      if (m.type === 'auth') reply({ type: 'error', code: 'TENANT_NOT_FOUND', message: `no tenant for ${String(m['token'])}` });
+      if (m.type === 'auth')
+        reply({
+          type: 'error',
+          code: 'TENANT_NOT_FOUND',
+          message: `no tenant for ${String(m['token'])}`,
+        });
     });
-    const { engine, clock, logs } = start({ relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' } });
+    const { engine, clock, logs } = start({
+      relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' },
+    });
     engine.connect();
     await until(() => engine.snapshot().state === 'disconnected', 'fatal stop');
     expect(engine.snapshot().lastError?.code).toBe('tenant_not_found');
@@ -145,17 +191,37 @@ describe('engine reconnect loop', () => {
     const relay = await lineRelay((m, reply) => {
       if (m.type === 'hello') reply({ type: 'hello_response', features: ['heartbeat'] });
       if (m.type === 'auth') reply({ type: 'auth_response', status: 'ok' });
-      if (m.type === 'tunnel_info') reply({ type: 'tunnel_response', status: 'ok', tunnel_id: m['tunnel_id'] });
+      if (m.type === 'tunnel_info')
+        reply({ type: 'tunnel_response', status: 'ok', tunnel_id: m['tunnel_id'] });
     });
     const localPort = await closedPort();
-    const tunnel = { id: 'd1', name: 'd1', kind: 'other' as const, localHost: '127.0.0.1', localPort, remoteHost: '127.0.0.1', remotePort: (echo.address() as net.AddressInfo).port, enabled: true };
-    const refused = start({ relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' }, tunnels: [tunnel] });
+    const tunnel = {
+      id: 'd1',
+      name: 'd1',
+      kind: 'other' as const,
+      localHost: '127.0.0.1',
+      localPort,
+      remoteHost: '127.0.0.1',
+      remotePort: (echo.address() as net.AddressInfo).port,
+      enabled: true,
+    };
+    const refused = start({
+      relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' },
+      tunnels: [tunnel],
+    });
     refused.engine.connect();
     await until(() => refused.engine.snapshot().state === 'active', 'active');
-    expect(refused.engine.snapshot().tunnels[0]).toMatchObject({ status: 'error', error: { code: 'protocol_error' } });
+    expect(refused.engine.snapshot().tunnels[0]).toMatchObject({
+      status: 'error',
+      error: { code: 'protocol_error' },
+    });
     await refused.engine.close();
 
-    const direct = start({ relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' }, tunnels: [tunnel], allowDirect: true });
+    const direct = start({
+      relay: { host: '127.0.0.1', port: relay.port, insecure: true, opener: 'client' },
+      tunnels: [tunnel],
+      allowDirect: true,
+    });
     direct.engine.connect();
     await until(() => direct.engine.snapshot().tunnels[0]?.status === 'listening', 'listening');
     expect(direct.engine.snapshot().tunnels[0]?.dataMode).toBe('direct');
@@ -184,7 +250,10 @@ describe('engine reconnect loop', () => {
     const server = net.createServer((socket) => {
       sockets.add(socket);
       socket.on('error', () => undefined);
-      const timer = setTimeout(() => socket.write(JSON.stringify({ type: 'hello', version: '1.0', features: [] }) + '\n'), helloDelayMs);
+      const timer = setTimeout(
+        () => socket.write(JSON.stringify({ type: 'hello', version: '1.0', features: [] }) + '\n'),
+        helloDelayMs,
+      );
       const decoder = new LineDecoder();
       socket.on('data', (chunk: Buffer) => {
         for (const m of decoder.push(chunk)) {
@@ -194,7 +263,13 @@ describe('engine reconnect loop', () => {
             return;
           }
           authSeen.push(m);
-          socket.write(JSON.stringify({ type: 'auth_response', status: 'success', reconnect_token: 'rt-persisted-42' }) + '\n');
+          socket.write(
+            JSON.stringify({
+              type: 'auth_response',
+              status: 'success',
+              reconnect_token: 'rt-persisted-42',
+            }) + '\n',
+          );
         }
       });
     });
@@ -203,20 +278,38 @@ describe('engine reconnect loop', () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((r) => server.close(() => r()));
     });
-    const relay = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, insecure: true } as const;
+    const relay = {
+      host: '127.0.0.1',
+      port: (server.address() as net.AddressInfo).port,
+      insecure: true,
+    } as const;
 
-    const first = createEngine({ relay, tunnels: [], getToken: () => Promise.resolve(TOKEN), persistence });
+    const first = createEngine({
+      relay,
+      tunnels: [],
+      getToken: () => Promise.resolve(TOKEN),
+      persistence,
+    });
     closers.push(() => first.close());
     first.connect();
     await until(() => first.snapshot().state === 'active' && stored !== null, 'first session');
-    expect(stored).toMatchObject({ relay: `127.0.0.1:${relay.port}`, opener: 'server', reconnectToken: 'rt-persisted-42' });
+    expect(stored).toMatchObject({
+      relay: `127.0.0.1:${relay.port}`,
+      opener: 'server',
+      reconnectToken: 'rt-persisted-42',
+    });
     expect(JSON.stringify(stored)).not.toContain(TOKEN);
     await first.close();
 
     // Now the relay speaks only after 600 ms: an engine that did not remember would give up
     // waiting at 300 ms, send hello, and be cut off.
     helloDelayMs = 600;
-    const second = createEngine({ relay, tunnels: [], getToken: () => Promise.resolve(TOKEN), persistence });
+    const second = createEngine({
+      relay,
+      tunnels: [],
+      getToken: () => Promise.resolve(TOKEN),
+      persistence,
+    });
     closers.push(() => second.close());
     second.connect();
     await until(() => second.snapshot().state === 'active', 'second session');
@@ -230,7 +323,9 @@ describe('engine reconnect loop', () => {
     };
     const a = await lineRelay(handler);
     const b = await lineRelay(handler);
-    const { engine } = start({ relay: { host: '127.0.0.1', port: a.port, insecure: true, opener: 'client' } });
+    const { engine } = start({
+      relay: { host: '127.0.0.1', port: a.port, insecure: true, opener: 'client' },
+    });
     engine.connect();
     await until(() => engine.snapshot().state === 'active', 'active on A');
     engine.setRelay({ host: '127.0.0.1', port: b.port, insecure: true, opener: 'client' });

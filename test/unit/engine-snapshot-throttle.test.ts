@@ -15,7 +15,8 @@ describe('snapshot throttle', () => {
     }
     expect(times.length).toBeGreaterThanOrEqual(19);
     expect(times.length).toBeLessThanOrEqual(21);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
     expect(times[0]! - start).toBeLessThanOrEqual(1);
   });
 

@@ -35,7 +35,9 @@ describe('session state machine', () => {
 
   it('reaches Disconnected from every state on user disconnect except Disconnected itself', () => {
     for (const state of CONNECTION_STATES) {
-      expect(transition(state, ev('user_disconnect'))).toBe(state === 'disconnected' ? null : 'disconnected');
+      expect(transition(state, ev('user_disconnect'))).toBe(
+        state === 'disconnected' ? null : 'disconnected',
+      );
     }
   });
 });

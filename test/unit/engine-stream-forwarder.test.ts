@@ -17,8 +17,15 @@ async function pair(): Promise<[net.Socket, net.Socket]> {
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, allowHalfOpen: true });
-  const [a, b] = await Promise.all([new Promise<net.Socket>((r) => client.once('connect', () => r(client))), accepted]);
+  const client = net.connect({
+    host: '127.0.0.1',
+    port: (server.address() as net.AddressInfo).port,
+    allowHalfOpen: true,
+  });
+  const [a, b] = await Promise.all([
+    new Promise<net.Socket>((r) => client.once('connect', () => r(client))),
+    accepted,
+  ]);
   server.close();
   for (const s of [a, b]) s.on('error', () => undefined);
   closers.push(() => {
@@ -52,14 +59,23 @@ describe('stream forwarder', () => {
     const [remote, relay] = await pair(); // relay = the relay's end of the data connection
     const counters = new TunnelCounters();
     let done: EngineError | null | undefined;
-    forwardStream({ local, remote, counters, openLine: Buffer.from('{"type":"stream_open","tunnel_id":"t","stream_token":"s"}\n'), onProgress: () => undefined, onDone: (e) => (done = e) });
+    forwardStream({
+      local,
+      remote,
+      counters,
+      openLine: Buffer.from('{"type":"stream_open","tunnel_id":"t","stream_token":"s"}\n'),
+      onProgress: () => undefined,
+      onDone: (e) => (done = e),
+    });
     const atRelay = collect(relay);
     relay.resume();
     const atApp = collect(app);
     app.write('early bytes');
     // The relay has not answered yet, and already has the app's bytes.
     await until(() => atRelay.text().includes('early bytes'));
-    expect(atRelay.text()).toBe('{"type":"stream_open","tunnel_id":"t","stream_token":"s"}\nearly bytes');
+    expect(atRelay.text()).toBe(
+      '{"type":"stream_open","tunnel_id":"t","stream_token":"s"}\nearly bytes',
+    );
     relay.write('{"type":"stream_response","status":"ok"}\nleftover from the target');
     await until(() => atApp.text() === 'leftover from the target');
     relay.end('!');
@@ -69,7 +85,13 @@ describe('stream forwarder', () => {
     await expect(atRelay.ended).resolves.toBe('end');
     await until(() => done !== undefined);
     expect(done).toBeNull();
-    expect(counters).toMatchObject({ bytesOut: 11, bytesIn: 25, openConnections: 0, totalConnections: 1, failedConnections: 0 });
+    expect(counters).toMatchObject({
+      bytesOut: 11,
+      bytesIn: 25,
+      openConnections: 0,
+      totalConnections: 1,
+      failedConnections: 0,
+    });
   });
 
   it('resets the local socket and reports target_unreachable when the relay refuses the stream', async () => {
@@ -77,10 +99,19 @@ describe('stream forwarder', () => {
     const [remote, relay] = await pair();
     const counters = new TunnelCounters();
     let done: EngineError | null | undefined;
-    forwardStream({ local, remote, counters, openLine: Buffer.from('{"type":"stream_open"}\n'), onProgress: () => undefined, onDone: (e) => (done = e) });
+    forwardStream({
+      local,
+      remote,
+      counters,
+      openLine: Buffer.from('{"type":"stream_open"}\n'),
+      onProgress: () => undefined,
+      onDone: (e) => (done = e),
+    });
     relay.resume();
     const atApp = collect(app);
-    relay.write('{"type":"error","code":"data_transfer_failed","message":"connect ECONNREFUSED"}\n');
+    relay.write(
+      '{"type":"error","code":"data_transfer_failed","message":"connect ECONNREFUSED"}\n',
+    );
     await expect(atApp.ended).resolves.toBe('ECONNRESET');
     await until(() => done !== undefined);
     expect(done?.code).toBe('target_unreachable');
@@ -92,7 +123,14 @@ describe('stream forwarder', () => {
     const [remote, relay] = await pair();
     const counters = new TunnelCounters();
     let done: EngineError | null | undefined;
-    forwardStream({ local, remote, counters, openLine: Buffer.from('{"type":"stream_open"}\n'), onProgress: () => undefined, onDone: (e) => (done = e) });
+    forwardStream({
+      local,
+      remote,
+      counters,
+      openLine: Buffer.from('{"type":"stream_open"}\n'),
+      onProgress: () => undefined,
+      onDone: (e) => (done = e),
+    });
     relay.resume();
     const atApp = collect(app);
     relay.end();

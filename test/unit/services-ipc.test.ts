@@ -8,7 +8,15 @@ import { REQUEST_CHANNELS, type RequestChannel } from '../../src-main/shared/ipc
 import { REQUEST_GUARDS, isRequestChannel, isValidRequest } from '../../src-main/shared/ipc-guards';
 import { validateTunnelDraft, isValidHost } from '../../src-main/shared/tunnel-validation';
 
-const draft = { name: 'SSH', kind: 'ssh', localHost: '127.0.0.1', localPort: 2222, remoteHost: 'db.internal', remotePort: 22, enabled: true };
+const draft = {
+  name: 'SSH',
+  kind: 'ssh',
+  localHost: '127.0.0.1',
+  localPort: 2222,
+  remoteHost: 'db.internal',
+  remotePort: 22,
+  enabled: true,
+};
 const relay = {
   id: 'r1',
   name: 'Prod',
@@ -35,7 +43,11 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:tunnel.open': { id: 't1' },
   'cloudbridge:token.save': { token: 'a.b.c' },
   'cloudbridge:token.signOut': undefined,
-  'cloudbridge:settings.update': { relay, language: 'ru', notifications: { connectionLost: true, connectionRestored: false, tokenExpiry: true } },
+  'cloudbridge:settings.update': {
+    relay,
+    language: 'ru',
+    notifications: { connectionLost: true, connectionRestored: false, tokenExpiry: true },
+  },
   'cloudbridge:relay.useBuiltin': undefined,
   'cloudbridge:logs.query': { limit: 100, level: 'warn', tunnelId: 't1', text: 'fail' },
   'cloudbridge:logs.export': undefined,
@@ -46,7 +58,8 @@ const valid: { [C in RequestChannel]: unknown } = {
 describe('ipc guards', () => {
   it('has a guard for every channel and accepts a well-formed payload on each', () => {
     expect(Object.keys(REQUEST_GUARDS).sort()).toEqual([...REQUEST_CHANNELS].sort());
-    for (const channel of REQUEST_CHANNELS) expect(isValidRequest(channel, valid[channel]), channel).toBe(true);
+    for (const channel of REQUEST_CHANNELS)
+      expect(isValidRequest(channel, valid[channel]), channel).toBe(true);
   });
 
   it('refuses wrong shapes, extra keys, wrong types and oversize strings', () => {
@@ -68,7 +81,8 @@ describe('ipc guards', () => {
       ['cloudbridge:logs.query', { limit: 10, level: 'trace' }],
       ['cloudbridge:app.openExternal', { url: 42 }],
     ];
-    for (const [channel, payload] of refused) expect(isValidRequest(channel, payload), `${channel} ${JSON.stringify(payload)}`).toBe(false);
+    for (const [channel, payload] of refused)
+      expect(isValidRequest(channel, payload), `${channel} ${JSON.stringify(payload)}`).toBe(false);
   });
 
   it('recognises only contract channels', () => {
@@ -81,17 +95,53 @@ describe('ipc guards', () => {
 
 describe('tunnel validation', () => {
   it('checks ports, host syntax and duplicate local ports, per field', () => {
-    const existing = [{ id: 't1', name: 'RDP', kind: 'rdp' as const, localHost: '127.0.0.1', localPort: 3390, remoteHost: 'pc', remotePort: 3389, enabled: true }];
+    const existing = [
+      {
+        id: 't1',
+        name: 'RDP',
+        kind: 'rdp' as const,
+        localHost: '127.0.0.1',
+        localPort: 3390,
+        remoteHost: 'pc',
+        remotePort: 3389,
+        enabled: true,
+      },
+    ];
     expect(validateTunnelDraft({ ...draft, kind: 'ssh' }, existing)).toEqual({});
-    expect(validateTunnelDraft({ ...draft, kind: 'ssh', localPort: 3390 }, existing).localPort).toContain('RDP');
-    expect(validateTunnelDraft({ ...draft, kind: 'ssh', id: 't1', localPort: 3390 }, existing)).toEqual({});
-    expect(Object.keys(validateTunnelDraft({ ...draft, kind: 'ssh', localPort: 0, remotePort: 65_536, remoteHost: 'a..b' }, existing)).sort()).toEqual([
-      'localPort',
-      'remoteHost',
-      'remotePort',
-    ]);
-    for (const good of ['localhost', 'db-1.corp.example', '10.0.0.1', '::1', 'fe80::1%eth0', '2001:db8::8a2e:370:7334']) expect(isValidHost(good), good).toBe(true);
-    for (const bad of ['', 'bad host', '-x.com', '999.1.1.1', '1.2.3', 'a_b.com', ':::1', `${'a'.repeat(64)}.com`]) expect(isValidHost(bad), bad).toBe(false);
+    expect(
+      validateTunnelDraft({ ...draft, kind: 'ssh', localPort: 3390 }, existing).localPort,
+    ).toContain('RDP');
+    expect(
+      validateTunnelDraft({ ...draft, kind: 'ssh', id: 't1', localPort: 3390 }, existing),
+    ).toEqual({});
+    expect(
+      Object.keys(
+        validateTunnelDraft(
+          { ...draft, kind: 'ssh', localPort: 0, remotePort: 65_536, remoteHost: 'a..b' },
+          existing,
+        ),
+      ).sort(),
+    ).toEqual(['localPort', 'remoteHost', 'remotePort']);
+    for (const good of [
+      'localhost',
+      'db-1.corp.example',
+      '10.0.0.1',
+      '::1',
+      'fe80::1%eth0',
+      '2001:db8::8a2e:370:7334',
+    ])
+      expect(isValidHost(good), good).toBe(true);
+    for (const bad of [
+      '',
+      'bad host',
+      '-x.com',
+      '999.1.1.1',
+      '1.2.3',
+      'a_b.com',
+      ':::1',
+      `${'a'.repeat(64)}.com`,
+    ])
+      expect(isValidHost(bad), bad).toBe(false);
   });
 });
 
@@ -101,7 +151,11 @@ describe('ipc router', () => {
     handle(channel: RequestChannel, request: unknown): Promise<never> {
       calls.push(channel);
       if (channel === 'cloudbridge:tunnel.save') {
-        return Promise.reject(new ServiceError('invalid_tunnel_info', 'Check fields', 'localPort', { localPort: 'bad' }));
+        return Promise.reject(
+          new ServiceError('invalid_tunnel_info', 'Check fields', 'localPort', {
+            localPort: 'bad',
+          }),
+        );
       }
       if (channel === 'cloudbridge:session.connect') throw new TypeError('synchronous bug');
       return Promise.resolve(request as never);
@@ -126,18 +180,29 @@ describe('ipc router', () => {
 
   it('passes field errors through and turns thrown bugs into internal_error', async () => {
     const saved = await router.handle('cloudbridge:tunnel.save', draft);
-    expect(saved).toMatchObject({ ok: false, error: { code: 'invalid_tunnel_info' }, fields: { localPort: 'bad' } });
+    expect(saved).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_tunnel_info' },
+      fields: { localPort: 'bad' },
+    });
     const connect = await router.handle('cloudbridge:session.connect', undefined);
     expect(connect).toMatchObject({ ok: false, error: { code: 'internal_error' } });
-    expect(await router.handle('cloudbridge:tunnel.remove', { id: 't9' })).toEqual({ ok: true, value: { id: 't9' } });
+    expect(await router.handle('cloudbridge:tunnel.remove', { id: 't9' })).toEqual({
+      ok: true,
+      value: { id: 't9' },
+    });
   });
 
   it('never throws for any channel string and any payload', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom(...REQUEST_CHANNELS), fc.string()), fc.anything(), async (channel, payload) => {
-        const result = await router.handle(channel, payload);
-        expect(typeof result.ok).toBe('boolean');
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom(...REQUEST_CHANNELS), fc.string()),
+        fc.anything(),
+        async (channel, payload) => {
+          const result = await router.handle(channel, payload);
+          expect(typeof result.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -5,7 +5,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeOwner, findPortOwner, parseLsof, parseNetstat, parseProcNetTcp, parseTasklist } from '../../src-main/services/port-owner';
+import {
+  describeOwner,
+  findPortOwner,
+  parseLsof,
+  parseNetstat,
+  parseProcNetTcp,
+  parseTasklist,
+} from '../../src-main/services/port-owner';
 
 const PROC_NET_TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:0D3D 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 424242 1 0000000000000000 100 0 0 10 0
@@ -56,7 +63,10 @@ Active Connections
     symlinkSync('socket:[424242]', join(root, '321', 'fd', '7'));
     mkdirSync(join(root, '100', 'fd'), { recursive: true });
     symlinkSync('socket:[999]', join(root, '100', 'fd', '3'));
-    expect(await findPortOwner(3389, { platform: 'linux', procRoot: root })).toEqual({ pid: 321, command: 'xrdp' });
+    expect(await findPortOwner(3389, { platform: 'linux', procRoot: root })).toEqual({
+      pid: 321,
+      command: 'xrdp',
+    });
     expect(await findPortOwner(4000, { platform: 'linux', procRoot: root })).toBeNull();
   });
 
@@ -65,13 +75,29 @@ Active Connections
     const run = (command: string, args: readonly string[]) => {
       calls.push([command, ...args].join(' '));
       if (command === 'lsof') return Promise.resolve('p55\ncScreen Sharing\n');
-      if (command === 'netstat') return Promise.resolve('  TCP    127.0.0.1:5000   0.0.0.0:0   LISTENING   66\n');
+      if (command === 'netstat')
+        return Promise.resolve('  TCP    127.0.0.1:5000   0.0.0.0:0   LISTENING   66\n');
       return Promise.resolve('"python.exe","66"\n');
     };
-    expect(await findPortOwner(5900, { platform: 'darwin', run })).toEqual({ pid: 55, command: 'Screen Sharing' });
-    expect(await findPortOwner(5000, { platform: 'win32', run })).toEqual({ pid: 66, command: 'python.exe' });
-    expect(calls).toEqual(['lsof -nP -iTCP:5900 -sTCP:LISTEN -Fpc', 'netstat -ano -p TCP', 'tasklist /FI PID eq 66 /FO CSV /NH']);
-    expect(await findPortOwner(1, { platform: 'darwin', run: () => Promise.reject(new Error('no lsof')) })).toBeNull();
+    expect(await findPortOwner(5900, { platform: 'darwin', run })).toEqual({
+      pid: 55,
+      command: 'Screen Sharing',
+    });
+    expect(await findPortOwner(5000, { platform: 'win32', run })).toEqual({
+      pid: 66,
+      command: 'python.exe',
+    });
+    expect(calls).toEqual([
+      'lsof -nP -iTCP:5900 -sTCP:LISTEN -Fpc',
+      'netstat -ano -p TCP',
+      'tasklist /FI PID eq 66 /FO CSV /NH',
+    ]);
+    expect(
+      await findPortOwner(1, {
+        platform: 'darwin',
+        run: () => Promise.reject(new Error('no lsof')),
+      }),
+    ).toBeNull();
   });
 });
 

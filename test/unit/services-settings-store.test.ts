@@ -21,7 +21,18 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const withTunnel: AppSettings = {
   ...DEFAULT_SETTINGS,
-  tunnels: [{ id: 't1', name: 'RDP', kind: 'rdp', localHost: '127.0.0.1', localPort: 13389, remoteHost: '10.0.0.4', remotePort: 3389, enabled: true }],
+  tunnels: [
+    {
+      id: 't1',
+      name: 'RDP',
+      kind: 'rdp',
+      localHost: '127.0.0.1',
+      localPort: 13389,
+      remoteHost: '10.0.0.4',
+      remotePort: 3389,
+      enabled: true,
+    },
+  ],
   language: 'ru',
 };
 
@@ -30,7 +41,8 @@ function failingFs(code: string, failOn: 'write' | 'rename'): StoreFs {
   return {
     ...nodeStoreFs,
     writeFileDurable: failOn === 'write' ? fail : nodeStoreFs.writeFileDurable,
-    rename: (from, to) => (failOn === 'rename' && from.endsWith('.tmp') ? fail() : nodeStoreFs.rename(from, to)),
+    rename: (from, to) =>
+      failOn === 'rename' && from.endsWith('.tmp') ? fail() : nodeStoreFs.rename(from, to),
   };
 }
 
@@ -55,7 +67,9 @@ describe('settings store', () => {
     const loaded = await store.load();
     expect(loaded.settings).toEqual(DEFAULT_SETTINGS);
     expect(loaded.notices.map((n) => n.kind)).toEqual(['settings_reset']);
-    const aside = readdirSync(dir).filter((f) => f.startsWith('settings.corrupt-') && f.endsWith('.json'));
+    const aside = readdirSync(dir).filter(
+      (f) => f.startsWith('settings.corrupt-') && f.endsWith('.json'),
+    );
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe('{"relay": nul');
     expect(existsSync(join(dir, 'settings.json'))).toBe(false);
@@ -64,9 +78,16 @@ describe('settings store', () => {
   it('treats valid JSON with a wrong shape as corrupt (bad port, duplicate tunnel ids)', async () => {
     const bad = { ...withTunnel, tunnels: [withTunnel.tunnels[0], withTunnel.tunnels[0]] };
     writeFileSync(join(dir, 'settings.json'), JSON.stringify(bad));
-    expect((await createSettingsStore({ dataDir: dir, clock }).load()).notices[0]?.kind).toBe('settings_reset');
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ ...withTunnel, tunnels: [{ ...withTunnel.tunnels[0], localPort: 0 }] }));
-    expect((await createSettingsStore({ dataDir: dir, clock }).load()).notices[0]?.kind).toBe('settings_reset');
+    expect((await createSettingsStore({ dataDir: dir, clock }).load()).notices[0]?.kind).toBe(
+      'settings_reset',
+    );
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({ ...withTunnel, tunnels: [{ ...withTunnel.tunnels[0], localPort: 0 }] }),
+    );
+    expect((await createSettingsStore({ dataDir: dir, clock }).load()).notices[0]?.kind).toBe(
+      'settings_reset',
+    );
   });
 
   it('reports disk_full on ENOSPC and keeps the previous file and in-memory settings', async () => {
@@ -102,23 +123,46 @@ describe('settings store', () => {
     await store.load();
     store.addTraffic('t1', 100, 40);
     store.addTraffic('t1', 1, 2);
-    expect(store.totals().t1).toEqual({ todayIn: 101, todayOut: 42, allTimeIn: 101, allTimeOut: 42 });
+    expect(store.totals().t1).toEqual({
+      todayIn: 101,
+      todayOut: 42,
+      allTimeIn: 101,
+      allTimeOut: 42,
+    });
     now = Date.parse('2026-03-02T00:00:01Z');
     expect(store.totals().t1).toEqual({ todayIn: 0, todayOut: 0, allTimeIn: 101, allTimeOut: 42 });
     store.addTraffic('t1', 5, 0);
     await store.flushTotals();
     const reopened = createSettingsStore({ dataDir: dir, clock, localDate: utcDate });
     await reopened.load();
-    expect(reopened.totals().t1).toEqual({ todayIn: 5, todayOut: 0, allTimeIn: 106, allTimeOut: 42 });
+    expect(reopened.totals().t1).toEqual({
+      todayIn: 5,
+      todayOut: 0,
+      allTimeIn: 106,
+      allTimeOut: 42,
+    });
   });
 
   it('persists only the PersistedSessionState fields', async () => {
     const store = createSettingsStore({ dataDir: dir, clock });
     await store.load();
-    const withExtra = { relay: 'r:443', clientId: 'c1', reconnectToken: 'rt', opener: 'server' as const, tunnelIds: ['t1'], token: 'eyJhbGciOi.x.y' };
+    const withExtra = {
+      relay: 'r:443',
+      clientId: 'c1',
+      reconnectToken: 'rt',
+      opener: 'server' as const,
+      tunnelIds: ['t1'],
+      token: 'eyJhbGciOi.x.y',
+    };
     await store.sessionState.save(withExtra);
     const raw = readFileSync(join(dir, 'session-state.json'), 'utf8');
     expect(raw).not.toContain('eyJ');
-    expect(await store.sessionState.load()).toEqual({ relay: 'r:443', clientId: 'c1', reconnectToken: 'rt', opener: 'server', tunnelIds: ['t1'] });
+    expect(await store.sessionState.load()).toEqual({
+      relay: 'r:443',
+      clientId: 'c1',
+      reconnectToken: 'rt',
+      opener: 'server',
+      tunnelIds: ['t1'],
+    });
   });
 });

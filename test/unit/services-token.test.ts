@@ -5,7 +5,11 @@ import { SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../src-main/services/errors';
 import { createMemorySecretStore, type SecretStore } from '../../src-main/services/secret-store';
-import { createTokenService, decodeTokenClaims, normaliseToken } from '../../src-main/services/token-service';
+import {
+  createTokenService,
+  decodeTokenClaims,
+  normaliseToken,
+} from '../../src-main/services/token-service';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const clock = { now: () => NOW };
@@ -26,21 +30,42 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 describe('token claims', () => {
   it('reads numeric claims given as strings, aud as array, tenant_id', async () => {
-    const t = await token({ sub: 'alice', tenant_id: 'acme', exp: String(NOW / 1000 + 3600), aud: ['relay', 'x'] });
+    const t = await token({
+      sub: 'alice',
+      tenant_id: 'acme',
+      exp: String(NOW / 1000 + 3600),
+      aud: ['relay', 'x'],
+    });
     const claims = decodeTokenClaims(t);
-    expect(claims).toEqual({ subject: 'alice', tenant: 'acme', expiresAtMs: NOW + 3_600_000, audience: ['relay', 'x'] });
+    expect(claims).toEqual({
+      subject: 'alice',
+      tenant: 'acme',
+      expiresAtMs: NOW + 3_600_000,
+      audience: ['relay', 'x'],
+    });
   });
 
   it('accepts a token without exp and a string aud', () => {
     const t = new UnsecuredJWT({ sub: 'bob', aud: 'relay' }).encode();
-    expect(decodeTokenClaims(t)).toMatchObject({ subject: 'bob', expiresAtMs: null, audience: ['relay'] });
+    expect(decodeTokenClaims(t)).toMatchObject({
+      subject: 'bob',
+      expiresAtMs: null,
+      audience: ['relay'],
+    });
   });
 
   it('refuses garbage, a two-part string, a JWE-shaped string and a non-numeric exp as token_malformed', () => {
-    for (const bad of ['hello', 'a.b', 'a.b.c.d.e', `${Buffer.from('{}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}.x`]) {
+    for (const bad of [
+      'hello',
+      'a.b',
+      'a.b.c.d.e',
+      `${Buffer.from('{}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}.x`,
+    ]) {
       expect(() => decodeTokenClaims(bad)).toThrow(ServiceError);
     }
-    expect(() => decodeTokenClaims(new UnsecuredJWT({ exp: 'soon' } as unknown as JWTPayload).encode())).toThrow(/expiry/);
+    expect(() =>
+      decodeTokenClaims(new UnsecuredJWT({ exp: 'soon' } as unknown as JWTPayload).encode()),
+    ).toThrow(/expiry/);
   });
 
   it('strips whitespace, quotes and a Bearer prefix people paste', () => {
@@ -72,7 +97,9 @@ describe('token service', () => {
     const store = createMemorySecretStore();
     const service = createTokenService({ secretStore: store, clock });
     await service.setAccount('p');
-    expect(await codeOf(service.save(await token({ sub: 'a', exp: NOW / 1000 - 1 })))).toBe('token_expired');
+    expect(await codeOf(service.save(await token({ sub: 'a', exp: NOW / 1000 - 1 })))).toBe(
+      'token_expired',
+    );
     expect(await codeOf(service.save('not a token'))).toBe('token_malformed');
     expect(await store.get('p')).toBeNull();
     expect(service.account().signedIn).toBe(false);
@@ -81,8 +108,12 @@ describe('token service', () => {
   it('flags expiresSoon within 24 hours', async () => {
     const service = createTokenService({ secretStore: createMemorySecretStore(), clock });
     await service.setAccount('p');
-    expect((await service.save(await token({ sub: 'a', exp: NOW / 1000 + 23 * 3600 }))).expiresSoon).toBe(true);
-    expect((await service.save(await token({ sub: 'a', exp: NOW / 1000 + 25 * 3600 }))).expiresSoon).toBe(false);
+    expect(
+      (await service.save(await token({ sub: 'a', exp: NOW / 1000 + 23 * 3600 }))).expiresSoon,
+    ).toBe(true);
+    expect(
+      (await service.save(await token({ sub: 'a', exp: NOW / 1000 + 25 * 3600 }))).expiresSoon,
+    ).toBe(false);
   });
 
   it('signs out by deleting the stored token', async () => {

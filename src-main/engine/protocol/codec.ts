@@ -47,7 +47,10 @@ export function parseLine(line: Uint8Array): JsonObject {
 export function encodeMessage(message: JsonObject, maxLineBytes = MAX_LINE_BYTES): Buffer {
   const line = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
   if (line.length - 1 > maxLineBytes) {
-    throw new CodecError('line_too_long', `message of ${line.length - 1} bytes exceeds the line limit`);
+    throw new CodecError(
+      'line_too_long',
+      `message of ${line.length - 1} bytes exceeds the line limit`,
+    );
   }
   return line;
 }
@@ -80,7 +83,10 @@ export class LineDecoder {
       if (newline === -1) break;
       const lineBytes = this.pendingBytes + newline;
       if (lineBytes > this.maxLineBytes + 1) this.failTooLong(lineBytes);
-      let line = this.pendingBytes === 0 ? data.subarray(0, newline) : Buffer.concat([...this.pending, data.subarray(0, newline)]);
+      let line =
+        this.pendingBytes === 0
+          ? data.subarray(0, newline)
+          : Buffer.concat([...this.pending, data.subarray(0, newline)]);
       this.pending = [];
       this.pendingBytes = 0;
       data = data.subarray(newline + 1);
@@ -112,6 +118,9 @@ export class LineDecoder {
   private failTooLong(bytes: number): never {
     this.pending = [];
     this.pendingBytes = 0;
-    throw new CodecError('line_too_long', `line of more than ${Math.min(bytes, this.maxLineBytes + 1)} bytes exceeds the ${this.maxLineBytes}-byte limit`);
+    throw new CodecError(
+      'line_too_long',
+      `line of more than ${Math.min(bytes, this.maxLineBytes + 1)} bytes exceeds the ${this.maxLineBytes}-byte limit`,
+    );
   }
 }

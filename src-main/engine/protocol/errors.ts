@@ -80,7 +80,10 @@ export function normaliseErrorCode(raw: unknown): RelayErrorCode {
     return mapped !== undefined && isRelayErrorCode(mapped) ? mapped : 'server_unavailable';
   }
   if (typeof raw === 'string') {
-    const key = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const key = raw
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_');
     if (isRelayErrorCode(key)) return key;
     const v1 = V1_NAMES[key];
     if (v1 !== undefined && isRelayErrorCode(v1)) return v1;

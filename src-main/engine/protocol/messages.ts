@@ -9,7 +9,15 @@ import { normaliseErrorCode, type RelayErrorCode } from './errors';
 export const PROTOCOL_VERSION = '1.0';
 
 /** Features this project's client and relay announce. `tcp_stream` is PROTOCOL.md §3. */
-export const CLIENT_FEATURES = ['tls', 'heartbeat', 'tunnel_info', 'multi_tenancy', 'metrics', 'tcp_stream', 'tcp_mux'] as const;
+export const CLIENT_FEATURES = [
+  'tls',
+  'heartbeat',
+  'tunnel_info',
+  'multi_tenancy',
+  'metrics',
+  'tcp_stream',
+  'tcp_mux',
+] as const;
 export const TCP_STREAM_FEATURE = 'tcp_stream';
 /** Streams as frames over one data connection (docs/protocol.md "Multiplexed data streams"). */
 export const TCP_MUX_FEATURE = 'tcp_mux';
@@ -41,7 +49,11 @@ export interface TunnelInfoMessage {
 }
 export interface HeartbeatMessage {
   readonly type: 'heartbeat';
-  readonly stats?: { readonly bytes_in: number; readonly bytes_out: number; readonly connected_since: string | null };
+  readonly stats?: {
+    readonly bytes_in: number;
+    readonly bytes_out: number;
+    readonly connected_since: string | null;
+  };
 }
 export interface HeartbeatResponseMessage {
   readonly type: 'heartbeat_response';
@@ -168,7 +180,10 @@ function isObject(value: unknown): value is JsonObject {
 function readStatus(obj: JsonObject): { status: Status; rawStatus: string | null } {
   const raw = obj['status'];
   if (raw === undefined || raw === null) return { status: 'ok', rawStatus: null };
-  const rawStatus = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
+  const rawStatus =
+    typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+      ? String(raw)
+      : JSON.stringify(raw);
   const text = rawStatus.trim().toLowerCase();
   return { status: text === 'ok' || text === 'success' ? 'ok' : 'failed', rawStatus };
 }
@@ -177,7 +192,11 @@ function readError(obj: JsonObject): RelayError {
   // Nested form: {"error": {"code", "message"}} (PROTOCOL.md §7).
   const source = isObject(obj['error']) ? obj['error'] : obj;
   const rawCode = source['code'];
-  const details = isObject(source['details']) ? source['details'] : isObject(obj['details']) ? obj['details'] : {};
+  const details = isObject(source['details'])
+    ? source['details']
+    : isObject(obj['details'])
+      ? obj['details']
+      : {};
   const reason =
     (typeof source['message'] === 'string' && source['message']) ||
     (typeof source['error'] === 'string' && source['error']) ||
@@ -194,7 +213,8 @@ function readError(obj: JsonObject): RelayError {
     code,
     rawCode: typeof rawCode === 'string' || typeof rawCode === 'number' ? rawCode : null,
     message: reason.slice(0, 500),
-    retryAfterSec: Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 3600) : null,
+    retryAfterSec:
+      Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 3600) : null,
   };
 }
 
@@ -206,9 +226,14 @@ export function parseRelayMessage(obj: JsonObject): RelayMessage {
   const type = obj['type'];
   if (type === undefined) {
     if (isObject(obj['error'])) return readError(obj);
-    return { type: 'untyped', status: obj['status'] === undefined ? null : readStatus(obj).status, raw: obj };
+    return {
+      type: 'untyped',
+      status: obj['status'] === undefined ? null : readStatus(obj).status,
+      raw: obj,
+    };
   }
-  if (typeof type !== 'string') throw new MessageError('protocol_error', 'field "type" must be a string');
+  if (typeof type !== 'string')
+    throw new MessageError('protocol_error', 'field "type" must be a string');
   switch (type.toLowerCase()) {
     case 'hello':
     case 'hello_response':
@@ -259,12 +284,18 @@ export function parseRelayMessage(obj: JsonObject): RelayMessage {
 const TUNNEL_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_HOST_LENGTH = 253;
 
-function requireString(obj: JsonObject, key: string, code: MessageError['code'], maxLength: number): string {
+function requireString(
+  obj: JsonObject,
+  key: string,
+  code: MessageError['code'],
+  maxLength: number,
+): string {
   const value = obj[key];
   if (typeof value !== 'string' || value.length === 0) {
     throw new MessageError(code, `field "${key}" must be a non-empty string`);
   }
-  if (value.length > maxLength) throw new MessageError(code, `field "${key}" is longer than ${maxLength} characters`);
+  if (value.length > maxLength)
+    throw new MessageError(code, `field "${key}" is longer than ${maxLength} characters`);
   return value;
 }
 
@@ -279,7 +310,8 @@ function requirePort(obj: JsonObject, key: string): number {
 /** Validates a message from a client. Throws MessageError with the code the relay answers. */
 export function parseClientMessage(obj: JsonObject): ClientMessage {
   const type = obj['type'];
-  if (typeof type !== 'string') throw new MessageError('protocol_error', 'field "type" must be a string');
+  if (typeof type !== 'string')
+    throw new MessageError('protocol_error', 'field "type" must be a string');
   switch (type) {
     case 'hello':
       return {
@@ -293,12 +325,19 @@ export function parseClientMessage(obj: JsonObject): ClientMessage {
       if (reconnect !== undefined && typeof reconnect !== 'string') {
         throw new MessageError('protocol_error', 'field "reconnect_token" must be a string');
       }
-      return { type, token, ...(typeof reconnect === 'string' ? { reconnect_token: reconnect } : {}) };
+      return {
+        type,
+        token,
+        ...(typeof reconnect === 'string' ? { reconnect_token: reconnect } : {}),
+      };
     }
     case 'tunnel_info': {
       const tunnelId = requireString(obj, 'tunnel_id', 'invalid_tunnel_info', 128);
       if (!TUNNEL_ID_PATTERN.test(tunnelId)) {
-        throw new MessageError('invalid_tunnel_info', 'field "tunnel_id" has characters outside [A-Za-z0-9._:-]');
+        throw new MessageError(
+          'invalid_tunnel_info',
+          'field "tunnel_id" has characters outside [A-Za-z0-9._:-]',
+        );
       }
       const tenant = obj['tenant_id'];
       if (tenant !== undefined && typeof tenant !== 'string') {

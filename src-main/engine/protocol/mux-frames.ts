@@ -28,7 +28,8 @@ export interface Frame {
   readonly payload: Buffer;
 }
 
-export type MuxFrameErrorReason = 'unknown_type' | 'frame_too_large' | 'bad_stream_id' | 'bad_payload';
+export type MuxFrameErrorReason =
+  'unknown_type' | 'frame_too_large' | 'bad_stream_id' | 'bad_payload';
 
 export class MuxFrameError extends Error {
   constructor(
@@ -47,26 +48,46 @@ function isConnectionFrame(type: number): boolean {
 }
 
 /** Checks a header; throws MuxFrameError for anything docs/protocol.md calls a protocol error. */
-function checkHeader(type: number, streamId: number, length: number, maxPayload: number): asserts type is FrameType {
-  if (type < FrameType.OPEN || type > FrameType.PONG) throw new MuxFrameError('unknown_type', `unknown frame type ${type}`);
-  if (length > maxPayload) throw new MuxFrameError('frame_too_large', `frame of ${length} bytes exceeds ${maxPayload}`);
+function checkHeader(
+  type: number,
+  streamId: number,
+  length: number,
+  maxPayload: number,
+): asserts type is FrameType {
+  if (type < FrameType.OPEN || type > FrameType.PONG)
+    throw new MuxFrameError('unknown_type', `unknown frame type ${type}`);
+  if (length > maxPayload)
+    throw new MuxFrameError('frame_too_large', `frame of ${length} bytes exceeds ${maxPayload}`);
   if (isConnectionFrame(type)) {
-    if (streamId !== 0) throw new MuxFrameError('bad_stream_id', `frame type ${type} must use stream 0`);
-    if (length > MAX_PING_PAYLOAD) throw new MuxFrameError('bad_payload', 'ping payload longer than 8 bytes');
+    if (streamId !== 0)
+      throw new MuxFrameError('bad_stream_id', `frame type ${type} must use stream 0`);
+    if (length > MAX_PING_PAYLOAD)
+      throw new MuxFrameError('bad_payload', 'ping payload longer than 8 bytes');
     return;
   }
-  if (streamId === 0) throw new MuxFrameError('bad_stream_id', `frame type ${type} needs a stream id`);
-  if (type === FrameType.WINDOW && length !== 4) throw new MuxFrameError('bad_payload', 'WINDOW payload must be 4 bytes');
-  if (type === FrameType.DATA && length === 0) throw new MuxFrameError('bad_payload', 'empty DATA frame');
-  if ((type === FrameType.OPEN_OK || type === FrameType.FIN) && length !== 0) throw new MuxFrameError('bad_payload', `frame type ${type} carries no payload`);
+  if (streamId === 0)
+    throw new MuxFrameError('bad_stream_id', `frame type ${type} needs a stream id`);
+  if (type === FrameType.WINDOW && length !== 4)
+    throw new MuxFrameError('bad_payload', 'WINDOW payload must be 4 bytes');
+  if (type === FrameType.DATA && length === 0)
+    throw new MuxFrameError('bad_payload', 'empty DATA frame');
+  if ((type === FrameType.OPEN_OK || type === FrameType.FIN) && length !== 0)
+    throw new MuxFrameError('bad_payload', `frame type ${type} carries no payload`);
 }
 
 /** One frame as a single buffer (one copy of the payload, so it goes out as one TLS write). */
-export function encodeFrame(type: FrameType, streamId: number, payload?: Uint8Array, start = 0, end?: number): Buffer {
+export function encodeFrame(
+  type: FrameType,
+  streamId: number,
+  payload?: Uint8Array,
+  start = 0,
+  end?: number,
+): Buffer {
   const from = payload === undefined ? 0 : start;
   const to = payload === undefined ? 0 : (end ?? payload.length);
   const length = to - from;
-  if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID) throw new RangeError(`bad stream id ${streamId}`);
+  if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID)
+    throw new RangeError(`bad stream id ${streamId}`);
   checkHeader(type, streamId, length, MAX_FRAME_PAYLOAD);
   const out = Buffer.allocUnsafe(MUX_HEADER_BYTES + length);
   out[0] = type;
