@@ -3,6 +3,7 @@
 // reasons, memory stays bounded on an endless line, and takeRest hands on exact bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { splitAt } from '../harness/chunks';
 import {
   CodecError,
   LineDecoder,
@@ -12,19 +13,6 @@ import {
 } from '../../src-main/engine/protocol/codec';
 
 const REASONS = ['line_too_long', 'invalid_utf8', 'invalid_json', 'not_an_object'];
-
-/** Splits `data` at the given cut points (any order, duplicates allowed). */
-function split(data: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    parts.push(data.subarray(last, p));
-    last = p;
-  }
-  parts.push(data.subarray(last));
-  return parts;
-}
 
 const unicodeText = fc.string({ unit: 'binary', maxLength: 40 });
 const message = fc.dictionary(
@@ -61,7 +49,7 @@ describe('LineDecoder', () => {
           );
           const decoder = new LineDecoder();
           const out: JsonObject[] = [];
-          for (const part of split(wire, cuts)) out.push(...decoder.push(part));
+          for (const part of splitAt(wire, cuts)) out.push(...decoder.push(part));
           expect(out).toEqual(messages.map((m) => JSON.parse(JSON.stringify(m)) as JsonObject));
           expect(decoder.bufferedBytes).toBe(0);
         },
@@ -141,7 +129,7 @@ describe('LineDecoder', () => {
         (first, raw, cuts) => {
           const wire = Buffer.concat([encodeMessage(first), Buffer.from(raw)]);
           const decoder = new LineDecoder();
-          const parts = split(wire, cuts);
+          const parts = splitAt(wire, cuts);
           let got: JsonObject | undefined;
           const after: Buffer[] = [];
           for (const part of parts) {

@@ -4,6 +4,7 @@
 // decoder would refuse.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { splitAt } from '../harness/chunks';
 import {
   encodeFrame,
   encodeWindow,
@@ -17,18 +18,6 @@ import {
 } from '../../src-main/engine/protocol/mux-frames';
 
 const REASONS = ['unknown_type', 'frame_too_large', 'bad_stream_id', 'bad_payload'];
-
-function split(data: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    parts.push(data.subarray(last, p));
-    last = p;
-  }
-  parts.push(data.subarray(last));
-  return parts;
-}
 
 const streamId = fc.integer({ min: 1, max: 0xffff_ffff });
 /** Any valid frame, as [type, stream id, payload]. */
@@ -93,7 +82,7 @@ describe('FrameDecoder', () => {
           const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.id, f.payload)));
           const decoder = new FrameDecoder();
           const out: Frame[] = [];
-          for (const part of split(wire, cuts)) out.push(...decoder.push(part));
+          for (const part of splitAt(wire, cuts)) out.push(...decoder.push(part));
           expect(plain(out)).toEqual(frames.map((f) => [f.type, f.id, f.payload.toString('hex')]));
           expect(decoder.bufferedBytes).toBe(0);
         },
@@ -110,7 +99,7 @@ describe('FrameDecoder', () => {
         (bytes, cuts) => {
           const decoder = new FrameDecoder(1024);
           try {
-            for (const part of split(Buffer.from(bytes), cuts)) {
+            for (const part of splitAt(Buffer.from(bytes), cuts)) {
               decoder.push(part);
               expect(decoder.bufferedBytes).toBeLessThan(MUX_HEADER_BYTES + 1024);
             }
