@@ -122,13 +122,17 @@ async function start(): Promise<void> {
     initial: trayModel(svc.controller.snapshot()),
   });
 
+  const applyLoginItem = (enabled: boolean) =>
+    applyLaunchAtLogin(enabled).catch((error: unknown) =>
+      svc.logger.log('warn', 'launch_at_login_failed', { enabled, error: String(error) }),
+    );
   let launchAtLogin = svc.controller.snapshot().settings.launchAtLogin;
-  applyLaunchAtLogin(launchAtLogin);
+  void applyLoginItem(launchAtLogin);
   svc.controller.onChange((snapshot) => {
     tray?.update(trayModel(snapshot));
     if (snapshot.settings.launchAtLogin !== launchAtLogin) {
       launchAtLogin = snapshot.settings.launchAtLogin;
-      applyLaunchAtLogin(launchAtLogin);
+      void applyLoginItem(launchAtLogin);
     }
   });
   // "Next try in N s" counts down between state changes.

@@ -3,8 +3,12 @@
 // reconnect now, system notifications, launch at login. Decisions live in the services.
 
 import { Notification, app, net, powerMonitor } from 'electron';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Clock } from '../engine/types';
 import type { AppNotification } from '../services/app-controller';
+import { nodeStoreFs } from '../services/atomic-json';
+import { setLinuxAutostart } from '../services/linux-autostart';
 
 /** False when another instance runs: this one must quit. The first one is told to show up. */
 export function acquireSingleInstance(onSecondInstance: () => void): boolean {
@@ -99,9 +103,20 @@ export function firstStartHint(platform: NodeJS.Platform): Pick<AppNotification,
   };
 }
 
-export function applyLaunchAtLogin(enabled: boolean): void {
-  // Linux has no login-item API in Electron; packaging installs an autostart entry instead.
-  if (process.platform === 'linux') return;
+/** Registers or removes the app as a login item; rejects when the OS refuses (Linux file I/O). */
+export async function applyLaunchAtLogin(enabled: boolean): Promise<void> {
+  const args = ['--hidden'];
+  if (process.platform === 'linux') {
+    // No login-item API on Linux: an XDG autostart entry. From an AppImage, start the
+    // AppImage file itself (process.execPath is inside its temporary mount).
+    await setLinuxAutostart(enabled, {
+      configHome: process.env['XDG_CONFIG_HOME'] || join(homedir(), '.config'),
+      execPath: process.env['APPIMAGE'] || process.execPath,
+      args,
+      fs: nodeStoreFs,
+    });
+    return;
+  }
   if (app.getLoginItemSettings().openAtLogin !== enabled)
-    app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
+    app.setLoginItemSettings({ openAtLogin: enabled, args });
 }
