@@ -790,6 +790,13 @@ export function createAppController(options: AppControllerOptions): AppControlle
       await writeFile(path, zip, { mode: 0o600 });
       return { path };
     },
+    'cloudbridge:notice.dismiss': ({ kind }) => {
+      if (notices.some((n) => n.kind === kind)) {
+        notices = notices.filter((n) => n.kind !== kind);
+        changed();
+      }
+      return Promise.resolve();
+    },
   };
 
   const controller: AppController = {

@@ -79,8 +79,14 @@ export interface TunnelTotals {
   readonly allTimeOut: number;
 }
 
-export type NoticeKind =
-  'settings_reset' | 'first_run' | 'insecure_relay' | 'keychain_unavailable' | 'token_expiring';
+export const NOTICE_KINDS = [
+  'settings_reset',
+  'first_run',
+  'insecure_relay',
+  'keychain_unavailable',
+  'token_expiring',
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
 export interface Notice {
   readonly kind: NoticeKind;
   readonly message: string;
@@ -163,6 +169,8 @@ export interface Requests {
   'cloudbridge:logs.export': { request: void; reply: { path: string | null } };
   'cloudbridge:logs.openFolder': { request: void; reply: void };
   'cloudbridge:diagnostics.export': { request: void; reply: { path: string | null } };
+  /** The user has read a notice; it stays gone until its cause happens again. */
+  'cloudbridge:notice.dismiss': { request: { kind: NoticeKind }; reply: void };
 }
 export type RequestChannel = keyof Requests;
 export type RequestOf<C extends RequestChannel> = Requests[C]['request'];
@@ -219,6 +227,7 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:logs.export',
   'cloudbridge:logs.openFolder',
   'cloudbridge:diagnostics.export',
+  'cloudbridge:notice.dismiss',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [

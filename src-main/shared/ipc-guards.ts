@@ -3,10 +3,12 @@
 // without a guard does not compile. Shape checks only; field rules live in the services.
 
 import {
+  NOTICE_KINDS,
   REQUEST_CHANNELS,
   type AppSettings,
   type Language,
   type LogQuery,
+  type NoticeKind,
   type NotificationSettings,
   type OpenerMode,
   type RelayProfile,
@@ -183,6 +185,11 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
   'cloudbridge:logs.export': isVoid,
   'cloudbridge:logs.openFolder': isVoid,
   'cloudbridge:diagnostics.export': isVoid,
+  'cloudbridge:notice.dismiss': (v): v is { kind: NoticeKind } =>
+    isPlainObject(v) &&
+    hasOnlyKeys(v, ['kind']) &&
+    typeof v.kind === 'string' &&
+    (NOTICE_KINDS as readonly string[]).includes(v.kind),
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);

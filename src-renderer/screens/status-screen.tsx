@@ -85,6 +85,10 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
           tone="warning"
           title={t(`notice.${notice.kind}`)}
           testId={`notice-${notice.kind}`}
+          dismissLabel={t('notice.dismiss')}
+          onDismiss={
+            bridge ? () => void run(() => bridge.noticeDismiss({ kind: notice.kind })) : undefined
+          }
         >
           <p>
             {notice.kind === 'token_expiring' && account?.expiresAt

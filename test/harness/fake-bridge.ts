@@ -561,6 +561,10 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:logs.export': () => ok({ path: '/home/user/cloudbridge-logs.zip' }),
     'cloudbridge:logs.openFolder': () => ok(undefined),
     'cloudbridge:diagnostics.export': () => ok({ path: '/home/user/cloudbridge-diagnostics.zip' }),
+    'cloudbridge:notice.dismiss': ({ kind }) => {
+      update((s) => ({ ...s, notices: s.notices.filter((n) => n.kind !== kind) }));
+      return ok(undefined);
+    },
   };
 
   const api: Record<string, unknown> = {};

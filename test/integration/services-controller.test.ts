@@ -192,6 +192,18 @@ describe('app controller over a real relay', () => {
     const snapshot = app.controller.snapshot();
     expect(snapshot.account.expiresSoon).toBe(true);
     expect(snapshot.notices.map((n) => n.kind)).toContain('token_expiring');
+
+    // Dismissed through the IPC router, it is gone; a kind outside the contract is refused.
+    expect(
+      await app.router.handle('cloudbridge:notice.dismiss', { kind: 'token_expiring' }),
+    ).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(app.controller.snapshot().notices.map((n) => n.kind)).not.toContain('token_expiring');
+    expect((await app.router.handle('cloudbridge:notice.dismiss', { kind: 'nonsense' })).ok).toBe(
+      false,
+    );
   });
 
   it('notifies "lost" when the relay stops accepting our token (no retry can fix it)', async () => {

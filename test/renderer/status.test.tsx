@@ -159,6 +159,21 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(notice.getAttribute('role')).toBe('alert');
   });
 
+  it('hides a notice once it is dismissed, and tells main', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    const at = new Date().toISOString();
+    const { fake, user } = await renderApp({
+      snapshot: {
+        ...snapshot,
+        notices: [{ kind: 'settings_reset', message: 'Defaults are in use.', at }],
+      },
+    });
+    const notice = screen.getByTestId('notice-settings_reset');
+    await user.click(within(notice).getByRole('button', { name: 'Dismiss' }));
+    expect(fake.callsTo('cloudbridge:notice.dismiss')).toEqual([{ kind: 'settings_reset' }]);
+    expect(screen.queryByTestId('notice-settings_reset')).toBeNull();
+  });
+
   it("says when the token expires in the reader's words, not as a raw timestamp", async () => {
     const snapshot = activeSnapshot(Date.now());
     const expiresAt = '2026-11-23T09:30:00.000Z';

@@ -53,6 +53,7 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:logs.export': undefined,
   'cloudbridge:logs.openFolder': undefined,
   'cloudbridge:diagnostics.export': undefined,
+  'cloudbridge:notice.dismiss': { kind: 'settings_reset' },
 };
 
 describe('ipc guards', () => {
@@ -80,6 +81,8 @@ describe('ipc guards', () => {
       ['cloudbridge:logs.query', { limit: -1 }],
       ['cloudbridge:logs.query', { limit: 10, level: 'trace' }],
       ['cloudbridge:app.openExternal', { url: 42 }],
+      ['cloudbridge:notice.dismiss', { kind: 'everything' }],
+      ['cloudbridge:notice.dismiss', {}],
     ];
     for (const [channel, payload] of refused)
       expect(isValidRequest(channel, payload), `${channel} ${JSON.stringify(payload)}`).toBe(false);
