@@ -67,7 +67,7 @@ export const USAGE = `Usage:
   cloudbridge --help | --version
 
 Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refused,
-4 gave up reconnecting.`;
+4 gave up reconnecting or refused the relay's TLS identity.`;
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MAX_TTL_SECONDS = 366 * 24 * 3600;

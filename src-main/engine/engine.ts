@@ -48,7 +48,19 @@ const RATE_REFRESH_MS = 1_000;
 /** How long `auto` waits for the hello of a relay remembered to speak first. */
 const REMEMBERED_SERVER_HELLO_WAIT_MS = 5_000;
 /** Client-side token problems: retrying cannot help, the user must act. */
-const FATAL_CLIENT_CODES = new Set(['token_missing', 'token_malformed', 'token_expired']);
+/**
+ * Client-side failures no retry can fix: the token, and the relay's TLS identity (a name,
+ * CA, expiry or pin the client refuses, or no TLS 1.3). The user must act; retrying would
+ * only hide the cause behind reconnect_exhausted minutes later.
+ */
+const FATAL_CLIENT_CODES = new Set([
+  'token_missing',
+  'token_malformed',
+  'token_expired',
+  'tls_error',
+  'tls_pin_mismatch',
+  'tls_version',
+]);
 
 export const systemClock: Clock = {
   now: () => Date.now(),

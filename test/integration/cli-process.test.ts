@@ -247,7 +247,7 @@ describe('cloudbridge connect', () => {
     expect(proc.stdout() + proc.stderr()).not.toContain(token);
   });
 
-  it('accepts the right --pin and shows a pin mismatch as the reason it keeps retrying', async () => {
+  it('accepts the right --pin, and stops with exit 4 naming a pin mismatch', async () => {
     const http = cleanup.add(await startHttpServer('pinned\n'), (s) => s.close());
     const { relay, caFile, tokenFile } = await relayAndFiles();
     const p = await pki();
@@ -274,8 +274,7 @@ describe('cloudbridge connect', () => {
     const bad = startCli(args(p.pin(p.serverRsa.cert), await freePort()));
     const line = await bad.waitForLine(/error tls_pin_mismatch/, 15_000);
     expect(line).toMatch(/relay 127\.0\.0\.1:\d+ .*error tls_pin_mismatch: /);
-    bad.signal('SIGTERM');
-    expect((await bad.waitForExit(10_000)).code).toBe(0);
+    expect((await bad.waitForExit(10_000)).code).toBe(4);
   });
 
   it('exits 3 when the relay refuses the token, and does not print it', async () => {

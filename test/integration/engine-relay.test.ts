@@ -303,8 +303,10 @@ describe('engine against the reference relay', () => {
       tunnels: [],
     });
     engine.connect();
-    const snap = await waitFor(engine, (s) => s.state === 'reconnecting');
+    // Fatal: straight back to Disconnected with the cause, no reconnect attempts.
+    const snap = await waitFor(engine, (s) => s.state === 'disconnected' && s.lastError !== null);
     expect(snap.lastError?.code).toBe('tls_pin_mismatch');
+    expect(snap.session.reconnectAttempt).toBe(0);
     expect(relay.stats().sessions).toBe(0);
   });
 

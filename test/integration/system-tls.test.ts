@@ -84,7 +84,9 @@ async function clientFor(
 async function expectRefused(client: TestClient, code: ErrorCode): Promise<void> {
   const snapshot = await client.waitFor(`lastError ${code}`, (s) => s.lastError !== null);
   expect(snapshot.lastError?.code).toBe(code);
-  expect(snapshot.state).not.toBe('active');
+  // No retry can make a refused identity acceptable: it stops at once, with the cause shown.
+  expect(snapshot.state).toBe('disconnected');
+  expect(snapshot.session.reconnectAttempt).toBe(0);
   // Error text is for people: it names the problem without dumping a token.
   expect(snapshot.lastError?.message.length).toBeGreaterThan(0);
   captured.push(JSON.stringify(snapshot.lastError));
