@@ -7,20 +7,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 
-import { readRssBytes, startProcess, stopAllProcesses } from '../harness/processes';
+import { readRssBytes, startProcess } from '../harness/processes';
 import { spawnRelayProcess } from '../harness/relay';
 import { connectTcp, freePort, readAll, startSourceServer } from '../harness/traffic';
-import {
-  captureForLeaks,
-  Cleanup,
-  expectNoTokenLeaks,
-  token,
-  watchRelayProcess,
-} from './system-stack';
+import { captureForLeaks, token, watchRelayProcess, systemTestCleanup } from './system-stack';
 
 const MIB = 1024 * 1024;
 const OFFERED = 256 * MIB;
@@ -34,15 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cleanup = new Cleanup();
-afterEach(async () => {
-  try {
-    await expectNoTokenLeaks();
-  } finally {
-    await cleanup.run();
-    await stopAllProcesses();
-  }
-});
+const cleanup = systemTestCleanup();
 
 async function waitForPlateau(
   read: () => number,

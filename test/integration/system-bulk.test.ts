@@ -1,7 +1,7 @@
 // The heavy one: 256 MiB each way through the tunnel at the same time, with SHA-256 checked
 // at both ends and the per-tunnel counters matching what moved. Kept to this one file.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   Pattern,
@@ -12,27 +12,19 @@ import {
   writePattern,
 } from '../harness/traffic';
 import {
-  Cleanup,
   isActive,
   startClient,
   startTestRelay,
   token,
   tunnelOf,
   tunnelTo,
-  expectNoTokenLeaks,
+  systemTestCleanup,
 } from './system-stack';
 
 const MIB = 1024 * 1024;
 const SIZE = 256 * MIB;
 
-const cleanup = new Cleanup();
-afterEach(async () => {
-  try {
-    await expectNoTokenLeaks();
-  } finally {
-    await cleanup.run();
-  }
-});
+const cleanup = systemTestCleanup();
 
 describe('bulk transfer', () => {
   it(

@@ -3,31 +3,23 @@
 // while a stream is open, and a frozen (SIGSTOP) relay that keeps TCP up but answers nothing.
 
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startFaultProxy } from '../harness/fault-proxy';
 import { spawnRelayProcess } from '../harness/relay';
 import { Pattern, connectTcp, echoRoundTrip, startEchoServer } from '../harness/traffic';
 import {
-  Cleanup,
   isActive,
   startClient,
   startTestRelay,
   token,
   tunnelOf,
   tunnelTo,
-  expectNoTokenLeaks,
   watchRelayProcess,
+  systemTestCleanup,
 } from './system-stack';
 
-const cleanup = new Cleanup();
-afterEach(async () => {
-  try {
-    await expectNoTokenLeaks();
-  } finally {
-    await cleanup.run();
-  }
-});
+const cleanup = systemTestCleanup();
 
 /** Writes `data` on an open echo connection and resolves with exactly that many bytes back. */
 function echoOnce(socket: Socket, data: Buffer, timeoutMs = 5_000): Promise<Buffer> {

@@ -5,12 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { afterEach } from 'vitest';
 
 import { createEngine } from '../../src-main/engine/engine';
 import type { Engine, EngineOptions, RelayEndpoint } from '../../src-main/engine/types';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/relay/relay-server';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
 import { createTestPki, type TestPki } from '../harness/pki';
+import { stopAllProcesses } from '../harness/processes';
 import type { RelayProcess } from '../harness/relay';
 import { freePort } from '../harness/traffic';
 
@@ -216,4 +218,21 @@ export class Cleanup {
       }
     }
   }
+}
+
+/**
+ * The afterEach every system test file shares: grep everything captured for tokens, then
+ * close what the test started (also when the leak check fails). Returns the Cleanup to add to.
+ */
+export function systemTestCleanup(): Cleanup {
+  const cleanup = new Cleanup();
+  afterEach(async () => {
+    try {
+      await expectNoTokenLeaks();
+    } finally {
+      await cleanup.run();
+      await stopAllProcesses();
+    }
+  });
+  return cleanup;
 }

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { runToCompletion, stopAllProcesses } from '../harness/processes';
+import { runToCompletion } from '../harness/processes';
 import { startSshd } from '../harness/sshd';
 import {
   Pattern,
@@ -20,25 +20,16 @@ import {
   startHttpServer,
 } from '../harness/traffic';
 import {
-  Cleanup,
   isActive,
   startClient,
   startTestRelay,
   token,
   tunnelOf,
   tunnelTo,
-  expectNoTokenLeaks,
+  systemTestCleanup,
 } from './system-stack';
 
-const cleanup = new Cleanup();
-afterEach(async () => {
-  try {
-    await expectNoTokenLeaks();
-  } finally {
-    await cleanup.run();
-    await stopAllProcesses();
-  }
-});
+const cleanup = systemTestCleanup();
 
 describe('traffic through the tunnel', () => {
   it('serves curl through a tunnel to a local HTTP server, and counts the bytes', async () => {
