@@ -82,7 +82,9 @@ describe('packaged app (electron-builder --linux dir)', () => {
 
   beforeAll(async () => {
     // The bundles are built by scripts/build.mjs; build them only when they are absent.
-    if (!existsSync(join(projectDir, 'dist/main/main.js'))) {
+    // scripts/build.mjs writes the bundles and dist/licenses.json together.
+    const outputs = ['dist/main/main.js', 'dist/licenses.json'];
+    if (!outputs.every((path) => existsSync(join(projectDir, path)))) {
       const built = spawnSync('npm', ['run', 'build', '--silent'], {
         cwd: projectDir,
         encoding: 'utf8',
@@ -90,7 +92,6 @@ describe('packaged app (electron-builder --linux dir)', () => {
       if (built.status !== 0)
         throw new Error(`npm run build failed:\n${built.stdout}\n${built.stderr}`);
     }
-    await run(process.execPath, ['scripts/collect-licenses.mjs'], process.env);
 
     workDir = mkdtempSync(join(tmpdir(), 'cloudbridge-package-'));
     const electronVersion = (
