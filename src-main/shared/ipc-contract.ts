@@ -3,14 +3,7 @@
 // preload and the renderer's bridge are typed from this file; payload guards live in
 // ipc-guards.ts and a channel without a guard does not compile. Runs anywhere.
 
-import type {
-  EngineSnapshot,
-  ErrorInfo,
-  LogLevel,
-  LogRecord,
-  TunnelConfig,
-  TunnelKind,
-} from './model';
+import type { EngineSnapshot, ErrorInfo, LogLevel, LogRecord, TunnelConfig } from './model';
 
 /** Every reply is a Result: nothing is thrown across IPC. */
 export type Result<T> =
@@ -119,16 +112,7 @@ export interface StatsUpdate {
 }
 
 /** A tunnel as the editor submits it; `id` absent means "add". */
-export interface TunnelDraft {
-  readonly id?: string;
-  readonly name: string;
-  readonly kind: TunnelKind;
-  readonly localHost: string;
-  readonly localPort: number;
-  readonly remoteHost: string;
-  readonly remotePort: number;
-  readonly enabled: boolean;
-}
+export type TunnelDraft = Omit<TunnelConfig, 'id'> & { readonly id?: string };
 
 export interface LogQuery {
   readonly limit: number;
