@@ -165,6 +165,17 @@ function structuralKey(s: EngineSnapshot): string {
   ]);
 }
 
+/** A form with field errors is refused with every message on its field (Result.fields). */
+function rejectInvalidFields(fields: Readonly<Record<string, string>>): void {
+  if (Object.keys(fields).length === 0) return;
+  throw new ServiceError(
+    'invalid_tunnel_info',
+    'Check the highlighted fields.',
+    Object.keys(fields).join(', '),
+    fields,
+  );
+}
+
 function newTunnelId(random: () => number): string {
   let id = 't-';
   for (let i = 0; i < 12; i += 1) id += Math.floor(random() * 36).toString(36);
@@ -615,14 +626,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
     'cloudbridge:tunnel.save': async (draft: TunnelDraft) => {
       const current = settingsStore.get();
       const fields = validateTunnelDraft(draft, current.tunnels);
-      if (Object.keys(fields).length > 0) {
-        throw new ServiceError(
-          'invalid_tunnel_info',
-          'Check the highlighted fields.',
-          Object.keys(fields).join(', '),
-          fields,
-        );
-      }
+      rejectInvalidFields(fields);
       const config: TunnelConfig = {
         id: draft.id ?? newTunnelId(random),
         name: draft.name.trim(),
@@ -728,14 +732,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
           );
         }
         const fields = validateRelayProfile(patch.relay);
-        if (Object.keys(fields).length > 0) {
-          throw new ServiceError(
-            'invalid_tunnel_info',
-            'Check the highlighted fields.',
-            Object.keys(fields).join(', '),
-            fields,
-          );
-        }
+        rejectInvalidFields(fields);
       }
       const next: AppSettings = { ...current, ...patch };
       await saveSettings(next);
