@@ -75,6 +75,15 @@ export function relayErrorToEngine(e: RelayError): EngineError {
   );
 }
 
+/** A failure status on a tunnel answer: only that tunnel fails (PROTOCOL.md §2). */
+function tunnelRefused(detail: string): RegistrationResult {
+  return {
+    ok: false,
+    action: 'tunnel',
+    error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', detail),
+  };
+}
+
 function readRawString(obj: JsonObject, key: string): string | null {
   const v = obj[key];
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
@@ -245,15 +254,7 @@ export class ControlSession {
           return { ok: false, action: actionFor(answer.code), error: relayErrorToEngine(answer) };
         if (answer.type === 'tunnel_response') {
           if (answer.status !== 'ok') {
-            return {
-              ok: false,
-              action: 'tunnel',
-              error: new EngineError(
-                'invalid_tunnel_info',
-                'relay refused the tunnel',
-                `status "${answer.rawStatus ?? ''}"`,
-              ),
-            };
+            return tunnelRefused(`status "${answer.rawStatus ?? ''}"`);
           }
           return {
             ok: true,
@@ -268,15 +269,7 @@ export class ControlSession {
         }
         if (answer.type === 'untyped') {
           if (answer.status === 'failed') {
-            return {
-              ok: false,
-              action: 'tunnel',
-              error: new EngineError(
-                'invalid_tunnel_info',
-                'relay refused the tunnel',
-                'untyped failure answer',
-              ),
-            };
+            return tunnelRefused('untyped failure answer');
           }
           const echoed = readRawString(answer.raw, 'tunnel_id');
           return {
