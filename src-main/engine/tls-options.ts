@@ -24,6 +24,14 @@ export function pinMatches(expected: string, actual: string): boolean {
 }
 
 /**
+ * TLS 1.3 suites in order of preference, for both ends. AES-128-GCM first: with AES-NI it
+ * encrypts about 1.45x faster than AES-256-GCM (`openssl speed -evp`), which shows in CPU per
+ * GiB tunnelled; all three are TLS 1.3's standard AEAD suites.
+ */
+export const TLS13_CIPHER_SUITES =
+  'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
+/**
  * One secure context per endpoint object: parsing the CA PEM for every data connection costs
  * more than the rest of opening it. Endpoints are immutable (setRelay passes a new object).
  */
@@ -34,6 +42,7 @@ function secureContextFor(endpoint: RelayEndpoint): tls.SecureContext {
   if (context === undefined) {
     context = tls.createSecureContext({
       minVersion: 'TLSv1.3',
+      ciphers: TLS13_CIPHER_SUITES,
       ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
     });
     SECURE_CONTEXTS.set(endpoint, context);

@@ -20,6 +20,7 @@ import { ControlSession, framingError } from './control-session';
 import { handleDataConnection } from './data-stream';
 import { handleMuxConnection, type MuxLimits } from './mux-handler';
 import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../engine/mux-connection';
+import { TLS13_CIPHER_SUITES } from '../engine/tls-options';
 import { createLogger, type LogSink } from './log';
 import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
@@ -283,6 +284,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
           // PROTOCOL.md §1 and seed v2: TLS 1.3 only; a TLS 1.2 client fails the handshake.
           minVersion: 'TLSv1.3',
           maxVersion: 'TLSv1.3',
+          ciphers: TLS13_CIPHER_SUITES,
+          honorCipherOrder: true,
           allowHalfOpen: true,
           handshakeTimeout: 10_000,
         },

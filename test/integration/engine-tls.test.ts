@@ -101,6 +101,14 @@ describe('TLS transport', () => {
     ).rejects.toMatchObject({ code: 'tls_pin_mismatch' });
   });
 
+  it('asks for AES-128-GCM first, so a relay that follows the client order picks it', async () => {
+    // Node's own default list starts with AES-256-GCM; a server without honorCipherOrder
+    // takes the first suite of the client's list that it supports.
+    const server = await tlsServer(pki.serverEc, { honorCipherOrder: false });
+    const { socket } = await connect(endpoint(server.port));
+    expect((socket as tls.TLSSocket).getCipher().name).toBe('TLS_AES_128_GCM_SHA256');
+  });
+
   it('holds a resumed TLS 1.3 session to the pin, although no certificate is sent on resumption', async () => {
     const server = await tlsServer(pki.serverEc);
     const good = pki.pin(pki.serverEc.cert);

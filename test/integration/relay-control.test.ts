@@ -3,7 +3,7 @@
 // 1.2 refusal, rate limits, the grace-period hand-back, metrics and a clean close().
 
 import { request } from 'node:http';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -339,6 +339,14 @@ describe('bad input: answered, connection closed, relay unharmed', () => {
     expect(outcome).not.toBe('connected');
     expect(outcome).toMatch(/SSL|TLS|ECONNRESET/);
     await expectRelayStillServes(relay);
+  });
+
+  it('picks AES-128-GCM for a client that lists AES-256-GCM first', async () => {
+    const relay = await relayWith();
+    // Node's default list puts TLS_AES_256_GCM_SHA384 first; the relay's order wins.
+    const raw = await connectRawClient(relay);
+    expect((raw.socket as TLSSocket).getCipher().name).toBe('TLS_AES_128_GCM_SHA256');
+    raw.destroy();
   });
 });
 
