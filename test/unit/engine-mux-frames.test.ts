@@ -68,8 +68,19 @@ const validFrame: fc.Arbitrary<{ type: FrameType; id: number; payload: Buffer }>
   }),
 );
 
+/**
+ * Frames as [type, stream, hex payload], with consecutive DATA of one stream joined: the
+ * decoder may hand a DATA frame out in pieces, and only the bytes of each stream matter.
+ */
 function plain(frames: readonly Frame[]): Array<[number, number, string]> {
-  return frames.map((f) => [f.type, f.streamId, f.payload.toString('hex')]);
+  const out: Array<[number, number, string]> = [];
+  for (const f of frames) {
+    const last = out.at(-1);
+    if (f.type === FrameType.DATA && last?.[0] === FrameType.DATA && last[1] === f.streamId)
+      last[2] += f.payload.toString('hex');
+    else out.push([f.type, f.streamId, f.payload.toString('hex')]);
+  }
+  return out;
 }
 
 describe('FrameDecoder', () => {
@@ -83,8 +94,16 @@ describe('FrameDecoder', () => {
           const decoder = new FrameDecoder();
           const out: Frame[] = [];
           for (const part of splitAt(wire, cuts)) out.push(...decoder.push(part));
-          expect(plain(out)).toEqual(frames.map((f) => [f.type, f.id, f.payload.toString('hex')]));
+          const expected = frames.map((f) => ({
+            type: f.type,
+            streamId: f.id,
+            payload: f.payload,
+          }));
+          expect(plain(out)).toEqual(plain(expected));
           expect(decoder.bufferedBytes).toBe(0);
+          // In one chunk, every frame comes out whole.
+          expect(plain(new FrameDecoder().push(wire))).toEqual(plain(expected));
+          expect(new FrameDecoder().push(wire)).toHaveLength(frames.length);
         },
       ),
       { numRuns: 300 },
@@ -158,6 +177,32 @@ describe('FrameDecoder', () => {
     const wire = encodeFrame(FrameType.DATA, 5, Buffer.alloc(1000, 7));
     const [frame] = new FrameDecoder().push(wire);
     expect(frame?.payload.buffer).toBe(wire.buffer);
+  });
+
+  it('hands a DATA frame that spans chunks out piece by piece, holding none of it', () => {
+    const payload = Buffer.alloc(40_000, 3);
+    const wire = Buffer.concat([
+      encodeFrame(FrameType.DATA, 5, payload),
+      encodeFrame(FrameType.FIN, 5),
+    ]);
+    // As TLS hands records over: 16 KiB at a time, each in its own buffer.
+    const chunks = splitAt(wire, [16_384, 32_768]).map((chunk) => Buffer.from(chunk));
+    const decoder = new FrameDecoder();
+    const pieces: Frame[] = [];
+    for (const chunk of chunks) {
+      const frames = decoder.push(chunk);
+      expect(decoder.bufferedBytes).toBe(0);
+      for (const frame of frames) {
+        if (frame.type === FrameType.DATA) expect(frame.payload.buffer).toBe(chunk.buffer);
+        pieces.push(frame);
+      }
+    }
+    expect(pieces.map((f) => [f.type, f.streamId, f.payload.length])).toEqual([
+      [FrameType.DATA, 5, 16_384 - MUX_HEADER_BYTES],
+      [FrameType.DATA, 5, 16_384],
+      [FrameType.DATA, 5, 40_000 - 2 * 16_384 + MUX_HEADER_BYTES],
+      [FrameType.FIN, 5, 0],
+    ]);
   });
 });
 

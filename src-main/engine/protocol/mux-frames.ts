@@ -1,6 +1,6 @@
 // The tcp_mux frame codec (docs/protocol.md "Multiplexed data streams"): a 9-byte header
 // [type u8][stream id u32 BE][length u32 BE] plus payload. Pure: no sockets, no timers. The
-// decoder holds at most one partial frame (header + MAX_FRAME_PAYLOAD bytes).
+// decoder passes DATA on as it arrives and holds at most one partial header or small frame.
 
 export const MUX_HEADER_BYTES = 9;
 /** Largest payload of any frame; DATA is split to fit. */
@@ -24,7 +24,7 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 export interface Frame {
   readonly type: FrameType;
   readonly streamId: number;
-  /** A view into the received bytes (no copy); valid for as long as the caller keeps it. */
+  /** A view into the received bytes (no copy); for DATA, possibly one piece of the frame. */
   readonly payload: Buffer;
 }
 
@@ -114,39 +114,47 @@ export function readWindowCredit(frame: Frame): number {
 }
 
 /**
- * Incremental decoder: push() any chunking of the byte stream and get the same frames.
- * Payloads are views into the pushed chunk when a frame lies within one chunk; a frame that
- * spans chunks is joined once, when its last byte arrives. After an error the decoder is dead.
+ * Incremental decoder: push() any chunking of the byte stream and get the same frames, except
+ * that a DATA frame may come out in pieces (consecutive DATA frames of its stream, together
+ * exactly its payload): each piece is a view into the chunk it arrived in, handed out as soon
+ * as it arrives, so stream bytes are never copied or held here. Other frames come out whole;
+ * a header or a small frame that spans chunks is joined once, when its last byte arrives.
+ * After an error the decoder is dead.
  */
 export class FrameDecoder {
   private parts: Buffer[] = [];
   private buffered = 0;
-  /** Bytes needed before the next frame can be parsed. */
+  /** Bytes needed before the next buffered frame can be parsed. */
   private need = MUX_HEADER_BYTES;
+  /** Payload bytes of the DATA frame in progress still to come, and its stream. */
+  private dataLeft = 0;
+  private dataStream = 0;
   private failed: MuxFrameError | null = null;
 
   constructor(private readonly maxPayload = MAX_FRAME_PAYLOAD) {}
 
-  /** Bytes held for an incomplete frame (never more than header + maxPayload). */
+  /** Bytes held for an incomplete header or non-DATA frame (at most header + maxPayload). */
   get bufferedBytes(): number {
     return this.buffered;
   }
 
   push(chunk: Buffer): Frame[] {
     if (this.failed !== null) throw this.failed;
-    let buf: Buffer;
-    if (this.buffered === 0) {
-      buf = chunk;
-    } else {
+    const frames: Frame[] = [];
+    let buf = chunk;
+    let offset = 0;
+    if (this.dataLeft > 0) {
+      offset = Math.min(this.dataLeft, chunk.length);
+      if (offset > 0) frames.push(dataPiece(this.dataStream, chunk.subarray(0, offset)));
+      this.dataLeft -= offset;
+    } else if (this.buffered > 0) {
       this.parts.push(chunk);
       this.buffered += chunk.length;
-      if (this.buffered < this.need) return [];
+      if (this.buffered < this.need) return frames;
       buf = Buffer.concat(this.parts, this.buffered);
       this.parts = [];
       this.buffered = 0;
     }
-    const frames: Frame[] = [];
-    let offset = 0;
     this.need = MUX_HEADER_BYTES;
     while (buf.length - offset >= MUX_HEADER_BYTES) {
       const type = buf[offset] ?? 0;
@@ -158,12 +166,23 @@ export class FrameDecoder {
         if (error instanceof MuxFrameError) this.failed = error;
         throw error;
       }
-      const end = offset + MUX_HEADER_BYTES + length;
+      const start = offset + MUX_HEADER_BYTES;
+      if (type === FrameType.DATA) {
+        const end = Math.min(start + length, buf.length);
+        if (end > start) frames.push(dataPiece(streamId, buf.subarray(start, end)));
+        offset = end;
+        if (end - start < length) {
+          this.dataLeft = length - (end - start);
+          this.dataStream = streamId;
+        }
+        continue;
+      }
+      const end = start + length;
       if (end > buf.length) {
         this.need = MUX_HEADER_BYTES + length;
         break;
       }
-      frames.push({ type, streamId, payload: buf.subarray(offset + MUX_HEADER_BYTES, end) });
+      frames.push({ type, streamId, payload: buf.subarray(start, end) });
       offset = end;
     }
     if (offset < buf.length) {
@@ -173,4 +192,8 @@ export class FrameDecoder {
     }
     return frames;
   }
+}
+
+function dataPiece(streamId: number, payload: Buffer): Frame {
+  return { type: FrameType.DATA, streamId, payload };
 }
