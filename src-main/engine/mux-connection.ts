@@ -22,6 +22,12 @@ import {
  */
 export const DEFAULT_MUX_WINDOW = 1024 * 1024;
 export const DEFAULT_MUX_MAX_STREAMS = 256;
+/**
+ * Bytes the TLS socket may hold unsent before stream sockets pause. Its own high-water mark
+ * (16 KiB) is below one 64 KiB frame, so pausing on write() === false would stop and restart
+ * every stream socket after every chunk.
+ */
+export const MUX_SEND_BUFFER = 512 * 1024;
 const MAX_CLIENT_STREAM_ID = 0xffff_ffff;
 
 /** socket -> peer is `to_peer`; peer -> socket is `from_peer`. */
@@ -70,7 +76,7 @@ export class MuxConnection {
   readonly resetSocket: (socket: net.Socket) => void;
   private nextId = 1;
   private lastPeerId = 0;
-  /** The TLS socket refused more (write() returned false): stream sockets wait for 'drain'. */
+  /** The TLS socket holds MUX_SEND_BUFFER or more: stream sockets wait for 'drain'. */
   blocked = false;
   private closed = false;
   private closeError: string | null = null;
@@ -134,7 +140,9 @@ export class MuxConnection {
   /** @internal */
   write(frame: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
-    if (!this.socket.write(frame)) this.blocked = true;
+    // write() returning false arms 'drain', which fires once everything is sent.
+    this.socket.write(frame);
+    if (this.socket.writableLength >= MUX_SEND_BUFFER) this.blocked = true;
   }
 
   /** @internal */
@@ -185,7 +193,7 @@ export class MuxConnection {
         stream.handleOpenResult(frame.payload);
         return;
       case FrameType.DATA:
-        stream.handleData(frame.payload);
+        stream.handleData(frame.payload, frame.more === true);
         return;
       case FrameType.FIN:
         stream.handleFin();
@@ -252,6 +260,10 @@ export class MuxStream {
   /** Bytes written to the socket whose credit has not been granted back yet. */
   private ungranted = 0;
   private waitingDrain = false;
+  /** The socket is corked while the pieces of one DATA frame arrive. */
+  private corked = false;
+  /** A write() of the current frame returned false. */
+  private refused = false;
   /** DATA that arrived before a socket was attached (relay: while dialling); at most a window. */
   private pendingIn: Buffer[] = [];
   /** The part of a socket chunk that did not fit the credit; the socket is paused meanwhile. */
@@ -377,8 +389,8 @@ export class MuxStream {
     this.finish({ reset: true, error: 'refused', payload: refusal });
   }
 
-  /** @internal */
-  handleData(payload: Buffer): void {
+  /** @internal `more`: the frame goes on in a later piece (see FrameDecoder). */
+  handleData(payload: Buffer, more = false): void {
     if (this.ended || this.finReceived) return;
     this.recvCredit -= payload.length;
     if (this.recvCredit < 0) {
@@ -386,28 +398,49 @@ export class MuxStream {
       return;
     }
     if (this.socket === null) this.pendingIn.push(payload);
-    else this.writeToSocket(payload);
+    else this.writeToSocket(payload, more);
   }
 
-  private writeToSocket(payload: Buffer): void {
+  private writeToSocket(payload: Buffer, more = false): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed) return;
     this.onBytes?.('from_peer', payload.length);
-    const flushed = socket.write(payload);
+    // A frame that arrives in pieces (TLS hands over 16 KiB at a time) goes out in one
+    // writev, not in one syscall per piece.
+    if (more && !this.corked) {
+      socket.cork();
+      this.corked = true;
+    }
+    if (!socket.write(payload)) this.refused = true;
     this.ungranted += payload.length;
-    if (!flushed) {
-      // Credit only for bytes the socket has taken without back-pressure (docs/protocol.md).
+    if (more) return;
+    if (this.corked) {
+      this.corked = false;
+      socket.uncork();
+    }
+    // Credit only for bytes the socket has taken without back-pressure (docs/protocol.md):
+    // a write() that returned false with bytes still queued arms 'drain'.
+    const backPressure = this.refused && socket.writableLength > 0;
+    this.refused = false;
+    if (backPressure) {
       if (!this.waitingDrain) {
         this.waitingDrain = true;
         socket.once('drain', () => {
           this.waitingDrain = false;
-          this.grant();
+          this.grantHalfWindow();
         });
       }
-    } else if (!this.waitingDrain && this.ungranted >= this.conn.window / 2) {
-      // Half a window per WINDOW frame: one small TLS record per 512 KiB, not per 128 KiB.
-      this.grant();
+    } else if (!this.waitingDrain) {
+      this.grantHalfWindow();
     }
+  }
+
+  /**
+   * Half a window per WINDOW frame: one small TLS record per 512 KiB. What stays ungranted is
+   * under half the window, so the sender always has credit left to send more.
+   */
+  private grantHalfWindow(): void {
+    if (this.ungranted >= this.conn.window / 2) this.grant();
   }
 
   private grant(): void {

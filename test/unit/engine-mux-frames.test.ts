@@ -101,6 +101,12 @@ describe('FrameDecoder', () => {
           }));
           expect(plain(out)).toEqual(plain(expected));
           expect(decoder.bufferedBytes).toBe(0);
+          // A piece marked `more` is followed by the rest of its frame, and only by that.
+          out.forEach((frame, i) => {
+            if (frame.more === true)
+              expect(out[i + 1]).toMatchObject({ type: FrameType.DATA, streamId: frame.streamId });
+          });
+          expect(out.at(-1)?.more).toBeUndefined();
           // In one chunk, every frame comes out whole.
           expect(plain(new FrameDecoder().push(wire))).toEqual(plain(expected));
           expect(new FrameDecoder().push(wire)).toHaveLength(frames.length);
@@ -197,11 +203,11 @@ describe('FrameDecoder', () => {
         pieces.push(frame);
       }
     }
-    expect(pieces.map((f) => [f.type, f.streamId, f.payload.length])).toEqual([
-      [FrameType.DATA, 5, 16_384 - MUX_HEADER_BYTES],
-      [FrameType.DATA, 5, 16_384],
-      [FrameType.DATA, 5, 40_000 - 2 * 16_384 + MUX_HEADER_BYTES],
-      [FrameType.FIN, 5, 0],
+    expect(pieces.map((f) => [f.type, f.streamId, f.payload.length, f.more ?? false])).toEqual([
+      [FrameType.DATA, 5, 16_384 - MUX_HEADER_BYTES, true],
+      [FrameType.DATA, 5, 16_384, true],
+      [FrameType.DATA, 5, 40_000 - 2 * 16_384 + MUX_HEADER_BYTES, false],
+      [FrameType.FIN, 5, 0, false],
     ]);
   });
 });

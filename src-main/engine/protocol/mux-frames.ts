@@ -26,6 +26,8 @@ export interface Frame {
   readonly streamId: number;
   /** A view into the received bytes (no copy); for DATA, possibly one piece of the frame. */
   readonly payload: Buffer;
+  /** DATA only: this piece is not the end of its frame; the rest comes in a later chunk. */
+  readonly more?: true;
 }
 
 export type MuxFrameErrorReason =
@@ -145,8 +147,9 @@ export class FrameDecoder {
     let offset = 0;
     if (this.dataLeft > 0) {
       offset = Math.min(this.dataLeft, chunk.length);
-      if (offset > 0) frames.push(dataPiece(this.dataStream, chunk.subarray(0, offset)));
       this.dataLeft -= offset;
+      if (offset > 0)
+        frames.push(dataPiece(this.dataStream, chunk.subarray(0, offset), this.dataLeft > 0));
     } else if (this.buffered > 0) {
       this.parts.push(chunk);
       this.buffered += chunk.length;
@@ -169,9 +172,10 @@ export class FrameDecoder {
       const start = offset + MUX_HEADER_BYTES;
       if (type === FrameType.DATA) {
         const end = Math.min(start + length, buf.length);
-        if (end > start) frames.push(dataPiece(streamId, buf.subarray(start, end)));
+        const more = end - start < length;
+        if (end > start) frames.push(dataPiece(streamId, buf.subarray(start, end), more));
         offset = end;
-        if (end - start < length) {
+        if (more) {
           this.dataLeft = length - (end - start);
           this.dataStream = streamId;
         }
@@ -194,6 +198,8 @@ export class FrameDecoder {
   }
 }
 
-function dataPiece(streamId: number, payload: Buffer): Frame {
-  return { type: FrameType.DATA, streamId, payload };
+function dataPiece(streamId: number, payload: Buffer, more: boolean): Frame {
+  return more
+    ? { type: FrameType.DATA, streamId, payload, more }
+    : { type: FrameType.DATA, streamId, payload };
 }
