@@ -5,6 +5,7 @@
 
 import type net from 'node:net';
 import {
+  encodeDataHeader,
   encodeFrame,
   encodeWindow,
   FrameDecoder,
@@ -143,6 +144,21 @@ export class MuxConnection {
     // write() returning false arms 'drain', which fires once everything is sent.
     this.socket.write(frame);
     if (this.socket.writableLength >= MUX_SEND_BUFFER) this.blocked = true;
+  }
+
+  /** @internal One DATA frame, copying the payload only when that saves a TLS write. */
+  writeData(streamId: number, payload: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (this.socket.writableLength === 0) {
+      // The socket is idle and writes at once: header and payload must be one buffer, or
+      // they would go out as two TLS records and two syscalls.
+      this.write(encodeFrame(FrameType.DATA, streamId, payload));
+      return;
+    }
+    // A write is in progress, so these queue, and queued writes leave together in one writev
+    // that Node's TLS layer joins into one buffer anyway: joining here would copy twice.
+    this.socket.write(encodeDataHeader(streamId, payload.length));
+    this.write(payload);
   }
 
   /** @internal */
@@ -356,7 +372,7 @@ export class MuxStream {
     const length = chunk.length;
     while (offset < length && this.sendCredit > 0) {
       const n = Math.min(length - offset, this.sendCredit, MAX_FRAME_PAYLOAD);
-      this.conn.write(encodeFrame(FrameType.DATA, this.id, chunk, offset, offset + n));
+      this.conn.writeData(this.id, chunk.subarray(offset, offset + n));
       this.sendCredit -= n;
       offset += n;
     }

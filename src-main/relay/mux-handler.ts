@@ -113,6 +113,7 @@ async function openStream(
     if (!target.destroyed) target.destroy();
     hooks.onClosed({ reset: end.reset, error: end.error });
   };
-  stream.accept();
+  // Bytes the client pipelined go to the target first: OPEN_OK is not on that path.
   stream.attach(target);
+  stream.accept();
 }

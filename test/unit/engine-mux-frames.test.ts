@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitAt } from '../harness/chunks';
 import {
+  encodeDataHeader,
   encodeFrame,
   encodeWindow,
   FrameDecoder,
@@ -220,6 +221,15 @@ describe('encodeFrame', () => {
     );
     expect(frames[0]?.payload.toString()).toBe('2345');
     expect(frames[1] !== undefined ? readWindowCredit(frames[1]) : null).toBe(65_536);
+  });
+
+  it('writes a DATA header that, followed by the payload, is the same frame', () => {
+    const payload = Buffer.from('payload sent as its own buffer');
+    expect(Buffer.concat([encodeDataHeader(9, payload.length), payload])).toEqual(
+      encodeFrame(FrameType.DATA, 9, payload),
+    );
+    expect(() => encodeDataHeader(9, 0)).toThrow(MuxFrameError);
+    expect(() => encodeDataHeader(9, MAX_FRAME_PAYLOAD + 1)).toThrow(MuxFrameError);
   });
 
   it('refuses what the decoder refuses', () => {

@@ -77,6 +77,18 @@ function checkHeader(
     throw new MuxFrameError('bad_payload', `frame type ${type} carries no payload`);
 }
 
+/** The 9-byte header of a DATA frame carrying `length` bytes (the payload is sent as is). */
+export function encodeDataHeader(streamId: number, length: number): Buffer {
+  if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID)
+    throw new RangeError(`bad stream id ${streamId}`);
+  checkHeader(FrameType.DATA, streamId, length, MAX_FRAME_PAYLOAD);
+  const out = Buffer.allocUnsafe(MUX_HEADER_BYTES);
+  out[0] = FrameType.DATA;
+  out.writeUInt32BE(streamId, 1);
+  out.writeUInt32BE(length, 5);
+  return out;
+}
+
 /** One frame as a single buffer (one copy of the payload, so it goes out as one TLS write). */
 export function encodeFrame(
   type: FrameType,
