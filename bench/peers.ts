@@ -1,11 +1,12 @@
 // The paths the benchmark compares, each offering two local ports (to a counting sink and to
 // an echo target): direct, our tunnel (relay and client as child processes, so each has its
-// own RSS and core), a stunnel4 pair (TLS 1.3), and `ssh -L` to a throwaway sshd.
+// own RSS and core), a stunnel4 pair (TLS 1.3), `ssh -L` to a throwaway sshd, and a plain
+// Node.js TLS pipe for reference (node-pipe.ts).
 // Owns starting and stopping those processes; measuring is measure.ts.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import {
   readCpuSeconds,
@@ -168,6 +169,57 @@ export async function stunnelPeer(
   }
   return {
     name: 'stunnel',
+    sinkPort: clientSink,
+    echoPort: clientEcho,
+    sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),
+    sampleCpu: () => ({ client: cpuOf([client.pid]), server: cpuOf([server.pid]) }),
+    async close() {
+      await Promise.all([client.stop(), server.stop()]);
+    },
+  };
+}
+
+/**
+ * The reference Node.js TLS pipe (node-pipe.ts) as two child processes, like the tunnel's
+ * client and relay: one TLS connection per local connection, no protocol.
+ */
+export async function nodePipePeer(
+  targets: Targets,
+  cert: { cert: string; key: string },
+): Promise<Peer> {
+  const [clientSink, clientEcho, serverSink, serverEcho] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const script = join(dirname(process.argv[1] ?? '.'), 'node-pipe.js');
+  const server = startProcess(
+    process.execPath,
+    [
+      script,
+      'server',
+      cert.cert,
+      cert.key,
+      `${serverSink}:${targets.sinkPort}`,
+      `${serverEcho}:${targets.echoPort}`,
+    ],
+    { name: 'node-pipe-server' },
+  );
+  const client = startProcess(
+    process.execPath,
+    [script, 'client', cert.cert, `${clientSink}:${serverSink}`, `${clientEcho}:${serverEcho}`],
+    { name: 'node-pipe-client' },
+  );
+  try {
+    await server.waitForLine(/^ready$/, 10_000);
+    await client.waitForLine(/^ready$/, 10_000);
+  } catch (error) {
+    await Promise.all([client.stop(), server.stop()]);
+    throw error;
+  }
+  return {
+    name: 'node pipe',
     sinkPort: clientSink,
     echoPort: clientEcho,
     sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),

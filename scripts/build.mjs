@@ -20,6 +20,7 @@ const nodeEntries = [
   },
   { in: 'src-main/cli/demo.ts', out: 'dist/cli/demo.js' },
   { in: 'bench/bench.ts', out: 'dist/bench/bench.js' },
+  { in: 'bench/node-pipe.ts', out: 'dist/bench/node-pipe.js' },
 ];
 
 const missing = [
