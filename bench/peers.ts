@@ -158,19 +158,33 @@ export async function stunnelPeer(
       ]),
     ].join('\n'),
   );
-  const server = startProcess('stunnel4', [serverConf], { name: 'stunnel-server' });
-  const client = startProcess('stunnel4', [clientConf], { name: 'stunnel-client' });
+  return processPair(
+    'stunnel',
+    { sinkPort: clientSink, echoPort: clientEcho },
+    startProcess('stunnel4', [serverConf], { name: 'stunnel-server' }),
+    startProcess('stunnel4', [clientConf], { name: 'stunnel-client' }),
+    /Configuration successful/,
+  );
+}
+
+/** A peer made of a server and a client process, once both have printed a `ready` line. */
+async function processPair(
+  name: string,
+  ports: Targets,
+  server: ManagedProcess,
+  client: ManagedProcess,
+  ready: RegExp,
+): Promise<Peer> {
   try {
-    await server.waitForLine(/Configuration successful/, 10_000);
-    await client.waitForLine(/Configuration successful/, 10_000);
+    await server.waitForLine(ready, 10_000);
+    await client.waitForLine(ready, 10_000);
   } catch (error) {
     await Promise.all([client.stop(), server.stop()]);
     throw error;
   }
   return {
-    name: 'stunnel',
-    sinkPort: clientSink,
-    echoPort: clientEcho,
+    name,
+    ...ports,
     sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),
     sampleCpu: () => ({ client: cpuOf([client.pid]), server: cpuOf([server.pid]) }),
     async close() {
@@ -211,23 +225,13 @@ export async function nodePipePeer(
     [script, 'client', cert.cert, `${clientSink}:${serverSink}`, `${clientEcho}:${serverEcho}`],
     { name: 'node-pipe-client' },
   );
-  try {
-    await server.waitForLine(/^ready$/, 10_000);
-    await client.waitForLine(/^ready$/, 10_000);
-  } catch (error) {
-    await Promise.all([client.stop(), server.stop()]);
-    throw error;
-  }
-  return {
-    name: 'node pipe',
-    sinkPort: clientSink,
-    echoPort: clientEcho,
-    sampleRss: () => ({ client: rssOf([client.pid]), server: rssOf([server.pid]) }),
-    sampleCpu: () => ({ client: cpuOf([client.pid]), server: cpuOf([server.pid]) }),
-    async close() {
-      await Promise.all([client.stop(), server.stop()]);
-    },
-  };
+  return processPair(
+    'node pipe',
+    { sinkPort: clientSink, echoPort: clientEcho },
+    server,
+    client,
+    /^ready$/,
+  );
 }
 
 export async function sshPeer(targets: Targets): Promise<Peer> {
