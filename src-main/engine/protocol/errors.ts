@@ -60,15 +60,6 @@ export function isRelayErrorCode(code: string): code is RelayErrorCode {
   return Object.prototype.hasOwnProperty.call(RELAY_ERROR_ACTIONS, code);
 }
 
-/** v1 number for each code, for relays that speak the v1 dialect. */
-export const V1_CODE_FOR: Readonly<Partial<Record<RelayErrorCode, number>>> = {
-  invalid_token: 1002,
-  tunnel_exists: 2001,
-  invalid_tunnel_info: 2002,
-  rate_limit_exceeded: 3001,
-  server_unavailable: 5000,
-};
-
 /**
  * Maps any wire form of an error code to an ErrorCode. Unknown codes become
  * `server_unavailable` (retry with backoff): a client must not give up on a code it does
