@@ -90,6 +90,9 @@ export class MuxConnection {
     const socket = this.socket;
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     socket.on('drain', () => {
+      // Only send() pauses streams for the connection, and only once blocked is set; a stream
+      // paused for credit stays paused (resumeIfClear).
+      if (!this.blocked) return;
       this.blocked = false;
       for (const stream of this.streams.values()) stream.resumeIfClear();
     });
