@@ -287,8 +287,7 @@ export class MuxStream {
   private pendingIn: Buffer[] = [];
   /** The part of a socket chunk that did not fit the credit; the socket is paused meanwhile. */
   private pendingOut: Buffer | null = null;
-  private finAfterPending = false;
-  /** The socket's read side ended with a FIN (its 'end'). */
+  /** The socket's read side ended with a FIN (its 'end'); pendingOut, if any, goes before it. */
   private sawEnd = false;
   /** The socket closed cleanly while bytes still waited for credit: FIN, then done. */
   private closedAwaitingFin = false;
@@ -346,8 +345,7 @@ export class MuxStream {
     });
     socket.on('end', () => {
       this.sawEnd = true;
-      if (this.pendingOut !== null) this.finAfterPending = true;
-      else this.sendFin();
+      if (this.pendingOut === null) this.sendFin();
     });
     socket.on('finish', () => {
       // Both ways done; but bytes still waiting for credit (and our FIN after them) keep it open.
@@ -478,7 +476,7 @@ export class MuxStream {
     this.pendingOut = null;
     this.send(pending);
     if (this.pendingOut !== null) return;
-    if (this.finAfterPending) this.sendFin();
+    if (this.sawEnd) this.sendFin();
     else if (!this.conn.blocked) this.socket?.resume();
   }
 
