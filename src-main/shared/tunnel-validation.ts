@@ -14,6 +14,9 @@ export function isValidPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65_535;
 }
 
+/** Base64 SHA-256 of a public key: 43 characters and one `=` of padding. */
+export const PIN_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
@@ -84,7 +87,7 @@ export function validateRelayProfile(profile: RelayProfile): FieldErrors {
   if (profile.name.trim().length === 0) fields.name = 'Enter a name.';
   if (!isValidHost(profile.host.trim())) fields.host = 'Enter a host name or IP address.';
   if (!isValidPort(profile.port)) fields.port = 'Enter a port from 1 to 65535.';
-  if (profile.pinSha256 !== null && !/^[A-Za-z0-9+/]{43}=$/.test(profile.pinSha256)) {
+  if (profile.pinSha256 !== null && !PIN_PATTERN.test(profile.pinSha256)) {
     fields.pinSha256 = 'A pin is the base64 SHA-256 of the public key (44 characters).';
   }
   if (profile.serverName !== null && !isValidHost(profile.serverName))

@@ -7,6 +7,7 @@ import type {
   NotificationSettings,
   RelayProfile,
 } from '../../src-main/shared/ipc-contract';
+import { PIN_PATTERN } from '../../src-main/shared/tunnel-validation';
 import { useAppState, useBridge, useI18n, useStoreActions } from '../app-context';
 import { Banner } from '../components/banner';
 import { ErrorPanel } from '../components/error-panel';
@@ -20,7 +21,6 @@ import { useAction } from './use-action';
 
 /** PROTOCOL.md §1: the default relay port. */
 const DEFAULT_RELAY_PORT = 443;
-const PIN_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
 
 interface RelayFormValues {
   readonly host: string;

@@ -2,6 +2,7 @@
 // syntax, a local port no other tunnel on the same address uses. Pure; the relay and main
 // re-check everything (their Result.fields are shown on the same fields).
 import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
+import { isIpv6, isValidHost as isValidSharedHost } from '../../src-main/shared/tunnel-validation';
 import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
 import type { MessageKey, Params } from '../i18n/i18n';
 
@@ -55,33 +56,12 @@ export function parsePort(text: string): number | null {
   return port >= 1 && port <= 65_535 ? port : null;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
-
-function isIpv6(text: string): boolean {
-  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  if (!bare.includes(':') || !/^[0-9a-f:.]+$/i.test(bare)) return false;
-  const doubleColons = bare.split('::').length - 1;
-  if (doubleColons > 1) return false;
-  const groups = bare.split(':').filter((g) => g !== '');
-  const lastGroup = groups[groups.length - 1] ?? '';
-  const hasIpv4Tail = lastGroup.includes('.');
-  if (hasIpv4Tail && !IPV4.test(lastGroup)) return false;
-  const hexGroups = hasIpv4Tail ? groups.slice(0, -1) : groups;
-  if (!hexGroups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
-  const width = hexGroups.length + (hasIpv4Tail ? 2 : 0);
-  return doubleColons === 1 ? width < 8 : width === 8;
-}
-
-/** A DNS name (RFC 1123 labels), an IPv4 address or an IPv6 address (brackets optional). */
+/** A DNS name, an IPv4 address or an IPv6 address (brackets optional), as main checks it. */
 export function isValidHost(text: string): boolean {
   const host = text.trim();
-  if (host.length === 0 || host.length > 253) return false;
-  if (IPV4.test(host) || isIpv6(host)) return true;
-  // All-numeric dotted names that are not valid IPv4 (999.1.1.1) are typos, not names.
-  if (/^[\d.]+$/.test(host)) return false;
-  const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  return name.split('.').every((label) => LABEL.test(label));
+  // Brackets only ever wrap an IPv6 literal.
+  if (host.startsWith('[') && host.endsWith(']')) return isIpv6(host.slice(1, -1));
+  return isValidSharedHost(host);
 }
 
 function sameBindAddress(a: string, b: string): boolean {
