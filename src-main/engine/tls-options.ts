@@ -9,10 +9,10 @@ import type { RelayEndpoint, Clock } from './types';
 import { CONNECT_TIMEOUT_MS } from '../shared/model';
 import { EngineError } from './errors';
 
-/** Base64 SHA-256 of the DER SubjectPublicKeyInfo of a DER certificate. */
-export function spkiSha256(rawCert: Buffer): string {
+/** Base64 SHA-256 of the DER SubjectPublicKeyInfo of a PEM or DER certificate. */
+export function spkiSha256(cert: string | Buffer): string {
   // cert.pubkey is not the SPKI for EC keys (PROTOCOL.md §1 pin caveat): derive it.
-  const spki = new X509Certificate(rawCert).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
 }
 

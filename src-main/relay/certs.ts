@@ -4,12 +4,13 @@
 // Owns key and certificate files; never logs private keys.
 
 import 'reflect-metadata';
-import { createHash, createPrivateKey, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { DEV_CERT_FILE, DEV_KEY_FILE } from './dev-cert-files';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -136,14 +137,8 @@ export async function issueCertificate(options: IssueOptions): Promise<Issuer> {
   };
 }
 
-/** Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (PROTOCOL.md §1 pin). */
-export function spkiSha256(certPem: string): string {
-  const spki = new NodeX509(certPem).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
-
-export const DEV_CERT_FILE = 'relay-cert.pem';
-export const DEV_KEY_FILE = 'relay-key.pem';
+// Re-exported: certificate callers and tests name the files from here.
+export { DEV_CERT_FILE, DEV_KEY_FILE };
 
 /**
  * Returns the development certificate kept in `dataDir`, making a self-signed one (EC P-256,

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { spkiSha256, DEV_CERT_FILE } from '../relay/certs';
+import { spkiSha256 } from '../engine/tls-options';
+import { DEV_CERT_FILE } from '../relay/dev-cert-files';
 import { startRelay, type RelayServer } from '../relay/relay-server';
 import { mintDevToken } from '../relay/tokens';
 import type { RelayProfile } from '../shared/ipc-contract';

@@ -5,12 +5,8 @@
 //   const pki = await createTestPki();
 //   startRelay({ tls: pki.serverEc, ... }); connect with { ca: pki.caPem, pinSha256: pki.pin(pki.serverEc.cert) }
 
-import {
-  issueCertificate,
-  spkiSha256,
-  type Issuer,
-  type KeyAndCert,
-} from '../../src-main/relay/certs';
+import { spkiSha256 } from '../../src-main/engine/tls-options';
+import { issueCertificate, type Issuer, type KeyAndCert } from '../../src-main/relay/certs';
 
 export interface TestPki {
   /** PEM of the test CA: what a client trusts. */
