@@ -15,6 +15,7 @@ import {
   readWindowCredit,
   type Frame,
 } from './protocol/mux-frames';
+import { resetSocket } from './tls-options';
 
 /**
  * Per-stream, per-direction credit before a WINDOW is needed (docs/protocol.md). A window is
@@ -56,16 +57,6 @@ export interface MuxConnectionOptions {
   /** Once, when the connection is gone; `error` names a protocol violation or socket error. */
   readonly onClosed: (error: string | null) => void;
   readonly onPong?: () => void;
-  /** How a stream socket is reset (TLS-aware on the relay). */
-  readonly resetSocket?: (socket: net.Socket) => void;
-}
-
-function plainReset(socket: net.Socket): void {
-  try {
-    if (!socket.destroyed) socket.resetAndDestroy();
-  } catch {
-    socket.destroy();
-  }
 }
 
 export class MuxConnection {
@@ -74,7 +65,6 @@ export class MuxConnection {
   private readonly socket: net.Socket;
   private readonly streams = new Map<number, MuxStream>();
   private readonly decoder = new FrameDecoder();
-  readonly resetSocket: (socket: net.Socket) => void;
   private nextId = 1;
   private lastPeerId = 0;
   /** The TLS socket holds MUX_SEND_BUFFER or more: stream sockets wait for 'drain'. */
@@ -86,7 +76,6 @@ export class MuxConnection {
     this.socket = options.socket;
     this.window = options.window ?? DEFAULT_MUX_WINDOW;
     this.maxStreams = options.maxStreams ?? DEFAULT_MUX_MAX_STREAMS;
-    this.resetSocket = options.resetSocket ?? plainReset;
     const socket = this.socket;
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     socket.on('drain', () => {
@@ -328,14 +317,14 @@ export class MuxStream {
   reset(): void {
     if (this.ended) return;
     this.conn.write(encodeFrame(FrameType.RST, this.id));
-    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    if (this.socket !== null) resetSocket(this.socket);
     this.finish({ reset: true, error: 'local_reset', payload: null });
   }
 
   /** Carries `socket` on this stream from now on: its bytes go out as DATA, DATA comes in. */
   attach(socket: net.Socket): void {
     if (this.ended) {
-      this.conn.resetSocket(socket);
+      resetSocket(socket);
       return;
     }
     this.socket = socket;
@@ -402,7 +391,7 @@ export class MuxStream {
     this.onOpenResult?.(refusal);
     if (refusal === null) return;
     // OPEN_ERR ends the stream on the relay's side: reset ours, send nothing more.
-    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    if (this.socket !== null) resetSocket(this.socket);
     this.finish({ reset: true, error: 'refused', payload: refusal });
   }
 
@@ -492,14 +481,14 @@ export class MuxStream {
   /** @internal */
   handleRst(payload: Buffer): void {
     if (this.ended) return;
-    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    if (this.socket !== null) resetSocket(this.socket);
     this.finish({ reset: true, error: 'peer_reset', payload: payload.length > 0 ? payload : null });
   }
 
   /** @internal The mux connection is gone. */
   abort(reason: string): void {
     if (this.ended) return;
-    if (this.socket !== null) this.conn.resetSocket(this.socket);
+    if (this.socket !== null) resetSocket(this.socket);
     this.finish({ reset: true, error: reason, payload: null });
   }
 

@@ -8,7 +8,6 @@ import { MAX_FRAME_PAYLOAD } from '../engine/protocol/mux-frames';
 import { MuxConnection, type MuxStream } from '../engine/mux-connection';
 import { errorMessage, sendLine, type RelayContext, type WireError } from './context';
 import { admitStream, logRefusal, streamOpened } from './data-stream';
-import { resetSocket } from './pipe';
 
 export interface MuxLimits {
   readonly window: number;
@@ -38,7 +37,6 @@ export function handleMuxConnection(
     initial: rest,
     window: limits.window,
     maxStreams: limits.maxStreams,
-    resetSocket,
     onOpen(stream, payload) {
       streams += 1;
       openStream(ctx, stream, payload, remoteAddress).catch((error: unknown) => {
