@@ -2,12 +2,13 @@
 // serving with flags, SIGSTOP/SIGCONT, kill -9 and a restart on the same port, and a clean
 // SIGTERM shutdown (exit 0).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../src-main/relay/tokens';
+import { childEnv } from '../harness/bundle';
+import { runToCompletion, startProcess, stopAllProcesses } from '../harness/processes';
 import {
   connectRawClient,
   relayBundlePath,
@@ -24,37 +25,15 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(processes.splice(0).map((proc) => proc.close()));
+  await Promise.all([...processes.splice(0).map((proc) => proc.close()), stopAllProcesses()]);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return relayBundlePath().then(
-    (script) =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [script, ...args], {
-          env: {
-            ...process.env,
-            NODE_PATH: join(process.cwd(), 'node_modules'),
-            CLOUDBRIDGE_JWT_SECRET: '',
-            ...env,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-      }),
-  );
+async function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return runToCompletion(process.execPath, [await relayBundlePath(), ...args], {
+    env: childEnv({ CLOUDBRIDGE_JWT_SECRET: '' }),
+    timeoutMs: 20_000,
+  });
 }
 
 async function authOk(relay: RelayProcess): Promise<void> {
@@ -120,7 +99,7 @@ describe('cloudbridge-relay arguments', () => {
         tenants: [{ id: 'acme', maxTunnels: 1, maxConnections: 1, allow: ['127.0.0.0/8'] }],
       }),
     );
-    const child = spawn(
+    const child = startProcess(
       process.execPath,
       [
         await relayBundlePath(),
@@ -132,37 +111,14 @@ describe('cloudbridge-relay arguments', () => {
         dir,
       ],
       {
-        env: {
-          ...process.env,
-          NODE_PATH: join(process.cwd(), 'node_modules'),
-          CLOUDBRIDGE_JWT_SECRET: 'env-secret-of-enough-length',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        env: childEnv({ CLOUDBRIDGE_JWT_SECRET: 'env-secret-of-enough-length' }),
+        name: 'cloudbridge-relay',
       },
     );
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 15_000);
-      const check = (): void => {
-        const match = /"event":"relay_listening".*?"port":(\d+)/.exec(out);
-        if (match?.[1] && stderr.includes('listening on')) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      };
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        check();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        check();
-      });
-    });
+    const listeningLine = /"event":"relay_listening".*?"port":(\d+)/;
+    const port = Number(listeningLine.exec(await child.waitForLine(listeningLine))?.[1]);
+    await child.waitForLine(/listening on tls:\/\//);
+    const stderr = child.stderr();
     try {
       expect(stderr).toMatch(new RegExp(`listening on tls://127\\.0\\.0\\.1:${port}`));
       const certPem = readFileSync(join(dir, 'relay-cert.pem'), 'utf8');
@@ -183,9 +139,9 @@ describe('cloudbridge-relay arguments', () => {
       });
       client.destroy();
     } finally {
-      child.kill('SIGTERM');
+      child.signal('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect((await child.waitForExit()).code).toBe(0);
   });
 });
 
