@@ -127,14 +127,3 @@ export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
     cidrContains(outer, { family: inner.family, value: inner.network })
   );
 }
-
-/** Formats an address for logs (IPv4 dotted, IPv6 uncompressed groups). */
-export function formatIp(address: IpAddress): string {
-  if (address.family === 4) {
-    return [24n, 16n, 8n, 0n].map((shift) => String((address.value >> shift) & 0xffn)).join('.');
-  }
-  const groups: string[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n)
-    groups.push(((address.value >> shift) & 0xffffn).toString(16));
-  return groups.join(':');
-}

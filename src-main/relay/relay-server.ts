@@ -101,7 +101,7 @@ const LIMITER_SWEEP_MS = 60_000;
 /** How long close() lets a shutdown notice reach control clients before it cuts sockets. */
 const SHUTDOWN_FLUSH_MS = 200;
 
-export const realClock: Clock = {
+const realClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const handle = setTimeout(fn, ms);
