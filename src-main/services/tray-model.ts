@@ -1,11 +1,11 @@
 // Pure mapping from the app snapshot to the tray: icon state, tooltip and menu items, in
 // English or Russian. No electron here; electron/tray.ts renders the result.
 
-import type { AppSnapshot, Language } from '../shared/ipc-contract';
+import type { AppSnapshot, ResolvedLanguage } from '../shared/ipc-contract';
 import type { TunnelSnapshot } from '../shared/model';
 import type { TrayIconState, TrayMenuItem, TrayModel } from '../shared/tray-types';
 
-type Lang = 'en' | 'ru';
+type Lang = ResolvedLanguage;
 
 /** Russian plural forms: one (1, 21), few (2-4, 22-24), many (5-20, 11-14). */
 function ruPlural(n: number, one: string, few: string, many: string): string {
@@ -57,10 +57,7 @@ const STRINGS = {
 } as const;
 
 /** 'system' resolves through the OS locale the caller passes. */
-export function resolveLanguage(language: Language, systemLocale: string): Lang {
-  if (language === 'en' || language === 'ru') return language;
-  return systemLocale.toLowerCase().startsWith('ru') ? 'ru' : 'en';
-}
+export { resolveLanguage } from '../shared/ipc-contract';
 
 function iconFor(snapshot: AppSnapshot): TrayIconState {
   const { state, lastError, tunnels } = snapshot.engine;

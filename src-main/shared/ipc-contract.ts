@@ -16,6 +16,17 @@ export type Result<T> =
     };
 
 export type Language = 'system' | 'en' | 'ru';
+/** A language the app has strings for; `system` resolves to one of these. */
+export type ResolvedLanguage = Exclude<Language, 'system'>;
+
+/** `system` follows the OS/browser language the caller passes; anything not Russian is English. */
+export function resolveLanguage(
+  setting: Language | undefined,
+  systemLanguage: string | undefined,
+): ResolvedLanguage {
+  if (setting === 'en' || setting === 'ru') return setting;
+  return (systemLanguage ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
 /** How the client opens a control session (PROTOCOL.md §2.1). */
 export type OpenerMode = 'auto' | 'client' | 'server';
 
