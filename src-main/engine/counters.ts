@@ -13,6 +13,24 @@ export class TunnelCounters {
   private sampleIn = 0;
   private sampleOut = 0;
 
+  /** A stream starts carrying a local connection. */
+  streamOpened(): void {
+    this.openConnections += 1;
+    this.totalConnections += 1;
+  }
+
+  /** A stream from streamOpened() is over; `failed` counts it as a failure. */
+  streamClosed(failed: boolean): void {
+    this.openConnections -= 1;
+    if (failed) this.failedConnections += 1;
+  }
+
+  /** A local connection that failed before any stream carried it. */
+  streamFailedToStart(): void {
+    this.totalConnections += 1;
+    this.failedConnections += 1;
+  }
+
   /**
    * Recomputes rates over the time since the last sample, once at least `minWindowMs` has
    * passed (shorter windows would make the rate jumpy). Returns true if a rate changed.

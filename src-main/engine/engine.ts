@@ -739,8 +739,7 @@ class TunnelEngine implements Engine {
     const early = (): void => undefined;
     local.on('error', early);
     const fail = (err: EngineError): void => {
-      runtime.counters.totalConnections += 1;
-      runtime.counters.failedConnections += 1;
+      runtime.counters.streamFailedToStart();
       this.countError(err.code);
       this.log('warn', 'stream_failed', runtime.config.id, {
         code: err.code,

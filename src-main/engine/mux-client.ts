@@ -17,7 +17,7 @@ import {
   MuxConnection,
   type MuxStream,
 } from './mux-connection';
-import { streamErrorCode } from './stream-forwarder';
+import { isPeerGone, streamErrorCode } from './stream-forwarder';
 import type { ForwardHandle } from './stream-forwarder';
 
 export const MUX_PING_INTERVAL_MS = 30_000;
@@ -280,8 +280,7 @@ export interface MuxForwardOptions {
 /** One local socket over one mux stream: the mux counterpart of forwardStream(). */
 export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
   const { local, stream, counters, onProgress } = options;
-  counters.openConnections += 1;
-  counters.totalConnections += 1;
+  counters.streamOpened();
   onProgress();
   local.setNoDelay(true);
   let failure: EngineError | null = null;
@@ -304,16 +303,10 @@ export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
           'relay reset the stream',
           end.payload !== null ? refusalError(end.payload).message : undefined,
         );
-      else if (
-        end.error !== null &&
-        end.error !== 'ECONNRESET' &&
-        end.error !== 'EPIPE' &&
-        end.error !== 'local_reset'
-      )
+      else if (end.error !== null && !isPeerGone(end.error) && end.error !== 'local_reset')
         failure = new EngineError('stream_failed', 'local connection failed', end.error);
     }
-    counters.openConnections -= 1;
-    if (failure !== null) counters.failedConnections += 1;
+    counters.streamClosed(failure !== null);
     onProgress();
     if (!local.destroyed) local.destroy();
     options.onDone(failure);

@@ -28,6 +28,11 @@ export function streamErrorCode(code: string): ErrorCode {
   }
 }
 
+/** A local socket error that only says the other end went away: not a stream failure. */
+export function isPeerGone(code: string | null | undefined): boolean {
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 export interface ForwardOptions {
   readonly local: net.Socket;
   readonly remote: net.Socket;
@@ -54,8 +59,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   let localClosed = false;
   let remoteClosed = false;
 
-  counters.openConnections += 1;
-  counters.totalConnections += 1;
+  counters.streamOpened();
   onProgress();
   local.setNoDelay(true);
   remote.setNoDelay(true);
@@ -63,8 +67,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   const finish = (): void => {
     if (done || !localClosed || !remoteClosed) return;
     done = true;
-    counters.openConnections -= 1;
-    if (failure !== null) counters.failedConnections += 1;
+    counters.streamClosed(failure !== null);
     onProgress();
     options.onDone(failure);
   };
@@ -149,7 +152,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
 
   // Reset -> reset: an error on one side aborts the other.
   local.on('error', (err: NodeJS.ErrnoException) => {
-    if (failure === null && err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
+    if (failure === null && !isPeerGone(err.code)) {
       failure = new EngineError('stream_failed', 'local connection failed', err.message);
     }
     resetSocket(remote);
