@@ -16,34 +16,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import type { RelayEndpoint } from '../../src-main/engine/types';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/relay/relay-server';
 import { mintDevToken } from '../../src-main/relay/tokens';
+import { bundleEntry, childEnv, REPO_ROOT } from './bundle';
 import { createTestPki, type TestPki } from './pki';
 
-/**
- * The repository root: from this file's URL under vitest (ESM), else (bundled to CommonJS, as
- * bench/ and the demo are) the nearest folder up from the working directory that holds
- * src-main/cli/cloudbridge-relay.ts.
- */
-function findRepoRoot(): string {
-  const url = (import.meta as { url?: string }).url;
-  if (typeof url === 'string' && url.startsWith('file:'))
-    return fileURLToPath(new URL('../..', url));
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(join(dir, 'src-main', 'cli', 'cloudbridge-relay.ts'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-const REPO_ROOT = findRepoRoot();
-const RELAY_ENTRY = join(REPO_ROOT, 'src-main', 'cli', 'cloudbridge-relay.ts');
+const RELAY_ENTRY = 'src-main/cli/cloudbridge-relay.ts';
 
 export interface TokenRequest {
   readonly sub?: string;
@@ -172,28 +153,14 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
 let bundlePromise: Promise<string> | null = null;
 
 /**
- * The relay CLI as one CommonJS file: bundled from the TypeScript source with esbuild (the
- * same settings as scripts/build.mjs) into a temp dir, once per test process, so tests always
- * run the current source even when dist/ is stale or being rebuilt by someone else.
- * Dependencies stay external and resolve through NODE_PATH (see spawnRelayProcess).
+ * The relay CLI as one CommonJS file, bundled (bundle.ts) into a temp dir once per test
+ * process, so tests always run the current source even when dist/ is stale or being rebuilt.
  */
 export function relayBundlePath(): Promise<string> {
   bundlePromise ??= (async () => {
-    const { build } = await import('esbuild');
     const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-relay-bundle-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = join(dir, 'cloudbridge-relay.cjs');
-    await build({
-      entryPoints: [RELAY_ENTRY],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'error',
-    });
-    return outfile;
+    return bundleEntry(RELAY_ENTRY, join(dir, 'cloudbridge-relay.cjs'));
   })();
   return bundlePromise;
 }
@@ -257,12 +224,7 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
     ];
     const proc = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_PATH: join(REPO_ROOT, 'node_modules'),
-        CLOUDBRIDGE_JWT_SECRET: secret,
-        ...options.env,
-      },
+      env: childEnv({ CLOUDBRIDGE_JWT_SECRET: secret, ...options.env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
