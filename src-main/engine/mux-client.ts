@@ -10,20 +10,19 @@ import type { LogFn } from './log';
 import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
 import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
-import { parseRelayMessage } from './protocol/messages';
+import { parseRelayMessage, type RelayMessage } from './protocol/messages';
 import {
   DEFAULT_MUX_MAX_STREAMS,
   DEFAULT_MUX_WINDOW,
   MuxConnection,
   type MuxStream,
 } from './mux-connection';
-import { isPeerGone, streamErrorCode } from './stream-forwarder';
+import { isPeerGone, MAX_RESPONSE_LINE_BYTES, streamRefusal } from './stream-forwarder';
 import type { ForwardHandle } from './stream-forwarder';
 
 export const MUX_PING_INTERVAL_MS = 30_000;
 export const MUX_PING_TIMEOUT_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** New mux connections one stream may wait for before it gives up (each is a full handshake). */
@@ -328,19 +327,11 @@ function positiveInt(value: unknown): number | null {
 }
 
 function refusalError(payload: Buffer): EngineError {
+  let message: RelayMessage | null = null;
   try {
-    const message = parseRelayMessage(
-      JSON.parse(payload.toString('utf8')) as Record<string, unknown>,
-    );
-    if (message.type === 'error') {
-      return new EngineError(
-        streamErrorCode(message.code),
-        message.message !== '' ? message.message : 'relay refused the stream',
-        `relay error ${String(message.rawCode)}`,
-      );
-    }
+    message = parseRelayMessage(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
   } catch {
-    // Not JSON: fall through to the generic refusal.
+    // Not JSON: the generic refusal.
   }
-  return new EngineError('stream_failed', 'relay refused the stream');
+  return streamRefusal(message);
 }

@@ -4,14 +4,14 @@
 
 import type net from 'node:net';
 import { CodecError, LineDecoder } from './protocol/codec';
-import { parseRelayMessage } from './protocol/messages';
+import { parseRelayMessage, type RelayMessage } from './protocol/messages';
 import type { ErrorCode } from '../shared/model';
 import { EngineError } from './errors';
 import type { TunnelCounters } from './counters';
 import { resetSocket } from './tls-options';
 
-/** stream_response is one short line; anything longer is a broken relay. */
-const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
+/** stream_response and mux_response are one short line; anything longer is a broken relay. */
+export const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
 
 /** Relay stream errors as the tunnel shows them (PROTOCOL.md §2 table, data_transfer_failed row). */
 export function streamErrorCode(code: string): ErrorCode {
@@ -26,6 +26,20 @@ export function streamErrorCode(code: string): ErrorCode {
     default:
       return 'stream_failed';
   }
+}
+
+/**
+ * The relay refused a stream: its error as the tunnel shows it, else a generic refusal with
+ * `otherDetail`.
+ */
+export function streamRefusal(message: RelayMessage | null, otherDetail?: string): EngineError {
+  if (message?.type === 'error')
+    return new EngineError(
+      streamErrorCode(message.code),
+      message.message !== '' ? message.message : 'relay refused the stream',
+      `relay error ${String(message.rawCode)}`,
+    );
+  return new EngineError('stream_failed', 'relay refused the stream', otherDetail);
 }
 
 /** A local socket error that only says the other end went away: not a stream failure. */
@@ -115,20 +129,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
       (message.type === 'stream_response' && message.status === 'ok') ||
       (message.type === 'untyped' && message.status !== 'failed');
     if (!ok) {
-      const code = message.type === 'error' ? streamErrorCode(message.code) : 'stream_failed';
-      const text =
-        message.type === 'error' && message.message !== ''
-          ? message.message
-          : 'relay refused the stream';
-      fail(
-        new EngineError(
-          code,
-          text,
-          message.type === 'error'
-            ? `relay error ${String(message.rawCode)}`
-            : `answer type ${message.type}`,
-        ),
-      );
+      fail(streamRefusal(message, `answer type ${message.type}`));
       return;
     }
     const rest = decoder.takeRest();
