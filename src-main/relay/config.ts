@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JwtOptions } from './auth';
 import { parseCidr } from './cidr';
-import type { TenantConfig } from './policy';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_TUNNELS,
+  PolicyError,
+  TenantTable,
+  type TenantConfig,
+} from './policy';
 import type { RelayOptions } from './relay-server';
 
 export class ConfigError extends Error {
@@ -114,34 +120,28 @@ function intFlag(value: string | undefined, flag: string): number | undefined {
 function parseTenants(value: unknown): TenantConfig[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw new ConfigError('"tenants" must be a list');
-  const seen = new Set<string>();
-  return value.map((raw: unknown, index) => {
+  // Only the checks that name a list position live here; TenantTable checks the values.
+  const tenants = value.map((raw: unknown, index): TenantConfig => {
     if (raw === null || typeof raw !== 'object')
       throw new ConfigError(`tenants[${index}] must be an object`);
     const tenant = raw as Record<string, unknown>;
     const id = tenant['id'];
     if (typeof id !== 'string' || id.length === 0)
       throw new ConfigError(`tenants[${index}].id must be a non-empty string`);
-    if (seen.has(id)) throw new ConfigError(`tenant "${id}" is listed twice`);
-    seen.add(id);
-    const maxTunnels = tenant['maxTunnels'] ?? 100;
-    const maxConnections = tenant['maxConnections'] ?? 1000;
-    if (typeof maxTunnels !== 'number' || !Number.isInteger(maxTunnels) || maxTunnels < 0)
-      throw new ConfigError(`tenant "${id}": maxTunnels must be a whole number`);
-    if (
-      typeof maxConnections !== 'number' ||
-      !Number.isInteger(maxConnections) ||
-      maxConnections < 0
-    ) {
-      throw new ConfigError(`tenant "${id}": maxConnections must be a whole number`);
-    }
     return {
       id,
-      maxTunnels,
-      maxConnections,
-      allow: checkCidrs(tenant['allow'] ?? [], `tenant "${id}": allow`),
+      maxTunnels: (tenant['maxTunnels'] ?? DEFAULT_MAX_TUNNELS) as number,
+      maxConnections: (tenant['maxConnections'] ?? DEFAULT_MAX_CONNECTIONS) as number,
+      allow: (tenant['allow'] ?? []) as string[],
     };
   });
+  try {
+    new TenantTable({ tenants });
+  } catch (error) {
+    if (error instanceof PolicyError) throw new ConfigError(error.message);
+    throw error;
+  }
+  return tenants;
 }
 
 /** Turns argv (without node and script) and the environment into relay options. */

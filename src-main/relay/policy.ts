@@ -52,15 +52,15 @@ function toPolicy(config: TenantConfig): TenantPolicy {
     ['maxConnections', config.maxConnections],
   ] as const) {
     if (!Number.isInteger(value) || value < 0)
-      throw new PolicyError(`tenant "${config.id}": ${key} must be a non-negative integer`);
+      throw new PolicyError(`tenant "${config.id}": ${key} must be a whole number`);
   }
-  if (!Array.isArray(config.allow))
-    throw new PolicyError(`tenant "${config.id}": allow must be a list of CIDRs`);
+  if (!Array.isArray(config.allow) || !config.allow.every((item) => typeof item === 'string'))
+    throw new PolicyError(`tenant "${config.id}": allow must be a list of CIDR strings`);
   let allow: Cidr[];
   try {
     allow = config.allow.map(parseCidr);
   } catch (error) {
-    throw new PolicyError(`tenant "${config.id}": ${(error as Error).message}`);
+    throw new PolicyError(`tenant "${config.id}": allow: ${(error as Error).message}`);
   }
   return {
     id: config.id,
