@@ -17,12 +17,14 @@ import {
   type TunnelField,
   type TunnelFormValues,
 } from '../validation/tunnel-form';
+import { useAction } from './use-action';
 import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
 
 export interface TunnelEditorProps {
   readonly editing: TunnelConfig | null;
   readonly tunnels: readonly TunnelConfig[];
-  readonly onSubmit: (draft: TunnelDraft) => Promise<Result<TunnelConfig>>;
+  /** Undefined when there is no bridge to send the draft to. */
+  readonly onSubmit: (draft: TunnelDraft) => Promise<Result<TunnelConfig>> | undefined;
   readonly onDone: () => void;
 }
 
@@ -40,11 +42,9 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     editing ? tunnelFormFrom(editing) : emptyTunnelForm(),
   );
   const [touched, setTouched] = useState<ReadonlySet<TunnelField>>(new Set());
-  const [serverFields, setServerFields] = useState<Readonly<Record<string, string>>>({});
-  const [submitError, setSubmitError] = useState<
-    Extract<Result<unknown>, { ok: false }>['error'] | null
-  >(null);
-  const [isBusy, setBusy] = useState(false);
+  const [action, run] = useAction();
+  // Main's field messages the person has since edited away.
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const editingId = editing?.id ?? null;
   const errors = useMemo(
     () => validateTunnelForm(values, tunnels, editingId),
@@ -64,15 +64,13 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
       }
       return next;
     });
-    if (typeof key === 'string' && key in serverFields) {
-      setServerFields(({ [key]: _dropped, ...rest }) => rest);
-    }
+    if (key in action.fields) setDismissed((prev) => new Set(prev).add(key));
     if ((FIELDS as readonly string[]).includes(key))
       setTouched((prev) => new Set(prev).add(key as TunnelField));
   };
 
   const fieldError = (field: TunnelField): string | null => {
-    const server = serverFields[field];
+    const server = dismissed.has(field) ? undefined : action.fields[field];
     if (server) return server;
     const problem = errors[field];
     return problem && touched.has(field) ? t(problem.key, problem.params) : null;
@@ -81,16 +79,9 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
   const submit = async () => {
     setTouched(new Set(FIELDS));
     if (Object.keys(errors).length > 0) return;
-    setBusy(true);
-    setSubmitError(null);
-    const result = await onSubmit(toTunnelDraft(values, editingId));
-    setBusy(false);
-    if (result.ok) {
-      onDone();
-      return;
-    }
-    setServerFields(result.fields ?? {});
-    setSubmitError(result.error);
+    setDismissed(new Set());
+    const result = await run(() => onSubmit(toTunnelDraft(values, editingId)));
+    if (result?.ok) onDone();
   };
 
   const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null);
@@ -174,10 +165,10 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
           {t('form.errors')}
         </p>
       ) : null}
-      {submitError ? <ErrorPanel error={submitError} t={t} /> : null}
+      {action.error ? <ErrorPanel error={action.error} t={t} /> : null}
       <div className="actions">
-        <button type="submit" className="button button-primary" disabled={isBusy}>
-          {isBusy ? t('form.saving') : t('form.save')}
+        <button type="submit" className="button button-primary" disabled={action.isBusy}>
+          {action.isBusy ? t('form.saving') : t('form.save')}
         </button>
         <button type="button" className="button" onClick={onDone}>
           {t('form.cancel')}

@@ -52,18 +52,7 @@ export function TunnelsScreen() {
           key={editing.mode === 'edit' ? editing.id : 'new'}
           editing={editingTunnel}
           tunnels={tunnels}
-          onSubmit={async (draft) =>
-            bridge
-              ? bridge.tunnelSave(draft)
-              : {
-                  ok: false,
-                  error: {
-                    code: 'internal_error',
-                    message: t('app.noBridge'),
-                    at: new Date().toISOString(),
-                  },
-                }
-          }
+          onSubmit={(draft) => bridge?.tunnelSave(draft)}
           onDone={() => setEditing({ mode: 'closed' })}
         />
       ) : null}
