@@ -102,7 +102,7 @@ function rssOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readRssBytes(pid) ?? 0), 0);
 }
 
-export function cpuOf(pids: readonly number[]): number {
+function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
 }
 
@@ -270,7 +270,7 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
   };
 }
 
-export async function waitForPort(
+async function waitForPort(
   port: number,
   timeoutMs: number,
   proc?: ManagedProcess,

@@ -28,10 +28,6 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export function isChromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
-}
-
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,

@@ -1,6 +1,6 @@
 // A TCP proxy on 127.0.0.1 that injects network faults between a client and a relay:
 // pass bytes through, swallow them (a half-open peer: TCP stays up, nothing arrives),
-// or cut every connection. Byte-level only; it never parses or changes what it forwards.
+// or cut one connection. Byte-level only; it never parses or changes what it forwards.
 
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -19,12 +19,8 @@ export interface FaultProxy {
   readonly accepted: number;
   /** Connections currently open. */
   readonly open: number;
-  /** Bytes that crossed the proxy in either direction while in `pass` mode. */
-  readonly bytesPassed: number;
   /** `swallow`: bytes in both directions are read and dropped; the sockets stay open. */
   setMode(mode: FaultMode): void;
-  /** Resets every open connection (both sides). */
-  cutAll(): void;
   /**
    * Resets only the connection accepted as number `index` (0 = first); false if it is not
    * open. A client that opens its control connection first can lose it alone this way.
@@ -42,12 +38,10 @@ export async function startFaultProxy(target: {
   const pairs = new Set<Pair>();
   let mode: FaultMode = 'pass';
   let accepted = 0;
-  let bytesPassed = 0;
 
   const forward = (from: Socket, to: Socket): void => {
     from.on('data', (data: Buffer) => {
       if (mode === 'swallow') return;
-      bytesPassed += data.length;
       if (!to.write(data)) {
         from.pause();
         to.once('drain', () => from.resume());
@@ -91,17 +85,8 @@ export async function startFaultProxy(target: {
     get open() {
       return pairs.size;
     },
-    get bytesPassed() {
-      return bytesPassed;
-    },
     setMode(next) {
       mode = next;
-    },
-    cutAll() {
-      for (const pair of [...pairs]) {
-        pair.client.resetAndDestroy();
-        pair.upstream.resetAndDestroy();
-      }
     },
     cut(index) {
       const pair = [...pairs].find((p) => p.index === index);

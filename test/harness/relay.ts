@@ -13,7 +13,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,8 +65,6 @@ export interface TestRelay extends RelayAccess {
 export interface TestRelayOptions extends Partial<Omit<RelayOptions, 'jwt'>> {
   readonly pki?: TestPki;
   readonly secret?: string;
-  /** Which of the PKI's certificates to serve (default serverEc). */
-  readonly certificate?: 'serverEc' | 'serverRsa' | 'wrongName' | 'expired' | 'unknownCa';
   readonly jwt?: Partial<RelayOptions['jwt']>;
   /** Also copy log lines to stderr (debugging). */
   readonly echoLogs?: boolean;
@@ -120,16 +118,9 @@ function access(
 export async function startTestRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
   const pki = options.pki ?? (await sharedTestPki());
   const secret = options.secret ?? newJwtSecret();
-  const served = pki[options.certificate ?? 'serverEc'];
+  const served = pki.serverEc;
   const logs: TestRelay['logs'] = [];
-  const {
-    pki: _pki,
-    secret: _secret,
-    certificate: _certificate,
-    jwt,
-    echoLogs,
-    ...relayOptions
-  } = options;
+  const { pki: _pki, secret: _secret, jwt, echoLogs, ...relayOptions } = options;
   const relay = await startRelay({
     host: '127.0.0.1',
     port: 0,
@@ -166,16 +157,8 @@ export function relayBundlePath(): Promise<string> {
 }
 
 export interface RelayProcessOptions {
-  readonly pki?: TestPki;
-  readonly secret?: string;
-  /** Port to listen on; 0 (default) picks one, and restart() reuses what was picked. */
-  readonly port?: number;
   /** Extra CLI flags, e.g. ['--grace-ms', '2000', '--allow', '127.0.0.0/8']. */
   readonly args?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** Run this JS file instead of the fresh bundle (e.g. dist/cli/cloudbridge-relay.js). */
-  readonly script?: string;
-  readonly startTimeoutMs?: number;
 }
 
 export interface RelayProcess extends RelayAccess {
@@ -196,9 +179,9 @@ export interface RelayProcess extends RelayAccess {
 
 /** Runs `cloudbridge-relay` as a child process with the test CA's certificate and a random secret. */
 export async function spawnRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
-  const pki = options.pki ?? (await sharedTestPki());
-  const secret = options.secret ?? newJwtSecret();
-  const script = options.script ?? (await relayBundlePath());
+  const pki = await sharedTestPki();
+  const secret = newJwtSecret();
+  const script = await relayBundlePath();
   const dir = mkdtempSync(join(tmpdir(), 'cloudbridge-relay-proc-'));
   writeFileSync(join(dir, 'cert.pem'), pki.serverEc.cert);
   writeFileSync(join(dir, 'key.pem'), pki.serverEc.key, { mode: 0o600 });
@@ -209,7 +192,8 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
     code: null,
     signal: null,
   });
-  let port = options.port ?? 0;
+  // 0 picks a port; restart() reuses the one picked.
+  let port = 0;
 
   const launch = async (): Promise<void> => {
     const args = [
@@ -224,7 +208,7 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
     ];
     const proc = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: childEnv({ CLOUDBRIDGE_JWT_SECRET: secret, ...options.env }),
+      env: childEnv({ CLOUDBRIDGE_JWT_SECRET: secret }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -234,13 +218,8 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
     let pending = '';
     const listening = new Promise<number>((resolveListening, reject) => {
       const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `relay did not start within ${options.startTimeoutMs ?? 15_000} ms: ${stderr}`,
-            ),
-          ),
-        options.startTimeoutMs ?? 15_000,
+        () => reject(new Error(`relay did not start within 15000 ms: ${stderr}`)),
+        15_000,
       );
       proc.stdout?.on('data', (chunk: Buffer) => {
         pending += chunk.toString('utf8');
@@ -316,12 +295,6 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** True when `npm run build` has produced the relay CLI (for tests that want the built file). */
-export function builtRelayPath(): string | null {
-  const path = join(REPO_ROOT, 'dist', 'cli', 'cloudbridge-relay.js');
-  return existsSync(path) ? path : null;
 }
 
 export interface RawRelayClient {
