@@ -6,11 +6,10 @@
 import type net from 'node:net';
 import type { Clock } from './types';
 import type { LogFn } from './log';
+import { baseDelayMs } from './backoff';
 
 /** The relay drops data connections idle before stream_open for 60 s; replace well before. */
 export const POOL_MAX_IDLE_MS = 45_000;
-const REFILL_RETRY_BASE_MS = 1_000;
-const REFILL_RETRY_MAX_MS = 30_000;
 
 export interface DataPoolOptions {
   readonly connect: () => Promise<net.Socket>;
@@ -116,10 +115,7 @@ export class DataPool {
         if (waiter !== undefined) this.options.connect().then(waiter.resolve, waiter.reject);
         if (!this.running) return;
         this.failures += 1;
-        const delay = Math.min(
-          REFILL_RETRY_BASE_MS * 2 ** (this.failures - 1),
-          REFILL_RETRY_MAX_MS,
-        );
+        const delay = baseDelayMs(this.failures);
         this.options.log('debug', 'pool_connect_failed', null, {
           reason: err instanceof Error ? err.message : String(err),
           retry_ms: delay,

@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import type { Clock } from './types';
 import type { LogFn } from './log';
+import { baseDelayMs } from './backoff';
 import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
 import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
@@ -23,8 +24,6 @@ import type { ForwardHandle } from './stream-forwarder';
 export const MUX_PING_INTERVAL_MS = 30_000;
 export const MUX_PING_TIMEOUT_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-const RETRY_BASE_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
 /** New mux connections one stream may wait for before it gives up (each is a full handshake). */
 const MAX_OPEN_ATTEMPTS = 4;
 
@@ -72,7 +71,8 @@ export class MuxClient {
     this.running = false;
     if (this.retryTimer !== null) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    for (const entry of [...this.entries]) if (entry.conn.streamCount === 0) entry.conn.destroy();
+    // Not running any more, so this closes the idle connections.
+    this.streamEnded();
   }
 
   /** Closes every mux connection; their streams are reset. */
@@ -115,7 +115,7 @@ export class MuxClient {
       (err: unknown) => {
         if (!this.running) return;
         this.failures += 1;
-        const delay = Math.min(RETRY_BASE_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+        const delay = baseDelayMs(this.failures);
         this.options.log('debug', 'mux_connect_failed', null, {
           reason: err instanceof Error ? err.message : String(err),
           retry_ms: delay,
