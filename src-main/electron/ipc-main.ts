@@ -4,6 +4,7 @@
 
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { Push } from '../services/app-controller';
+import { errorInfo, fail } from '../services/errors';
 import type { IpcRouter } from '../services/ipc-router';
 import { EVENT_CHANNELS, REQUEST_CHANNELS, type Result } from '../shared/ipc-contract';
 import { isAppUrl } from './app-protocol';
@@ -39,15 +40,7 @@ export interface IpcMainOptions {
 }
 
 function refused(): Result<never> {
-  return {
-    ok: false,
-    error: {
-      code: 'protocol_error',
-      message: 'Request refused.',
-      detail: 'untrusted sender',
-      at: new Date().toISOString(),
-    },
-  };
+  return fail(errorInfo('protocol_error', 'Request refused.', Date.now(), 'untrusted sender'));
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Result } from '../shared/ipc-contract';
 import { isRequestChannel, isValidRequest } from '../shared/ipc-guards';
 import { toErrorInfo, type AppController } from './app-controller';
-import { errorInfo } from './errors';
+import { errorInfo, fail, ok } from './errors';
 
 export interface IpcRouter {
   handle(channel: string, payload: unknown): Promise<Result<unknown>>;
@@ -27,30 +27,25 @@ export function createIpcRouter(
       try {
         if (!isRequestChannel(channel)) {
           options.onRejected?.(String(channel).slice(0, 100), 'unknown channel');
-          return {
-            ok: false,
-            error: errorInfo('protocol_error', 'Unknown request.', now(), 'unknown channel'),
-          };
+          return fail(errorInfo('protocol_error', 'Unknown request.', now(), 'unknown channel'));
         }
         if (!isValidRequest(channel, payload)) {
           options.onRejected?.(channel, 'invalid payload');
-          return {
-            ok: false,
-            error: errorInfo(
+          return fail(
+            errorInfo(
               'protocol_error',
               'The request was not understood.',
               now(),
               `invalid payload for ${channel}`,
             ),
-          };
+          );
         }
-        const value: unknown = await controller.handle(channel, payload);
-        return { ok: true, value };
+        return ok(await controller.handle(channel, payload));
       } catch (error) {
         const { error: info, fields } = toErrorInfo(error, now());
         if (info.code === 'internal_error')
           options.onRejected?.(String(channel), info.detail ?? info.message);
-        return fields ? { ok: false, error: info, fields } : { ok: false, error: info };
+        return fail(info, fields);
       }
     },
   };

@@ -19,15 +19,10 @@ import {
   type Result,
   type TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
-import type {
-  ErrorCode,
-  ErrorInfo,
-  LogRecord,
-  TunnelConfig,
-  TunnelSnapshot,
-} from '../../src-main/shared/model';
+import type { LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
 import { RECONNECT_POLICY } from '../../src-main/shared/model';
 import { idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
+import { errorInfo, fail, ok } from '../../src-main/services/errors';
 
 export interface RecordedCall {
   readonly channel: RequestChannel;
@@ -64,16 +59,7 @@ export interface FakeBridgeOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function errorInfo(
-  code: ErrorCode,
-  message: string,
-  at: number,
-  detail?: string,
-): ErrorInfo {
-  return detail === undefined
-    ? { code, message, at: iso(at) }
-    : { code, message, detail, at: iso(at) };
-}
+export { errorInfo };
 
 export function tunnelSnapshot(
   config: TunnelConfig,
@@ -334,17 +320,6 @@ export function sampleLogs(now: number): LogRecord[] {
   ];
 }
 
-function fail(
-  code: ErrorCode,
-  message: string,
-  now: number,
-  fields?: Record<string, string>,
-): Result<never> {
-  return fields
-    ? { ok: false, error: errorInfo(code, message, now), fields }
-    : { ok: false, error: errorInfo(code, message, now) };
-}
-
 /** Decodes a JWT's claims without verifying, like the token store does for display. */
 function decodeClaims(token: string): Record<string, unknown> | null {
   const part = token.split('.')[1];
@@ -387,7 +362,6 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     emit('cloudbridge:app.changed', snapshot);
     return snapshot;
   };
-  const ok = <T>(value: T): Result<T> => ({ ok: true, value });
   const setTunnels = (tunnels: readonly TunnelSnapshot[]) =>
     update((s) => ({
       ...s,
@@ -416,7 +390,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:app.info': () => ok(info),
     'cloudbridge:app.openExternal': () => ok(undefined),
     'cloudbridge:session.connect': () => {
-      if (!snapshot.settings.relay) return fail('connection_refused', 'No relay configured', now());
+      if (!snapshot.settings.relay)
+        return fail(errorInfo('connection_refused', 'No relay configured', now()));
       update((s) => ({
         ...s,
         engine: {
@@ -467,7 +442,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     },
     'cloudbridge:tunnel.setEnabled': ({ id, enabled }) => {
       if (!snapshot.engine.tunnels.some((t) => t.id === id))
-        return fail('invalid_tunnel_info', `No tunnel ${id}`, now());
+        return fail(errorInfo('invalid_tunnel_info', `No tunnel ${id}`, now()));
       setTunnels(
         snapshot.engine.tunnels.map((t) =>
           t.id === id ? { ...t, enabled, status: liveStatus(enabled), error: null } : t,
@@ -480,7 +455,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
         (t) => t.id !== draft.id && t.localPort === draft.localPort,
       );
       if (clash) {
-        return fail('invalid_tunnel_info', 'Duplicate local port', now(), {
+        return fail(errorInfo('invalid_tunnel_info', 'Duplicate local port', now()), {
           localPort: `Already used by ${clash.name}`,
         });
       }
@@ -506,7 +481,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:token.save': ({ token }) => {
       const claims = decodeClaims(token);
       if (!claims)
-        return fail('token_malformed', 'Not a JWT', now(), {
+        return fail(errorInfo('token_malformed', 'Not a JWT', now()), {
           token: 'This is not a JWT (three dot-separated parts).',
         });
       const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : null;
