@@ -308,7 +308,7 @@ export class ControlSession {
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
       // Right types, wrong values (port 0, odd id): only this tunnel fails (PROTOCOL.md §2).
-      const field = /field "([a-z_]+)"/.exec(error.message)?.[1] ?? 'tunnel_info';
+      const field = error.field ?? 'tunnel_info';
       this.reply(
         { code: 'invalid_tunnel_info', message: error.message, details: { field } },
         rawId,

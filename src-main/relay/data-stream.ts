@@ -46,7 +46,7 @@ export async function admitStream(
     open = parseClientMessage(first);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
-    const field = /field "([a-z_]+)"/.exec(error.message)?.[1] ?? 'stream_open';
+    const field = error.field ?? 'stream_open';
     return {
       ok: false,
       tunnelId: null,

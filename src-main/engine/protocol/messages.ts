@@ -152,6 +152,8 @@ export class MessageError extends Error {
   constructor(
     readonly code: 'protocol_error' | 'unknown_message_type' | 'invalid_tunnel_info',
     message: string,
+    /** The field at fault, when there is one (the relay reports it in error details). */
+    readonly field: string | null = null,
   ) {
     super(message);
   }
@@ -165,7 +167,7 @@ function optionalString(obj: JsonObject, key: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  throw new MessageError('protocol_error', `field "${key}" must be a string`);
+  throw new MessageError('protocol_error', `field "${key}" must be a string`, key);
 }
 
 function stringList(value: unknown): string[] {
@@ -233,7 +235,7 @@ export function parseRelayMessage(obj: JsonObject): RelayMessage {
     };
   }
   if (typeof type !== 'string')
-    throw new MessageError('protocol_error', 'field "type" must be a string');
+    throw new MessageError('protocol_error', 'field "type" must be a string', 'type');
   switch (type.toLowerCase()) {
     case 'hello':
     case 'hello_response':
@@ -292,17 +294,21 @@ function requireString(
 ): string {
   const value = obj[key];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new MessageError(code, `field "${key}" must be a non-empty string`);
+    throw new MessageError(code, `field "${key}" must be a non-empty string`, key);
   }
   if (value.length > maxLength)
-    throw new MessageError(code, `field "${key}" is longer than ${maxLength} characters`);
+    throw new MessageError(code, `field "${key}" is longer than ${maxLength} characters`, key);
   return value;
 }
 
 function requirePort(obj: JsonObject, key: string): number {
   const value = obj[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new MessageError('invalid_tunnel_info', `field "${key}" must be an integer port 1-65535`);
+    throw new MessageError(
+      'invalid_tunnel_info',
+      `field "${key}" must be an integer port 1-65535`,
+      key,
+    );
   }
   return value;
 }
@@ -311,7 +317,7 @@ function requirePort(obj: JsonObject, key: string): number {
 export function parseClientMessage(obj: JsonObject): ClientMessage {
   const type = obj['type'];
   if (typeof type !== 'string')
-    throw new MessageError('protocol_error', 'field "type" must be a string');
+    throw new MessageError('protocol_error', 'field "type" must be a string', 'type');
   switch (type) {
     case 'hello':
       return {
@@ -323,7 +329,11 @@ export function parseClientMessage(obj: JsonObject): ClientMessage {
       const token = requireString(obj, 'token', 'protocol_error', 16 * 1024);
       const reconnect = obj['reconnect_token'];
       if (reconnect !== undefined && typeof reconnect !== 'string') {
-        throw new MessageError('protocol_error', 'field "reconnect_token" must be a string');
+        throw new MessageError(
+          'protocol_error',
+          'field "reconnect_token" must be a string',
+          'reconnect_token',
+        );
       }
       return {
         type,
@@ -337,11 +347,16 @@ export function parseClientMessage(obj: JsonObject): ClientMessage {
         throw new MessageError(
           'invalid_tunnel_info',
           'field "tunnel_id" has characters outside [A-Za-z0-9._:-]',
+          'tunnel_id',
         );
       }
       const tenant = obj['tenant_id'];
       if (tenant !== undefined && typeof tenant !== 'string') {
-        throw new MessageError('invalid_tunnel_info', 'field "tenant_id" must be a string');
+        throw new MessageError(
+          'invalid_tunnel_info',
+          'field "tenant_id" must be a string',
+          'tenant_id',
+        );
       }
       return {
         type,
