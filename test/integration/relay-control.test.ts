@@ -10,21 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../src-main/relay/tokens';
-import { createTestPki, type TestPki } from '../harness/pki';
 import {
   connectRawClient,
+  sharedTestPki,
   startTestRelay,
   type RawRelayClient,
   type TestRelay,
   type TestRelayOptions,
 } from '../harness/relay';
 
-let pki: TestPki;
 const relays: TestRelay[] = [];
 const clients: RawRelayClient[] = [];
 
 beforeAll(async () => {
-  pki = await createTestPki();
+  await sharedTestPki();
 });
 
 afterEach(async () => {
@@ -33,7 +32,7 @@ afterEach(async () => {
 });
 
 async function relayWith(options: TestRelayOptions = {}): Promise<TestRelay> {
-  const relay = await startTestRelay({ pki, ...options });
+  const relay = await startTestRelay(options);
   relays.push(relay);
   return relay;
 }
@@ -326,7 +325,7 @@ describe('bad input: answered, connection closed, relay unharmed', () => {
       const socket = tlsConnect({
         host: '127.0.0.1',
         port: relay.port,
-        ca: pki.caPem,
+        ca: relay.caPem,
         servername: 'localhost',
         maxVersion: 'TLSv1.2',
       });
@@ -526,7 +525,7 @@ describe('metrics and shutdown', () => {
     const tcpHandles = (): number =>
       process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
     const before = tcpHandles();
-    const relay = await startTestRelay({ pki, metrics: { host: '127.0.0.1', port: 0 } });
+    const relay = await startTestRelay({ metrics: { host: '127.0.0.1', port: 0 } });
     const a = await connectRawClient(relay);
     const b = await connectRawClient(relay);
     a.send({ type: 'auth', token: await relay.token() });

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, type TestPki } from '../harness/pki';
 import {
   connectRawClient,
+  sharedTestPki,
   startTestRelay,
   type RawRelayClient,
   type TestRelay,
@@ -18,12 +18,11 @@ import {
 } from '../harness/relay';
 import { Pattern, startEchoServer, type TestServer } from '../harness/traffic';
 
-let pki: TestPki;
 const relays: TestRelay[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
-  pki = await createTestPki();
+  await sharedTestPki();
 });
 
 afterEach(async () => {
@@ -32,7 +31,7 @@ afterEach(async () => {
 });
 
 async function relayWith(options: TestRelayOptions = {}): Promise<TestRelay> {
-  const relay = await startTestRelay({ pki, ...options });
+  const relay = await startTestRelay(options);
   relays.push(relay);
   return relay;
 }

@@ -15,9 +15,9 @@ import {
 import { connect as tlsConnect } from 'node:tls';
 import type { LookupAddress } from 'node:dns';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, type TestPki } from '../harness/pki';
 import {
   connectRawClient,
+  sharedTestPki,
   startTestRelay,
   type RawRelayClient,
   type TestRelay,
@@ -34,13 +34,12 @@ import {
   type TestServer,
 } from '../harness/traffic';
 
-let pki: TestPki;
 const relays: TestRelay[] = [];
 const clients: RawRelayClient[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  pki = await createTestPki();
+  await sharedTestPki();
 });
 
 afterEach(async () => {
@@ -50,7 +49,7 @@ afterEach(async () => {
 });
 
 async function relayWith(options: TestRelayOptions = {}): Promise<TestRelay> {
-  const relay = await startTestRelay({ pki, ...options });
+  const relay = await startTestRelay(options);
   relays.push(relay);
   return relay;
 }
@@ -264,7 +263,7 @@ describe('data streams', () => {
       const s = netConnect({ host: '127.0.0.1', port: relay.port }, () => resolve(s));
       s.once('error', reject);
     });
-    const tls = tlsConnect({ socket: tcp, ca: pki.caPem, servername: 'localhost' });
+    const tls = tlsConnect({ socket: tcp, ca: relay.caPem, servername: 'localhost' });
     tls.on('error', () => undefined);
     await new Promise((resolve) => tls.once('secureConnect', resolve));
     tls.write(

@@ -11,9 +11,8 @@ import { createEngine } from '../../src-main/engine/engine';
 import type { Engine, EngineOptions, RelayEndpoint } from '../../src-main/engine/types';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src-main/relay/relay-server';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
-import { createTestPki, type TestPki } from '../harness/pki';
 import { stopAllProcesses } from '../harness/processes';
-import type { RelayProcess } from '../harness/relay';
+import { sharedTestPki, type RelayProcess } from '../harness/relay';
 import { freePort } from '../harness/traffic';
 
 export interface TestRelay {
@@ -23,13 +22,8 @@ export interface TestRelay {
   readonly endpoint: RelayEndpoint;
 }
 
-let sharedPki: Promise<TestPki> | null = null;
-
 /** One PKI per test file (a second of RSA key generation). */
-export function pki(): Promise<TestPki> {
-  sharedPki ??= createTestPki();
-  return sharedPki;
-}
+export const pki = sharedTestPki;
 
 export async function startTestRelay(
   options: Partial<RelayOptions> & { secret?: string } = {},
