@@ -20,7 +20,6 @@ import type {
   TunnelDraft,
 } from '../shared/ipc-contract';
 import {
-  RECONNECT_POLICY,
   SNAPSHOT_MIN_INTERVAL_MS,
   type EngineSnapshot,
   type ErrorInfo,
@@ -36,7 +35,7 @@ import { describeOwner, type PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
 import type { TokenService } from './token-service';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
-import { idleTunnelSnapshot } from '../shared/tunnel-snapshot';
+import { emptyEngineSnapshot } from '../shared/tunnel-snapshot';
 
 /** A push to the window: one of the contract's events with its payload. */
 export type Push = {
@@ -120,28 +119,6 @@ const NEEDS_USER_CODES: ReadonlySet<string> = new Set([
   'token_expired',
   'keychain_unavailable',
 ]);
-
-function emptyEngineSnapshot(settings: AppSettings, seq: number, at: string): EngineSnapshot {
-  return {
-    state: 'disconnected',
-    session: {
-      relay: settings.relay ? `${settings.relay.host}:${settings.relay.port}` : '',
-      insecure: settings.relay?.insecure ?? false,
-      clientId: null,
-      tenantId: null,
-      connectedSince: null,
-      reconnectAttempt: 0,
-      maxReconnectAttempts: RECONNECT_POLICY.maxAttempts,
-      nextRetryAt: null,
-      relayVersion: null,
-      relayFeatures: [],
-    },
-    tunnels: settings.tunnels.map(idleTunnelSnapshot),
-    lastError: null,
-    seq,
-    at,
-  };
-}
 
 /** Everything in an engine snapshot except counters: a change here is a state change. */
 function structuralKey(s: EngineSnapshot): string {
@@ -407,6 +384,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
     };
   }
 
+  /** Without an engine the shown snapshot follows the settings (relay, tunnels). */
+  function showIdleEngine(): void {
+    engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+  }
+
   async function closeEngine(): Promise<void> {
     const old = engine;
     engine = null;
@@ -417,7 +399,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       await old.close();
     }
     lastCounters.clear();
-    engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+    showIdleEngine();
     lastStructural = '';
   }
 
@@ -619,8 +601,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
         tunnels: current.tunnels.map((t) => (t.id === id ? { ...t, enabled } : t)),
       });
       engine?.setTunnelEnabled(id, enabled);
-      if (engine === null)
-        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      if (engine === null) showIdleEngine();
       changed();
     },
     'cloudbridge:tunnel.save': async (draft: TunnelDraft) => {
@@ -643,8 +624,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
           : current.tunnels.map((t) => (t.id === config.id ? config : t));
       await saveSettings({ ...current, tunnels });
       engine?.setTunnels(tunnels);
-      if (engine === null)
-        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      if (engine === null) showIdleEngine();
       logger.log(
         'info',
         draft.id === undefined ? 'tunnel_added' : 'tunnel_changed',
@@ -661,8 +641,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       await saveSettings({ ...current, tunnels });
       engine?.setTunnels(tunnels);
       settingsStore.removeTotals(id);
-      if (engine === null)
-        engineSnap = emptyEngineSnapshot(settingsStore.get(), engineSnap.seq + 1, iso());
+      if (engine === null) showIdleEngine();
       logger.log('info', 'tunnel_removed', {}, id);
       changed();
     },

@@ -20,8 +20,7 @@ import {
   type TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
 import type { LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
-import { RECONNECT_POLICY } from '../../src-main/shared/model';
-import { idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
+import { emptyEngineSnapshot, idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
 import { errorInfo, fail, ok } from '../../src-main/services/errors';
 
 export interface RecordedCall {
@@ -89,25 +88,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
 /** A first run: no relay, no token, no tunnels. */
 export function firstRunSnapshot(now: number): AppSnapshot {
   return {
-    engine: {
-      state: 'disconnected',
-      session: {
-        relay: '',
-        insecure: false,
-        clientId: null,
-        tenantId: null,
-        connectedSince: null,
-        reconnectAttempt: 0,
-        maxReconnectAttempts: RECONNECT_POLICY.maxAttempts,
-        nextRetryAt: null,
-        relayVersion: null,
-        relayFeatures: [],
-      },
-      tunnels: [],
-      lastError: null,
-      seq: 1,
-      at: iso(now),
-    },
+    engine: emptyEngineSnapshot(DEFAULT_SETTINGS, 1, iso(now)),
     account: {
       signedIn: false,
       subject: null,
