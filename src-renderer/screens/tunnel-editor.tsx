@@ -11,6 +11,7 @@ import { Switch } from '../components/switch';
 import { TextField } from '../components/text-field';
 import {
   emptyTunnelForm,
+  isDefaultRemotePort,
   toTunnelDraft,
   tunnelFormFrom,
   validateTunnelForm,
@@ -56,10 +57,7 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     setValues((prev) => {
       const next = { ...prev, [key]: value };
       // A kind change fills the usual remote port when the field is empty or still a default.
-      if (
-        key === 'kind' &&
-        (prev.remotePort === '' || prev.remotePort === '3389' || prev.remotePort === '22')
-      ) {
+      if (key === 'kind' && isDefaultRemotePort(prev.remotePort)) {
         return { ...next, remotePort: emptyTunnelForm(value as TunnelKind).remotePort };
       }
       return next;
@@ -84,6 +82,20 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     if (result?.ok) onDone();
   };
 
+  // The five text inputs differ only in their field and keyboard.
+  const textField = (field: TunnelField, inputMode?: 'numeric') => (
+    <TextField
+      id={`${idPrefix}-${field}`}
+      label={t(`form.${field}`)}
+      value={values[field]}
+      inputMode={inputMode}
+      required
+      error={fieldError(field)}
+      onChange={(v) => update(field, v)}
+      onBlur={() => setTouched((p) => new Set(p).add(field))}
+    />
+  );
+
   const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null);
 
   return (
@@ -98,15 +110,7 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     >
       <h3 id={`${idPrefix}-title`}>{editing ? t('form.editTitle') : t('form.addTitle')}</h3>
       <div className="form-grid">
-        <TextField
-          id={`${idPrefix}-name`}
-          label={t('form.name')}
-          value={values.name}
-          required
-          error={fieldError('name')}
-          onChange={(v) => update('name', v)}
-          onBlur={() => setTouched((p) => new Set(p).add('name'))}
-        />
+        {textField('name')}
         <SelectField<TunnelKind>
           id={`${idPrefix}-kind`}
           label={t('form.kind')}
@@ -114,44 +118,10 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
           options={TUNNEL_KINDS.map((kind) => ({ value: kind, label: t(`kind.${kind}`) }))}
           onChange={(v) => update('kind', v)}
         />
-        <TextField
-          id={`${idPrefix}-localHost`}
-          label={t('form.localHost')}
-          value={values.localHost}
-          required
-          error={fieldError('localHost')}
-          onChange={(v) => update('localHost', v)}
-          onBlur={() => setTouched((p) => new Set(p).add('localHost'))}
-        />
-        <TextField
-          id={`${idPrefix}-localPort`}
-          label={t('form.localPort')}
-          value={values.localPort}
-          inputMode="numeric"
-          required
-          error={fieldError('localPort')}
-          onChange={(v) => update('localPort', v)}
-          onBlur={() => setTouched((p) => new Set(p).add('localPort'))}
-        />
-        <TextField
-          id={`${idPrefix}-remoteHost`}
-          label={t('form.remoteHost')}
-          value={values.remoteHost}
-          required
-          error={fieldError('remoteHost')}
-          onChange={(v) => update('remoteHost', v)}
-          onBlur={() => setTouched((p) => new Set(p).add('remoteHost'))}
-        />
-        <TextField
-          id={`${idPrefix}-remotePort`}
-          label={t('form.remotePort')}
-          value={values.remotePort}
-          inputMode="numeric"
-          required
-          error={fieldError('remotePort')}
-          onChange={(v) => update('remotePort', v)}
-          onBlur={() => setTouched((p) => new Set(p).add('remotePort'))}
-        />
+        {textField('localHost')}
+        {textField('localPort', 'numeric')}
+        {textField('remoteHost')}
+        {textField('remotePort', 'numeric')}
       </div>
       <Switch
         id={`${idPrefix}-enabled`}

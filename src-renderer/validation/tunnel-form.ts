@@ -24,6 +24,11 @@ export type TunnelFormErrors = Partial<Record<TunnelField, FieldProblem>>;
 export const MAX_NAME_LENGTH = 64;
 const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = { rdp: '3389', ssh: '22', other: '' };
 
+/** True when the remote port is empty or some kind's usual one, i.e. not typed by hand. */
+export function isDefaultRemotePort(text: string): boolean {
+  return Object.values(DEFAULT_PORTS).includes(text);
+}
+
 export function emptyTunnelForm(kind: TunnelKind = 'other'): TunnelFormValues {
   return {
     name: '',
