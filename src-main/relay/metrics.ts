@@ -81,7 +81,7 @@ export class RelayMetrics {
   }
 
   /** Plain running totals for RelayServer.stats(), which must answer synchronously. */
-  readonly totals = { sessionsOpen: 0, bytesToTarget: 0, bytesToClient: 0, authFailures: 0 };
+  readonly totals = { bytesToTarget: 0, bytesToClient: 0, authFailures: 0 };
 
   countBytes(direction: 'to_target' | 'to_client', bytes: number): void {
     if (direction === 'to_target') this.totals.bytesToTarget += bytes;
@@ -96,12 +96,10 @@ export class RelayMetrics {
   sessionOpened(): void {
     this.sessionsTotal.inc();
     this.sessionsActive.inc();
-    this.totals.sessionsOpen += 1;
   }
 
   sessionClosed(): void {
     this.sessionsActive.dec();
-    this.totals.sessionsOpen -= 1;
   }
 
   text(): Promise<string> {

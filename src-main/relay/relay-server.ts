@@ -382,7 +382,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       let streams = 0;
       for (const count of ctx.streamsByTenant.values()) streams += count;
       return {
-        sessions: metrics.totals.sessionsOpen,
+        sessions: ctx.sessions.size,
         tunnels: registry.size,
         streams,
         openSockets: sockets.size,
