@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 
 import { createEngine } from '../engine/engine';
-import { mintDevToken } from '../relay/tokens';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, USAGE, UsageError, parseCommandLine } from './args';
 import { runConnect } from './connect';
 
@@ -22,6 +21,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`cloudbridge ${VERSION}\n`);
       return EXIT_OK;
     case 'token': {
+      // Loaded here: only this command needs the JWT library.
+      const { mintDevToken } = await import('../relay/tokens');
       const token = await mintDevToken({
         secret: command.args.secret,
         sub: command.args.subject,
