@@ -111,6 +111,8 @@ class TunnelEngine implements Engine {
   private readonly logListeners = new Set<EngineEvents['log']>();
   private readonly tunnels = new Map<string, TunnelRuntime>();
   private readonly streams = new Set<ForwardHandle>();
+  /** Every stream's onProgress: one closure for all of them. */
+  private readonly streamProgress = (): void => this.onCountersChanged();
   private readonly liveSockets = new Set<net.Socket>();
   private readonly errorCounts = new Map<string, number>();
 
@@ -386,7 +388,7 @@ class TunnelEngine implements Engine {
     const session = new ControlSession({
       socket,
       clock: this.clock,
-      log: (level, event, tunnelId, details) => this.log(level, event, tunnelId, details),
+      log: this.logger.log,
       // A remembered client opener skips the wait; a remembered server opener waits longer
       // for the relay's hello but still falls back to sending ours, so one wrong guess
       // cannot lock the profile out (PROTOCOL.md §2.1).
@@ -740,28 +742,26 @@ class TunnelEngine implements Engine {
     local.on('error', early);
     const fail = (err: EngineError): void => {
       runtime.counters.streamFailedToStart();
-      this.countError(err.code);
-      this.log('warn', 'stream_failed', runtime.config.id, {
-        code: err.code,
-        reason: err.message,
-        detail: err.detail,
-      });
+      this.logStreamFailure(runtime, err);
       resetSocket(local);
       this.onCountersChanged();
     };
-    const start = (remote: net.Socket, openLine: Buffer | null): void => {
+    /** A forwarder may take `local`; else `drop` lets go of the other end and local goes too. */
+    const adopt = (drop: () => void): boolean => {
       local.removeListener('error', early);
-      if (local.destroyed || this.closed) {
-        remote.destroy();
-        local.destroy();
-        return;
-      }
+      if (!local.destroyed && !this.closed) return true;
+      drop();
+      local.destroy();
+      return false;
+    };
+    const start = (remote: net.Socket, openLine: Buffer | null): void => {
+      if (!adopt(() => remote.destroy())) return;
       const handle = forwardStream({
         local,
         remote,
         counters: runtime.counters,
         openLine,
-        onProgress: () => this.onCountersChanged(),
+        onProgress: this.streamProgress,
         onDone: (err) => onDone(err, handle),
       });
       this.streams.add(handle);
@@ -774,28 +774,19 @@ class TunnelEngine implements Engine {
         this.throttle.stateChanged();
       }
       if (err !== null) {
-        this.countError(err.code);
+        // Error and count are both set before the log record goes out.
         runtime.error = errorInfo(err, this.clock.now());
-        this.log('warn', 'stream_failed', runtime.config.id, {
-          code: err.code,
-          reason: err.message,
-          detail: err.detail,
-        });
+        this.logStreamFailure(runtime, err);
         this.throttle.stateChanged();
       }
     };
     const startMux = (stream: MuxStream, mux: MuxClient): void => {
-      local.removeListener('error', early);
-      if (local.destroyed || this.closed) {
-        stream.reset();
-        local.destroy();
-        return;
-      }
+      if (!adopt(() => stream.reset())) return;
       const handle = forwardMuxStream({
         local,
         stream,
         counters: runtime.counters,
-        onProgress: () => this.onCountersChanged(),
+        onProgress: this.streamProgress,
         onDone: (err) => {
           onDone(err, handle);
           mux.streamEnded();
@@ -900,7 +891,7 @@ class TunnelEngine implements Engine {
     this.mux ??= new MuxClient({
       connect: () => this.openRelayConnection(),
       clock: this.clock,
-      log: (level, event, tunnelId, details) => this.log(level, event, tunnelId, details),
+      log: this.logger.log,
     });
     this.mux.start();
   }
@@ -912,7 +903,7 @@ class TunnelEngine implements Engine {
         connect: () => this.openRelayConnection(),
         size,
         clock: this.clock,
-        log: (level, event, tunnelId, details) => this.log(level, event, tunnelId, details),
+        log: this.logger.log,
       });
     }
     if (size > 0) this.pool.start();
@@ -920,6 +911,15 @@ class TunnelEngine implements Engine {
 
   private onCountersChanged(): void {
     this.throttle.countersChanged();
+  }
+
+  private logStreamFailure(runtime: TunnelRuntime, err: EngineError): void {
+    this.countError(err.code);
+    this.log('warn', 'stream_failed', runtime.config.id, {
+      code: err.code,
+      reason: err.message,
+      detail: err.detail,
+    });
   }
 
   // ---------------------------------------------------------------------------------------
