@@ -31,6 +31,7 @@ import {
   type StaticServer,
 } from '../harness/chromium';
 import { startTestRelay, type TestRelay } from '../harness/relay';
+import { freePort } from '../harness/traffic';
 
 /** Page updates travel through IPC-shaped pushes; on a busy 2-core machine allow a while. */
 const POLL_TIMEOUT_MS = 15_000;
@@ -82,15 +83,6 @@ function secretStore(): SecretStore {
   return process.env.CLOUDBRIDGE_TEST_KEYRING === '1'
     ? createKeytarSecretStore({ service: `CloudBridge e2e ${randomBytes(4).toString('hex')}` })
     : createMemorySecretStore();
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 async function startTarget(): Promise<number> {

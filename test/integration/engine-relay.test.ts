@@ -8,10 +8,17 @@ import { createEngine } from '../../src-main/engine/engine';
 import type { Engine, EngineOptions } from '../../src-main/engine/types';
 import { startRelay, type RelayServer } from '../../src-main/relay/relay-server';
 import { mintDevToken } from '../../src-main/relay/tokens';
-import type { EngineSnapshot, LogRecord, TunnelConfig } from '../../src-main/shared/model';
+import type { EngineSnapshot, LogRecord } from '../../src-main/shared/model';
 import { createTestPki, type TestPki } from '../harness/pki';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
-import { connectTcp, readAll, startEchoServer, type TestServer } from '../harness/traffic';
+import {
+  connectTcp,
+  freePort,
+  readAll,
+  startEchoServer,
+  type TestServer,
+} from '../harness/traffic';
+import { tunnel } from './system-stack';
 
 const SECRET = 'engine-integration-secret-0123456789';
 let pki: TestPki;
@@ -24,14 +31,6 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function relayOn(port = 0): Promise<RelayServer> {
   const relay = await startRelay({
@@ -96,19 +95,6 @@ async function echo(): Promise<TestServer> {
 
 function token(secret = SECRET): Promise<string> {
   return mintDevToken({ secret, sub: 'engine-test', ttlSec: 600 });
-}
-
-function tunnel(id: string, localPort: number, remotePort: number): TunnelConfig {
-  return {
-    id,
-    name: id,
-    kind: 'other',
-    localHost: '127.0.0.1',
-    localPort,
-    remoteHost: '127.0.0.1',
-    remotePort,
-    enabled: true,
-  };
 }
 
 function startEngine(

@@ -9,6 +9,7 @@ import { systemClock } from '../../src-main/engine/engine';
 import { openTransport, spkiSha256 } from '../../src-main/engine/tls-options';
 import type { RelayEndpoint } from '../../src-main/engine/types';
 import { createTestPki, type TestPki } from '../harness/pki';
+import { freePort } from '../harness/traffic';
 
 let pki: TestPki;
 const closers: (() => void)[] = [];
@@ -184,10 +185,7 @@ describe('TLS transport', () => {
   });
 
   it('maps a closed port to connection_refused and a silent server to connect_timeout', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const closedPort = (probe.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const closedPort = await freePort();
     await expect(connect(endpoint(closedPort))).rejects.toMatchObject({
       code: 'connection_refused',
     });

@@ -12,6 +12,7 @@ import type {
 } from '../../src-main/engine/types';
 import { LineDecoder, type JsonObject } from '../../src-main/engine/protocol/codec';
 import type { EngineSnapshot, LogRecord } from '../../src-main/shared/model';
+import { freePort } from '../harness/traffic';
 import { FakeClock } from './engine-fake-clock';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyZWNvbm5lY3QifQ.c2VjcmV0LXNpZ25hdHVyZS1ieXRlcw';
@@ -26,14 +27,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 type Handler = (message: JsonObject, reply: (m: JsonObject) => void, socket: net.Socket) => void;
@@ -84,7 +77,7 @@ function start(options: Partial<EngineOptions> & Pick<EngineOptions, 'relay'>): 
 
 describe('engine reconnect loop', () => {
   it('retries after 1, 2, 4, 8, 16, 30 ... s and gives up after 10 attempts with reconnect_exhausted', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { engine, clock } = start({ relay: { host: '127.0.0.1', port, insecure: true } });
     engine.connect();
     const delays: number[] = [];
@@ -194,7 +187,7 @@ describe('engine reconnect loop', () => {
       if (m.type === 'tunnel_info')
         reply({ type: 'tunnel_response', status: 'ok', tunnel_id: m['tunnel_id'] });
     });
-    const localPort = await closedPort();
+    const localPort = await freePort();
     const tunnel = {
       id: 'd1',
       name: 'd1',
