@@ -77,7 +77,6 @@ export const en = {
   'state.reconnecting': 'Reconnecting',
 
   'status.heading': 'Status',
-  'status.state': 'State',
   'status.relay': 'Relay',
   'status.noRelay': 'No relay configured',
   'status.clientId': 'Client ID',
@@ -117,7 +116,6 @@ export const en = {
   'tunnels.remove': 'Remove',
   'tunnels.removeConfirm': 'Remove tunnel “{name}”?',
   'tunnels.open': 'Open',
-  'tunnels.enabled': 'Enabled',
   'tunnels.toggle': 'Turn tunnel {name} on or off',
   'tunnels.route': '{local} → {remote}',
   'tunnels.in': 'In',
@@ -188,9 +186,6 @@ export const en = {
   'logs.diagnostics': 'Export diagnostics…',
   'logs.empty': 'No records match.',
   'logs.count': 'Showing {n}',
-  'logs.time': 'Time',
-  'logs.event': 'Event',
-  'logs.details': 'Details',
   'level.debug': 'Debug',
   'level.info': 'Info',
   'level.warn': 'Warning',
@@ -228,10 +223,6 @@ export const en = {
   'about.chrome': 'Chrome',
   'about.node': 'Node',
   'about.platform': 'Platform',
-
-  'time.justNow': 'just now',
-  'time.inFuture': 'in {d}',
-  'time.inPast': '{d} ago',
 
   ...errorTexts,
   ...actionTexts,

@@ -22,7 +22,6 @@ export const ru: Dictionary = {
   'state.reconnecting': 'Переподключение',
 
   'status.heading': 'Состояние',
-  'status.state': 'Состояние',
   'status.relay': 'Ретранслятор',
   'status.noRelay': 'Ретранслятор не настроен',
   'status.clientId': 'ID клиента',
@@ -63,7 +62,6 @@ export const ru: Dictionary = {
   'tunnels.remove': 'Удалить',
   'tunnels.removeConfirm': 'Удалить туннель «{name}»?',
   'tunnels.open': 'Открыть',
-  'tunnels.enabled': 'Включён',
   'tunnels.toggle': 'Включить или выключить туннель {name}',
   'tunnels.route': '{local} → {remote}',
   'tunnels.in': 'Принято',
@@ -134,9 +132,6 @@ export const ru: Dictionary = {
   'logs.diagnostics': 'Экспорт диагностики…',
   'logs.empty': 'Нет подходящих записей.',
   'logs.count': 'Показано: {n}',
-  'logs.time': 'Время',
-  'logs.event': 'Событие',
-  'logs.details': 'Подробности',
   'level.debug': 'Отладка',
   'level.info': 'Инфо',
   'level.warn': 'Предупреждение',
@@ -174,10 +169,6 @@ export const ru: Dictionary = {
   'about.chrome': 'Chrome',
   'about.node': 'Node',
   'about.platform': 'Платформа',
-
-  'time.justNow': 'только что',
-  'time.inFuture': 'через {d}',
-  'time.inPast': '{d} назад',
 
   'error.invalid_token': 'Ретранслятор не принял ваш токен доступа.',
   'error.rate_limit_exceeded': 'Ретранслятор ограничивает запросы с этого компьютера.',

@@ -92,7 +92,7 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
   const errors = validateRelay(values);
 
   const fieldError = (field: RelayField): string | null => {
-    const server = relayAction.fields[field] ?? relayAction.fields[`relay.${field}`];
+    const server = relayAction.fields[field];
     if (server) return server;
     const key = errors[field];
     return key && (isSubmitted || values.host !== '') ? t(key) : null;

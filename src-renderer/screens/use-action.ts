@@ -15,7 +15,6 @@ const IDLE: ActionState = { isBusy: false, error: null, fields: {} };
 export function useAction(): [
   ActionState,
   <T>(run: () => Promise<Result<T>> | undefined) => Promise<Result<T> | null>,
-  () => void,
 ] {
   const [state, setState] = useState<ActionState>(IDLE);
   const run = useCallback(
@@ -41,6 +40,5 @@ export function useAction(): [
     },
     [],
   );
-  const reset = useCallback(() => setState(IDLE), []);
-  return [state, run, reset];
+  return [state, run];
 }

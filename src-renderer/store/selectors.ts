@@ -39,7 +39,6 @@ export const selectLogs = (s: AppState): readonly LogRecord[] => s.logs;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
 const NO_NOTICES: readonly Notice[] = [];
 export const selectNotices = (s: AppState): readonly Notice[] => s.snapshot?.notices ?? NO_NOTICES;
-export const selectLogDirectory = (s: AppState): string => s.snapshot?.logDirectory ?? '';
 /** First run lasts until a relay is configured (the first_run notice may outlive that). */
 export const selectIsFirstRun = (s: AppState): boolean =>
   s.snapshot !== null && s.snapshot.settings.relay === null;
