@@ -7,25 +7,12 @@ import { systemClock } from '../../src-main/engine/engine';
 import { MuxClient } from '../../src-main/engine/mux-client';
 import { openTransport } from '../../src-main/engine/tls-options';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
-import { Cleanup, startTestRelay } from './system-stack';
+import { Cleanup, startTestRelay, waitUntil } from './system-stack';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
   await cleanup.run();
 });
-
-function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs)
-        return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
 
 async function setup(): Promise<{
   proxy: FaultProxy;

@@ -28,6 +28,7 @@ import {
   tunnel,
   tunnelOf,
   tunnelTo,
+  waitUntil,
   type TestClient,
   type TestRelay,
 } from './system-stack';
@@ -73,19 +74,6 @@ function relayEvents(r: TestRelay, event: string): Array<Record<string, unknown>
   return r.logs
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((rec) => rec['event'] === event);
-}
-
-function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs)
-        return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
 }
 
 /** A target that answers each connection with `respond(socket)`, tracked for cleanup. */

@@ -185,6 +185,20 @@ export function startClient(
   };
 }
 
+/** Polls `check` every 20 ms until it holds; rejects naming `what` after the deadline. */
+export function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      if (check()) return resolve();
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
 export const isActive = (s: EngineSnapshot): boolean =>
   s.state === 'active' && s.tunnels.every((t) => t.status === 'listening' || t.status === 'error');
 
