@@ -22,7 +22,6 @@ import {
 import type { LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
 import { emptyEngineSnapshot, idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
 import { errorInfo, fail, ok } from '../../src-main/services/errors';
-import { accountFromClaims, decodeTokenClaims } from '../../src-main/services/token-service';
 
 export interface RecordedCall {
   readonly channel: RequestChannel;
@@ -302,6 +301,24 @@ export function sampleLogs(now: number): LogRecord[] {
   ];
 }
 
+/** Decodes a JWT's claims without verifying, like the token store does for display. */
+function decodeClaims(token: string): Record<string, unknown> | null {
+  const part = token.split('.')[1];
+  if (token.split('.').length !== 3 || !part) return null;
+  try {
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   const now = options.now ?? (() => Date.now());
   let snapshot = options.snapshot ?? firstRunSnapshot(now());
@@ -443,14 +460,20 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     },
     'cloudbridge:tunnel.open': () => ok(undefined),
     'cloudbridge:token.save': ({ token }) => {
-      let account: AccountInfo;
-      try {
-        account = accountFromClaims(decodeTokenClaims(token), now());
-      } catch {
+      const claims = decodeClaims(token);
+      if (!claims)
         return fail(errorInfo('token_malformed', 'Not a JWT', now()), {
           token: 'This is not a JWT (three dot-separated parts).',
         });
-      }
+      const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : null;
+      const account: AccountInfo = {
+        signedIn: true,
+        subject: typeof claims['sub'] === 'string' ? claims['sub'] : null,
+        tenant: typeof claims['tenant_id'] === 'string' ? claims['tenant_id'] : null,
+        expiresAt: exp === null ? null : iso(exp),
+        expiresSoon: exp !== null && exp - now() < 24 * 3_600_000,
+        keychainError: null,
+      };
       update((s) => ({ ...s, account }));
       return ok(account);
     },
