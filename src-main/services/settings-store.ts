@@ -6,8 +6,14 @@ import { join } from 'node:path';
 import { parseSessionState, pickSessionState } from '../engine/session-state';
 import type { SessionStatePersistence } from '../engine/types';
 import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
-import { isNotificationSettings, isRelayProfile } from '../shared/ipc-guards';
-import { TUNNEL_KINDS, type ErrorInfo, type TunnelConfig } from '../shared/model';
+import {
+  isLanguage,
+  isNotificationSettings,
+  isRelayProfile,
+  isTunnelKind,
+} from '../shared/ipc-guards';
+import type { ErrorInfo, TunnelConfig } from '../shared/model';
+import { isValidPort } from '../shared/tunnel-validation';
 import { nodeStoreFs, writeJsonAtomic, type StoreFs } from './atomic-json';
 import { errnoCode, errorInfo, messageOf } from './errors';
 
@@ -54,18 +60,15 @@ export function writeError(error: unknown, path: string, now: number): ErrorInfo
 function isTunnelConfig(value: unknown): value is TunnelConfig {
   if (typeof value !== 'object' || value === null) return false;
   const t = value as Record<string, unknown>;
-  const port = (p: unknown) =>
-    typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65_535;
   return (
     typeof t.id === 'string' &&
     t.id.length > 0 &&
     typeof t.name === 'string' &&
-    typeof t.kind === 'string' &&
-    (TUNNEL_KINDS as readonly string[]).includes(t.kind) &&
+    isTunnelKind(t.kind) &&
     typeof t.localHost === 'string' &&
-    port(t.localPort) &&
+    isValidPort(t.localPort) &&
     typeof t.remoteHost === 'string' &&
-    port(t.remotePort) &&
+    isValidPort(t.remotePort) &&
     typeof t.enabled === 'boolean'
   );
 }
@@ -85,10 +88,6 @@ export function parseSettings(value: unknown): AppSettings | null {
   const ids = new Set(v.tunnels.map((t) => t.id));
   if (ids.size !== v.tunnels.length) return null;
   const bool = (x: unknown, d: boolean) => (typeof x === 'boolean' ? x : d);
-  const language =
-    v.language === 'en' || v.language === 'ru' || v.language === 'system'
-      ? v.language
-      : DEFAULT_SETTINGS.language;
   return {
     relay,
     tunnels: v.tunnels,
@@ -97,7 +96,7 @@ export function parseSettings(value: unknown): AppSettings | null {
     notifications: isNotificationSettings(v.notifications)
       ? v.notifications
       : DEFAULT_SETTINGS.notifications,
-    language,
+    language: isLanguage(v.language) ? v.language : DEFAULT_SETTINGS.language,
   };
 }
 

@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import type { TunnelConfig } from '../shared/model';
+import { isValidPort } from '../shared/tunnel-validation';
 
 export interface LaunchCommand {
   readonly command: string;
@@ -22,7 +23,7 @@ export function buildOpenCommand(
   platform: NodeJS.Platform,
 ): LaunchCommand | null {
   const port = tunnel.localPort;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) return null;
+  if (!isValidPort(port)) return null;
   const host = dialHost(tunnel.localHost);
   const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   if (tunnel.kind === 'rdp') {

@@ -64,9 +64,9 @@ function isOneOf<T extends string>(values: readonly T[]): (value: unknown) => va
     typeof value === 'string' && (values as readonly string[]).includes(value);
 }
 
-const isTunnelKind = isOneOf<TunnelKind>(TUNNEL_KINDS);
+export const isTunnelKind = isOneOf<TunnelKind>(TUNNEL_KINDS);
 const isLogLevel = isOneOf<LogLevel>(LOG_LEVELS);
-const isLanguage = isOneOf<Language>(['system', 'en', 'ru']);
+export const isLanguage = isOneOf<Language>(['system', 'en', 'ru']);
 const isOpener = isOneOf<OpenerMode>(['auto', 'client', 'server']);
 
 /** `void` requests: ipcRenderer.invoke(channel) delivers undefined; null is tolerated. */
