@@ -238,11 +238,8 @@ export interface SourceServer extends TestServer {
 /** Sends the pattern to each connection (honouring back-pressure), then FIN. */
 export async function startSourceServer(totalBytes: number, seed = 7): Promise<SourceServer> {
   const pattern = new Pattern(totalBytes, seed);
-  const open = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    open.add(socket);
     socket.on('error', () => socket.destroy());
-    socket.once('close', () => open.delete(socket));
     writePattern(socket, pattern).catch(() => socket.destroy());
   });
   const tracked = trackSockets(server);
@@ -259,7 +256,7 @@ export async function startSourceServer(totalBytes: number, seed = 7): Promise<S
     },
     get bytesWritten() {
       let sum = closedBytes;
-      for (const socket of open) sum += socket.bytesWritten - socket.writableLength;
+      for (const socket of tracked.sockets) sum += socket.bytesWritten - socket.writableLength;
       return sum;
     },
     close: () => closeServer(server, tracked.sockets),
