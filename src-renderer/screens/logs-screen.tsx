@@ -33,7 +33,7 @@ export function LogsScreen() {
   const source = pausedAt ?? logs;
   const waiting = pausedAt ? Math.max(0, logs.length - pausedAt.length) : 0;
   const visible = useMemo(
-    () => filterLogs(source, filter).slice(-MAX_VISIBLE_ROWS).reverse(),
+    () => filterLogs(source, filter, MAX_VISIBLE_ROWS).reverse(),
     [source, filter],
   );
 
