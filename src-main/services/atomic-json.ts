@@ -32,13 +32,17 @@ export const nodeStoreFs: StoreFs = {
   },
 };
 
-export async function writeJsonAtomic(fs: StoreFs, path: string, value: unknown): Promise<void> {
+export async function writeTextAtomic(fs: StoreFs, path: string, text: string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await fs.writeFileDurable(temp, `${JSON.stringify(value, null, 2)}\n`);
+    await fs.writeFileDurable(temp, text);
     await fs.rename(temp, path);
   } catch (error) {
     await fs.unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+export async function writeJsonAtomic(fs: StoreFs, path: string, value: unknown): Promise<void> {
+  await writeTextAtomic(fs, path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -3,7 +3,7 @@
 // other desktops honour. Plain Node; the Electron layer only passes paths in.
 
 import { join } from 'node:path';
-import type { StoreFs } from './atomic-json';
+import { writeTextAtomic, type StoreFs } from './atomic-json';
 
 export const AUTOSTART_FILE = 'cloudbridge-desktop.desktop';
 
@@ -55,9 +55,10 @@ export async function setLinuxAutostart(
     });
     return;
   }
+  const entry = autostartEntry(options.execPath, options.args);
+  // Called on every start: an entry that is already right is left alone.
+  const existing = await options.fs.readFile(path).catch(() => null);
+  if (existing === entry) return;
   await options.fs.mkdir(dir);
-  const temp = `${path}.tmp`;
-  await options.fs.unlink(temp).catch(() => undefined);
-  await options.fs.writeFileDurable(temp, autostartEntry(options.execPath, options.args));
-  await options.fs.rename(temp, path);
+  await writeTextAtomic(options.fs, path, entry);
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeStoreFs } from '../../src-main/services/atomic-json';
+import { nodeStoreFs, type StoreFs } from '../../src-main/services/atomic-json';
 import {
   AUTOSTART_FILE,
   autostartEntry,
@@ -53,5 +53,23 @@ describe('Linux autostart entry', () => {
     // Switching off twice is not an error.
     await setLinuxAutostart(false, { ...options, execPath: '/unused' });
     expect(existsSync(join(configHome, 'autostart', `${AUTOSTART_FILE}.tmp`))).toBe(false);
+  });
+
+  it('leaves an entry that is already right alone (it is applied on every start)', async () => {
+    let writes = 0;
+    const fs: StoreFs = {
+      ...nodeStoreFs,
+      writeFileDurable: (path, data) => {
+        writes += 1;
+        return nodeStoreFs.writeFileDurable(path, data);
+      },
+    };
+    const options = { configHome, execPath: '/opt/cloudbridge', args: ['--hidden'], fs };
+    await setLinuxAutostart(true, options);
+    await setLinuxAutostart(true, options);
+    expect(writes).toBe(1);
+    expect(readFileSync(entryPath(), 'utf8')).toBe(
+      autostartEntry('/opt/cloudbridge', ['--hidden']),
+    );
   });
 });
