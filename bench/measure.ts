@@ -118,7 +118,8 @@ export interface ThroughputResult {
   readonly error: string | null;
 }
 
-function cpuDelta(
+/** Per-process change between two samples (CPU seconds, RSS bytes). */
+function delta(
   before: Record<string, number>,
   after: Record<string, number>,
 ): Record<string, number> {
@@ -156,7 +157,7 @@ export async function measureThroughput(
       bytes,
       seconds,
       bytesPerSecond: bytes / seconds,
-      cpuSeconds: cpuDelta(cpuBefore, sampleCpu()),
+      cpuSeconds: delta(cpuBefore, sampleCpu()),
       note,
       error,
     };
@@ -167,7 +168,7 @@ export async function measureThroughput(
       bytes: 0,
       seconds,
       bytesPerSecond: 0,
-      cpuSeconds: cpuDelta(cpuBefore, sampleCpu()),
+      cpuSeconds: delta(cpuBefore, sampleCpu()),
       note: null,
       error: error instanceof Error ? error.message : String(error),
     };
@@ -313,13 +314,8 @@ export async function measureConcurrency(
   const alive = sockets.filter((s) => !s.destroyed).length;
   const after = sampleRss();
   for (const socket of sockets) socket.destroy();
-  const rssGrowth: Record<string, number> = {};
-  let total = 0;
-  for (const [role, value] of Object.entries(after)) {
-    const growth = value - (before[role] ?? value);
-    rssGrowth[role] = growth;
-    total += growth;
-  }
+  const rssGrowth = delta(before, after);
+  const total = Object.values(rssGrowth).reduce((sum, growth) => sum + growth, 0);
   const established = Math.min(alive, wanted - failures);
   return {
     wanted,
