@@ -106,17 +106,17 @@ function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
 }
 
+/** Free ports for a server/client pair: the client's sink and echo, then the server's. */
+async function pairPorts(): Promise<[number, number, number, number]> {
+  return [await freePort(), await freePort(), await freePort(), await freePort()];
+}
+
 export async function stunnelPeer(
   targets: Targets,
   dir: string,
   cert: { cert: string; key: string },
 ): Promise<Peer> {
-  const [clientSink, clientEcho, serverSink, serverEcho] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [clientSink, clientEcho, serverSink, serverEcho] = await pairPorts();
   const common = ['foreground = yes', 'pid =', 'debug = 5', 'syslog = no', ''];
   const serverConf = join(dir, 'stunnel-server.conf');
   writeFileSync(
@@ -167,7 +167,7 @@ export async function stunnelPeer(
   );
 }
 
-/** A peer made of a server and a client process, once both have printed a `ready` line. */
+/** processPeer once both processes have printed a `ready` line. */
 async function processPair(
   name: string,
   ports: Targets,
@@ -182,6 +182,16 @@ async function processPair(
     await Promise.all([client.stop(), server.stop()]);
     throw error;
   }
+  return processPeer(name, ports, server, client);
+}
+
+/** A peer made of a server and a client process that are both ready. */
+export function processPeer(
+  name: string,
+  ports: Targets,
+  server: ManagedProcess,
+  client: ManagedProcess,
+): Peer {
   return {
     name,
     ...ports,
@@ -201,12 +211,7 @@ export async function nodePipePeer(
   targets: Targets,
   cert: { cert: string; key: string },
 ): Promise<Peer> {
-  const [clientSink, clientEcho, serverSink, serverEcho] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [clientSink, clientEcho, serverSink, serverEcho] = await pairPorts();
   const script = join(dirname(process.argv[1] ?? '.'), 'node-pipe.js');
   const server = startProcess(
     process.execPath,
@@ -270,11 +275,7 @@ export async function sshPeer(targets: Targets): Promise<Peer> {
   };
 }
 
-async function waitForPort(
-  port: number,
-  timeoutMs: number,
-  proc?: ManagedProcess,
-): Promise<void> {
+async function waitForPort(port: number, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc?.exited) throw new Error(`${proc.name} exited: ${proc.stderr()}`);

@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { mintDevToken } from '../src-main/relay/tokens';
-import { readCpuSeconds, readRssBytes, startProcess } from '../test/harness/processes';
+import { startProcess } from '../test/harness/processes';
 import { freePort } from '../test/harness/traffic';
-import type { Peer, Targets } from './peers';
+import { processPeer, type Peer, type Targets } from './peers';
 
 /** dist/bench/bench.js -> dist/cli/. */
 function cliPath(name: string): string {
@@ -89,21 +89,5 @@ export async function tunnelPeer(
     await Promise.all([client.stop(), relay.stop()]);
     throw error;
   }
-  return {
-    name: 'tunnel',
-    sinkPort,
-    echoPort,
-    sampleRss: () => ({
-      client: readRssBytes(client.pid) ?? 0,
-      server: readRssBytes(relay.pid) ?? 0,
-    }),
-    sampleCpu: () => ({
-      client: readCpuSeconds(client.pid) ?? 0,
-      server: readCpuSeconds(relay.pid) ?? 0,
-    }),
-    async close() {
-      await client.stop();
-      await relay.stop();
-    },
-  };
+  return processPeer('tunnel', { sinkPort, echoPort }, relay, client);
 }
