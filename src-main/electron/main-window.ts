@@ -9,6 +9,7 @@ import {
   type Session,
   type WebContents,
 } from 'electron';
+import { isAllowedExternalUrl } from '../services/external-url';
 import { APP_URL, isAppUrl } from './app-protocol';
 
 export interface MainWindowOptions {
@@ -45,21 +46,6 @@ export function mainWindowOptions(options: MainWindowOptions): BrowserWindowCons
       devTools: !options.isPackaged,
     },
   };
-}
-
-/** External links: https to an allow-listed host (or its subdomains), nothing else. */
-export function isAllowedExternalUrl(url: string, allowList: readonly string[]): boolean {
-  try {
-    const parsed = new URL(url);
-    const host = parsed.hostname.toLowerCase();
-    return (
-      parsed.protocol === 'https:' &&
-      parsed.username === '' &&
-      allowList.some((h) => host === h || host.endsWith(`.${h}`))
-    );
-  } catch {
-    return false;
-  }
 }
 
 export interface HardenOptions {

@@ -29,6 +29,7 @@ import {
 import { validateRelayProfile, validateTunnelDraft } from '../shared/tunnel-validation';
 import { buildDiagnosticsZip } from './diagnostics';
 import { ServiceError, errorInfo, messageOf } from './errors';
+import { isAllowedExternalUrl } from './external-url';
 import type { Logger } from './logger';
 import { formatRecord } from './logger';
 import { describeOwner, type PortOwner } from './port-owner';
@@ -563,10 +564,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       } catch {
         throw new ServiceError('internal_error', 'That is not a web address.');
       }
-      const host = parsed.hostname.toLowerCase();
-      const allowed =
-        parsed.protocol === 'https:' && allowList.some((h) => host === h || host.endsWith(`.${h}`));
-      if (!allowed || !options.openExternal)
+      if (!isAllowedExternalUrl(url, allowList) || !options.openExternal)
         throw new ServiceError(
           'internal_error',
           'This link cannot be opened from the app.',

@@ -14,12 +14,9 @@ import {
 } from '../../src-main/electron/app-protocol';
 import { installQuitHandling, watchWakeEvents } from '../../src-main/electron/app-lifecycle';
 import { isTrustedSender, registerIpcHandlers, sendPush } from '../../src-main/electron/ipc-main';
-import {
-  createMainWindow,
-  isAllowedExternalUrl,
-  mainWindowOptions,
-} from '../../src-main/electron/main-window';
+import { createMainWindow, mainWindowOptions } from '../../src-main/electron/main-window';
 import { buildMenuTemplate, createAppTray, trayIconPath } from '../../src-main/electron/tray';
+import { isAllowedExternalUrl } from '../../src-main/services/external-url';
 import { createIpcRouter } from '../../src-main/services/ipc-router';
 import {
   EVENT_CHANNELS,
