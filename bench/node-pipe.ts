@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { TLS13_CIPHER_SUITES } from '../src-main/engine/tls-options';
+import { TLS13_CIPHER_SUITES } from '../src-main/protocol/tls';
 
 /** Pipes both ways; FIN follows FIN (both sockets allow half-open), an error ends both. */
 function link(a: net.Socket, b: net.Socket): void {

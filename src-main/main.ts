@@ -4,7 +4,6 @@
 
 import { app, dialog, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
-import { systemClock } from './engine/engine';
 import { createAppServices, type AppServices } from './services/app-services';
 import { createKeytarSecretStore } from './services/secret-store';
 import { buildTrayModel, resolveLanguage } from './services/tray-model';
@@ -23,6 +22,7 @@ import { registerIpcHandlers, sendPush } from './electron/ipc-main';
 import { createElectronLogWriter } from './electron/log-setup';
 import { createMainWindow, revealWindow } from './electron/main-window';
 import { createAppTray, type AppTray } from './electron/tray';
+import { systemClock } from './shared/clock';
 
 /** Hosts the renderer may open in the system browser. */
 const EXTERNAL_ALLOW_LIST = ['github.com'];

@@ -5,10 +5,10 @@
 import { Notification, app, net, powerMonitor } from 'electron';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../engine/types';
 import type { AppNotification } from '../services/app-controller';
 import { nodeStoreFs } from '../services/atomic-json';
 import { setLinuxAutostart } from '../services/linux-autostart';
+import type { Clock } from '../shared/clock';
 
 /** False when another instance runs: this one must quit. The first one is told to show up. */
 export function acquireSingleInstance(onSecondInstance: () => void): boolean {

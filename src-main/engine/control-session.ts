@@ -4,8 +4,8 @@
 
 import os from 'node:os';
 import type net from 'node:net';
-import { CodecError, LineDecoder, encodeMessage, type JsonObject } from './protocol/codec';
-import { actionFor, type ClientAction } from './protocol/errors';
+import { CodecError, LineDecoder, encodeMessage, type JsonObject } from '../protocol/codec';
+import { actionFor, type ClientAction } from '../protocol/errors';
 import {
   CLIENT_FEATURES,
   PROTOCOL_VERSION,
@@ -16,11 +16,12 @@ import {
   type RelayError,
   type RelayMessage,
   type TunnelInfoMessage,
-} from './protocol/messages';
+} from '../protocol/messages';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../shared/model';
 import { EngineError } from './errors';
 import type { LogFn } from './log';
-import type { Clock, OpenerMode } from './types';
+import type { OpenerMode } from './types';
+import type { Clock } from '../shared/clock';
 
 /** How long `auto` waits for an unprompted server hello (PROTOCOL.md §2.1). */
 export const HELLO_WAIT_MS = 300;

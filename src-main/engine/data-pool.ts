@@ -4,9 +4,9 @@
 // caller's.
 
 import type net from 'node:net';
-import type { Clock } from './types';
 import type { LogFn } from './log';
 import { baseDelayMs } from './backoff';
+import type { Clock } from '../shared/clock';
 
 /** The relay drops data connections idle before stream_open for 60 s; replace well before. */
 export const POOL_MAX_IDLE_MS = 45_000;

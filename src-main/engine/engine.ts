@@ -22,24 +22,25 @@ import { DataPool } from './data-pool';
 import { EngineError, errorInfo, toEngineError } from './errors';
 import { createLogger, type EngineLogger } from './log';
 import { EngineMetrics } from './metrics';
-import { encodeMessage } from './protocol/codec';
-import { actionFor, isRelayErrorCode } from './protocol/errors';
-import { TCP_MUX_FEATURE, TCP_STREAM_FEATURE } from './protocol/messages';
+import { encodeMessage } from '../protocol/codec';
+import { actionFor, isRelayErrorCode } from '../protocol/errors';
+import { TCP_MUX_FEATURE, TCP_STREAM_FEATURE } from '../protocol/messages';
 import { forwardMuxStream, MuxClient } from './mux-client';
-import type { MuxStream } from './mux-connection';
+import type { MuxStream } from '../protocol/mux-connection';
 import { SnapshotThrottle } from './snapshot-throttle';
 import { transition, type SessionEvent } from './state-machine';
 import { forwardStream, type ForwardHandle } from './stream-forwarder';
-import { openTransport, resetSocket } from './tls-options';
+import { openTransport } from './tls-options';
+import { resetSocket } from '../protocol/socket-reset';
 import { closeListener, listenTunnel } from './tunnel-listener';
 import type {
-  Clock,
   Engine,
   EngineEvents,
   EngineOptions,
   PersistedSessionState,
   RelayEndpoint,
 } from './types';
+import { systemClock, type Clock } from '../shared/clock';
 
 export const DEFAULT_POOL_SIZE = 2;
 const DEFAULT_LOCAL_HOST = '127.0.0.1';
@@ -61,12 +62,6 @@ const FATAL_CLIENT_CODES = new Set([
   'tls_pin_mismatch',
   'tls_version',
 ]);
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 interface TunnelRuntime {
   config: TunnelConfig;

@@ -2,7 +2,7 @@
 // token, stream token and reconnect token out of them. Emits records; never writes files.
 
 import type { LogLevel, LogRecord } from '../shared/model';
-import type { Clock } from './types';
+import type { Clock } from '../shared/clock';
 
 const SECRET_KEY = /token|secret|password|authorization/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;

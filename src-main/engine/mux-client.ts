@@ -5,21 +5,21 @@
 // sockets (they end with their streams).
 
 import type net from 'node:net';
-import type { Clock } from './types';
 import type { LogFn } from './log';
 import { baseDelayMs } from './backoff';
 import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
-import { CodecError, encodeMessage, LineDecoder } from './protocol/codec';
-import { parseRelayMessage, type RelayMessage } from './protocol/messages';
+import { CodecError, encodeMessage, LineDecoder } from '../protocol/codec';
+import { parseRelayMessage, type RelayMessage } from '../protocol/messages';
 import {
   DEFAULT_MUX_MAX_STREAMS,
   DEFAULT_MUX_WINDOW,
   MuxConnection,
   type MuxStream,
-} from './mux-connection';
+} from '../protocol/mux-connection';
 import { isPeerGone, MAX_RESPONSE_LINE_BYTES, streamRefusal } from './stream-forwarder';
 import type { ForwardHandle } from './stream-forwarder';
+import type { Clock } from '../shared/clock';
 
 export const MUX_PING_INTERVAL_MS = 30_000;
 export const MUX_PING_TIMEOUT_MS = 10_000;

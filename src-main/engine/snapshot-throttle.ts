@@ -3,7 +3,7 @@
 // (trailing edge). Owns timing only; building the snapshot is the caller's job.
 
 import { SNAPSHOT_MIN_INTERVAL_MS } from '../shared/model';
-import type { Clock } from './types';
+import type { Clock } from '../shared/clock';
 
 export class SnapshotThrottle {
   private lastEmitAt = Number.NEGATIVE_INFINITY;

@@ -3,12 +3,12 @@
 // into plain numbers; no per-chunk allocation, copy or log.
 
 import type net from 'node:net';
-import { CodecError, LineDecoder } from './protocol/codec';
-import { parseRelayMessage, type RelayMessage } from './protocol/messages';
+import { CodecError, LineDecoder } from '../protocol/codec';
+import { parseRelayMessage, type RelayMessage } from '../protocol/messages';
 import type { ErrorCode } from '../shared/model';
 import { EngineError } from './errors';
 import type { TunnelCounters } from './counters';
-import { resetSocket } from './tls-options';
+import { resetSocket } from '../protocol/socket-reset';
 
 /** stream_response and mux_response are one short line; anything longer is a broken relay. */
 export const MAX_RESPONSE_LINE_BYTES = 16 * 1024;

@@ -2,34 +2,14 @@
 // an SPKI SHA-256 pin checked on every connection (resumed sessions included), Node's
 // failure reasons mapped to stable ErrorCodes. Plain TCP only behind `insecure`.
 
-import { X509Certificate, createHash, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { RelayEndpoint, Clock } from './types';
+import type { RelayEndpoint } from './types';
 import { CONNECT_TIMEOUT_MS } from '../shared/model';
 import { EngineError } from './errors';
-
-/** Base64 SHA-256 of the DER SubjectPublicKeyInfo of a PEM or DER certificate. */
-export function spkiSha256(cert: string | Buffer): string {
-  // cert.pubkey is not the SPKI for EC keys (PROTOCOL.md §1 pin caveat): derive it.
-  const spki = new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
-
-/** Constant-time comparison of two base64 pins (compared as decoded bytes). */
-export function pinMatches(expected: string, actual: string): boolean {
-  const a = Buffer.from(expected.trim(), 'base64');
-  const b = Buffer.from(actual, 'base64');
-  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
-}
-
-/**
- * TLS 1.3 suites in order of preference, for both ends. AES-128-GCM first: with AES-NI it
- * encrypts about 1.45x faster than AES-256-GCM (`openssl speed -evp`), which shows in CPU per
- * GiB tunnelled; all three are TLS 1.3's standard AEAD suites.
- */
-export const TLS13_CIPHER_SUITES =
-  'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+import { rememberRawSocket } from '../protocol/socket-reset';
+import { TLS13_CIPHER_SUITES, pinMatches, spkiSha256 } from '../protocol/tls';
+import type { Clock } from '../shared/clock';
 
 /**
  * One secure context per endpoint object: parsing the CA PEM for every data connection costs
@@ -117,7 +97,6 @@ export function classifyConnectError(err: unknown, endpoint: RelayEndpoint): Eng
   return new EngineError('connection_lost', `connection to relay ${where} failed`, reason);
 }
 
-const RAW_SOCKETS = new WeakMap<net.Socket, net.Socket>();
 /** SPKI hash of the certificate verified when each session ticket was issued. */
 const SESSION_SPKI = new WeakMap<Buffer, string>();
 
@@ -130,20 +109,6 @@ function peerSpki(socket: tls.TLSSocket, resumedFrom: Buffer | undefined): strin
     return resumedFrom !== undefined ? (SESSION_SPKI.get(resumedFrom) ?? null) : null;
   const raw = (socket.getPeerCertificate() as Partial<tls.PeerCertificate>).raw;
   return raw !== undefined ? spkiSha256(raw) : null;
-}
-
-/**
- * Aborts a connection with a TCP reset (PROTOCOL.md §3: a reset is passed on as a reset).
- * For TLS transports the reset goes to the TCP socket underneath.
- */
-export function resetSocket(socket: net.Socket): void {
-  const target = RAW_SOCKETS.get(socket) ?? socket;
-  try {
-    if (!target.destroyed) target.resetAndDestroy();
-  } catch {
-    target.destroy();
-  }
-  if (target !== socket) socket.destroy();
 }
 
 export interface ConnectOptions {
@@ -174,7 +139,7 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
       ? raw
       : tls.connect({ ...buildTlsOptions(endpoint, options.session), socket: raw });
     if (socket !== raw) {
-      RAW_SOCKETS.set(socket, raw);
+      rememberRawSocket(socket, raw);
       raw.on('error', (err) => socket.destroy(err));
     }
     options.onSocket?.(socket);

@@ -2,14 +2,8 @@
 // against. Message-shaped (commands in, snapshots and log records out) so the engine could
 // move into a utilityProcess without a rewrite. Never imports electron.
 
+import type { Clock } from '../shared/clock';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../shared/model';
-
-/** Injected time source; tests pass a controllable one. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export type OpenerMode = 'auto' | 'client' | 'server';
 

@@ -4,14 +4,14 @@
 
 import type { Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
-import { encodeMessage, type JsonObject } from '../engine/protocol/codec';
-import type { Clock } from '../engine/types';
+import { encodeMessage, type JsonObject } from '../protocol/codec';
 import type { TokenVerifier } from './auth';
 import type { RelayLogger } from './log';
 import type { RelayMetrics } from './metrics';
 import type { TenantTable } from './policy';
 import type { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
 import type { TunnelRegistry } from './registry';
+import type { Clock } from '../shared/clock';
 
 export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
 

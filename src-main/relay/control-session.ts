@@ -9,8 +9,8 @@
 // invalid_field for a known message whose fields have the wrong type), then closes.
 
 import type { Socket } from 'node:net';
-import { CodecError, LineDecoder, type JsonObject } from '../engine/protocol/codec';
-import { MessageError, parseClientMessage } from '../engine/protocol/messages';
+import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
+import { MessageError, parseClientMessage } from '../protocol/messages';
 import {
   closeWithError,
   errorMessage,

@@ -6,8 +6,8 @@
 // session that registered the tunnel drops.
 
 import { connect, type Socket } from 'node:net';
-import type { JsonObject } from '../engine/protocol/codec';
-import { MessageError, parseClientMessage } from '../engine/protocol/messages';
+import type { JsonObject } from '../protocol/codec';
+import { MessageError, parseClientMessage } from '../protocol/messages';
 import { closeWithError, sendLine, type RelayContext, type WireError } from './context';
 import { linkSockets, type LinkHooks } from './pipe';
 import { tokensEqual } from './registry';

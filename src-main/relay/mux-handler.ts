@@ -3,9 +3,9 @@
 // connection (data-stream.ts) and carries the admitted stream. Owns no policy of its own.
 
 import type { Socket } from 'node:net';
-import { CodecError, parseLine } from '../engine/protocol/codec';
-import { MAX_FRAME_PAYLOAD } from '../engine/protocol/mux-frames';
-import { MuxConnection, type MuxStream } from '../engine/mux-connection';
+import { CodecError, parseLine } from '../protocol/codec';
+import { MAX_FRAME_PAYLOAD } from '../protocol/mux-frames';
+import { MuxConnection, type MuxStream } from '../protocol/mux-connection';
 import { errorMessage, sendLine, type RelayContext, type WireError } from './context';
 import { admitStream, logRefusal, streamOpened } from './data-stream';
 

@@ -3,8 +3,8 @@
 // passes a FIN as a FIN (end(), with allowHalfOpen on both sockets) and a reset as a reset
 // (resetAndDestroy()). Owns the listeners it adds and nothing else.
 
-import { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { resetSocket } from '../protocol/socket-reset';
 
 export type Direction = 'to_target' | 'to_client';
 
@@ -12,25 +12,6 @@ export interface LinkHooks {
   onBytes(direction: Direction, bytes: number): void;
   /** Called once, when both sockets have closed. */
   onClosed(summary: { readonly reset: boolean; readonly error: string | null }): void;
-}
-
-/**
- * Sends a TCP reset. A TLS socket's own handle is the TLS layer, so the reset goes to the
- * TCP socket beneath it (`_parent`, set by node:tls for server-side sockets); where that is
- * not available the socket is just destroyed.
- */
-export function resetSocket(socket: Socket): void {
-  try {
-    if (socket instanceof TLSSocket) {
-      const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
-      if (parent instanceof Socket && !parent.destroyed) parent.resetAndDestroy();
-      socket.destroy();
-      return;
-    }
-    if (!socket.destroyed) socket.resetAndDestroy();
-  } catch {
-    socket.destroy();
-  }
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);

@@ -4,7 +4,7 @@
 // tunnel_exists). Owns no sockets; the timers come from the injected clock.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../engine/types';
+import type { Clock } from '../shared/clock';
 
 export interface Registration {
   readonly tunnelId: string;

@@ -11,22 +11,22 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { CodecError, LineDecoder } from '../engine/protocol/codec';
-import { CLIENT_FEATURES, PROTOCOL_VERSION, TCP_MUX_FEATURE } from '../engine/protocol/messages';
-import type { Clock } from '../engine/types';
+import { CodecError, LineDecoder } from '../protocol/codec';
+import { CLIENT_FEATURES, PROTOCOL_VERSION, TCP_MUX_FEATURE } from '../protocol/messages';
 import { createTokenVerifier, type JwtOptions } from './auth';
 import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
 import { ControlSession, framingError } from './control-session';
 import { handleDataConnection } from './data-stream';
 import { handleMuxConnection, type MuxLimits } from './mux-handler';
-import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../engine/mux-connection';
-import { TLS13_CIPHER_SUITES } from '../engine/tls-options';
+import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../protocol/mux-connection';
+import { TLS13_CIPHER_SUITES } from '../protocol/tls';
 import { createLogger, type LogSink } from './log';
 import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
 import { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
 import { TunnelRegistry } from './registry';
 import type { LogLevel } from '../shared/model';
+import type { Clock } from '../shared/clock';
 
 export interface RelayOptions {
   /** Listen address; default 127.0.0.1. */

@@ -4,7 +4,7 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Clock, Engine, EngineOptions, RelayEndpoint } from '../engine/types';
+import type { Engine, EngineOptions, RelayEndpoint } from '../engine/types';
 import type {
   AppInfo,
   AppSettings,
@@ -37,6 +37,7 @@ import type { SettingsStore } from './settings-store';
 import type { TokenService } from './token-service';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
 import { emptyEngineSnapshot } from '../shared/tunnel-snapshot';
+import type { Clock } from '../shared/clock';
 
 /** A push to the window: one of the contract's events with its payload. */
 export type Push = {

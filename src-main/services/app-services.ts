@@ -3,8 +3,8 @@
 // tests run it in Node and expose router.handle as the preload bridge.
 
 import { join } from 'node:path';
-import { createEngine as createRealEngine, systemClock } from '../engine/engine';
-import type { Clock, Engine, EngineOptions } from '../engine/types';
+import { createEngine as createRealEngine } from '../engine/engine';
+import type { Engine, EngineOptions } from '../engine/types';
 import type { AppInfo } from '../shared/ipc-contract';
 import {
   createAppController,
@@ -21,6 +21,7 @@ import { createMemorySecretStore, type SecretStore } from './secret-store';
 import { createSettingsStore, type SettingsStore } from './settings-store';
 import { createTokenService, type TokenService } from './token-service';
 import { spawnDetached, type Spawner } from './tunnel-launcher';
+import { systemClock, type Clock } from '../shared/clock';
 
 export interface AppServicesOptions {
   readonly dataDir: string;

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { spkiSha256 } from '../engine/tls-options';
+import { spkiSha256 } from '../protocol/tls';
 import { DEV_CERT_FILE } from '../relay/dev-cert-files';
 import { startRelay, type RelayServer } from '../relay/relay-server';
 import { mintDevToken } from '../relay/tokens';

@@ -5,7 +5,7 @@
 //   const pki = await createTestPki();
 //   startRelay({ tls: pki.serverEc, ... }); connect with { ca: pki.caPem, pinSha256: pki.pin(pki.serverEc.cert) }
 
-import { spkiSha256 } from '../../src-main/engine/tls-options';
+import { spkiSha256 } from '../../src-main/protocol/tls';
 import { issueCertificate, type Issuer, type KeyAndCert } from '../../src-main/relay/certs';
 
 export interface TestPki {

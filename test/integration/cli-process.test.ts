@@ -13,7 +13,6 @@ import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 import { parseCommandLine } from '../../src-main/cli/args';
 import { runConnect } from '../../src-main/cli/connect';
 import { createEngine } from '../../src-main/engine/engine';
-import type { Clock } from '../../src-main/engine/types';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import {
   runToCompletion,
@@ -23,6 +22,7 @@ import {
 } from '../harness/processes';
 import { freePort, startHttpServer } from '../harness/traffic';
 import { Cleanup, pki, startTestRelay, type TestRelay } from './system-stack';
+import type { Clock } from '../../src-main/shared/clock';
 
 let dir = '';
 let cli = '';

@@ -5,11 +5,12 @@ import { X509Certificate, createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src-main/engine/engine';
-import { openTransport, spkiSha256 } from '../../src-main/engine/tls-options';
+import { openTransport } from '../../src-main/engine/tls-options';
+import { spkiSha256 } from '../../src-main/protocol/tls';
 import type { RelayEndpoint } from '../../src-main/engine/types';
 import { createTestPki, type TestPki } from '../harness/pki';
 import { freePort } from '../harness/traffic';
+import { systemClock } from '../../src-main/shared/clock';
 
 let pki: TestPki;
 const closers: (() => void)[] = [];

@@ -3,11 +3,11 @@
 // connection whose PINGs go unanswered dropped and replaced.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src-main/engine/engine';
 import { MuxClient } from '../../src-main/engine/mux-client';
 import { openTransport } from '../../src-main/engine/tls-options';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
 import { Cleanup, startTestRelay, waitUntil } from './system-stack';
+import { systemClock } from '../../src-main/shared/clock';
 
 const cleanup = new Cleanup();
 afterEach(async () => {

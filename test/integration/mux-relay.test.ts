@@ -9,7 +9,7 @@ import {
   FrameDecoder,
   FrameType,
   type Frame,
-} from '../../src-main/engine/protocol/mux-frames';
+} from '../../src-main/protocol/mux-frames';
 import {
   connectRawClient,
   startTestRelay,

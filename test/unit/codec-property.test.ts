@@ -10,7 +10,7 @@ import {
   MAX_LINE_BYTES,
   encodeMessage,
   type JsonObject,
-} from '../../src-main/engine/protocol/codec';
+} from '../../src-main/protocol/codec';
 
 const REASONS = ['line_too_long', 'invalid_utf8', 'invalid_json', 'not_an_object'];
 

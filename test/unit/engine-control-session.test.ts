@@ -4,11 +4,11 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlSession, type ControlSessionOptions } from '../../src-main/engine/control-session';
-import { systemClock } from '../../src-main/engine/engine';
 import type { EngineError } from '../../src-main/engine/errors';
-import { LineDecoder, type JsonObject } from '../../src-main/engine/protocol/codec';
-import type { TunnelInfoMessage } from '../../src-main/engine/protocol/messages';
+import { LineDecoder, type JsonObject } from '../../src-main/protocol/codec';
+import type { TunnelInfoMessage } from '../../src-main/protocol/messages';
 import type { LogRecord } from '../../src-main/shared/model';
+import { systemClock } from '../../src-main/shared/clock';
 
 interface Peer {
   send(message: JsonObject | string): void;

@@ -1,5 +1,5 @@
+import type { Clock } from '../../src-main/shared/clock';
 // A controllable Clock for engine unit tests: timers fire only when the test advances time.
-import type { Clock } from '../../src-main/engine/types';
 
 export class FakeClock implements Clock {
   private time: number;

@@ -16,7 +16,7 @@ import {
   MuxFrameError,
   readWindowCredit,
   type Frame,
-} from '../../src-main/engine/protocol/mux-frames';
+} from '../../src-main/protocol/mux-frames';
 
 const REASONS = ['unknown_type', 'frame_too_large', 'bad_stream_id', 'bad_payload'];
 

@@ -10,7 +10,7 @@ import type {
   PersistedSessionState,
   SessionStatePersistence,
 } from '../../src-main/engine/types';
-import { LineDecoder, type JsonObject } from '../../src-main/engine/protocol/codec';
+import { LineDecoder, type JsonObject } from '../../src-main/protocol/codec';
 import type { EngineSnapshot, LogRecord } from '../../src-main/shared/model';
 import { freePort } from '../harness/traffic';
 import { FakeClock } from './engine-fake-clock';

@@ -2,7 +2,6 @@
 // strength and comparison, and log redaction (no token ever reaches a log line).
 
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src-main/engine/types';
 import { createLogger, redact } from '../../src-main/relay/log';
 import {
   newOpaqueToken,
@@ -10,6 +9,7 @@ import {
   TunnelRegistry,
   type Registration,
 } from '../../src-main/relay/registry';
+import type { Clock } from '../../src-main/shared/clock';
 
 /** A manual clock: timers fire only when the test advances time. */
 function manualClock(): Clock & { advance(ms: number): void; pending(): number } {

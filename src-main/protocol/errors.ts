@@ -2,7 +2,7 @@
 // UPPER_CASE string, nested object) normalised to one ErrorCode, and what the client does
 // about each. Pure data and functions; no I/O.
 
-import type { ErrorCode } from '../../shared/model';
+import type { ErrorCode } from '../shared/model';
 
 /** What the client does when the relay reports an error (PROTOCOL.md §2, last column). */
 export type ClientAction =

@@ -14,8 +14,8 @@ import {
   MuxFrameError,
   readWindowCredit,
   type Frame,
-} from './protocol/mux-frames';
-import { resetSocket } from './tls-options';
+} from './mux-frames';
+import { resetSocket } from './socket-reset';
 
 /**
  * Per-stream, per-direction credit before a WINDOW is needed (docs/protocol.md). A window is
