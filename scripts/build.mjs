@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
 
-const NODE_TARGET = 'node20';
+const NODE_TARGET = 'node24';
 const cliBanner = { js: '#!/usr/bin/env node' };
 
 /** Node-side entries. `packages: 'external'` leaves runtime dependencies in node_modules. */

@@ -15,7 +15,7 @@ export async function bundleEntry(entry: string, outfile: string): Promise<strin
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     packages: 'external',
     logLevel: 'error',
