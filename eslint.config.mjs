@@ -1,18 +1,11 @@
-// Lint: type-checked rules, no floating promises, and the folder rules that keep each
-// runtime in its lane (only src-main/electron, src-main/preload and main.ts see electron;
-// the renderer sees only src-main/shared; raw IPC only in the two files that own it).
+// Lint: type-checked rules, no floating promises, and the folder rules of
+// eslint.boundaries.mjs that keep each runtime in its lane. Scripts (*.mjs, *.cjs) are
+// linted too, without type information.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
-
-const noElectron = {
-  paths: [
-    {
-      name: 'electron',
-      message: 'Only src-main/electron, src-main/preload and main.ts may import electron.',
-    },
-  ],
-};
+import { boundaryConfigs } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -22,8 +15,9 @@ export default tseslint.config(
       'node_modules/**',
       'artifacts/**',
       'coverage/**',
-      '**/*.mjs',
-      '**/*.cjs',
+      '.tools/**',
+      '.vitest-reports/**',
+      'test/lint-fixtures/**',
       '*.config.ts',
     ],
   },
@@ -47,60 +41,29 @@ export default tseslint.config(
         'error',
         { allowNumber: true, allowBoolean: true, allowNullish: true },
       ],
-      'no-restricted-imports': ['error', noElectron],
     },
   },
-  {
-    files: ['src-main/electron/**/*.ts', 'src-main/preload/**/*.ts', 'src-main/main.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: [
-      'src-main/engine/**/*.ts',
-      'src-main/relay/**/*.ts',
-      'src-main/shared/**/*.ts',
-      'src-main/services/**/*.ts',
-      'src-main/cli/**/*.ts',
-    ],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "MemberExpression[object.name='ipcMain']",
-          message: 'Raw IPC lives only in src-main/electron/ipc-main.ts.',
-        },
-      ],
-    },
-  },
+  ...boundaryConfigs,
   {
     files: ['src-renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
-    rules: {
-      ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: noElectron.paths,
-          patterns: [
-            { group: ['node:*'], message: 'The renderer runs in a sandbox: no Node modules.' },
-            {
-              group: [
-                '**/src-main/engine/**',
-                '**/src-main/services/**',
-                '**/src-main/electron/**',
-                '**/src-main/relay/**',
-              ],
-              message: 'The renderer imports only src-main/shared.',
-            },
-          ],
-        },
-      ],
+    rules: reactHooks.configs.recommended.rules,
+  },
+  {
+    files: ['**/*.{mjs,cjs}'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
     },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**/*.{ts,tsx}', 'bench/**/*.ts'],
     rules: {
-      'no-restricted-imports': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

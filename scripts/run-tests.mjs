@@ -89,7 +89,7 @@ async function main() {
   }
 
   let passed = 0;
-  let failed = 0;
+  let failed = 1;
   let skipped = 0;
   if (existsSync(report)) {
     const summary = JSON.parse(readFileSync(report, 'utf8'));
@@ -103,8 +103,6 @@ async function main() {
     ).length;
     failed = (summary.numFailedTests ?? 0) + brokenFiles;
     skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
-  } else {
-    failed = 1;
   }
   if (run.status !== 0 && failed === 0) failed = 1;
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

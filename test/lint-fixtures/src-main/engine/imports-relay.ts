@@ -1,0 +1,3 @@
+import { startRelay } from '../relay/relay-server';
+
+export const x = startRelay;

@@ -1,0 +1,3 @@
+import { createEngine } from '../engine/engine';
+
+export const x = createEngine;

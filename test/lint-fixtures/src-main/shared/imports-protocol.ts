@@ -1,0 +1,3 @@
+import { parseLine } from '../protocol/codec';
+
+export const x = parseLine;

@@ -1,0 +1,3 @@
+import { createEngine } from '../src-main/engine/engine';
+
+export const x = createEngine;
