@@ -6,6 +6,7 @@ import { app, dialog, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from './services/app-services';
 import { createKeytarSecretStore } from './services/secret-store';
+import { runTrayRequest, trayActionRequest } from './services/tray-actions';
 import { buildTrayModel, resolveLanguage } from './services/tray-model';
 import type { AppSnapshot } from './shared/ipc-contract';
 import type { TrayAction } from './shared/tray-types';
@@ -15,7 +16,11 @@ import {
   applyLaunchAtLogin,
   firstStartHint,
   installQuitHandling,
+  reportUncaughtErrors,
+  revealOnActivate,
+  setWindowsAppIdentity,
   showNotification,
+  startedAtLogin,
   watchWakeEvents,
 } from './electron/app-lifecycle';
 import { registerIpcHandlers, sendPush } from './electron/ipc-main';
@@ -26,7 +31,6 @@ import { systemClock } from './shared/clock';
 
 /** Hosts the renderer may open in the system browser. */
 const EXTERNAL_ALLOW_LIST = ['github.com'];
-const startHidden = process.argv.includes('--hidden');
 
 let window: BrowserWindow | null = null;
 let tray: AppTray | null = null;
@@ -34,6 +38,7 @@ let services: AppServices | null = null;
 let quitting = false;
 
 registerAppScheme();
+setWindowsAppIdentity(process.platform);
 
 if (!acquireSingleInstance(() => revealWindow(window))) {
   app.quit();
@@ -84,6 +89,11 @@ async function start(): Promise<void> {
     },
   });
   services = svc;
+  reportUncaughtErrors((kind, error) =>
+    svc.logger.log('error', kind, {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    }),
+  );
 
   registerIpcHandlers({
     router: svc.router,
@@ -103,8 +113,9 @@ async function start(): Promise<void> {
     externalAllowList: EXTERNAL_ALLOW_LIST,
     isQuitting: () => quitting,
     onVisibilityChange: (visible) => svc.setWindowVisible(visible),
-    showOnReady: !startHidden,
+    showOnReady: !startedAtLogin(process.platform, process.argv),
   });
+  revealOnActivate(() => revealWindow(window));
 
   const trayModel = (snapshot: AppSnapshot) =>
     buildTrayModel(
@@ -148,30 +159,13 @@ async function start(): Promise<void> {
 }
 
 async function runTrayAction(svc: AppServices, action: TrayAction): Promise<void> {
-  switch (action.type) {
-    case 'connect':
-      await svc.router.handle('cloudbridge:session.connect', undefined);
-      return;
-    case 'disconnect':
-      await svc.router.handle('cloudbridge:session.disconnect', undefined);
-      return;
-    case 'retryNow':
-      await svc.router.handle('cloudbridge:session.retryNow', undefined);
-      return;
-    case 'toggleTunnel':
-      await svc.router.handle('cloudbridge:tunnel.setEnabled', {
-        id: action.tunnelId,
-        enabled: action.enabled,
-      });
-      return;
-    case 'openWindow':
-      revealWindow(window);
-      return;
-    case 'viewLogs':
-      await svc.router.handle('cloudbridge:logs.openFolder', undefined);
-      return;
-    case 'quit':
-      app.quit();
-      return;
-  }
+  if (action.type === 'openWindow') return revealWindow(window);
+  if (action.type === 'quit') return app.quit();
+  const request = trayActionRequest(action);
+  if (request === null) return;
+  const error = await runTrayRequest(svc.router, request);
+  if (error === null) return;
+  // A refusal from the tray has no form to show it in: it becomes a notification.
+  svc.logger.log('warn', 'tray_action_failed', { action: action.type, code: error.code });
+  showNotification({ title: 'CloudBridge', body: error.message }, () => revealWindow(window));
 }

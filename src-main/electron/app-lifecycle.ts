@@ -17,6 +17,45 @@ export function acquireSingleInstance(onSecondInstance: () => void): boolean {
   return true;
 }
 
+/** The arguments a login item starts the app with (Windows and Linux pass them on). */
+export const LOGIN_ITEM_ARGS: readonly string[] = ['--hidden'];
+
+/**
+ * Started by the OS at login: stay in the tray. Windows and Linux see the login item's
+ * `--hidden`; macOS passes no arguments to login items and says so in wasOpenedAtLogin.
+ */
+export function startedAtLogin(platform: NodeJS.Platform, argv: readonly string[]): boolean {
+  if (argv.includes('--hidden')) return true;
+  return platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;
+}
+
+/** macOS: a click on the dock icon with no window visible brings the window back. */
+export function revealOnActivate(reveal: () => void): void {
+  app.on('activate', () => reveal());
+}
+
+/**
+ * The app's identity for Windows notifications: without it, toasts of an installed app carry
+ * no name and their clicks do not reach us. Same id as electron-builder.yml's appId.
+ */
+export const APP_USER_MODEL_ID = 'dev.cloudbridge.desktop';
+
+export function setWindowsAppIdentity(platform: NodeJS.Platform): void {
+  if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+}
+
+/**
+ * Main-process errors nobody caught: logged, never fatal. The engine and the relay run in
+ * the engine host, so what is left here is glue; a crash would take the tray down with it.
+ */
+export function reportUncaughtErrors(
+  log: (kind: 'uncaught_exception' | 'unhandled_rejection', error: unknown) => void,
+  target: Pick<NodeJS.EventEmitter, 'on'> = process,
+): void {
+  target.on('uncaughtException', (error: unknown) => log('uncaught_exception', error));
+  target.on('unhandledRejection', (reason: unknown) => log('unhandled_rejection', reason));
+}
+
 const QUIT_TIMEOUT_MS = 5_000;
 
 /**
@@ -75,6 +114,12 @@ export function watchWakeEvents(options: {
   };
 }
 
+/**
+ * Notifications on screen. Electron drops a Notification's click handler once the object is
+ * garbage-collected, so each one is held here until it is clicked, closed or fails.
+ */
+const shownNotifications = new Set<Notification>();
+
 export function showNotification(
   notification: Pick<AppNotification, 'title' | 'body'>,
   onClick?: () => void,
@@ -85,8 +130,22 @@ export function showNotification(
     body: notification.body,
     silent: false,
   });
-  if (onClick) shown.on('click', onClick);
+  shownNotifications.add(shown);
+  const release = (): void => {
+    shownNotifications.delete(shown);
+  };
+  shown.on('click', () => {
+    release();
+    onClick?.();
+  });
+  shown.on('close', release);
+  shown.on('failed', release);
   shown.show();
+}
+
+/** How many notifications are held for their click (for tests). */
+export function heldNotificationCount(): number {
+  return shownNotifications.size;
 }
 
 /** First start: tell the user the app keeps running in the tray / menu bar. */
@@ -104,9 +163,12 @@ export function firstStartHint(platform: NodeJS.Platform): Pick<AppNotification,
 }
 
 /** Registers or removes the app as a login item; rejects when the OS refuses (Linux file I/O). */
-export async function applyLaunchAtLogin(enabled: boolean): Promise<void> {
-  const args = ['--hidden'];
-  if (process.platform === 'linux') {
+export async function applyLaunchAtLogin(
+  enabled: boolean,
+  platform: NodeJS.Platform = process.platform,
+): Promise<void> {
+  const args = [...LOGIN_ITEM_ARGS];
+  if (platform === 'linux') {
     // No login-item API on Linux: an XDG autostart entry. From an AppImage, start the
     // AppImage file itself (process.execPath is inside its temporary mount).
     await setLinuxAutostart(enabled, {
@@ -117,6 +179,8 @@ export async function applyLaunchAtLogin(enabled: boolean): Promise<void> {
     });
     return;
   }
-  if (app.getLoginItemSettings().openAtLogin !== enabled)
+  // Windows matches a login item by path and arguments: asked without the arguments it was
+  // registered with, it reports "not registered" and the item could never be removed.
+  if (app.getLoginItemSettings({ args }).openAtLogin !== enabled)
     app.setLoginItemSettings({ openAtLogin: enabled, args });
 }

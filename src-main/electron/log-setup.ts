@@ -25,6 +25,10 @@ export function createElectronLogWriter(options: ElectronLogOptions): LogWriter 
   logger.transports.file.format = '{text}';
   logger.transports.file.maxSize = options.maxBytes ?? 5 * 1024 * 1024;
   logger.transports.file.archiveLogFn = (oldFile) => rotateFiles(oldFile.path, keep);
+  // Writes queue instead of blocking the main process on every line, and the log (which
+  // names relays, tunnels and accounts) is readable by this user only.
+  logger.transports.file.sync = false;
+  logger.transports.file.writeOptions = { flag: 'a', mode: 0o600, encoding: 'utf8' };
   return {
     write(line) {
       logger.info(line);
