@@ -1,34 +1,22 @@
 // The data dir's JSON files: AppSettings, traffic totals and the engine's PersistedSessionState
-// (never the token, PROTOCOL.md §4). Writes are atomic (temp, fsync, rename); a corrupt file is
-// moved aside and defaults used; a failed write never damages the previous file.
+// (never the token). Writes are atomic (temp, fsync, rename); a corrupt file, or
+// one with entries that fail the input checks (settings-file.ts), is moved aside with a notice;
+// a failed write never damages the previous file.
 
 import { join } from 'node:path';
 import { parseSessionState, pickSessionState } from '../engine/session-state';
 import type { SessionStatePersistence } from '../engine/types';
 import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
-import {
-  isLanguage,
-  isNotificationSettings,
-  isRelayProfile,
-  isTunnelKind,
-} from '../shared/ipc-guards';
-import type { ErrorInfo, TunnelConfig } from '../shared/model';
-import { isValidPort } from '../shared/tunnel-validation';
+import type { ErrorInfo } from '../shared/model';
 import { nodeStoreFs, writeJsonAtomic, type StoreFs } from './atomic-json';
 import { errnoCode, errorInfo, messageOf } from './errors';
+import { DEFAULT_SETTINGS, describeRefused, parseSettingsFile } from './settings-file';
 
 export const SETTINGS_FILE = 'settings.json';
 export const TOTALS_FILE = 'totals.json';
 export const SESSION_FILE = 'session-state.json';
 
-export const DEFAULT_SETTINGS: AppSettings = {
-  relay: null,
-  tunnels: [],
-  autoConnect: true,
-  launchAtLogin: false,
-  notifications: { connectionLost: true, connectionRestored: true, tokenExpiry: true },
-  language: 'system',
-};
+export { DEFAULT_SETTINGS };
 
 /** A failed write as the UI shows it: disk full and permission problems are told apart. */
 export function writeError(error: unknown, path: string, now: number): ErrorInfo {
@@ -55,49 +43,6 @@ export function writeError(error: unknown, path: string, now: number): ErrorInfo
     now,
     `${messageOf(error)} (${path})`,
   );
-}
-
-function isTunnelConfig(value: unknown): value is TunnelConfig {
-  if (typeof value !== 'object' || value === null) return false;
-  const t = value as Record<string, unknown>;
-  return (
-    typeof t.id === 'string' &&
-    t.id.length > 0 &&
-    typeof t.name === 'string' &&
-    isTunnelKind(t.kind) &&
-    typeof t.localHost === 'string' &&
-    isValidPort(t.localPort) &&
-    typeof t.remoteHost === 'string' &&
-    isValidPort(t.remotePort) &&
-    typeof t.enabled === 'boolean'
-  );
-}
-
-/** Validates a parsed settings file; missing optional fields take defaults. Null = corrupt. */
-export function parseSettings(value: unknown): AppSettings | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const v = value as Record<string, unknown>;
-  const relay =
-    v.relay === undefined || v.relay === null
-      ? null
-      : isRelayProfile(v.relay)
-        ? v.relay
-        : undefined;
-  if (relay === undefined) return null;
-  if (!Array.isArray(v.tunnels) || !v.tunnels.every(isTunnelConfig)) return null;
-  const ids = new Set(v.tunnels.map((t) => t.id));
-  if (ids.size !== v.tunnels.length) return null;
-  const bool = (x: unknown, d: boolean) => (typeof x === 'boolean' ? x : d);
-  return {
-    relay,
-    tunnels: v.tunnels,
-    autoConnect: bool(v.autoConnect, DEFAULT_SETTINGS.autoConnect),
-    launchAtLogin: bool(v.launchAtLogin, DEFAULT_SETTINGS.launchAtLogin),
-    notifications: isNotificationSettings(v.notifications)
-      ? v.notifications
-      : DEFAULT_SETTINGS.notifications,
-    language: isLanguage(v.language) ? v.language : DEFAULT_SETTINGS.language,
-  };
 }
 
 /** Local calendar date of a moment, for the "today" totals (day rollover by local date). */
@@ -198,11 +143,14 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     }
   }
 
-  async function moveAside(path: string, base: string): Promise<string> {
+  /** The new name, or null when the file could not be moved (it stays where it was). */
+  async function moveAside(path: string, base: string): Promise<string | null> {
     const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
     const aside = join(dataDir, `${base}.corrupt-${stamp}.json`);
-    await fs.rename(path, aside).catch(() => undefined);
-    return aside;
+    return fs.rename(path, aside).then(
+      () => aside,
+      () => null,
+    );
   }
 
   function rollDay(): void {
@@ -226,17 +174,28 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
         settings = DEFAULT_SETTINGS;
         firstRun = true;
       } else {
-        const parsed = read.kind === 'ok' ? parseSettings(read.value) : null;
+        const parsed = read.kind === 'ok' ? parseSettingsFile(read.value) : null;
         if (parsed === null) {
           const aside = await moveAside(settingsPath, 'settings');
           settings = DEFAULT_SETTINGS;
           notices.push({
             kind: 'settings_reset',
-            message: `The settings file was damaged and has been reset. The old file was kept as ${aside}.`,
+            message: `The settings file was damaged and has been reset. The old file was kept as ${aside ?? settingsPath}.`,
+            at: new Date(clock.now()).toISOString(),
+          });
+        } else if (parsed.refused.length > 0) {
+          // The refused entries stay only in the copy: the file in place holds what was loaded.
+          const aside = await moveAside(settingsPath, 'settings');
+          settings = parsed.settings;
+          if (aside !== null)
+            await writeJsonAtomic(fs, settingsPath, settings).catch(() => undefined);
+          notices.push({
+            kind: 'settings_reset',
+            message: describeRefused(parsed.refused, aside ?? settingsPath),
             at: new Date(clock.now()).toISOString(),
           });
         } else {
-          settings = parsed;
+          settings = parsed.settings;
         }
       }
       const totalsRead = await readJson(totalsPath).catch(() => ({ kind: 'corrupt' }) as const);

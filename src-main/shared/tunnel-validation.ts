@@ -24,10 +24,27 @@ export function isIpv4(host: string): boolean {
   return IPV4.test(host);
 }
 
+/**
+ * Longest IPv6 zone id accepted: an interface name (IFNAMSIZ is 16 bytes with the NUL on
+ * Linux and macOS) or a Windows interface index.
+ */
+export const MAX_ZONE_ID_LENGTH = 15;
+/**
+ * Interface-name characters only. The local host reaches the RDP/SSH launchers
+ * (services/tunnel-launcher.ts), so a zone id must never carry shell, AppleScript or
+ * cmd.exe syntax (`;`, `"`, `&`, spaces, `%`).
+ */
+const ZONE_ID = new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_ZONE_ID_LENGTH}}$`);
+
+export function isZoneId(zone: string): boolean {
+  return ZONE_ID.test(zone);
+}
+
 /** Loose IPv6 check: hex groups, one `::` at most, optional trailing IPv4 and zone. */
 export function isIpv6(host: string): boolean {
   const [address = '', zone, extra] = host.split('%');
-  if (extra !== undefined || zone === '' || !address.includes(':')) return false;
+  if (extra !== undefined || !address.includes(':')) return false;
+  if (zone !== undefined && !isZoneId(zone)) return false;
   if ((address.match(/::/g) ?? []).length > 1 || address.includes(':::')) return false;
   // A lone colon at either end is only valid as part of `::`.
   if (/^:[^:]/.test(address) || /[^:]:$/.test(address)) return false;
