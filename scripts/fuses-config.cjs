@@ -11,6 +11,9 @@
  * - EnableEmbeddedAsarIntegrityValidation on: app.asar is checked against the hash
  *   electron-builder embeds (macOS Info.plist, Windows resources).
  * - OnlyLoadAppFromAsar on: no loose `app/` folder next to the archive is ever loaded.
+ * - GrantFileProtocolExtraPrivileges off: the window loads from the app scheme
+ *   (src-main/electron/app-protocol.ts), so no page needs file:// beyond what a browser
+ *   allows it, and a file:// page could otherwise fetch any file:// URL.
  */
 const FUSES = Object.freeze({
   RunAsNode: false,
@@ -19,6 +22,7 @@ const FUSES = Object.freeze({
   EnableNodeCliInspectArguments: false,
   EnableEmbeddedAsarIntegrityValidation: true,
   OnlyLoadAppFromAsar: true,
+  GrantFileProtocolExtraPrivileges: false,
 });
 
 /**

@@ -1,10 +1,10 @@
 // Serves the built renderer (dist/renderer) from the privileged `cloudbridge://app/` scheme,
 // so the window has a real origin the IPC sender check can compare, and every response
-// carries our CSP. Refuses anything outside the renderer folder.
+// carries our CSP. Malformed URLs get 400; anything whose real path leaves the folder, 404.
 
-import { net, protocol } from 'electron';
+import { promises as fsPromises } from 'node:fs';
 import { extname, normalize, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { protocol } from 'electron';
 
 export const APP_SCHEME = 'cloudbridge';
 export const APP_HOST = 'app';
@@ -24,25 +24,72 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-/** Maps an app URL to a file under `root`, or null when it would leave it. */
-export function resolveAppFile(url: string, root: string): string | null {
-  if (!isAppUrl(url)) return null;
-  const pathname = decodeURIComponent(new URL(url).pathname);
+/** Where a request points before the file system is asked: a path under root, or why not. */
+export type AppPath =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'bad_request' }
+  | { readonly kind: 'not_found' };
+
+/** Lexical mapping of an app URL under `root`: no file system access, never throws. */
+export function appRequestPath(url: string, root: string): AppPath {
+  if (!isAppUrl(url)) return { kind: 'not_found' };
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return { kind: 'bad_request' }; // a `%` not followed by two hex digits, or bad UTF-8
+  }
+  if (pathname.includes('\0')) return { kind: 'bad_request' };
   const relative =
     pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
   const base = resolve(root);
   const file = resolve(base, normalize(relative));
-  return file === base || file.startsWith(base + sep) ? file : null;
+  return file.startsWith(base + sep) ? { kind: 'file', path: file } : { kind: 'not_found' };
 }
 
-/** Must run before app `ready`. */
-export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    {
-      scheme: APP_SCHEME,
-      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
-    },
-  ]);
+/** Maps an app URL to a file under `root`, or null when it would leave it or is malformed. */
+export function resolveAppFile(url: string, root: string): string | null {
+  const target = appRequestPath(url, root);
+  return target.kind === 'file' ? target.path : null;
+}
+
+/** The file system calls the handler makes; Electron's fs reads inside app.asar too. */
+export interface AppFileSystem {
+  realpath(path: string): Promise<string>;
+  isFile(path: string): Promise<boolean>;
+  readFile(path: string): Promise<Uint8Array>;
+}
+
+/** Looked up at call time, so Electron's asar-aware fs.promises is the one used. */
+export const nodeAppFileSystem: AppFileSystem = {
+  realpath: (path) => fsPromises.realpath(path),
+  isFile: async (path) => (await fsPromises.stat(path)).isFile(),
+  readFile: (path) => fsPromises.readFile(path),
+};
+
+export type AppFile =
+  { readonly status: 200; readonly file: string } | { readonly status: 400 | 404 };
+
+/**
+ * The file to serve for `url`: the lexical check, then the real paths of both the root and
+ * the file (a symlink inside the folder may point anywhere), which must still nest.
+ */
+export async function locateAppFile(
+  url: string,
+  root: string,
+  fs: AppFileSystem = nodeAppFileSystem,
+): Promise<AppFile> {
+  const target = appRequestPath(url, root);
+  if (target.kind === 'bad_request') return { status: 400 };
+  if (target.kind === 'not_found') return { status: 404 };
+  try {
+    const [realRoot, realFile] = await Promise.all([fs.realpath(root), fs.realpath(target.path)]);
+    if (!realFile.startsWith(realRoot + sep)) return { status: 404 };
+    if (!(await fs.isFile(realFile))) return { status: 404 };
+    return { status: 200, file: realFile };
+  } catch {
+    return { status: 404 };
+  }
 }
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -56,16 +103,47 @@ const TYPES: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
 };
 
-export function handleAppProtocol(rendererRoot: string): void {
-  protocol.handle(APP_SCHEME, async (request) => {
-    const file = resolveAppFile(request.url, rendererRoot);
-    if (file === null) return new Response('not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).toString());
-    if (!response.ok) return new Response('not found', { status: 404 });
-    const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
-    return new Response(response.body, { status: 200, headers });
+const STATUS_TEXT: Readonly<Record<400 | 404, string>> = { 400: 'bad request', 404: 'not found' };
+
+/** The whole answer to one request; never throws. */
+export async function serveAppRequest(
+  url: string,
+  root: string,
+  fs: AppFileSystem = nodeAppFileSystem,
+): Promise<Response> {
+  const found = await locateAppFile(url, root, fs);
+  const headers = new Headers({
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
   });
+  if (found.status !== 200) {
+    headers.set('Content-Type', 'text/plain; charset=utf-8');
+    return new Response(STATUS_TEXT[found.status], { status: found.status, headers });
+  }
+  let body: Uint8Array;
+  try {
+    body = await fs.readFile(found.file);
+  } catch {
+    headers.set('Content-Type', 'text/plain; charset=utf-8');
+    return new Response(STATUS_TEXT[404], { status: 404, headers });
+  }
+  headers.set('Content-Type', TYPES[extname(found.file)] ?? 'application/octet-stream');
+  return new Response(new Uint8Array(body), { status: 200, headers });
+}
+
+/** Must run before app `ready`. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
+  ]);
+}
+
+export function handleAppProtocol(
+  rendererRoot: string,
+  fs: AppFileSystem = nodeAppFileSystem,
+): void {
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request.url, rendererRoot, fs));
 }

@@ -75,7 +75,7 @@ describe('Electron fuses', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('configures exactly the six release fuses', () => {
+  it('configures exactly the seven release fuses', () => {
     expect(FUSES).toEqual({
       RunAsNode: false,
       EnableNodeOptionsEnvironmentVariable: false,
@@ -83,6 +83,7 @@ describe('Electron fuses', () => {
       EnableCookieEncryption: true,
       EnableEmbeddedAsarIntegrityValidation: true,
       OnlyLoadAppFromAsar: true,
+      GrantFileProtocolExtraPrivileges: false,
     });
     for (const name of Object.keys(FUSES)) expect(FuseV1Options, name).toHaveProperty(name);
   });
@@ -98,9 +99,11 @@ describe('Electron fuses', () => {
     for (const [name, on] of Object.entries(FUSES)) {
       expect(wire[FuseV1Options[name as keyof typeof FuseV1Options]], name).toBe(state(on));
     }
+    // The stock binary grants file:// extra privileges; the packed one does not.
+    expect(STOCK_WIRE[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe('1');
+    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(DISABLED);
     // Fuses we do not configure keep what the binary shipped with.
     expect(wire[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]).toBe(DISABLED);
-    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(ENABLED);
     expect(lines.join('\n')).toContain('fuses flipped');
     expect(lines.join('\n')).toContain('RunAsNode=off');
   });
