@@ -1,6 +1,7 @@
 // CIDR parsing and address matching for the relay's allow-lists (PROTOCOL.md §3: the relay
 // checks allowed networks before it dials). Pure functions over bigints; IPv4-mapped IPv6
-// addresses (::ffff:a.b.c.d) are matched as the IPv4 address they carry. No DNS, no I/O.
+// addresses (::ffff:a.b.c.d) are matched as the IPv4 address they carry, and the other IPv6
+// forms that carry an IPv4 address give it up for checking (embeddedIpv4). No DNS, no I/O.
 
 import { isIP } from 'node:net';
 
@@ -126,4 +127,66 @@ export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
     inner.prefix >= outer.prefix &&
     cidrContains(outer, { family: inner.family, value: inner.network })
   );
+}
+
+/**
+ * The IPv4 addresses an IPv6 address carries, for the sensitive-range check
+ * (docs/protocol.md#target-addresses): SIIT `::ffff:0:a.b.c.d`, IPv4-compatible `::a.b.c.d`
+ * (not `::` or `::1`), NAT64 `64:ff9b::/96`, local-use NAT64 `64:ff9b:1::/48` (every RFC 6052
+ * position a /48../96 prefix can put it at), 6to4 `2002::/16`, and Teredo `2001::/32` (server
+ * and client; the client is stored inverted). IPv4-mapped `::ffff:a.b.c.d` never gets here:
+ * parseIp already makes it IPv4.
+ */
+export function embeddedIpv4(value: bigint): bigint[] {
+  const low32 = value & 0xffffffffn;
+  const top96 = value >> 32n;
+  if (top96 === 0xffff0000n) return [low32];
+  if (top96 === 0n) return value > 1n ? [low32] : [];
+  if (top96 === 0x0064ff9b0000000000000000n) return [low32];
+  if (value >> 80n === 0x0064ff9b0001n) {
+    const bits = (from: number, count: number): bigint =>
+      (value >> BigInt(128 - from - count)) & ((1n << BigInt(count)) - 1n);
+    // RFC 6052 section 2.2: bits 64-71 (the "u" octet) are skipped. The operator's prefix
+    // length is not known here, so every position counts, except that the zeros one form
+    // leaves in another position read as 0.x.x.x, which is no address a translator reaches.
+    const positions = [
+      (bits(48, 16) << 16n) | bits(72, 16),
+      (bits(56, 8) << 24n) | bits(72, 24),
+      bits(72, 32),
+      low32,
+    ];
+    const real = positions.filter((candidate) => candidate >= 0x01000000n);
+    return real.length > 0 ? real : positions;
+  }
+  if (value >> 112n === 0x2002n) return [(value >> 80n) & 0xffffffffn];
+  if (value >> 96n === 0x20010000n) return [(value >> 64n) & 0xffffffffn, low32 ^ 0xffffffffn];
+  return [];
+}
+
+/**
+ * The classic inet_aton spellings getaddrinfo also accepts (`127.1`, `0`, `2130706433`,
+ * `0x7f.0.0.1`, `0177.0.0.1`): one to four parts, decimal, octal (leading 0) or hex (0x), the
+ * last part filling the remaining bytes. Returns the dotted-quad form, or null. Lets the relay
+ * check such a "name" as the address it is instead of sending it to DNS.
+ */
+export function parseInetAton(text: string): string | null {
+  const parts = text.split('.');
+  if (parts.length < 1 || parts.length > 4) return null;
+  const numbers: number[] = [];
+  for (const part of parts) {
+    let n: number;
+    if (/^0x[0-9a-f]+$/i.test(part)) n = parseInt(part.slice(2), 16);
+    else if (/^0[0-7]*$/.test(part)) n = part === '0' ? 0 : parseInt(part.slice(1) || '0', 8);
+    else if (/^[1-9][0-9]*$/.test(part)) n = Number(part);
+    else return null;
+    if (!Number.isSafeInteger(n)) return null;
+    numbers.push(n);
+  }
+  const last = numbers.pop() ?? 0;
+  if (numbers.some((n) => n > 255)) return null;
+  const lastBytes = 4 - numbers.length;
+  if (last >= 256 ** lastBytes) return null;
+  const bytes = [...numbers];
+  for (let i = lastBytes - 1; i >= 0; i--) bytes.push(Math.floor(last / 256 ** i) % 256);
+  return bytes.join('.');
 }

@@ -2,7 +2,15 @@
 // error codes tenant_*, ip_not_allowed). Pure: no sockets, no DNS; the caller resolves
 // names once and asks about the addresses it got.
 
-import { cidrContains, cidrWithin, parseCidr, parseIp, type Cidr, type IpAddress } from './cidr';
+import {
+  cidrContains,
+  cidrWithin,
+  embeddedIpv4,
+  parseCidr,
+  parseIp,
+  type Cidr,
+  type IpAddress,
+} from './cidr';
 
 export interface TenantConfig {
   readonly id: string;
@@ -25,15 +33,24 @@ export interface TenantPolicy {
 export const DEFAULT_TENANT_ID = 'default';
 export const DEFAULT_MAX_TUNNELS = 100;
 export const DEFAULT_MAX_CONNECTIONS = 1_000;
-/** Without an explicit allow-list a relay reaches loopback only: a safe development default. */
-export const DEFAULT_ALLOW: readonly string[] = ['127.0.0.0/8', '::1/128'];
+/**
+ * Without an explicit allow-list a relay reaches nothing (docs/protocol.md#target-addresses):
+ * every caller that wants targets names them (`--allow`, a tenant's `allow`).
+ */
+export const DEFAULT_ALLOW: readonly string[] = [];
 
 /**
- * Ranges that a broad rule (0.0.0.0/0, ::/0, 10.0.0.0/8...) never opens: link-local and the
- * cloud metadata endpoints. Only an allow CIDR that lies inside one of them opens it, so an
- * operator has to name it on purpose (SSRF to 169.254.169.254 is the classic relay abuse).
+ * Ranges that a broad rule (0.0.0.0/0, ::/0, 10.0.0.0/8...) never opens: the relay host's own
+ * loopback and unspecified addresses (its /metrics port and every local-only service live
+ * there), link-local and the cloud metadata endpoints. Only an allow CIDR that lies inside one
+ * of them opens it, so an operator has to name it on purpose (`--allow 127.0.0.1/32`); SSRF to
+ * 127.0.0.1 or 169.254.169.254 is the classic relay abuse.
  */
 const SENSITIVE_RANGES: readonly Cidr[] = [
+  '127.0.0.0/8', // IPv4 loopback (127.1 and the rest of the /8 reach the relay host too)
+  '0.0.0.0/8', // "this host": connecting to 0.0.0.0 reaches the relay host itself
+  '::1/128', // IPv6 loopback
+  '::/128', // IPv6 unspecified: connecting to it reaches the relay host too
   '169.254.0.0/16', // IPv4 link-local, includes 169.254.169.254 (AWS/GCP/Azure metadata)
   'fe80::/10', // IPv6 link-local
   'fd00:ec2::254/128', // AWS IPv6 metadata
@@ -111,15 +128,27 @@ function isSensitive(address: IpAddress): Cidr | undefined {
   return SENSITIVE_RANGES.find((range) => cidrContains(range, address));
 }
 
-/**
- * Whether a tunnel of this tenant may reach `address` (an IP literal). An empty allow-list
- * refuses everything; a sensitive address needs a rule inside its own sensitive range.
- */
-export function isAddressAllowed(allow: readonly Cidr[], address: string | IpAddress): boolean {
-  const ip = typeof address === 'string' ? parseIp(address) : address;
-  if (ip === null) return false;
+function isRuleAllowed(allow: readonly Cidr[], ip: IpAddress): boolean {
   const sensitive = isSensitive(ip);
   return allow.some(
     (rule) => cidrContains(rule, ip) && (sensitive === undefined || cidrWithin(rule, sensitive)),
   );
+}
+
+/**
+ * Whether a tunnel of this tenant may reach `address` (an IP literal). An empty allow-list
+ * refuses everything; a sensitive address needs a rule inside its own sensitive range. An
+ * IPv6 address that carries an IPv4 one (NAT64, 6to4, Teredo, IPv4-compatible) must pass as
+ * IPv6, and each IPv4 address it carries that is sensitive must pass as IPv4 too: a
+ * translator would deliver it there.
+ */
+export function isAddressAllowed(allow: readonly Cidr[], address: string | IpAddress): boolean {
+  const ip = typeof address === 'string' ? parseIp(address) : address;
+  if (ip === null) return false;
+  if (!isRuleAllowed(allow, ip)) return false;
+  if (ip.family === 4) return true;
+  return embeddedIpv4(ip.value).every((value) => {
+    const carried: IpAddress = { family: 4, value };
+    return isSensitive(carried) === undefined || isRuleAllowed(allow, carried);
+  });
 }

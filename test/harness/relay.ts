@@ -25,6 +25,8 @@ import { bundleEntry, childEnv, REPO_ROOT } from './bundle';
 import { createTestPki, type TestPki } from './pki';
 
 const RELAY_ENTRY = 'src-main/cli/cloudbridge-relay.ts';
+/** What test relays may reach unless a test says otherwise (a relay's own default is nothing). */
+const LOOPBACK_ALLOW = ['127.0.0.0/8', '::1/128'];
 
 export interface TokenRequest {
   readonly sub?: string;
@@ -125,6 +127,8 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     host: '127.0.0.1',
     port: 0,
     tls: served,
+    // A relay without rules reaches nothing; tests reach their targets on loopback.
+    allow: LOOPBACK_ALLOW,
     ...relayOptions,
     jwt: { hs256Secret: secret, ...jwt },
     log: (line) => {
@@ -194,6 +198,7 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
   });
   // 0 picks a port; restart() reuses the one picked.
   let port = 0;
+  const extraArgs = options.args ?? [];
 
   const launch = async (): Promise<void> => {
     const args = [
@@ -204,7 +209,10 @@ export async function spawnRelayProcess(options: RelayProcessOptions = {}): Prom
       join(dir, 'cert.pem'),
       '--key',
       join(dir, 'key.pem'),
-      ...(options.args ?? []),
+      ...(extraArgs.includes('--allow') || extraArgs.includes('--config')
+        ? []
+        : LOOPBACK_ALLOW.flatMap((cidr) => ['--allow', cidr])),
+      ...extraArgs,
     ];
     const proc = spawn(process.execPath, args, {
       cwd: REPO_ROOT,

@@ -40,6 +40,7 @@ async function controllableRelay(dataDir: string) {
     host: '127.0.0.1',
     port: 0,
     jwt: { hs256Secret: SECRET },
+    allow: ['127.0.0.0/8'],
     dataDir: join(dataDir, 'relay'),
   });
   const port = relay.port;
@@ -70,6 +71,7 @@ async function controllableRelay(dataDir: string) {
         host: '127.0.0.1',
         port,
         jwt: { hs256Secret: secret },
+        allow: ['127.0.0.0/8'],
         dataDir: join(dataDir, 'relay'),
       });
     },

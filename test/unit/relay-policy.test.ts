@@ -116,13 +116,16 @@ describe('isAddressAllowed', () => {
 });
 
 describe('TenantTable', () => {
-  it('has one implicit tenant with a loopback-only default allow-list', () => {
+  it('has one implicit tenant that reaches nothing until an allow-list is given', () => {
     const table = new TenantTable({});
     expect(table.multiTenant).toBe(false);
     const tenant = table.resolve('anything');
     expect(tenant?.id).toBe(DEFAULT_TENANT_ID);
-    expect(isAddressAllowed(tenant!.allow, '127.0.0.1')).toBe(true);
+    expect(isAddressAllowed(tenant!.allow, '127.0.0.1')).toBe(false);
     expect(isAddressAllowed(tenant!.allow, '10.0.0.1')).toBe(false);
+    const loopback = new TenantTable({ allow: ['127.0.0.0/8'] }).resolve(null);
+    expect(isAddressAllowed(loopback!.allow, '127.0.0.1')).toBe(true);
+    expect(isAddressAllowed(loopback!.allow, '10.0.0.1')).toBe(false);
   });
 
   it('resolves configured tenants by id only', () => {
