@@ -45,7 +45,7 @@ export type Push = {
 }[EventChannel];
 
 export interface AppNotification {
-  readonly kind: 'connection_lost' | 'connection_restored' | 'token_expiring';
+  readonly kind: 'connection_lost' | 'connection_restored' | 'token_expiring' | 'engine_restarted';
   readonly title: string;
   readonly body: string;
 }
@@ -104,6 +104,8 @@ export interface AppController {
   setWindowVisible(visible: boolean): void;
   /** Resume, unlock, network change: skip the backoff wait. */
   reconnectNow(reason: string): void;
+  /** A notice from outside (the engine host restarted): replaces one of its kind, optionally notifies. */
+  showNotice(notice: Notice, notification?: AppNotification): void;
   close(): Promise<void>;
 }
 
@@ -777,7 +779,12 @@ export function createAppController(options: AppControllerOptions): AppControlle
   const controller: AppController = {
     async start() {
       const loaded = await settingsStore.load();
-      notices = [...loaded.notices];
+      // The keychain may prompt and take a while (E5): the window says why nothing shows yet.
+      notices = [
+        ...loaded.notices,
+        { kind: 'keychain_unlocking', message: 'Unlocking keychain…', at: iso() },
+      ];
+      changed();
       const relay = loaded.settings.relay;
       if (relay?.builtin && options.startBuiltinRelay) {
         try {
@@ -798,6 +805,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
           at: iso(),
         });
       }
+      notices = notices.filter((n) => n.kind !== 'keychain_unlocking');
       if (loaded.firstRun || settingsStore.get().relay === null) {
         notices.push({
           kind: 'first_run',
@@ -858,6 +866,12 @@ export function createAppController(options: AppControllerOptions): AppControlle
         logger.log('info', 'reconnect_now', { reason });
         engine.reconnectNow();
       }
+    },
+    showNotice(notice, notification) {
+      if (closed) return;
+      notices = [...notices.filter((n) => n.kind !== notice.kind), notice];
+      if (notification) notify(notification);
+      changed();
     },
     async close() {
       if (closed) return;

@@ -4,6 +4,9 @@
 
 import { join } from 'node:path';
 import { createEngine as createRealEngine } from '../engine/engine';
+import { createEngineHost, type EngineHost } from '../engine-host/engine-host';
+import type { RestartPolicy } from '../engine-host/restart-policy';
+import type { HostTransport } from '../engine-host/transport';
 import type { Engine, EngineOptions } from '../engine/types';
 import type { AppInfo } from '../shared/ipc-contract';
 import {
@@ -18,7 +21,7 @@ import { createIpcRouter, type IpcRouter } from './ipc-router';
 import { createLogger, createRotatingFileWriter, type Logger, type LogWriter } from './logger';
 import { findPortOwner } from './port-owner';
 import { createMemorySecretStore, type SecretStore } from './secret-store';
-import { createSettingsStore, type SettingsStore } from './settings-store';
+import { SESSION_FILE, createSettingsStore, type SettingsStore } from './settings-store';
 import { createTokenService, type TokenService } from './token-service';
 import { spawnDetached, type Spawner } from './tunnel-launcher';
 import { systemClock, type Clock } from '../shared/clock';
@@ -34,8 +37,18 @@ export interface AppServicesOptions {
   /** Default: a rotating file cloudbridge.log in logDirectory (5 MiB x 5). */
   readonly logWriter?: LogWriter;
   readonly appInfo?: Partial<AppInfo>;
-  /** Default: the real engine. */
+  /** Default: the real engine, in this process (unless engineHost is given). */
   readonly createEngine?: (options: EngineOptions) => Engine;
+  /**
+   * Runs the engine and the built-in relay in a child process (the app: a utilityProcess;
+   * end-to-end tests: child_process.fork). `start` gets a sink for the child's output lines.
+   */
+  readonly engineHost?: {
+    readonly start: (
+      onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
+    ) => HostTransport;
+    readonly restartPolicy?: Partial<RestartPolicy>;
+  };
   /** Default: the reference relay in-process; null disables `relay.useBuiltin`. */
   readonly startBuiltinRelay?: BuiltinRelayStarter | null;
   /** Default: spawn detached (mstsc, open, a terminal). */
@@ -55,6 +68,8 @@ export interface AppServices {
   readonly logger: Logger;
   readonly settings: SettingsStore;
   readonly tokens: TokenService;
+  /** The engine's child process supervisor, when the engine runs in one. */
+  readonly engineHost: EngineHost | null;
   /**
    * Pushed events for the window, already throttled. Nothing is pushed until
    * setWindowVisible(true), which also pushes the full snapshot at once.
@@ -110,6 +125,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     platform: `${process.platform}-${process.arch}`,
     ...options.appInfo,
   };
+  const engineHost = options.engineHost ? createHost(options.engineHost) : null;
   const startBuiltinRelay =
     options.startBuiltinRelay === null
       ? undefined
@@ -118,7 +134,18 @@ export function createAppServices(options: AppServicesOptions): AppServices {
           dataDir: options.dataDir,
           secretStore: options.secretStore,
           clock,
+          ...(engineHost ? { run: (request) => engineHost.startBuiltinRelay(request) } : {}),
         }));
+  function createHost(host: NonNullable<AppServicesOptions['engineHost']>): EngineHost {
+    return createEngineHost({
+      start: () =>
+        host.start((stream, line) => logger.log('info', 'engine_host_output', { stream, line })),
+      clock,
+      sessionStatePath: join(options.dataDir, SESSION_FILE),
+      ...(host.restartPolicy ? { restartPolicy: host.restartPolicy } : {}),
+      log: (level, event, details) => logger.log(level, event, { ...details }),
+    });
+  }
   const platform = options.platform ?? process.platform;
   const controller = createAppController({
     settingsStore: settings,
@@ -126,7 +153,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     logger,
     clock,
     ...(options.random ? { random: options.random } : {}),
-    createEngine: options.createEngine ?? createRealEngine,
+    createEngine: engineHost
+      ? (engineOptions) => engineHost.createEngine(engineOptions)
+      : (options.createEngine ?? createRealEngine),
     appInfo,
     logDirectory,
     dataDir: options.dataDir,
@@ -147,18 +176,31 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     clock,
     onRejected: (channel, reason) => logger.log('warn', 'ipc_rejected', { channel, reason }),
   });
+  engineHost?.onRestart((restart) => {
+    const message = `The engine process stopped (${restart.reason}) and was restarted; tunnels come back by themselves.`;
+    controller.showNotice(
+      { kind: 'engine_restarted', message, at: restart.at },
+      { kind: 'engine_restarted', title: 'CloudBridge engine restarted', body: message },
+    );
+  });
   return {
     controller,
     router,
     logger,
     settings,
     tokens,
+    engineHost,
     onEvent: (listener) => controller.onPush(listener),
     onNotification: (listener) => controller.onNotification(listener),
     setWindowVisible: (visible) => controller.setWindowVisible(visible),
-    start: () => controller.start(),
+    start() {
+      // The child boots while the keychain is asked; nothing here waits for it.
+      engineHost?.start();
+      return controller.start();
+    },
     async close() {
       await controller.close();
+      await engineHost?.close();
       await logger.close();
     },
   };

@@ -89,6 +89,10 @@ export const NOTICE_KINDS = [
   'insecure_relay',
   'keychain_unavailable',
   'token_expiring',
+  /** The engine host child exited and was restarted (src-main/engine-host). */
+  'engine_restarted',
+  /** Shown while start() waits for the keychain (it may prompt). */
+  'keychain_unlocking',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 export interface Notice {

@@ -105,6 +105,8 @@ export const en = {
   'notice.settings_reset': 'Settings were reset',
   'notice.keychain_unavailable': 'The system keychain is not available',
   'notice.token_expiring': 'Your access token expires soon',
+  'notice.engine_restarted': 'The engine restarted',
+  'notice.keychain_unlocking': 'Unlocking keychain…',
   'notice.dismiss': 'Dismiss',
   'notice.token_expiring_body':
     'It expires {when}. Paste a new one on the Account page before then.',

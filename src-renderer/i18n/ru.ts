@@ -50,6 +50,8 @@ export const ru: Dictionary = {
   'notice.settings_reset': 'Настройки были сброшены',
   'notice.keychain_unavailable': 'Системная связка ключей недоступна',
   'notice.token_expiring': 'Срок действия токена скоро истекает',
+  'notice.engine_restarted': 'Модуль подключений перезапущен',
+  'notice.keychain_unlocking': 'Разблокировка связки ключей…',
   'notice.dismiss': 'Скрыть',
   'notice.token_expiring_body':
     'Он истекает {when}. До этого вставьте новый токен на странице «Учётная запись».',
