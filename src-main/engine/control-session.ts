@@ -6,11 +6,11 @@ import os from 'node:os';
 import type net from 'node:net';
 import { CodecError, LineDecoder, encodeMessage, type JsonObject } from '../protocol/codec';
 import { actionFor, type ClientAction } from '../protocol/errors';
+import { guard } from '../protocol/guard';
 import {
   CLIENT_FEATURES,
   PROTOCOL_VERSION,
   parseRelayMessage,
-  MessageError,
   type ClientMessage,
   type HeartbeatMessage,
   type RelayError,
@@ -115,15 +115,37 @@ export class ControlSession {
 
   constructor(private readonly options: ControlSessionOptions) {
     const { socket } = options;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: Error) =>
-      this.fail(new EngineError('connection_lost', 'control connection failed', err.message)),
+    // Nothing the relay sends may throw out of a socket handler (docs/protocol.md "Framing"):
+    // it closes this session, naming the reason, and the engine reconnects.
+    const onThrow = (reason: string): void => {
+      options.log('error', 'control_internal_error', null, { reason });
+      this.fail(new EngineError('protocol_error', 'control session failed', reason));
+    };
+    socket.on(
+      'data',
+      guard((chunk: Buffer) => this.onData(chunk), onThrow),
     );
-    socket.on('end', () =>
-      this.fail(new EngineError('connection_lost', 'relay closed the control connection')),
+    socket.on(
+      'error',
+      guard(
+        (err: Error) =>
+          this.fail(new EngineError('connection_lost', 'control connection failed', err.message)),
+        onThrow,
+      ),
     );
-    socket.on('close', () =>
-      this.fail(new EngineError('connection_lost', 'control connection closed')),
+    socket.on(
+      'end',
+      guard(
+        () => this.fail(new EngineError('connection_lost', 'relay closed the control connection')),
+        onThrow,
+      ),
+    );
+    socket.on(
+      'close',
+      guard(
+        () => this.fail(new EngineError('connection_lost', 'control connection closed')),
+        onThrow,
+      ),
     );
   }
 
@@ -350,12 +372,12 @@ export class ControlSession {
     }
     for (const obj of objects) {
       if (this.closedWith !== null) return;
-      let message: RelayMessage;
-      try {
-        message = parseRelayMessage(obj);
-      } catch (err) {
+      const message = parseRelayMessage(obj);
+      if (message.type === 'invalid') {
+        // A field of the wrong type: skipped, as an unknown message is (PROTOCOL.md §7).
         this.options.log('warn', 'relay_message_invalid', null, {
-          reason: err instanceof MessageError ? err.message : String(err),
+          reason: message.reason,
+          field: message.field,
         });
         continue;
       }

@@ -9,7 +9,8 @@ import type { LogFn } from './log';
 import { baseDelayMs } from './backoff';
 import type { TunnelCounters } from './counters';
 import { EngineError } from './errors';
-import { CodecError, encodeMessage, LineDecoder } from '../protocol/codec';
+import { encodeMessage, LineDecoder, type JsonObject } from '../protocol/codec';
+import { describeError, guard } from '../protocol/guard';
 import { parseRelayMessage, type RelayMessage } from '../protocol/messages';
 import {
   DEFAULT_MUX_MAX_STREAMS,
@@ -24,6 +25,12 @@ import type { Clock } from '../shared/clock';
 export const MUX_PING_INTERVAL_MS = 30_000;
 export const MUX_PING_TIMEOUT_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Largest per-stream window the client accepts in mux_response: the relay may send this much on
+ * each stream before the client grants more, and the client holds what its local program has
+ * not read yet, so a relay's window is a bound on the client's memory (docs/protocol.md#limits).
+ */
+export const MAX_ACCEPTED_MUX_WINDOW = 16 * 1024 * 1024;
 /** New mux connections one stream may wait for before it gives up (each is a full handshake). */
 const MAX_OPEN_ATTEMPTS = 4;
 
@@ -116,10 +123,18 @@ export class MuxClient {
         if (!this.running) return;
         this.failures += 1;
         const delay = baseDelayMs(this.failures);
-        this.options.log('debug', 'mux_connect_failed', null, {
-          reason: err instanceof Error ? err.message : String(err),
-          retry_ms: delay,
-        });
+        // A relay that answers mux_open with nonsense is worth a warning; a failed dial is not.
+        const broken = err instanceof EngineError && err.code === 'protocol_error';
+        this.options.log(
+          broken ? 'warn' : 'debug',
+          broken ? 'mux_protocol_error' : 'mux_connect_failed',
+          null,
+          {
+            reason: err instanceof Error ? err.message : String(err),
+            ...(broken && err.detail !== undefined ? { detail: err.detail } : {}),
+            retry_ms: delay,
+          },
+        );
         this.retryTimer = this.options.clock.setTimeout(() => {
           this.retryTimer = null;
           this.ensureReady();
@@ -164,27 +179,17 @@ export class MuxClient {
             );
           }
         };
-        const onData = (chunk: Buffer): void => {
-          let first;
-          try {
-            first = decoder.push(chunk, 1)[0];
-          } catch (err) {
-            done(
-              new EngineError(
-                'stream_failed',
-                'relay sent a malformed mux_response',
-                err instanceof CodecError ? err.reason : String(err),
-              ),
-            );
+        const onAnswer = (first: JsonObject): void => {
+          const message = parseRelayMessage(first);
+          if (message.type === 'invalid') {
+            done(protocolError('relay sent an invalid mux_response', message.reason));
             return;
           }
-          if (first === undefined) return;
-          const message = parseRelayMessage(first);
           if (first['type'] !== 'mux_response' || first['status'] !== 'ok') {
             const detail =
               message.type === 'error'
                 ? `relay error ${String(message.rawCode)}`
-                : `answer type ${String(first['type'])}`;
+                : `answer type ${message.type === 'other' ? message.rawType : message.type}`;
             done(new EngineError('stream_failed', 'relay refused the mux connection', detail));
             return;
           }
@@ -193,16 +198,34 @@ export class MuxClient {
           const window = positiveInt(first['window']);
           const maxStreams = positiveInt(first['max_streams']);
           if (window === null || maxStreams === null) {
+            done(protocolError('relay sent a mux_response without window or max_streams'));
+            return;
+          }
+          if (window > MAX_ACCEPTED_MUX_WINDOW) {
             done(
-              new EngineError(
-                'stream_failed',
-                'relay sent a mux_response without window or max_streams',
+              protocolError(
+                'relay announced a larger mux window than the client accepts',
+                `window ${window} > ${MAX_ACCEPTED_MUX_WINDOW}`,
               ),
             );
             return;
           }
           done(null, { rest: decoder.takeRest(), window, maxStreams });
         };
+        // Whatever the relay answers, nothing throws out of this handler: the attempt fails.
+        const onData = guard(
+          (chunk: Buffer): void => {
+            let first;
+            try {
+              first = decoder.push(chunk, 1)[0];
+            } catch (err) {
+              done(protocolError('relay sent a malformed mux_response', describeError(err)));
+              return;
+            }
+            if (first !== undefined) onAnswer(first);
+          },
+          (reason) => done(protocolError('mux handshake failed on what the relay sent', reason)),
+        );
         const onClose = (): void =>
           done(
             new EngineError('stream_failed', 'relay closed the mux connection before mux_response'),
@@ -319,17 +342,23 @@ export function forwardMuxStream(options: MuxForwardOptions): ForwardHandle {
   };
 }
 
-/** A window or stream count from mux_response: a positive 32-bit integer, else null. */
+/** A window or stream count from mux_response: a positive integer up to 2^31-1, else null. */
 function positiveInt(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 0xffff_ffff
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 0x7fff_ffff
     ? value
     : null;
+}
+
+function protocolError(message: string, detail?: string): EngineError {
+  return new EngineError('protocol_error', message, detail);
 }
 
 function refusalError(payload: Buffer): EngineError {
   let message: RelayMessage | null = null;
   try {
-    message = parseRelayMessage(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+    const value: unknown = JSON.parse(payload.toString('utf8'));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      message = parseRelayMessage(value as JsonObject);
   } catch {
     // Not JSON: the generic refusal.
   }

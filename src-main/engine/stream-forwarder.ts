@@ -1,9 +1,11 @@
 // One local socket <-> one data connection (PROTOCOL.md §3): the stream_open line, then raw
 // bytes both ways with back-pressure, FIN passed on as FIN and reset as reset. Counts bytes
-// into plain numbers; no per-chunk allocation, copy or log.
+// into plain numbers; no per-chunk allocation, copy or log. Whatever the relay answers, no
+// handler throws: a bad answer fails this stream only.
 
 import type net from 'node:net';
-import { CodecError, LineDecoder } from '../protocol/codec';
+import { LineDecoder } from '../protocol/codec';
+import { describeError, guard } from '../protocol/guard';
 import { parseRelayMessage, type RelayMessage } from '../protocol/messages';
 import type { ErrorCode } from '../shared/model';
 import { EngineError } from './errors';
@@ -109,22 +111,42 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   remote.on('drain', () => local.resume());
   local.on('drain', () => remote.resume());
 
-  remote.on('data', (chunk: Buffer) => {
-    if (decoder === null) {
-      toLocal(chunk);
-      return;
-    }
-    let messages;
-    try {
-      messages = decoder.push(chunk, 1);
-    } catch (err) {
-      const reason = err instanceof CodecError ? err.reason : String(err);
-      fail(new EngineError('stream_failed', 'relay sent a malformed stream_response', reason));
-      return;
-    }
-    const first = messages[0];
-    if (first === undefined) return;
+  // Anything the relay's bytes make a handler throw fails this stream, naming why.
+  const onThrow = (reason: string): void =>
+    fail(new EngineError('protocol_error', 'stream failed on what the relay sent', reason));
+  remote.on(
+    'data',
+    guard((chunk: Buffer) => {
+      if (decoder === null) {
+        toLocal(chunk);
+        return;
+      }
+      let messages;
+      try {
+        messages = decoder.push(chunk, 1);
+      } catch (err) {
+        fail(
+          new EngineError(
+            'protocol_error',
+            'relay sent a malformed stream_response',
+            describeError(err),
+          ),
+        );
+        return;
+      }
+      onAnswer(messages[0]);
+    }, onThrow),
+  );
+
+  const onAnswer = (first: Record<string, unknown> | undefined): void => {
+    if (first === undefined || decoder === null) return;
     const message = parseRelayMessage(first);
+    if (message.type === 'invalid') {
+      fail(
+        new EngineError('protocol_error', 'relay sent an invalid stream_response', message.reason),
+      );
+      return;
+    }
     const ok =
       (message.type === 'stream_response' && message.status === 'ok') ||
       (message.type === 'untyped' && message.status !== 'failed');
@@ -135,21 +157,27 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
     const rest = decoder.takeRest();
     decoder = null;
     if (rest.length > 0) toLocal(rest);
-  });
+  };
 
   // FIN -> FIN (half-close; both sockets are allowHalfOpen).
   local.on('end', () => {
     if (!remote.destroyed) remote.end();
   });
-  remote.on('end', () => {
-    if (decoder !== null) {
-      fail(
-        new EngineError('stream_failed', 'relay closed the data connection before stream_response'),
-      );
-      return;
-    }
-    if (!local.destroyed) local.end();
-  });
+  remote.on(
+    'end',
+    guard(() => {
+      if (decoder !== null) {
+        fail(
+          new EngineError(
+            'stream_failed',
+            'relay closed the data connection before stream_response',
+          ),
+        );
+        return;
+      }
+      if (!local.destroyed) local.end();
+    }, onThrow),
+  );
 
   // Reset -> reset: an error on one side aborts the other.
   local.on('error', (err: NodeJS.ErrnoException) => {
@@ -158,15 +186,18 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
     }
     resetSocket(remote);
   });
-  remote.on('error', (err: Error) => {
-    if (failure === null)
-      failure = new EngineError(
-        'stream_failed',
-        'data connection to the relay failed',
-        err.message,
-      );
-    resetSocket(local);
-  });
+  remote.on(
+    'error',
+    guard((err: Error) => {
+      if (failure === null)
+        failure = new EngineError(
+          'stream_failed',
+          'data connection to the relay failed',
+          err.message,
+        );
+      resetSocket(local);
+    }, onThrow),
+  );
   local.on('close', (hadError: boolean) => {
     localClosed = true;
     if (hadError && !remote.destroyed) resetSocket(remote);

@@ -8,6 +8,7 @@ import type { RelayEndpoint } from './types';
 import { CONNECT_TIMEOUT_MS } from '../shared/model';
 import { EngineError } from './errors';
 import { rememberRawSocket } from '../protocol/socket-reset';
+import { guard } from '../protocol/guard';
 import { TLS13_CIPHER_SUITES, pinMatches, spkiSha256 } from '../protocol/tls';
 import type { Clock } from '../shared/clock';
 
@@ -180,14 +181,26 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
     if (socket instanceof tls.TLSSocket) {
       const tlsSocket = socket;
       const resumedFrom = options.session;
-      tlsSocket.on('session', (ticket: Buffer) => {
-        // Bind each ticket to the key that was verified for this connection, so a later
-        // resumption (which carries no certificate) can still be held to the pin.
-        const spki = peerSpki(tlsSocket, resumedFrom);
-        if (spki !== null) SESSION_SPKI.set(ticket, spki);
-        options.onSession?.(ticket);
-      });
-      tlsSocket.once('secureConnect', () => finish(verifyPeer(tlsSocket, endpoint, resumedFrom)));
+      // The relay's certificate and tickets are peer bytes too: a throw reading them refuses
+      // this connection, never reaches the process.
+      const refuse = (reason: string): void => {
+        finish(new EngineError('tls_error', 'cannot read the relay TLS identity', reason));
+        socket.destroy();
+      };
+      tlsSocket.on(
+        'session',
+        guard((ticket: Buffer) => {
+          // Bind each ticket to the key that was verified for this connection, so a later
+          // resumption (which carries no certificate) can still be held to the pin.
+          const spki = peerSpki(tlsSocket, resumedFrom);
+          if (spki !== null) SESSION_SPKI.set(ticket, spki);
+          options.onSession?.(ticket);
+        }, refuse),
+      );
+      tlsSocket.once(
+        'secureConnect',
+        guard(() => finish(verifyPeer(tlsSocket, endpoint, resumedFrom)), refuse),
+      );
     } else {
       socket.once('connect', () => finish(null));
     }

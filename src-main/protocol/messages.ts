@@ -1,7 +1,7 @@
 // Typed control messages of both directions (PROTOCOL.md §2-3, both dialects) and their
 // validation. The client side is tolerant (PROTOCOL.md §7: every dialect seen in the wild
-// normalises to one shape); the relay side is strict. Nothing here throws anything but
-// MessageError, and nothing does I/O.
+// normalises to one shape) and never throws: a message it cannot read comes back as `invalid`.
+// The relay side is strict and throws only MessageError. Nothing here does I/O.
 
 import type { JsonObject } from './codec';
 import { normaliseErrorCode, type RelayErrorCode } from './errors';
@@ -128,6 +128,13 @@ export interface RelayOther {
   readonly type: 'other';
   readonly rawType: string | null;
 }
+/** Well-framed JSON that is not a readable relay message (a field of the wrong type). */
+export interface RelayInvalid {
+  readonly type: 'invalid';
+  /** What is wrong, for the log. */
+  readonly reason: string;
+  readonly field: string | null;
+}
 /** Very old relays answer without `type`; the session reads it in context. */
 export interface RelayUntyped {
   readonly type: 'untyped';
@@ -144,7 +151,8 @@ export type RelayMessage =
   | RelayStreamResponse
   | RelayError
   | RelayOther
-  | RelayUntyped;
+  | RelayUntyped
+  | RelayInvalid;
 
 /** A message that is well-framed JSON but not a valid message of this protocol. */
 export class MessageError extends Error {
@@ -172,6 +180,17 @@ function optionalString(obj: JsonObject, key: string): string | null {
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A finite number, or a string that is one; never coerces an object (its toString may be data). */
+function readNumber(value: unknown): number | null {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(n) ? n : null;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -209,22 +228,36 @@ function readError(obj: JsonObject): RelayError {
     rawCode === undefined && typeof details['reason'] === 'string'
       ? normaliseErrorCode(details['reason'])
       : normaliseErrorCode(rawCode);
-  const retryAfter = Number(details['retry_after'] ?? source['retry_after']);
+  const retryAfter = readNumber(details['retry_after'] ?? source['retry_after']);
   return {
     type: 'error',
     code,
     rawCode: typeof rawCode === 'string' || typeof rawCode === 'number' ? rawCode : null,
     message: reason.slice(0, 500),
-    retryAfterSec:
-      Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 3600) : null,
+    retryAfterSec: retryAfter !== null && retryAfter >= 0 ? Math.min(retryAfter, 3600) : null,
   };
 }
 
 // ---------------------------------------------------------------------------------------
 // Relay -> client (tolerant)
 
-/** Normalises any relay message. Throws MessageError only for wrong field types. */
+/**
+ * Normalises any relay message. Never throws, whatever the object holds: a field of the wrong
+ * type gives `invalid` with the reason, for the caller to log and close or skip.
+ */
 export function parseRelayMessage(obj: JsonObject): RelayMessage {
+  try {
+    return readRelayMessage(obj);
+  } catch (error) {
+    return {
+      type: 'invalid',
+      reason: error instanceof Error ? error.message : 'unreadable message',
+      field: error instanceof MessageError ? error.field : null,
+    };
+  }
+}
+
+function readRelayMessage(obj: JsonObject): RelayMessage {
   const type = obj['type'];
   if (type === undefined) {
     if (isObject(obj['error'])) return readError(obj);

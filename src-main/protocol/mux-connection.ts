@@ -1,9 +1,12 @@
 // Streams over one tcp_mux connection, for both ends (docs/protocol.md "Multiplexed data
 // streams"): frame dispatch, per-stream credit, FIN as FIN and RST as reset, one plain socket
-// attached per stream. Knows nothing of tunnels, tokens or relay checks: callers decide what
-// an OPEN means and which socket a stream carries.
+// attached per stream, a bound on what the peer is owed. Knows nothing of tunnels, tokens or
+// relay checks: callers decide what an OPEN means and which socket a stream carries. Nothing a
+// peer sends throws out of a socket handler: it closes this connection, naming the reason.
 
 import type net from 'node:net';
+import { systemClock, type Clock } from '../shared/clock';
+import { guard } from './guard';
 import {
   encodeDataHeader,
   encodeFrame,
@@ -11,10 +14,16 @@ import {
   FrameDecoder,
   FrameType,
   MAX_FRAME_PAYLOAD,
-  MuxFrameError,
+  MAX_WINDOW_CREDIT,
   readWindowCredit,
   type Frame,
 } from './mux-frames';
+import {
+  MUX_CONTROL_OUTPUT_HARD_FACTOR,
+  MUX_CONTROL_OUTPUT_LIMIT,
+  MUX_OUTPUT_STALL_MS,
+  OutputBudget,
+} from './mux-output-budget';
 import { resetSocket } from './socket-reset';
 
 /**
@@ -57,6 +66,13 @@ export interface MuxConnectionOptions {
   /** Once, when the connection is gone; `error` names a protocol violation or socket error. */
   readonly onClosed: (error: string | null) => void;
   readonly onPong?: () => void;
+  /** Unsent non-DATA bytes above which reading from the peer pauses (docs/protocol.md#limits). */
+  readonly controlOutputLimit?: number;
+  /** Paused for the peer this long without it reading: the connection is closed. */
+  readonly outputStallMs?: number;
+  /** Reading paused because the peer leaves its answers unread (a metric, a log record). */
+  readonly onOutputPaused?: () => void;
+  readonly clock?: Clock;
 }
 
 export class MuxConnection {
@@ -71,28 +87,54 @@ export class MuxConnection {
   blocked = false;
   private closed = false;
   private closeError: string | null = null;
+  private readonly budget: OutputBudget;
+  /** Non-DATA frames written while one chunk is dispatched; they leave as one write. */
+  private batch: Buffer[] | null = null;
 
   constructor(private readonly options: MuxConnectionOptions) {
     this.socket = options.socket;
     this.window = options.window ?? DEFAULT_MUX_WINDOW;
     this.maxStreams = options.maxStreams ?? DEFAULT_MUX_MAX_STREAMS;
     const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
-    socket.on('drain', () => {
-      // Only send() pauses streams for the connection, and only once blocked is set; a stream
-      // paused for credit stays paused (resumeIfClear).
-      if (!this.blocked) return;
-      this.blocked = false;
-      for (const stream of this.streams.values()) stream.resumeIfClear();
+    const softLimit = options.controlOutputLimit ?? MUX_CONTROL_OUTPUT_LIMIT;
+    this.budget = new OutputBudget({
+      softLimit,
+      hardLimit: softLimit * MUX_CONTROL_OUTPUT_HARD_FACTOR,
+      stallMs: options.outputStallMs ?? MUX_OUTPUT_STALL_MS,
+      clock: options.clock ?? systemClock,
+      pause: () => {
+        socket.pause();
+        options.onOutputPaused?.();
+      },
+      resume: () => {
+        if (!this.closed) socket.resume();
+      },
+      overflow: (reason) => this.protocolError(`output_overflow: ${reason}`),
     });
+    const onThrow = (reason: string): void => this.protocolError(reason);
+    socket.on(
+      'data',
+      guard((chunk: Buffer) => this.onChunk(chunk), onThrow),
+    );
+    socket.on(
+      'drain',
+      guard(() => {
+        // Only send() pauses streams for the connection, and only once blocked is set; a stream
+        // paused for credit stays paused (resumeIfClear).
+        if (!this.blocked) return;
+        this.blocked = false;
+        for (const stream of this.streams.values()) stream.resumeIfClear();
+      }, onThrow),
+    );
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.closeError ??= error.code ?? error.message;
     });
     // A FIN on the mux connection ends every stream: there is no half-closed mux connection.
     socket.on('end', () => socket.destroy());
     socket.on('close', () => this.onSocketClosed());
-    if (options.initial !== undefined && options.initial.length > 0) this.onChunk(options.initial);
-    socket.resume();
+    if (options.initial !== undefined && options.initial.length > 0)
+      guard((chunk: Buffer) => this.onChunk(chunk), onThrow)(options.initial);
+    if (!this.budget.isPaused) socket.resume();
   }
 
   get streamCount(): number {
@@ -130,17 +172,38 @@ export class MuxConnection {
     this.socket.destroy();
   }
 
-  /** @internal */
+  /** @internal A frame other than DATA: counted against the output budget. */
   write(frame: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
+    if (this.batch !== null) {
+      this.batch.push(frame);
+      return;
+    }
+    this.writeControl(frame);
+  }
+
+  private writeControl(bytes: Buffer): void {
+    this.budget.charge(bytes.length);
+    if (this.closed || this.socket.destroyed) return;
     // write() returning false arms 'drain', which fires once everything is sent.
-    this.socket.write(frame);
+    this.socket.write(bytes, this.budget.flushed);
     if (this.socket.writableLength >= MUX_SEND_BUFFER) this.blocked = true;
+  }
+
+  /** Sends the frames batched so far, before anything written after them. */
+  private flushBatch(): void {
+    const batch = this.batch;
+    if (batch === null || batch.length === 0) return;
+    this.batch = [];
+    if (this.closed || this.socket.destroyed) return;
+    this.writeControl(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
   }
 
   /** @internal One DATA frame, copying the payload only when that saves a TLS write. */
   writeData(streamId: number, payload: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
+    // Frames batched before this one go first: the order on the wire is the order of calls.
+    this.flushBatch();
     if (this.socket.writableLength === 0) {
       // The socket is idle and writes at once: header and payload must be one buffer, or
       // they would go out as two TLS records and two syscalls.
@@ -150,7 +213,8 @@ export class MuxConnection {
     // A write is in progress, so these queue, and queued writes leave together in one writev
     // that Node's TLS layer joins into one buffer anyway: joining here would copy twice.
     this.socket.write(encodeDataHeader(streamId, payload.length));
-    this.write(payload);
+    this.socket.write(payload);
+    if (this.socket.writableLength >= MUX_SEND_BUFFER) this.blocked = true;
   }
 
   /** @internal */
@@ -158,19 +222,20 @@ export class MuxConnection {
     if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
   }
 
+  /** Throws for a frame the decoder refuses or anything dispatch trips on (see guard()). */
   private onChunk(chunk: Buffer): void {
     if (this.closed) return;
-    let frames: Frame[];
+    const frames = this.decoder.push(chunk);
+    // Answers to a chunk's frames (PONGs, WINDOWs, OPEN_ERRs) leave as one write, not one each.
+    this.batch = [];
     try {
-      frames = this.decoder.push(chunk);
-    } catch (error) {
-      if (!(error instanceof MuxFrameError)) throw error;
-      this.protocolError(`${error.reason}: ${error.message}`);
-      return;
-    }
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.dispatch(frame);
+      for (const frame of frames) {
+        if (this.closed) return;
+        this.dispatch(frame);
+      }
+    } finally {
+      this.flushBatch();
+      this.batch = null;
     }
   }
 
@@ -248,6 +313,7 @@ export class MuxConnection {
   private onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.budget.dispose();
     for (const stream of [...this.streams.values()]) stream.abort('mux_connection_lost');
     this.streams.clear();
     this.options.onClosed(this.closeError);
@@ -261,6 +327,8 @@ export class MuxStream {
   onOpenResult: ((refusal: Buffer | null) => void) | null = null;
   /** Once, when the stream is over. */
   onEnd: ((end: StreamEnd) => void) | null = null;
+  /** Relay: asked before each WINDOW grant; true holds the credit back until resumeCredit(). */
+  holdCredit: (() => boolean) | null = null;
 
   private socket: net.Socket | null = null;
   private sendCredit: number;
@@ -328,14 +396,22 @@ export class MuxStream {
       return;
     }
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.onBytes?.('to_peer', chunk.length);
-      this.send(chunk);
-    });
-    socket.on('end', () => {
-      this.sawEnd = true;
-      if (this.pendingOut === null) this.sendFin();
-    });
+    // A throw here is ours, not the peer's; it still ends only this stream.
+    const onThrow = (reason: string): void => this.fail(reason);
+    socket.on(
+      'data',
+      guard((chunk: Buffer) => {
+        this.onBytes?.('to_peer', chunk.length);
+        this.send(chunk);
+      }, onThrow),
+    );
+    socket.on(
+      'end',
+      guard(() => {
+        this.sawEnd = true;
+        if (this.pendingOut === null) this.sendFin();
+      }, onThrow),
+    );
     socket.on('finish', () => {
       // Both ways done; but bytes still waiting for credit (and our FIN after them) keep it open.
       if (socket.readableEnded && this.finSent) socket.destroy();
@@ -446,7 +522,17 @@ export class MuxStream {
    * under half the window, so the sender always has credit left to send more.
    */
   private grantHalfWindow(): void {
-    if (this.ungranted >= this.conn.window / 2) this.grant();
+    if (this.ungranted >= this.conn.window / 2 && this.holdCredit?.() !== true) this.grant();
+  }
+
+  /** Credit the peer may still use: bytes it may send before another WINDOW. */
+  get receiveCredit(): number {
+    return this.recvCredit;
+  }
+
+  /** Grants what holdCredit held back, unless the socket is still backed up ('drain' will). */
+  resumeCredit(): void {
+    if (!this.ended && !this.waitingDrain) this.grantHalfWindow();
   }
 
   private grant(): void {
@@ -459,6 +545,10 @@ export class MuxStream {
   /** @internal */
   handleWindow(credit: number): void {
     if (this.ended) return;
+    if (this.sendCredit + credit > MAX_WINDOW_CREDIT) {
+      this.conn.protocolError(`bad_payload: WINDOW takes stream ${this.id}'s credit above 2^31-1`);
+      return;
+    }
     this.sendCredit += credit;
     const pending = this.pendingOut;
     if (pending === null) return;
@@ -483,6 +573,14 @@ export class MuxStream {
     if (this.ended) return;
     if (this.socket !== null) resetSocket(this.socket);
     this.finish({ reset: true, error: 'peer_reset', payload: payload.length > 0 ? payload : null });
+  }
+
+  /** Something threw while carrying this stream: reset it both ways, naming why. */
+  private fail(reason: string): void {
+    if (this.ended) return;
+    this.conn.write(encodeFrame(FrameType.RST, this.id));
+    if (this.socket !== null) resetSocket(this.socket);
+    this.finish({ reset: true, error: reason, payload: null });
   }
 
   /** @internal The mux connection is gone. */

@@ -1,12 +1,18 @@
 // The tcp_mux frame codec (docs/protocol.md "Multiplexed data streams"): a 9-byte header
 // [type u8][stream id u32 BE][length u32 BE] plus payload. Pure: no sockets, no timers. The
-// decoder passes DATA on as it arrives and holds at most one partial header or small frame.
+// decoder passes DATA on as it arrives, holds at most one partial header or small frame, and
+// checks every whole frame's payload before handing it out, so a frame it returns is valid.
 
 export const MUX_HEADER_BYTES = 9;
 /** Largest payload of any frame; DATA is split to fit. */
 export const MAX_FRAME_PAYLOAD = 64 * 1024;
 /** Largest PING/PONG payload. */
 export const MAX_PING_PAYLOAD = 8;
+/**
+ * Largest WINDOW credit, and largest send credit a stream may hold (docs/protocol.md): 2^31-1,
+ * as in HTTP/2, so credit stays an exact small integer however many WINDOWs arrive.
+ */
+export const MAX_WINDOW_CREDIT = 0x7fff_ffff;
 
 export const FrameType = {
   OPEN: 1,
@@ -113,7 +119,8 @@ export function encodeFrame(
 
 export function encodeWindow(streamId: number, credit: number): Buffer {
   const out = Buffer.allocUnsafe(MUX_HEADER_BYTES + 4);
-  if (credit <= 0 || credit > MAX_STREAM_ID) throw new RangeError(`bad window credit ${credit}`);
+  if (!Number.isInteger(credit) || credit <= 0 || credit > MAX_WINDOW_CREDIT)
+    throw new RangeError(`bad window credit ${credit}`);
   out[0] = FrameType.WINDOW;
   out.writeUInt32BE(streamId, 1);
   out.writeUInt32BE(4, 5);
@@ -121,10 +128,21 @@ export function encodeWindow(streamId: number, credit: number): Buffer {
   return out;
 }
 
+/** The credit of a WINDOW frame the decoder produced (it has checked the range already). */
 export function readWindowCredit(frame: Frame): number {
-  const credit = frame.payload.readUInt32BE(0);
+  return frame.payload.readUInt32BE(0);
+}
+
+/**
+ * Checks the payload of a whole non-DATA frame; throws MuxFrameError for what docs/protocol.md
+ * calls a protocol error. The header checks cannot see these: they need the payload bytes.
+ */
+function checkPayload(type: FrameType, payload: Buffer): void {
+  if (type !== FrameType.WINDOW) return;
+  const credit = payload.readUInt32BE(0);
   if (credit === 0) throw new MuxFrameError('bad_payload', 'WINDOW credit of 0');
-  return credit;
+  if (credit > MAX_WINDOW_CREDIT)
+    throw new MuxFrameError('bad_payload', `WINDOW credit ${credit} is above 2^31-1`);
 }
 
 /**
@@ -152,8 +170,26 @@ export class FrameDecoder {
     return this.buffered;
   }
 
+  /** The frames `chunk` completes; throws MuxFrameError (and stays failed) on a protocol error. */
   push(chunk: Buffer): Frame[] {
     if (this.failed !== null) throw this.failed;
+    try {
+      return this.decode(chunk);
+    } catch (error) {
+      this.failed =
+        error instanceof MuxFrameError
+          ? error
+          : new MuxFrameError(
+              'bad_payload',
+              error instanceof Error ? error.message : 'undecodable',
+            );
+      this.parts = [];
+      this.buffered = 0;
+      throw this.failed;
+    }
+  }
+
+  private decode(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
     let buf = chunk;
     let offset = 0;
@@ -175,12 +211,7 @@ export class FrameDecoder {
       const type = buf[offset] ?? 0;
       const streamId = buf.readUInt32BE(offset + 1);
       const length = buf.readUInt32BE(offset + 5);
-      try {
-        checkHeader(type, streamId, length, this.maxPayload);
-      } catch (error) {
-        if (error instanceof MuxFrameError) this.failed = error;
-        throw error;
-      }
+      checkHeader(type, streamId, length, this.maxPayload);
       const start = offset + MUX_HEADER_BYTES;
       if (type === FrameType.DATA) {
         const end = Math.min(start + length, buf.length);
@@ -198,7 +229,9 @@ export class FrameDecoder {
         this.need = MUX_HEADER_BYTES + length;
         break;
       }
-      frames.push({ type, streamId, payload: buf.subarray(start, end) });
+      const payload = buf.subarray(start, end);
+      checkPayload(type, payload);
+      frames.push({ type, streamId, payload });
       offset = end;
     }
     if (offset < buf.length) {

@@ -12,6 +12,7 @@ import {
   FrameDecoder,
   FrameType,
   MAX_FRAME_PAYLOAD,
+  MAX_WINDOW_CREDIT,
   MUX_HEADER_BYTES,
   MuxFrameError,
   readWindowCredit,
@@ -56,7 +57,7 @@ const validFrame: fc.Arbitrary<{ type: FrameType; id: number; payload: Buffer }>
   fc.record({
     type: fc.constant(FrameType.WINDOW),
     id: streamId,
-    payload: fc.integer({ min: 1, max: 0xffff_ffff }).map((n) => {
+    payload: fc.integer({ min: 1, max: MAX_WINDOW_CREDIT }).map((n) => {
       const b = Buffer.alloc(4);
       b.writeUInt32BE(n);
       return b;
@@ -174,6 +175,11 @@ describe('FrameDecoder', () => {
     expect(reasonOf(frame(FrameType.PING, 3, Buffer.alloc(8)))).toBe('bad_stream_id');
     expect(reasonOf(frame(FrameType.PING, 0, Buffer.alloc(9)))).toBe('bad_payload');
     expect(reasonOf(frame(FrameType.WINDOW, 1, Buffer.alloc(4)))).toBe('bad_payload');
+    const over = Buffer.alloc(4);
+    over.writeUInt32BE(MAX_WINDOW_CREDIT + 1);
+    expect(reasonOf(frame(FrameType.WINDOW, 1, over))).toBe('bad_payload');
+    over.writeUInt32BE(MAX_WINDOW_CREDIT);
+    expect(reasonOf(frame(FrameType.WINDOW, 1, over))).toBe('none');
     expect(reasonOf(frame(FrameType.DATA, 1, Buffer.alloc(0)))).toBe('bad_payload');
     expect(reasonOf(frame(0, 1, Buffer.alloc(0)))).toBe('unknown_type');
     expect(reasonOf(frame(10, 1, Buffer.alloc(0)))).toBe('unknown_type');
@@ -238,5 +244,24 @@ describe('encodeFrame', () => {
     );
     expect(() => encodeFrame(FrameType.DATA, 0, Buffer.from('x'))).toThrow(MuxFrameError);
     expect(() => encodeWindow(1, 0)).toThrow(RangeError);
+    expect(() => encodeWindow(1, MAX_WINDOW_CREDIT + 1)).toThrow(RangeError);
+  });
+
+  it('refuses a zero-credit WINDOW inside the decoder, with no frame of that chunk handed out', () => {
+    // The frame that used to kill both ends: the WINDOW check ran outside the decoder.
+    const wire = Buffer.concat([
+      encodeFrame(FrameType.OPEN, 1, Buffer.from('{}')),
+      Buffer.from([FrameType.WINDOW, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 0]),
+    ]);
+    for (const cuts of [[], [5], [wire.length - 2]]) {
+      const decoder = new FrameDecoder();
+      const frames: Frame[] = [];
+      const push = (): void => {
+        for (const part of splitAt(wire, cuts)) frames.push(...decoder.push(part));
+      };
+      expect(push).toThrow(expect.objectContaining({ reason: 'bad_payload' }));
+      expect(frames.some((f) => f.type === FrameType.WINDOW)).toBe(false);
+      expect(decoder.bufferedBytes).toBe(0);
+    }
   });
 });
