@@ -35,6 +35,7 @@ import { formatRecord } from './logger';
 import { describeOwner, type PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
 import type { TokenService } from './token-service';
+import { createKnownSecrets } from './known-secrets';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
 import { emptyEngineSnapshot } from '../shared/tunnel-snapshot';
 import type { Clock } from '../shared/clock';
@@ -165,6 +166,7 @@ function newTunnelId(random: () => number): string {
 
 export function createAppController(options: AppControllerOptions): AppController {
   const { settingsStore, tokenService, logger, clock } = options;
+  const knownSecrets = createKnownSecrets();
   const random = options.random ?? Math.random;
   const platform = options.platform ?? process.platform;
   const readText = options.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
@@ -762,6 +764,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
         snapshot: snapshot(),
         versions: options.appInfo,
         files: logFile ? { 'cloudbridge.log': logFile.slice(-DIAGNOSTICS_LOG_TAIL_CHARS) } : {},
+        secrets: await knownSecrets.collect([
+          () => options.tokenService.getToken(),
+          () => builtin?.token,
+          async () => (await settingsStore.sessionState.load())?.reconnectToken,
+        ]),
         createdAt: iso(),
       });
       await writeFile(path, zip, { mode: 0o600 });
