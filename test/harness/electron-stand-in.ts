@@ -23,6 +23,7 @@ export const electronStandIn: Record<string, unknown> = {
   ipcRenderer: undefined,
   protocol: undefined,
   net: undefined,
+  utilityProcess: undefined,
 };
 
 require.cache[electronPath] = {
