@@ -25,6 +25,7 @@ import {
 } from './electron/app-lifecycle';
 import { registerIpcHandlers, sendPush } from './electron/ipc-main';
 import { createElectronLogWriter } from './electron/log-setup';
+import { createRelayChangeDialog } from './electron/relay-change-dialog';
 import { createMainWindow, revealWindow } from './electron/main-window';
 import { createAppTray, type AppTray } from './electron/tray';
 import { systemClock } from './shared/clock';
@@ -87,6 +88,7 @@ async function start(): Promise<void> {
       });
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
+    confirmRelayChange: createRelayChangeDialog(() => window),
   });
   services = svc;
   reportUncaughtErrors((kind, error) =>

@@ -58,6 +58,7 @@ const FATAL_CLIENT_CODES = new Set([
   'token_missing',
   'token_malformed',
   'token_expired',
+  'token_relay_changed',
   'tls_error',
   'tls_pin_mismatch',
   'tls_version',

@@ -36,6 +36,8 @@ import { describeOwner, type PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
 import type { TokenService } from './token-service';
 import { createKnownSecrets } from './known-secrets';
+import { createTokenBindings } from './token-binding';
+import { confirmPendingChange, createTokenGate, type RelayChangeConfirmer } from './token-gate';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
 import { emptyEngineSnapshot } from '../shared/tunnel-snapshot';
 import type { Clock } from '../shared/clock';
@@ -89,6 +91,8 @@ export interface AppControllerOptions {
   /** Data mode for relays without tcp_stream (PROTOCOL.md §3). */
   readonly allowDirect?: boolean;
   readonly readTextFile?: (path: string) => Promise<string>;
+  /** Asks the user (a native dialog in the app) before a stored token goes to a changed relay. */
+  readonly confirmRelayChange?: RelayChangeConfirmer;
 }
 
 export interface AppController {
@@ -122,6 +126,7 @@ const NEEDS_USER_CODES: ReadonlySet<string> = new Set([
   'token_missing',
   'token_malformed',
   'token_expired',
+  'token_relay_changed',
   'keychain_unavailable',
 ]);
 
@@ -165,8 +170,17 @@ function newTunnelId(random: () => number): string {
 }
 
 export function createAppController(options: AppControllerOptions): AppController {
-  const { settingsStore, tokenService, logger, clock } = options;
+  const { settingsStore, logger, clock } = options;
+  /** The profile the engine's endpoint was made from; the token gate checks it too. */
+  let dialProfile: RelayProfile | null = null;
   const knownSecrets = createKnownSecrets();
+  const tokenService = createTokenGate({
+    tokens: options.tokenService,
+    bindings: createTokenBindings({ dataDir: options.dataDir }),
+    settingsProfile: () => settingsStore.get().relay,
+    dialProfile: () => dialProfile,
+    onHandedOut: (token) => knownSecrets.remember(token),
+  });
   const random = options.random ?? Math.random;
   const platform = options.platform ?? process.platform;
   const readText = options.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
@@ -414,10 +428,12 @@ export function createAppController(options: AppControllerOptions): AppControlle
     const profile = settingsStore.get().relay;
     if (profile === null) {
       await closeEngine();
+      dialProfile = null;
       return;
     }
     const endpoint = await endpointFor(profile);
     if (engine === null) {
+      dialProfile = profile;
       engine = options.createEngine({
         relay: endpoint,
         tunnels: settingsStore.get().tunnels,
@@ -432,6 +448,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       engineUnsubscribe = [engine.on('snapshot', onEngineSnapshot), engine.on('log', onLog)];
       onEngineSnapshot(engine.snapshot());
     } else if (previous === null || JSON.stringify(previous) !== JSON.stringify(profile)) {
+      dialProfile = profile;
       engine.setRelay(endpoint);
     }
   }
@@ -688,6 +705,18 @@ export function createAppController(options: AppControllerOptions): AppControlle
       changed();
       return account;
     },
+    'cloudbridge:token.confirmRelay': async () => {
+      const change = await confirmPendingChange(tokenService, options.confirmRelayChange);
+      if (change !== null)
+        logger.log('info', 'token_relay_confirmed', {
+          relay: `${change.to.host}:${change.to.port}`,
+          changed: change.fields.join(','),
+        });
+      if (engine !== null && engine.snapshot().state === 'disconnected') engine.connect();
+      else engine?.reconnectNow();
+      changed();
+      return tokenService.account();
+    },
     'cloudbridge:token.signOut': async () => {
       if (engine !== null && engine.snapshot().state !== 'disconnected') {
         userDisconnect = true;
@@ -805,6 +834,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
         }
       }
       const account = await tokenService.setAccount(settingsStore.get().relay?.id ?? null);
+      await tokenService.adoptAtStart(settingsStore.get().relay);
       if (account.keychainError) {
         notices.push({
           kind: 'keychain_unavailable',

@@ -23,6 +23,7 @@ import { findPortOwner } from './port-owner';
 import { createMemorySecretStore, type SecretStore } from './secret-store';
 import { SESSION_FILE, createSettingsStore, type SettingsStore } from './settings-store';
 import { createTokenService, type TokenService } from './token-service';
+import type { RelayChangeConfirmer } from './token-gate';
 import { spawnDetached, type Spawner } from './tunnel-launcher';
 import { systemClock, type Clock } from '../shared/clock';
 
@@ -60,6 +61,8 @@ export interface AppServicesOptions {
   readonly allowDirect?: boolean;
   /** Hosts `app.openExternal` may open over https (default: github.com). */
   readonly externalAllowList?: readonly string[];
+  /** Asks the user before a stored token goes to a changed relay; absent: never (re-paste). */
+  readonly confirmRelayChange?: RelayChangeConfirmer;
 }
 
 export interface AppServices {
@@ -171,6 +174,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       : {}),
     ...(options.allowDirect !== undefined ? { allowDirect: options.allowDirect } : {}),
     ...(options.externalAllowList ? { externalAllowList: options.externalAllowList } : {}),
+    ...(options.confirmRelayChange ? { confirmRelayChange: options.confirmRelayChange } : {}),
   });
   const router = createIpcRouter(controller, {
     clock,

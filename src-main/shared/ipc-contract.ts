@@ -159,6 +159,11 @@ export interface Requests {
   'cloudbridge:tunnel.open': { request: { id: string }; reply: void };
   'cloudbridge:token.save': { request: { token: string }; reply: AccountInfo };
   'cloudbridge:token.signOut': { request: void; reply: AccountInfo };
+  /**
+   * The relay profile changed since the token was saved (`token_relay_changed`): main asks the
+   * user itself (a native dialog) before the stored token may go to the new relay.
+   */
+  'cloudbridge:token.confirmRelay': { request: void; reply: AccountInfo };
   'cloudbridge:settings.update': {
     request: Partial<Omit<AppSettings, 'tunnels'>>;
     reply: AppSettings;
@@ -220,6 +225,7 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:tunnel.open',
   'cloudbridge:token.save',
   'cloudbridge:token.signOut',
+  'cloudbridge:token.confirmRelay',
   'cloudbridge:settings.update',
   'cloudbridge:relay.useBuiltin',
   'cloudbridge:logs.query',

@@ -179,6 +179,7 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
   'cloudbridge:token.save': (v): v is { token: string } =>
     isPlainObject(v) && hasOnlyKeys(v, ['token']) && isNonEmptyString(v.token, MAX_TOKEN),
   'cloudbridge:token.signOut': isVoid,
+  'cloudbridge:token.confirmRelay': isVoid,
   'cloudbridge:settings.update': isSettingsPatch,
   'cloudbridge:relay.useBuiltin': isVoid,
   'cloudbridge:logs.query': isLogQuery,

@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   'token_missing',
   'token_malformed',
   'token_expired',
+  /** The relay profile changed since the token was saved for it (services/token-binding.ts). */
+  'token_relay_changed',
   'keychain_unavailable',
   'settings_corrupt',
   'disk_full',

@@ -33,6 +33,7 @@ const errorTexts = {
   'error.token_missing': 'No access token is saved yet.',
   'error.token_malformed': 'That does not look like an access token.',
   'error.token_expired': 'Your access token has expired.',
+  'error.token_relay_changed': 'The relay changed: paste your token again or confirm.',
   'error.keychain_unavailable': 'The system keychain cannot be used.',
   'error.settings_corrupt': 'The settings file was damaged and has been reset.',
   'error.disk_full': 'The disk is full.',
@@ -43,6 +44,7 @@ const errorTexts = {
 /** What a person can do about an error, grouped (see i18n/error-advice.ts). */
 const actionTexts = {
   'action.newToken': 'Paste a new token on the Account page.',
+  'action.confirmRelay': 'On the Account page, confirm the new relay or paste your token again.',
   'action.checkPort': 'Choose another local port, or close the program that uses it.',
   'action.checkRelay': 'Check the relay address and port in Settings.',
   'action.checkCertificate': 'Check the CA file, pin and server name in Settings.',
@@ -172,6 +174,7 @@ export const en = {
   'account.signOut': 'Sign out',
   'account.keychainTitle': 'Keychain problem',
   'account.replace': 'Replace token',
+  'account.confirmRelay': 'Confirm the new relay',
 
   'logs.heading': 'Logs',
   'logs.level': 'Level',

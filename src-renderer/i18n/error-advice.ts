@@ -10,6 +10,7 @@ const ACTIONS: Readonly<Record<ErrorCode, ActionKey>> = {
   token_expired: 'action.newToken',
   token_malformed: 'action.newToken',
   token_missing: 'action.newToken',
+  token_relay_changed: 'action.confirmRelay',
   rate_limit_exceeded: 'action.waitRetry',
   auth_rate_limited: 'action.waitRetry',
   connection_limit_reached: 'action.waitRetry',

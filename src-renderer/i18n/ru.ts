@@ -118,6 +118,7 @@ export const ru: Dictionary = {
   'account.signOut': 'Выйти',
   'account.keychainTitle': 'Проблема со связкой ключей',
   'account.replace': 'Заменить токен',
+  'account.confirmRelay': 'Подтвердить новый ретранслятор',
 
   'logs.heading': 'Журнал',
   'logs.level': 'Уровень',
@@ -201,6 +202,7 @@ export const ru: Dictionary = {
   'error.token_missing': 'Токен доступа ещё не сохранён.',
   'error.token_malformed': 'Это не похоже на токен доступа.',
   'error.token_expired': 'Срок действия токена истёк.',
+  'error.token_relay_changed': 'Ретранслятор изменился: вставьте токен заново или подтвердите.',
   'error.keychain_unavailable': 'Системная связка ключей недоступна.',
   'error.settings_corrupt': 'Файл настроек был повреждён и сброшен.',
   'error.disk_full': 'Диск заполнен.',
@@ -208,6 +210,8 @@ export const ru: Dictionary = {
   'error.internal_error': 'Внутренняя ошибка приложения.',
 
   'action.newToken': 'Вставьте новый токен на странице «Учётная запись».',
+  'action.confirmRelay':
+    'На странице «Учётная запись» подтвердите новый ретранслятор или вставьте токен заново.',
   'action.checkPort':
     'Выберите другой локальный порт или закройте программу, которая его занимает.',
   'action.checkRelay': 'Проверьте адрес и порт ретранслятора в настройках.',

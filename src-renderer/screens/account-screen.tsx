@@ -7,7 +7,7 @@ import { DetailsList } from '../components/details-list';
 import { ErrorPanel } from '../components/error-panel';
 import { TextField } from '../components/text-field';
 import { formatDateTime, formatRelativeTime } from '../format/format';
-import { selectAccount } from '../store/selectors';
+import { selectAccount, selectLastError } from '../store/selectors';
 import { useAction } from './use-action';
 
 const EXPIRY_TICK_MS = 30_000;
@@ -16,6 +16,7 @@ export function AccountScreen() {
   const { t, locale } = useI18n();
   const bridge = useBridge();
   const account = useAppState(selectAccount);
+  const lastError = useAppState(selectLastError);
   const [token, setToken] = useState('');
   const [isReplacing, setReplacing] = useState(false);
   const [action, run] = useAction();
@@ -48,6 +49,22 @@ export function AccountScreen() {
           title={t('account.keychainTitle')}
           testId="keychain-error"
         />
+      ) : null}
+
+      {isSignedIn && lastError?.code === 'token_relay_changed' ? (
+        // Main asks the user in a dialog of its own; the page only starts the question.
+        <Banner tone="warning" title={t('error.token_relay_changed')} testId="relay-changed">
+          <div className="actions">
+            <button
+              type="button"
+              className="button"
+              disabled={!bridge || action.isBusy}
+              onClick={() => void run(() => bridge?.tokenConfirmRelay())}
+            >
+              {t('account.confirmRelay')}
+            </button>
+          </div>
+        </Banner>
       ) : null}
 
       {isSignedIn && account ? (

@@ -489,6 +489,10 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       update((s) => ({ ...s, account }));
       return ok(account);
     },
+    'cloudbridge:token.confirmRelay': () => {
+      update((s) => ({ ...s, engine: { ...s.engine, lastError: null } }));
+      return ok(snapshot.account);
+    },
     'cloudbridge:settings.update': (patch) => {
       const settings: AppSettings = { ...snapshot.settings, ...patch };
       update((s) => ({ ...s, settings }));

@@ -43,6 +43,7 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:tunnel.open': { id: 't1' },
   'cloudbridge:token.save': { token: 'a.b.c' },
   'cloudbridge:token.signOut': undefined,
+  'cloudbridge:token.confirmRelay': undefined,
   'cloudbridge:settings.update': {
     relay,
     language: 'ru',
