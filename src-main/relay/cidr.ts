@@ -38,7 +38,8 @@ function parseV4(text: string): bigint | null {
   return value;
 }
 
-function parseV6(text: string): bigint | null {
+/** The 128-bit value of an IPv6 address (IPv4-mapped kept as IPv6), or null. */
+export function parseV6(text: string): bigint | null {
   // Drop a zone index (fe80::1%eth0): it names an interface, not part of the address.
   const zoneless = text.split('%')[0] ?? '';
   let head = zoneless;

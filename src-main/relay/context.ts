@@ -11,9 +11,12 @@ import type { RelayMetrics } from './metrics';
 import type { TenantTable } from './policy';
 import type { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
 import type { TunnelRegistry } from './registry';
+import type { StreamBudget } from './stream-budget';
+import type { StreamTable } from './stream-table';
 import type { Clock } from '../shared/clock';
 
-export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
+/** `identity` is the client asking (target.ts clientKeyOf): lookups are bounded per client. */
+export type LookupAll = (hostname: string, identity?: string) => Promise<readonly LookupAddress[]>;
 
 export interface RelayLimits {
   /** Seed v1 §5.2: 5 auth attempts a minute per source address. */
@@ -44,8 +47,10 @@ export interface RelayContext {
   readonly lookup: LookupAll;
   readonly features: readonly string[];
   readonly version: string;
-  /** Open data streams per tenant, counted from stream_open until both sockets close. */
-  readonly streamsByTenant: Map<string, number>;
+  /** Open data streams per client and tenant, from stream_open until both sockets close. */
+  readonly streams: StreamTable;
+  /** The ceiling on bytes held for stream peers that do not read. */
+  readonly budget: StreamBudget;
   /** Open control sessions, told about a shutdown before their sockets go. */
   readonly sessions: Set<{ shutdown(): void }>;
   /** Every socket the relay holds (client and target side), for close(). */

@@ -20,7 +20,7 @@ import {
 } from './context';
 import type { TenantPolicy } from './policy';
 import { retryAfterSeconds, type MinIntervalGate } from './rate-limit';
-import { resolveTarget } from './target';
+import { clientKeyOf, resolveTarget } from './target';
 
 /** Above this many queued messages the session stops reading until it catches up. */
 const MAX_QUEUED_MESSAGES = 32;
@@ -333,7 +333,9 @@ export class ControlSession {
       );
       return;
     }
-    const target = await resolveTarget(this.ctx.lookup, parsed.remote_host, tenant.allow);
+    const target = await resolveTarget(this.ctx.lookup, parsed.remote_host, tenant.allow, {
+      identity: clientKeyOf(tenant.id, identity.subject),
+    });
     if (this.ended) return;
     if (!target.ok && target.reason === 'not_allowed') {
       this.reply(

@@ -1,17 +1,20 @@
 // One data stream (PROTOCOL.md §3), on its own data connection or as a tcp_mux stream: checks
-// the stream_open fields (constant-time token compare), the tenant's connection limit and
-// allow-list, resolves the target once, dials that exact address with a timeout, and keeps the
-// stream's metrics and log records. handleDataConnection() is the classic one-connection form
-// (the bytes a client pipelined after stream_open go first). Streams live on when the control
-// session that registered the tunnel drops.
+// the stream_open fields (constant-time token compare), the client's and the tenant's stream
+// limits and the allow-list, resolves the target once (bounded per client, lookup.ts), dials
+// that exact address with a timeout, and keeps the stream's slot (stream-table.ts), metrics and
+// log records. handleDataConnection() is the classic one-connection form (the bytes a client
+// pipelined after stream_open go first). Streams live on when the control session that
+// registered the tunnel drops, and end when its registration expires.
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { JsonObject } from '../protocol/codec';
 import { MessageError, parseClientMessage } from '../protocol/messages';
+import { resetSocket } from '../protocol/socket-reset';
 import { closeWithError, sendLine, type RelayContext, type WireError } from './context';
-import { linkSockets, type LinkHooks } from './pipe';
-import { tokensEqual } from './registry';
-import { resolveTarget } from './target';
+import { linkSockets, type Link, type LinkHooks } from './pipe';
+import { SendWatch } from './stream-budget';
+import type { CarriedStream, StreamSlot } from './stream-table';
+import { clientKeyOf, dialTarget, resolveTarget } from './target';
 
 /** The outcome of the per-stream checks and the dial, shared by both stream forms. */
 export type Admission =
@@ -21,7 +24,9 @@ export type Admission =
       readonly target: Socket;
       /** `address:port` actually dialled. */
       readonly targetLabel: string;
-      /** Frees the tenant's connection slot; called by the hooks of streamOpened(). */
+      /** The stream's slot; the hooks of streamOpened() release it. */
+      readonly slot: StreamSlot;
+      /** Frees the slot (same as slot.release()). */
       readonly release: () => void;
     }
   | {
@@ -33,7 +38,7 @@ export type Admission =
     };
 
 /**
- * The checks of PROTOCOL.md §3 and the dial, in that order. Holds a tenant slot from the limit
+ * The checks of PROTOCOL.md §3 and the dial, in that order. Holds a stream slot from the limit
  * check on; on failure the slot is already released. `signal` aborts a dial in progress.
  */
 export async function admitStream(
@@ -67,9 +72,10 @@ export async function admitStream(
     error,
     result,
   });
-  const registration = ctx.registry.get(open.tunnel_id);
-  // Same answer for an unknown tunnel and a wrong token: the relay does not say which ids exist.
-  if (registration === undefined || !tokensEqual(registration.streamToken, open.stream_token)) {
+  // Ids are per client: the token picks the holder. An unknown tunnel, a wrong token and a
+  // registration whose token has expired get the same answer (registry.ts forStream).
+  const registration = ctx.registry.forStream(open.tunnel_id, open.stream_token);
+  if (registration === undefined) {
     return refused(
       {
         code: 'invalid_token',
@@ -82,31 +88,35 @@ export async function admitStream(
   const tenant = ctx.tenants.get(registration.tenantId);
   if (tenant === undefined)
     return refused({ code: 'tenant_not_found', message: 'tenant not found' }, 'refused');
-  const openStreams = ctx.streamsByTenant.get(tenant.id) ?? 0;
-  if (openStreams >= tenant.maxConnections) {
+  const clientKey = clientKeyOf(registration.tenantId, registration.subject);
+  const reservation = ctx.streams.reserve({
+    tenantId: tenant.id,
+    maxPerTenant: tenant.maxConnections,
+    clientKey,
+    maxPerClient: tenant.maxConnectionsPerClient,
+    registration,
+  });
+  if (!reservation.ok) {
+    const { scope, limit } = reservation;
     return refused(
       {
         code: 'connection_limit_reached',
-        message: `tenant "${tenant.id}" may hold ${tenant.maxConnections} connections`,
-        details: { limit: tenant.maxConnections },
+        message:
+          scope === 'client'
+            ? `one client of tenant "${tenant.id}" may hold ${limit} streams`
+            : `tenant "${tenant.id}" may hold ${limit} connections`,
+        details: { limit, scope },
       },
       'limit',
     );
   }
-  // Hold the slot from here, so concurrent opens cannot overshoot the limit while dialling.
-  ctx.streamsByTenant.set(tenant.id, openStreams + 1);
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    const count = (ctx.streamsByTenant.get(tenant.id) ?? 1) - 1;
-    if (count <= 0) ctx.streamsByTenant.delete(tenant.id);
-    else ctx.streamsByTenant.set(tenant.id, count);
-  };
+  // The slot is held from here, so concurrent opens cannot overshoot a limit while dialling.
+  const slot = reservation.slot;
+  const release = (): void => slot.release();
 
   const host = registration.remoteHost;
   const port = registration.remotePort;
-  const decision = await resolveTarget(ctx.lookup, host, tenant.allow);
+  const decision = await resolveTarget(ctx.lookup, host, tenant.allow, { identity: clientKey });
   if (signal.aborted || ctx.isClosing()) {
     release();
     return refused(null, 'aborted');
@@ -136,7 +146,7 @@ export async function admitStream(
     release();
     return refused(null, 'dial_failed');
   }
-  const target = await dial(ctx, address.address, port, signal);
+  const target = await dialTarget(ctx, address.address, port, signal);
   if (!target.ok) {
     release();
     if (signal.aborted) return refused(null, 'aborted');
@@ -154,6 +164,7 @@ export async function admitStream(
     tunnelId,
     target: target.socket,
     targetLabel: `${address.address}:${port}`,
+    slot,
     release,
   };
 }
@@ -175,12 +186,18 @@ export function logRefusal(
   );
 }
 
-/** Metrics and log records of an admitted stream, from stream_opened to stream_closed. */
+/**
+ * Metrics and log records of an admitted stream, from stream_opened to stream_closed, and the
+ * slot's activity: `carried` lets the reapers see a half-close and end the stream.
+ */
 export function streamOpened(
   ctx: RelayContext,
   remoteAddress: string,
   admission: Extract<Admission, { ok: true }>,
+  carried: CarriedStream,
 ): LinkHooks {
+  const slot = admission.slot;
+  slot.attach(carried);
   ctx.metrics.streamsTotal.inc({ result: 'ok' });
   ctx.metrics.streamsActive.inc();
   const openedAt = ctx.clock.now();
@@ -194,7 +211,9 @@ export function streamOpened(
   );
   let closed = false;
   return {
+    holdBack: () => ctx.budget.shouldHold(slot),
     onBytes(direction, bytes) {
+      slot.bytes += bytes;
       if (direction === 'to_target') bytesToTarget += bytes;
       else bytesToClient += bytes;
       ctx.metrics.countBytes(direction, bytes);
@@ -248,62 +267,34 @@ export async function handleDataConnection(
     admission.release();
     return;
   }
-  const hooks = streamOpened(ctx, remoteAddress, admission);
+  let link: Link | null = null;
+  const toTarget = new SendWatch(socket, ctx.budget, ctx.clock);
+  const toClient = new SendWatch(client, ctx.budget, ctx.clock);
+  const hooks = streamOpened(ctx, remoteAddress, admission, {
+    isHalfClosed: () => socket.writableEnded || socket.readableEnded,
+    close: () => {
+      resetSocket(client);
+      resetSocket(socket);
+    },
+    heldBytes: () => toTarget.held() + toClient.held(),
+    resumeHeld: () => link?.resume(),
+    measure: (queues) => {
+      toTarget.measure(queues);
+      toClient.measure(queues);
+    },
+  });
   sendLine(client, { type: 'stream_response', status: 'ok' });
+  const watched: LinkHooks = {
+    ...hooks,
+    onBytes(direction, bytes) {
+      (direction === 'to_target' ? toTarget : toClient).wrote();
+      hooks.onBytes(direction, bytes);
+    },
+  };
   if (rest.length > 0) {
-    hooks.onBytes('to_target', rest.length);
+    watched.onBytes('to_target', rest.length);
     socket.write(rest);
   }
-  linkSockets(client, socket, hooks);
+  link = linkSockets(client, socket, watched);
   client.resume();
-}
-
-type DialResult = { ok: true; socket: Socket } | { ok: false; reason: string };
-
-/** Connects to exactly `address` (no second lookup), with the relay's dial timeout. */
-function dial(
-  ctx: RelayContext,
-  address: string,
-  port: number,
-  signal: AbortSignal,
-): Promise<DialResult> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve({ ok: false, reason: 'client_closed' });
-      return;
-    }
-    const socket = connect({ host: address, port, allowHalfOpen: true, noDelay: true });
-    ctx.track(socket);
-    // Errors after the dial belong to the stream; this keeps one from going unhandled in between.
-    socket.on('error', () => undefined);
-    let settled = false;
-    const finish = (result: DialResult): void => {
-      if (settled) return;
-      settled = true;
-      ctx.clock.clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.off('error', onError);
-      socket.off('connect', onConnect);
-      resolve(result);
-    };
-    const onConnect = (): void => {
-      socket.setNoDelay(true);
-      finish({ ok: true, socket });
-    };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      socket.destroy();
-      finish({ ok: false, reason: error.code ?? 'connect_error' });
-    };
-    const onAbort = (): void => {
-      socket.destroy();
-      finish({ ok: false, reason: 'client_closed' });
-    };
-    const timer = ctx.clock.setTimeout(() => {
-      socket.destroy();
-      finish({ ok: false, reason: 'connect_timeout' });
-    }, ctx.limits.dialTimeoutMs);
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

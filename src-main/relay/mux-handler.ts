@@ -8,6 +8,7 @@ import { MAX_FRAME_PAYLOAD } from '../protocol/mux-frames';
 import { MuxConnection, type MuxStream } from '../protocol/mux-connection';
 import { errorMessage, sendLine, type RelayContext, type WireError } from './context';
 import { admitStream, logRefusal, streamOpened } from './data-stream';
+import { SendWatch } from './stream-budget';
 
 export interface MuxLimits {
   readonly window: number;
@@ -103,9 +104,21 @@ async function openStream(
     admission.release();
     return;
   }
-  const hooks = streamOpened(ctx, remoteAddress, admission);
-  stream.onBytes = (direction, bytes) =>
+  const toTarget = new SendWatch(target, ctx.budget, ctx.clock);
+  const hooks = streamOpened(ctx, remoteAddress, admission, {
+    isHalfClosed: () => target.writableEnded || target.readableEnded,
+    close: () => stream.reset(),
+    // A target that stops reading leaves its queue, the kernel's share and the credit the
+    // client may still use on the relay (docs/protocol.md#limits).
+    heldBytes: () => toTarget.held() + (toTarget.isBackedUp ? stream.receiveCredit : 0),
+    resumeHeld: () => stream.resumeCredit(),
+    measure: (queues) => toTarget.measure(queues),
+  });
+  stream.holdCredit = () => ctx.budget.shouldHold(admission.slot);
+  stream.onBytes = (direction, bytes) => {
+    if (direction === 'from_peer') toTarget.wrote();
     hooks.onBytes(direction === 'from_peer' ? 'to_target' : 'to_client', bytes);
+  };
   stream.onEnd = (end) => {
     // The target may still be open (RST from the client, mux connection lost): it goes too.
     if (!target.destroyed) target.destroy();

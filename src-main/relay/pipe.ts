@@ -1,5 +1,6 @@
 // Carries raw bytes both ways between two sockets (PROTOCOL.md §3): honours write() returning
 // false ('drain'), so no hop buffers more than a socket's high-water mark plus one chunk;
+// stops reading while the owner is over its buffer ceiling (holdBack, stream-budget.ts);
 // passes a FIN as a FIN (end(), with allowHalfOpen on both sockets) and a reset as a reset
 // (resetAndDestroy()). Owns the listeners it adds and nothing else.
 
@@ -12,17 +13,26 @@ export interface LinkHooks {
   onBytes(direction: Direction, bytes: number): void;
   /** Called once, when both sockets have closed. */
   onClosed(summary: { readonly reset: boolean; readonly error: string | null }): void;
+  /** Asked after each chunk: true stops reading that side until resume(). */
+  holdBack?(direction: Direction): boolean;
+}
+
+export interface Link {
+  /** Reads again on a side that holdBack stopped (unless it waits for 'drain'). */
+  resume(): void;
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-export function linkSockets(client: Socket, target: Socket, hooks: LinkHooks): void {
+export function linkSockets(client: Socket, target: Socket, hooks: LinkHooks): Link {
+  const resumers: Array<() => void> = [];
   let closed = 0;
   let reset = false;
   let firstError: string | null = null;
 
   const forward = (from: Socket, to: Socket, direction: Direction): void => {
     let waiting = false;
+    let heldBack = false;
     from.on('data', (chunk: Buffer) => {
       hooks.onBytes(direction, chunk.length);
       if (!to.write(chunk) && !waiting) {
@@ -30,9 +40,18 @@ export function linkSockets(client: Socket, target: Socket, hooks: LinkHooks): v
         from.pause();
         to.once('drain', () => {
           waiting = false;
-          from.resume();
+          if (!heldBack) from.resume();
         });
       }
+      if (!heldBack && hooks.holdBack?.(direction) === true) {
+        heldBack = true;
+        from.pause();
+      }
+    });
+    resumers.push(() => {
+      if (!heldBack) return;
+      heldBack = false;
+      if (!waiting && !from.destroyed) from.resume();
     });
     from.on('end', () => {
       if (!to.destroyed) to.end();
@@ -63,4 +82,9 @@ export function linkSockets(client: Socket, target: Socket, hooks: LinkHooks): v
   };
   forward(client, target, 'to_target');
   forward(target, client, 'to_client');
+  return {
+    resume: () => {
+      for (const resume of resumers) resume();
+    },
+  };
 }

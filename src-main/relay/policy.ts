@@ -11,6 +11,7 @@ import {
   type Cidr,
   type IpAddress,
 } from './cidr';
+import { DEFAULT_MAX_STREAMS_PER_CLIENT } from './stream-table';
 
 export interface TenantConfig {
   readonly id: string;
@@ -18,6 +19,8 @@ export interface TenantConfig {
   readonly maxTunnels: number;
   /** Data streams open at once. */
   readonly maxConnections: number;
+  /** Data streams one client (subject) of the tenant may hold at once; default the relay's. */
+  readonly maxConnectionsPerClient?: number;
   /** CIDRs the tenant's tunnels may reach. Empty refuses every target. */
   readonly allow: readonly string[];
 }
@@ -26,6 +29,7 @@ export interface TenantPolicy {
   readonly id: string;
   readonly maxTunnels: number;
   readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
   readonly allow: readonly Cidr[];
 }
 
@@ -61,12 +65,14 @@ export class PolicyError extends Error {
   override readonly name = 'PolicyError';
 }
 
-function toPolicy(config: TenantConfig): TenantPolicy {
+function toPolicy(config: TenantConfig, defaultPerClient: number): TenantPolicy {
   if (typeof config.id !== 'string' || config.id.length === 0)
     throw new PolicyError('tenant id must be a non-empty string');
+  const perClient = config.maxConnectionsPerClient ?? defaultPerClient;
   for (const [key, value] of [
     ['maxTunnels', config.maxTunnels],
     ['maxConnections', config.maxConnections],
+    ['maxConnectionsPerClient', perClient],
   ] as const) {
     if (!Number.isInteger(value) || value < 0)
       throw new PolicyError(`tenant "${config.id}": ${key} must be a whole number`);
@@ -83,6 +89,7 @@ function toPolicy(config: TenantConfig): TenantPolicy {
     id: config.id,
     maxTunnels: config.maxTunnels,
     maxConnections: config.maxConnections,
+    maxConnectionsPerClient: perClient,
     allow,
   };
 }
@@ -92,23 +99,32 @@ export class TenantTable {
   readonly multiTenant: boolean;
   private readonly tenants = new Map<string, TenantPolicy>();
 
-  constructor(options: { tenants?: readonly TenantConfig[]; allow?: readonly string[] }) {
+  constructor(options: {
+    tenants?: readonly TenantConfig[];
+    allow?: readonly string[];
+    /** Per-client stream limit of tenants that set none (and of the implicit tenant). */
+    maxConnectionsPerClient?: number;
+  }) {
     this.multiTenant = options.tenants !== undefined && options.tenants.length > 0;
+    const perClient = options.maxConnectionsPerClient ?? DEFAULT_MAX_STREAMS_PER_CLIENT;
     if (this.multiTenant && options.tenants) {
       for (const tenant of options.tenants) {
         if (this.tenants.has(tenant.id))
           throw new PolicyError(`tenant "${tenant.id}" is listed twice`);
-        this.tenants.set(tenant.id, toPolicy(tenant));
+        this.tenants.set(tenant.id, toPolicy(tenant, perClient));
       }
     } else {
       this.tenants.set(
         DEFAULT_TENANT_ID,
-        toPolicy({
-          id: DEFAULT_TENANT_ID,
-          maxTunnels: DEFAULT_MAX_TUNNELS,
-          maxConnections: DEFAULT_MAX_CONNECTIONS,
-          allow: options.allow ?? DEFAULT_ALLOW,
-        }),
+        toPolicy(
+          {
+            id: DEFAULT_TENANT_ID,
+            maxTunnels: DEFAULT_MAX_TUNNELS,
+            maxConnections: DEFAULT_MAX_CONNECTIONS,
+            allow: options.allow ?? DEFAULT_ALLOW,
+          },
+          perClient,
+        ),
       );
     }
   }

@@ -3,7 +3,6 @@
 // (certs, auth, tenants, limits, registry, metrics, log) from one options object, so the
 // relay runs the same in the CLI, in tests and embedded in the desktop app.
 
-import { lookup as dnsLookup } from 'node:dns/promises';
 import {
   createServer as createTcpServer,
   type AddressInfo,
@@ -15,6 +14,7 @@ import { CodecError, LineDecoder } from '../protocol/codec';
 import { CLIENT_FEATURES, PROTOCOL_VERSION, TCP_MUX_FEATURE } from '../protocol/messages';
 import { createTokenVerifier, type JwtOptions } from './auth';
 import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
+import { createDataPlane, type DnsOptions, type StreamOptions } from './data-plane';
 import { ControlSession, framingError } from './control-session';
 import { handleDataConnection } from './data-stream';
 import { handleMuxConnection, type MuxLimits } from './mux-handler';
@@ -43,7 +43,7 @@ export interface RelayOptions {
   readonly jwt: JwtOptions;
   /** Tenant table; when given, tokens must name one of these tenants. */
   readonly tenants?: readonly TenantConfig[];
-  /** Allowed target networks without tenants. Default loopback only; [] refuses all. */
+  /** Allowed target networks without tenants. Default none: every target is refused. */
   readonly allow?: readonly string[];
   /** Plaintext TCP, for development only (PROTOCOL.md §1). Logged loudly. */
   readonly insecure?: boolean;
@@ -59,8 +59,12 @@ export interface RelayOptions {
   readonly limits?: Partial<
     Pick<RelayLimits, 'authAttemptsPerMinute' | 'tunnelCreationsPerHour' | 'minHeartbeatIntervalMs'>
   >;
-  /** Name resolution for targets; tests inject one. Default dns.lookup with all addresses. */
+  /** Name resolution for targets; tests inject one. Default: dns-resolver.ts (c-ares). */
   readonly lookup?: LookupAll;
+  /** Stream limits, reaping and buffer ceilings (docs/protocol.md#limits). */
+  readonly streams?: Partial<StreamOptions>;
+  /** Target lookups: resolver, bounds and cache (docs/protocol.md#limits). */
+  readonly dns?: Partial<DnsOptions>;
   /**
    * Multiplexed data connections (feature `tcp_mux`, docs/protocol.md). On by default;
    * `false` leaves the feature unannounced and treats `mux_open` as an unknown message.
@@ -111,8 +115,6 @@ const realClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-const defaultLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
-
 async function certificateFor(
   options: RelayOptions,
 ): Promise<{ cert: string; key: string; source: string }> {
@@ -146,6 +148,9 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const tenants = new TenantTable({
     ...(options.tenants ? { tenants: options.tenants } : {}),
     ...(options.allow ? { allow: options.allow } : {}),
+    ...(options.streams?.maxPerClient !== undefined
+      ? { maxConnectionsPerClient: options.streams.maxPerClient }
+      : {}),
   });
   const verifier = createTokenVerifier({ jwt: options.jwt, tenants, clock });
   const limits: RelayLimits = {
@@ -171,12 +176,22 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const sockets = new Set<Socket>();
   let closing = false;
   let sessionCounter = 0;
+  const injected = options.lookup;
+  const dataPlane = createDataPlane({
+    clock,
+    log,
+    metrics,
+    ...(options.streams ? { streams: options.streams } : {}),
+    ...(options.dns ? { dns: options.dns } : {}),
+    ...(injected ? { resolve: (name: string) => injected(name) } : {}),
+  });
   const registry = new TunnelRegistry({
     clock,
     graceMs: limits.graceMs,
     onExpire: (registration) => {
       metrics.tunnelsActive.set(registry.size);
       log.log('info', 'tunnel_expired', { tenant: registration.tenantId }, registration.tunnelId);
+      dataPlane.closeRegistration(registration, registration.tunnelId);
     },
   });
   const ctx: RelayContext = {
@@ -198,7 +213,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     }),
     newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
     limits,
-    lookup: options.lookup ?? defaultLookup,
+    lookup: dataPlane.lookup,
     // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
     features: CLIENT_FEATURES.filter(
       (feature) =>
@@ -206,7 +221,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
         !(feature === TCP_MUX_FEATURE && muxLimits === null),
     ),
     version: PROTOCOL_VERSION,
-    streamsByTenant: new Map(),
+    streams: dataPlane.streams,
+    budget: dataPlane.budget,
     sessions: new Set(),
     track(socket) {
       sockets.add(socket);
@@ -349,6 +365,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     closePromise ??= (async () => {
       closing = true;
       clearInterval(sweep);
+      dataPlane.close();
       const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.clear();
       // Sessions hear why first; whatever has not closed after a short flush is cut.
@@ -379,12 +396,10 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     metricsText: () => metrics.text(),
     stats: () => {
-      let streams = 0;
-      for (const count of ctx.streamsByTenant.values()) streams += count;
       return {
         sessions: ctx.sessions.size,
         tunnels: registry.size,
-        streams,
+        streams: ctx.streams.size,
         openSockets: sockets.size,
         bytesToTarget: metrics.totals.bytesToTarget,
         bytesToClient: metrics.totals.bytesToClient,

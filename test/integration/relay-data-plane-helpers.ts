@@ -1,0 +1,234 @@
+// Drivers for the relay data-plane attack tests: a raw control client that registers one
+// tunnel, a raw tcp_mux peer that can push as many bytes as the relay's credit allows, target
+// servers that never read, and the memory a process and its sockets hold (/proc, `ss -tm`).
+// Owns no relay logic; every socket it opens is handed to the caller's cleanup.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameType,
+  type Frame,
+} from '../../src-main/protocol/mux-frames';
+import { connectRawClient, type RawRelayClient, type RelayAccess } from '../harness/relay';
+
+export interface Registered {
+  readonly control: RawRelayClient;
+  readonly tunnelId: string;
+  readonly streamToken: string;
+}
+
+/** Authenticates as `sub` (and `tenant`) and registers one tunnel to host:port. */
+export async function registerTunnel(
+  relay: RelayAccess,
+  options: { sub: string; tenant?: string; tunnelId: string; host: string; port: number },
+  track: (client: RawRelayClient) => void,
+): Promise<Registered> {
+  const control = await connectRawClient(relay);
+  track(control);
+  control.send({
+    type: 'auth',
+    token: await relay.token({
+      sub: options.sub,
+      ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
+    }),
+  });
+  const auth = await control.next();
+  if (auth['type'] !== 'auth_response') throw new Error(`auth failed: ${JSON.stringify(auth)}`);
+  control.send({
+    type: 'tunnel_info',
+    tunnel_id: options.tunnelId,
+    local_port: 10000,
+    remote_host: options.host,
+    remote_port: options.port,
+  });
+  const response = await control.next(15_000);
+  if (response['type'] !== 'tunnel_response')
+    throw new Error(`registration failed: ${JSON.stringify(response)}`);
+  return { control, tunnelId: options.tunnelId, streamToken: String(response['stream_token']) };
+}
+
+/** A data connection's stream_open line (the classic form). */
+export function streamOpenLine(reg: Registered): string {
+  return (
+    JSON.stringify({
+      type: 'stream_open',
+      tunnel_id: reg.tunnelId,
+      stream_token: reg.streamToken,
+    }) + '\n'
+  );
+}
+
+export interface MuxPeer {
+  readonly client: RawRelayClient;
+  readonly frames: Frame[];
+  readonly window: number;
+  /** Opens stream `id` on `reg`; returns the id. */
+  open(reg: Registered, id: number): number;
+  send(frame: Buffer): void;
+  /** Keeps stream `id` sending zero bytes as far as the relay's credit goes, up to `limit`. */
+  flood(id: number, limit: number): void;
+  /** Bytes sent on stream `id` so far. */
+  sent(id: number): number;
+  /** WINDOW credit the relay granted on stream `id` so far. */
+  granted(id: number): number;
+  waitFor(what: string, check: (frames: Frame[]) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+export async function openMuxPeer(
+  relay: RelayAccess,
+  track: (client: RawRelayClient) => void,
+): Promise<MuxPeer> {
+  const client = await connectRawClient(relay);
+  track(client);
+  client.send({ type: 'mux_open' });
+  const reply = await client.next();
+  if (reply['type'] !== 'mux_response') throw new Error(`mux_open: ${JSON.stringify(reply)}`);
+  const window = Number(reply['window']);
+  const decoder = new FrameDecoder();
+  const frames: Frame[] = [];
+  const credit = new Map<number, number>();
+  const sentBytes = new Map<number, number>();
+  const grantedBytes = new Map<number, number>();
+  const floods = new Map<number, number>();
+  const zeros = Buffer.alloc(64 * 1024);
+  const pump = (id: number): void => {
+    const limit = floods.get(id);
+    if (limit === undefined) return;
+    let left = credit.get(id) ?? 0;
+    let sent = sentBytes.get(id) ?? 0;
+    while (left > 0 && sent < limit && !client.socket.destroyed) {
+      const n = Math.min(left, zeros.length, limit - sent);
+      client.socket.write(encodeFrame(FrameType.DATA, id, zeros, 0, n));
+      left -= n;
+      sent += n;
+    }
+    credit.set(id, left);
+    sentBytes.set(id, sent);
+  };
+  const onFrames = (incoming: Frame[]): void => {
+    for (const frame of incoming) {
+      frames.push(frame);
+      if (frame.type === FrameType.WINDOW) {
+        const add = frame.payload.readUInt32BE(0);
+        credit.set(frame.streamId, (credit.get(frame.streamId) ?? 0) + add);
+        grantedBytes.set(frame.streamId, (grantedBytes.get(frame.streamId) ?? 0) + add);
+        pump(frame.streamId);
+      }
+    }
+  };
+  const rest = client.detach();
+  if (rest.length > 0) onFrames(decoder.push(rest));
+  client.socket.on('data', (chunk: Buffer) => onFrames(decoder.push(chunk)));
+  return {
+    client,
+    frames,
+    window,
+    open(reg, id) {
+      credit.set(id, window);
+      const payload = Buffer.from(
+        JSON.stringify({ tunnel_id: reg.tunnelId, stream_token: reg.streamToken }),
+      );
+      client.socket.write(encodeFrame(FrameType.OPEN, id, payload));
+      return id;
+    },
+    send: (frame) => client.sendRaw(frame),
+    flood(id, limit) {
+      floods.set(id, limit);
+      pump(id);
+    },
+    sent: (id) => sentBytes.get(id) ?? 0,
+    granted: (id) => grantedBytes.get(id) ?? 0,
+    waitFor: (what, check, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const tick = (): void => {
+          if (check(frames)) return resolve();
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`timed out waiting for ${what}`));
+          setTimeout(tick, 10);
+        };
+        tick();
+      }),
+  };
+}
+
+export function hasFrame(frames: readonly Frame[], type: FrameType, id: number): boolean {
+  return frames.some((f) => f.type === type && f.streamId === id);
+}
+
+export function errorOf(frames: readonly Frame[], id: number): Record<string, unknown> | null {
+  const frame = frames.find(
+    (f) => (f.type === FrameType.OPEN_ERR || f.type === FrameType.RST) && f.streamId === id,
+  );
+  if (frame === undefined || frame.payload.length === 0) return null;
+  return JSON.parse(frame.payload.toString('utf8')) as Record<string, unknown>;
+}
+
+export interface StalledTarget {
+  readonly port: number;
+  readonly sockets: Set<Socket>;
+  close(): Promise<void>;
+}
+
+/** Accepts connections and never reads from them (a target that does not read). */
+export async function startStalledTarget(): Promise<StalledTarget> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    socket.pause();
+    socket.on('error', () => undefined);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Bytes the kernel holds for the TCP sockets of `pid` (rmem_alloc + wmem_queued, `ss -tm`). */
+export function socketMemoryBytes(pid: number): number | null {
+  let text: string;
+  try {
+    text = execFileSync('ss', ['-tmnpH'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } catch {
+    return null;
+  }
+  let total = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (!line.includes(`pid=${pid},`)) continue;
+    // skmem is on the same line or the next, depending on the ss version.
+    const mem = /skmem:\(r(\d+),rb\d+,t\d+,tb\d+,f\d+,w(\d+)/.exec(line + (lines[i + 1] ?? ''));
+    if (mem) total += Number(mem[1]) + Number(mem[2]);
+  }
+  return total;
+}
+
+/** The kernel's TCP memory for the whole machine, in bytes (/proc/net/sockstat, 4 KiB pages). */
+export function tcpMemoryBytes(): number {
+  const match = /TCP:.* mem (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return match?.[1] ? Number(match[1]) * 4096 : 0;
+}
+
+export function socketMemoryDetail(pid: number): string[] {
+  const text = execFileSync('ss', ['-tmnpH'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (!line.includes(`pid=${pid},`)) continue;
+    const mem = /skmem:\([^)]*\)/.exec(line + (lines[i + 1] ?? ''));
+    out.push(line.split(/\s+/).slice(0, 5).join(' ') + ' ' + (mem?.[0] ?? ''));
+  }
+  return out;
+}
