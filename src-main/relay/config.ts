@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JwtOptions } from './auth';
 import { parseCidr } from './cidr';
+import { DataPlaneConfigError, parseDataPlaneConfig } from './data-plane-config';
 import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_TUNNELS,
@@ -27,13 +28,18 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
   --data-dir DIR            where the development certificate lives
   --jwt-secret S            HS256 secret (or env CLOUDBRIDGE_JWT_SECRET)
   --jwks FILE|URL           JWKS with public keys for RS/ES/EdDSA tokens
-  --allow CIDR              target network tunnels may reach (repeatable; default loopback)
+  --allow CIDR              target network tunnels may reach (repeatable; without one,
+                            every target is refused; loopback needs naming, e.g. 127.0.0.1/32)
   --config FILE             JSON config (flags win): listen, cert, key, dataDir, tenants,
                             allow, jwt {jwks, algorithms, issuer, audience,
                             clockToleranceSec}, metrics, insecure, graceMs,
                             idleTimeoutMs, dialTimeoutMs, logLevel, limits
                             {authAttemptsPerMinute, tunnelCreationsPerHour,
-                            minHeartbeatIntervalMs}
+                            minHeartbeatIntervalMs}, streams {idleTimeoutMs,
+                            halfClosedTimeoutMs, maxPerClient,
+                            maxBufferedBytesPerClient, maxBufferedBytesPerTenant},
+                            dns {mode, servers, hostsFile, timeoutMs, perClient,
+                            total, cacheEntries, maxTtlMs, negativeTtlMs}
   --metrics HOST:PORT       serve Prometheus metrics on http://HOST:PORT/metrics
   --insecure                plaintext TCP, development only
   --grace-ms N              keep a dropped session's tunnels this long (default 60000)
@@ -132,6 +138,9 @@ function parseTenants(value: unknown): TenantConfig[] | undefined {
       id,
       maxTunnels: (tenant['maxTunnels'] ?? DEFAULT_MAX_TUNNELS) as number,
       maxConnections: (tenant['maxConnections'] ?? DEFAULT_MAX_CONNECTIONS) as number,
+      ...(tenant['maxConnectionsPerClient'] !== undefined
+        ? { maxConnectionsPerClient: tenant['maxConnectionsPerClient'] as number }
+        : {}),
       allow: (tenant['allow'] ?? []) as string[],
     };
   });
@@ -276,6 +285,13 @@ export function parseRelayArgs(
   const dialTimeoutMs = optionalNumber(file['dialTimeoutMs'], '"dialTimeoutMs"');
   const dataDir =
     flags['data-dir'] ?? (typeof file['dataDir'] === 'string' ? file['dataDir'] : undefined);
+  let dataPlane;
+  try {
+    dataPlane = parseDataPlaneConfig(file);
+  } catch (error) {
+    if (error instanceof DataPlaneConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 
   return {
     help: false,
@@ -293,6 +309,7 @@ export function parseRelayArgs(
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
       ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
       ...(dialTimeoutMs !== undefined ? { dialTimeoutMs } : {}),
+      ...dataPlane,
       ...(logLevel !== undefined
         ? { logLevel: logLevel as 'debug' | 'info' | 'warn' | 'error' }
         : {}),
