@@ -15,6 +15,7 @@ import {
   acquireSingleInstance,
   applyLaunchAtLogin,
   firstStartHint,
+  flushOnSessionEnd,
   installQuitHandling,
   reportUncaughtErrors,
   revealOnActivate,
@@ -27,7 +28,9 @@ import { registerIpcHandlers, sendPush } from './electron/ipc-main';
 import { createElectronLogWriter } from './electron/log-setup';
 import { createRelayChangeDialog } from './electron/relay-change-dialog';
 import { createMainWindow, revealWindow } from './electron/main-window';
+import { installTestHooks } from './electron/test-hooks';
 import { createAppTray, type AppTray } from './electron/tray';
+import { createUtilityTransport } from './electron/utility-transport';
 import { systemClock } from './shared/clock';
 
 /** Hosts the renderer may open in the system browser. */
@@ -89,6 +92,11 @@ async function start(): Promise<void> {
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
     confirmRelayChange: createRelayChangeDialog(() => window),
+    // The engine and the built-in relay run in a utility process (src-main/engine-host).
+    engineHost: {
+      start: (onOutput) =>
+        createUtilityTransport(join(appRoot, 'dist', 'engine-host', 'host-child.js'), { onOutput }),
+    },
   });
   services = svc;
   reportUncaughtErrors((kind, error) =>
@@ -106,8 +114,7 @@ async function start(): Promise<void> {
   svc.onEvent((push) => sendPush(window, push));
   svc.onNotification((n) => showNotification(n, () => revealWindow(window)));
 
-  await svc.start();
-
+  // Window and tray first (E5): start() may wait on a keychain prompt, and the window says so.
   window = createMainWindow({
     preloadPath: join(appRoot, 'dist', 'preload', 'preload.js'),
     isPackaged: app.isPackaged,
@@ -118,6 +125,11 @@ async function start(): Promise<void> {
     showOnReady: !startedAtLogin(process.platform, process.argv),
   });
   revealOnActivate(() => revealWindow(window));
+  flushOnSessionEnd({
+    window,
+    flushSync: () => svc.settings.flushTotalsSync(),
+    onError: (error) => svc.logger.log('warn', 'totals_flush_failed', { error: String(error) }),
+  });
 
   const trayModel = (snapshot: AppSnapshot) =>
     buildTrayModel(
@@ -135,6 +147,14 @@ async function start(): Promise<void> {
     initial: trayModel(svc.controller.snapshot()),
   });
 
+  svc.controller.onChange((snapshot) => tray?.update(trayModel(snapshot)));
+  installTestHooks({
+    hasTray: () => tray !== null,
+    engineHostPid: () => svc.engineHost?.status().pid ?? null,
+  });
+
+  await svc.start();
+
   const applyLoginItem = (enabled: boolean) =>
     applyLaunchAtLogin(enabled).catch((error: unknown) =>
       svc.logger.log('warn', 'launch_at_login_failed', { enabled, error: String(error) }),
@@ -142,7 +162,6 @@ async function start(): Promise<void> {
   let launchAtLogin = svc.controller.snapshot().settings.launchAtLogin;
   void applyLoginItem(launchAtLogin);
   svc.controller.onChange((snapshot) => {
-    tray?.update(trayModel(snapshot));
     if (snapshot.settings.launchAtLogin !== launchAtLogin) {
       launchAtLogin = snapshot.settings.launchAtLogin;
       void applyLoginItem(launchAtLogin);

@@ -2,7 +2,7 @@
 // first), Quit that closes tunnels cleanly before exiting, resume/unlock/network-back ->
 // reconnect now, system notifications, launch at login. Decisions live in the services.
 
-import { Notification, app, net, powerMonitor } from 'electron';
+import { Notification, app, net, powerMonitor, type BrowserWindow } from 'electron';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AppNotification } from '../services/app-controller';
@@ -81,6 +81,32 @@ export function installQuitHandling(options: {
   });
   // The window only hides on close; the app lives in the tray until Quit.
   app.on('window-all-closed', () => undefined);
+}
+
+/**
+ * The OS ending the session (E7): Windows sends the window `query-session-end` and
+ * `session-end` and never `before-quit`, so whatever is not written then is lost; Linux and
+ * macOS send powerMonitor `shutdown`. Each writes at once, synchronously; `shutdown` then
+ * quits so the tunnels close cleanly too.
+ */
+export function flushOnSessionEnd(options: {
+  window: Pick<BrowserWindow, 'on'>;
+  flushSync: () => void;
+  onError?: (error: unknown) => void;
+}): void {
+  const flush = () => {
+    try {
+      options.flushSync();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  options.window.on('query-session-end', flush);
+  options.window.on('session-end', flush);
+  powerMonitor.on('shutdown', () => {
+    flush();
+    app.quit();
+  });
 }
 
 /**

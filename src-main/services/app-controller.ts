@@ -818,6 +818,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       // The keychain may prompt and take a while (E5): the window says why nothing shows yet.
       notices = [
         ...loaded.notices,
+        ...notices,
         { kind: 'keychain_unlocking', message: 'Unlocking keychain…', at: iso() },
       ];
       changed();

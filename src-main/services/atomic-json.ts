@@ -3,7 +3,15 @@
 // The file operations are injectable so tests can fail like a full disk.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  promises as fsp,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 
 export interface StoreFs {
   readFile(path: string): Promise<string>;
@@ -45,4 +53,29 @@ export async function writeTextAtomic(fs: StoreFs, path: string, text: string): 
 
 export async function writeJsonAtomic(fs: StoreFs, path: string, value: unknown): Promise<void> {
   await writeTextAtomic(fs, path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * The same durable write, synchronously, for the moment the OS ends the session and no
+ * promise would finish (a Windows `session-end`). Always the real file system.
+ */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was left behind.
+    }
+    throw error;
+  }
 }

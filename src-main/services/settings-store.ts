@@ -8,7 +8,7 @@ import { parseSessionState, pickSessionState } from '../engine/session-state';
 import type { SessionStatePersistence } from '../engine/types';
 import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
 import type { ErrorInfo } from '../shared/model';
-import { nodeStoreFs, writeJsonAtomic, type StoreFs } from './atomic-json';
+import { nodeStoreFs, writeJsonAtomic, writeJsonAtomicSync, type StoreFs } from './atomic-json';
 import { errnoCode, errorInfo, messageOf } from './errors';
 import { DEFAULT_SETTINGS, describeRefused, parseSettingsFile } from './settings-file';
 
@@ -103,6 +103,8 @@ export interface SettingsStore {
   removeTotals(tunnelId: string): void;
   /** Writes the totals when they changed since the last flush. */
   flushTotals(): Promise<void>;
+  /** The same, synchronously (the OS is ending the session); always the real file system. */
+  flushTotalsSync(): void;
   readonly sessionState: SessionStatePersistence;
   readonly settingsPath: string;
 }
@@ -258,6 +260,15 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
           totalsDirty = true;
         }
       });
+    },
+    flushTotalsSync() {
+      if (!totalsDirty) return;
+      try {
+        writeJsonAtomicSync(totalsPath, totals);
+        totalsDirty = false;
+      } catch {
+        // Best effort, as flushTotals: the totals stay in memory.
+      }
     },
     sessionState: {
       async load() {

@@ -34,6 +34,7 @@ const STRINGS = {
     quit: 'Quit',
     noTunnels: 'No tunnels configured',
     insecure: ' (INSECURE, no TLS)',
+    unlocking: 'Unlocking keychain…',
   },
   ru: {
     disconnected: 'Отключено',
@@ -53,6 +54,7 @@ const STRINGS = {
     quit: 'Выход',
     noTunnels: 'Туннели не настроены',
     insecure: ' (НЕЗАЩИЩЕНО, без TLS)',
+    unlocking: 'Разблокировка связки ключей…',
   },
 } as const;
 
@@ -93,6 +95,8 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
     default:
       status = engine.lastError !== null ? s.error(engine.lastError.message) : s.disconnected;
   }
+  // Start-up waits on the keychain (it may prompt): the tray says so instead of "Disconnected".
+  if (snapshot.notices.some((n) => n.kind === 'keychain_unlocking')) status = s.unlocking;
   if (engine.session.insecure && engine.state !== 'disconnected') status += s.insecure;
 
   const items: TrayMenuItem[] = [{ kind: 'label', label: status }];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { electronStandIn } from '../harness/electron-stand-in';
+import { createFakeUtilityProcess } from '../harness/fake-utility-process';
 import { APP_URL } from '../../src-main/electron/app-protocol';
 import { REQUEST_CHANNELS, type Result } from '../../src-main/shared/ipc-contract';
 
@@ -92,6 +93,7 @@ describe('main.ts composition root', () => {
       dialog: { showSaveDialog: vi.fn(), showErrorBox: vi.fn() },
       powerMonitor: new EventEmitter(),
       Notification: Object.assign(vi.fn(), { isSupported: () => false }),
+      utilityProcess: createFakeUtilityProcess(),
     });
 
     await import('../../src-main/main');
@@ -118,6 +120,17 @@ describe('main.ts composition root', () => {
     expect(trays[0]!.tooltip).toContain('Отключено');
     expect(trays[0]!.menu.items.map((i) => i.label)).toContain('Выход');
 
+    // The tray is up before start() has finished (E5); wait for start to settle.
+    await vi.waitFor(
+      async () => {
+        const s = await handled.get('cloudbridge:app.snapshot')!(
+          { sender: contents, senderFrame: contents.mainFrame },
+          undefined,
+        );
+        expect(JSON.stringify(s)).toContain('first_run');
+      },
+      { timeout: 15_000 },
+    );
     // A request from our main frame is served: first run, nothing configured.
     const snapshot = await handled.get('cloudbridge:app.snapshot')!(
       { sender: contents, senderFrame: contents.mainFrame },
