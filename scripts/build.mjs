@@ -12,6 +12,7 @@ const cliBanner = { js: '#!/usr/bin/env node' };
 /** Node-side entries. `packages: 'external'` leaves runtime dependencies in node_modules. */
 const nodeEntries = [
   { in: 'src-main/main.ts', out: 'dist/main/main.js' },
+  { in: 'src-main/engine-host/host-child.ts', out: 'dist/engine-host/host-child.js' },
   { in: 'src-main/cli/cloudbridge.ts', out: 'dist/cli/cloudbridge.js', banner: cliBanner },
   {
     in: 'src-main/cli/cloudbridge-relay.ts',
@@ -21,6 +22,7 @@ const nodeEntries = [
   { in: 'src-main/cli/demo.ts', out: 'dist/cli/demo.js' },
   { in: 'bench/bench.ts', out: 'dist/bench/bench.js' },
   { in: 'bench/node-pipe.ts', out: 'dist/bench/node-pipe.js' },
+  { in: 'bench/main-loop-delay.ts', out: 'dist/bench/main-loop-delay.js' },
 ];
 
 const missing = [

@@ -83,7 +83,7 @@ describe('packaged app (electron-builder --linux dir)', () => {
   beforeAll(async () => {
     // The bundles are built by scripts/build.mjs; build them only when they are absent.
     // scripts/build.mjs writes the bundles and dist/licenses.json together.
-    const outputs = ['dist/main/main.js', 'dist/licenses.json'];
+    const outputs = ['dist/main/main.js', 'dist/engine-host/host-child.js', 'dist/licenses.json'];
     if (!outputs.every((path) => existsSync(join(projectDir, path)))) {
       const built = spawnSync('npm', ['run', 'build', '--silent'], {
         cwd: projectDir,

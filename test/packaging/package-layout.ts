@@ -208,12 +208,13 @@ export function expectedLayout(projectDir: string): ExpectedLayout {
     'package.json',
     toPosix(main),
     'dist/preload/preload.js',
+    'dist/engine-host/host-child.js',
     'dist/licenses.json',
     'assets/icon.png',
     ...renderer,
     ...tray,
   ]);
-  const bundles = [toPosix(main), 'dist/preload/preload.js'];
+  const bundles = [toPosix(main), 'dist/preload/preload.js', 'dist/engine-host/host-child.js'];
   const imports = bundles.flatMap((bundle) =>
     bundleImports(bundle, readFileSync(join(projectDir, bundle), 'utf8')),
   );
