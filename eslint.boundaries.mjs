@@ -22,7 +22,16 @@ const FOLDERS = [
     patterns: [
       NODE,
       {
-        ...siblings(['protocol', 'engine', 'relay', 'services', 'electron', 'preload', 'cli']),
+        ...siblings([
+          'protocol',
+          'engine',
+          'engine-host',
+          'relay',
+          'services',
+          'electron',
+          'preload',
+          'cli',
+        ]),
         message: 'shared/ runs anywhere and imports nothing else of src-main.',
       },
     ],
@@ -32,7 +41,7 @@ const FOLDERS = [
     paths: [ELECTRON],
     patterns: [
       {
-        ...siblings(['engine', 'relay', 'services', 'electron', 'preload', 'cli']),
+        ...siblings(['engine', 'engine-host', 'relay', 'services', 'electron', 'preload', 'cli']),
         message: 'protocol/ is the wire code both ends share: it imports only shared/.',
       },
     ],
@@ -42,8 +51,19 @@ const FOLDERS = [
     paths: [ELECTRON],
     patterns: [
       {
-        ...siblings(['relay', 'services', 'electron', 'preload', 'cli']),
+        ...siblings(['engine-host', 'relay', 'services', 'electron', 'preload', 'cli']),
         message: 'engine/ imports only protocol/ and shared/ (it runs in the engine host).',
+      },
+    ],
+  },
+  {
+    folder: 'src-main/engine-host',
+    paths: [ELECTRON],
+    patterns: [
+      {
+        ...siblings(['services', 'electron', 'preload', 'cli']),
+        message:
+          'engine-host/ is plain Node in its own process: it imports engine/, relay/, protocol/ and shared/ only.',
       },
     ],
   },
@@ -52,7 +72,7 @@ const FOLDERS = [
     paths: [ELECTRON],
     patterns: [
       {
-        ...siblings(['engine', 'services', 'electron', 'preload', 'cli']),
+        ...siblings(['engine', 'engine-host', 'services', 'electron', 'preload', 'cli']),
         message: 'relay/ imports only protocol/ and shared/, never the client engine.',
       },
     ],
@@ -83,7 +103,7 @@ const FOLDERS = [
     patterns: [
       NODE,
       {
-        ...siblings(['protocol', 'engine', 'relay', 'services', 'electron', 'cli']),
+        ...siblings(['protocol', 'engine', 'engine-host', 'relay', 'services', 'electron', 'cli']),
         message: 'The preload is sandboxed: it imports electron and shared/ only.',
       },
     ],

@@ -31,6 +31,8 @@ const BAD: readonly [path: string, rule: string, says: RegExp][] = [
   ['src-main/engine/imports-services.ts', 'no-restricted-imports', /engine\/ imports only/],
   ['src-main/engine/imports-electron.ts', 'no-restricted-imports', /may import electron/],
   ['src-main/relay/imports-engine.ts', 'no-restricted-imports', /never the client engine/],
+  ['src-main/engine-host/imports-services.ts', 'no-restricted-imports', /engine-host\/ is plain/],
+  ['src-main/engine-host/imports-electron.ts', 'no-restricted-imports', /may import electron/],
   ['src-main/protocol/imports-engine.ts', 'no-restricted-imports', /imports only shared/],
   ['src-main/shared/imports-node.ts', 'no-restricted-imports', /no node:\*/],
   ['src-main/shared/imports-protocol.ts', 'no-restricted-imports', /imports nothing else/],
@@ -52,6 +54,10 @@ describe('folder rules', () => {
 
   it('lets the engine import protocol/, shared/ and node:* without a finding', async () => {
     expect(await lintFixture('src-main/engine/allowed.ts')).toEqual([]);
+  });
+
+  it('lets the engine host import engine/, relay/, protocol/, shared/ and node:*', async () => {
+    expect(await lintFixture('src-main/engine-host/allowed.ts')).toEqual([]);
   });
 
   it('leaves raw ipcMain to ipc-main.ts and raw ipcRenderer to the preload', async () => {

@@ -1,0 +1,3 @@
+import { utilityProcess } from 'electron';
+
+export const x = utilityProcess;

@@ -1,0 +1,3 @@
+import { createAppServices } from '../services/app-services';
+
+export const x = createAppServices;
