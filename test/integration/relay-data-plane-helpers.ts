@@ -4,7 +4,9 @@
 // Owns no relay logic; every socket it opens is handed to the caller's cleanup.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   encodeFrame,
@@ -12,7 +14,13 @@ import {
   FrameType,
   type Frame,
 } from '../../src-main/protocol/mux-frames';
-import { connectRawClient, type RawRelayClient, type RelayAccess } from '../harness/relay';
+import {
+  connectRawClient,
+  spawnRelayProcess,
+  type RawRelayClient,
+  type RelayAccess,
+  type RelayProcess,
+} from '../harness/relay';
 
 export interface Registered {
   readonly control: RawRelayClient;
@@ -220,15 +228,62 @@ export function tcpMemoryBytes(): number {
   return match?.[1] ? Number(match[1]) * 4096 : 0;
 }
 
-export function socketMemoryDetail(pid: number): string[] {
-  const text = execFileSync('ss', ['-tmnpH'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const out: string[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (!line.includes(`pid=${pid},`)) continue;
-    const mem = /skmem:\([^)]*\)/.exec(line + (lines[i + 1] ?? ''));
-    out.push(line.split(/\s+/).slice(0, 5).join(' ') + ' ' + (mem?.[0] ?? ''));
+/** The real relay process with a JSON config file and /metrics on an ephemeral port. */
+export async function spawnConfiguredRelay(
+  config: Record<string, unknown>,
+  extraArgs: readonly string[] = [],
+): Promise<RelayProcess & { metricsUrl: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-data-plane-'));
+  const path = join(dir, 'relay.json');
+  writeFileSync(path, JSON.stringify(config));
+  try {
+    const relay = await spawnRelayProcess({
+      args: ['--config', path, '--metrics', '127.0.0.1:0', ...extraArgs],
+    });
+    const listening = relay.logs.find((r) => r.event === 'relay_listening');
+    return Object.assign(relay, { metricsUrl: String(listening?.details['metrics']) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return out;
+}
+
+/** One sample of a metric (labels as written, e.g. `{reason="idle"}`), 0 when absent. */
+export async function metricValue(url: string, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(url)).text();
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}${labels} `))
+      return Number(line.slice(name.length + labels.length + 1));
+  }
+  return 0;
+}
+
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Polls `check` every 50 ms until it holds, failing after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A classic data connection: stream_open, then the relay's answer line. */
+export async function openClassicStream(
+  relay: RelayAccess,
+  reg: Registered,
+  track: (client: RawRelayClient) => void,
+): Promise<{ client: RawRelayClient; reply: Record<string, unknown> }> {
+  const client = await connectRawClient(relay);
+  track(client);
+  client.sendRaw(streamOpenLine(reg));
+  const reply = await client.next(15_000);
+  if (reply['type'] === 'stream_response') client.detach();
+  return { client, reply };
 }
