@@ -46,6 +46,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The packaged app in a real Electron: only on the build workflow's runners
+        // (`npm run test:electron`); scripts/run-tests.mjs leaves it out.
+        test: {
+          name: 'electron',
+          include: ['test/electron/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -78,7 +78,9 @@ async function main() {
     '--reporter=json',
     `--outputFile.json=${report}`,
   ];
-  if (only) vitestArgs.push('--project', only);
+  // The electron project needs a packaged app and a display: `npm run test:electron`.
+  const projects = only ? [only] : ['unit', 'integration', 'renderer', 'e2e'];
+  for (const project of projects) vitestArgs.push('--project', project);
   const run = spawnSync('npx', vitestArgs, { stdio: 'inherit', env: process.env });
 
   if (dataHome) {

@@ -91,6 +91,7 @@ describe('electron-builder.yml', () => {
       [
         'package.json',
         'dist/main/**/*',
+        'dist/engine-host/**/*',
         'dist/preload/**/*',
         'dist/renderer/**/*',
         'dist/licenses.json',
@@ -202,12 +203,26 @@ describe('GitHub workflows', () => {
       const matrixOs = job.strategy?.matrix.os;
       return Array.isArray(matrixOs) ? (matrixOs as string[]) : [job['runs-on']];
     });
-    expect(runners.sort()).toEqual(['macos-latest', 'ubuntu-latest', 'windows-latest']);
+    expect([...new Set(runners)].sort()).toEqual([
+      'macos-latest',
+      'ubuntu-latest',
+      'windows-latest',
+    ]);
     const linuxRuns = build.jobs.linux!.steps.map((step) => step.run ?? '').join('\n');
     expect(linuxRuns).toContain('bash .ci/run');
     const desktopRuns = build.jobs.desktop!.steps.map((step) => step.run ?? '').join('\n');
     for (const script of ['build', 'typecheck', 'test:unit'])
       expect(desktopRuns).toContain(`npm run ${script}`);
+    // The packaged app in a real Electron, on all three.
+    const electronJob = build.jobs.electron!;
+    expect((electronJob.strategy?.matrix.os as string[]).sort()).toEqual([
+      'macos-latest',
+      'ubuntu-latest',
+      'windows-latest',
+    ]);
+    const electronRuns = electronJob.steps.map((step) => step.run ?? '').join('\n');
+    expect(electronRuns).toContain('electron-builder --dir');
+    expect(electronRuns).toContain('xvfb-run --auto-servernum npm run test:electron');
   });
 
   it('release.yml packages on a v* tag on each OS and publishes with optional signing secrets', () => {
