@@ -43,10 +43,17 @@ export interface ConnectArgs {
 }
 
 export interface TokenArgs {
-  readonly secret: string;
+  /** The secret itself (from --secret or CLOUDBRIDGE_JWT_SECRET); null when it is in a file. */
+  readonly secret: string | null;
+  /** File holding the secret (--secret-file or CLOUDBRIDGE_JWT_SECRET_FILE). */
+  readonly secretFile: string | null;
   readonly subject: string;
   readonly tenant: string | null;
   readonly ttlSeconds: number;
+  /** Write the token here (mode 0600) instead of stdout. */
+  readonly out: string | null;
+  /** Printed on stderr: things that work but leak (a secret on the command line). */
+  readonly warnings: readonly string[];
 }
 
 export type CliCommand =
@@ -62,8 +69,11 @@ export const USAGE = `Usage:
                       [--json] [--state-file FILE]
       The token may come from the environment variable CLOUDBRIDGE_TOKEN instead of --token-file.
       --tunnel may be given several times.
-  cloudbridge token --secret SECRET --sub NAME [--tenant TENANT] [--ttl 1h]
-      Prints a development token signed with the relay's secret (or CLOUDBRIDGE_JWT_SECRET).
+  cloudbridge token --sub NAME [--tenant TENANT] [--ttl 1h] [--out FILE]
+                    [--secret-file FILE | --secret SECRET]
+      Mints a development token signed with the relay's secret, read from CLOUDBRIDGE_JWT_SECRET,
+      CLOUDBRIDGE_JWT_SECRET_FILE or --secret-file (--secret shows it in ps). Printed on stdout,
+      or written to --out FILE readable by you only.
   cloudbridge --help | --version
 
 Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refused,
@@ -71,6 +81,8 @@ Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refus
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
+/** A relay's default longest token lifetime (relay/auth.ts DEFAULT_MAX_TOKEN_LIFETIME_SEC). */
+const RELAY_DEFAULT_MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
 
 /** Parses a TCP port number, 1-65535. */
 export function parsePort(text: string, what: string): number {
@@ -240,22 +252,49 @@ function parseToken(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): TokenArgs {
-  const flags = readFlags(argv, { secret: 'value', sub: 'value', tenant: 'value', ttl: 'value' });
-  // The relay reads the same variable; it keeps the secret out of `ps` and shell history.
-  const secret = one(flags, 'secret') ?? env['CLOUDBRIDGE_JWT_SECRET'] ?? null;
-  if (secret === null || secret.length === 0) {
+  const flags = readFlags(argv, {
+    secret: 'value',
+    'secret-file': 'value',
+    sub: 'value',
+    tenant: 'value',
+    ttl: 'value',
+    out: 'value',
+  });
+  const warnings: string[] = [];
+  const flagSecret = one(flags, 'secret');
+  const flagFile = one(flags, 'secret-file');
+  if (flagSecret !== null && flagFile !== null)
+    throw new UsageError('--secret and --secret-file exclude each other');
+  if (flagSecret !== null)
+    warnings.push(
+      '--secret shows the secret to every user of this machine (ps); use CLOUDBRIDGE_JWT_SECRET or --secret-file',
+    );
+  // The relay reads the same variables; they keep the secret out of `ps` and shell history.
+  const envSecret = env['CLOUDBRIDGE_JWT_SECRET'];
+  const secret = flagFile !== null ? null : (flagSecret ?? (envSecret ? envSecret : null));
+  const secretFile =
+    flagFile ?? (secret === null ? (env['CLOUDBRIDGE_JWT_SECRET_FILE'] ?? null) : null);
+  if ((secret === null || secret.length === 0) && (secretFile === null || secretFile === '')) {
     throw new UsageError(
-      '--secret (or the environment variable CLOUDBRIDGE_JWT_SECRET) is required',
+      'a secret is required: CLOUDBRIDGE_JWT_SECRET, CLOUDBRIDGE_JWT_SECRET_FILE or --secret-file FILE',
     );
   }
   const subject = one(flags, 'sub');
   if (subject === null || subject.length === 0) throw new UsageError('--sub NAME is required');
   const ttl = one(flags, 'ttl');
+  const ttlSeconds = ttl === null ? DEFAULT_TTL_SECONDS : parseDuration(ttl);
+  if (ttlSeconds > RELAY_DEFAULT_MAX_LIFETIME_SECONDS)
+    warnings.push(
+      `--ttl ${ttl ?? ''}: a relay refuses tokens that live longer than 30 days unless its --max-token-lifetime allows them`,
+    );
   return {
     secret,
+    secretFile,
     subject,
     tenant: one(flags, 'tenant'),
-    ttlSeconds: ttl === null ? DEFAULT_TTL_SECONDS : parseDuration(ttl),
+    ttlSeconds,
+    out: one(flags, 'out'),
+    warnings,
   };
 }
 

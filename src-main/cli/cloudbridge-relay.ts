@@ -21,6 +21,8 @@ async function main(): Promise<number> {
     process.stdout.write(RELAY_USAGE);
     return 0;
   }
+  for (const warning of config.warnings)
+    process.stderr.write(`cloudbridge-relay: warning: ${warning}\n`);
   let relay;
   try {
     relay = await startRelay({

@@ -1,9 +1,10 @@
 // Entry point of the headless `cloudbridge` CLI: dispatches `connect` and `token`, maps
 // usage errors to exit code 2. Composition root only (real engine, real process I/O);
 // the behaviour lives in args.ts, connect.ts and format.ts. Never prints a token except
-// the one `token` is asked to mint, on stdout.
+// the one `token` is asked to mint, on stdout or into its --out file (mode 0600).
 
-import { readFile } from 'node:fs/promises';
+import { chmod, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 import { createEngine } from '../engine/engine';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, USAGE, UsageError, parseCommandLine } from './args';
@@ -21,18 +22,26 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`cloudbridge ${VERSION}\n`);
       return EXIT_OK;
     case 'token': {
+      for (const warning of command.args.warnings)
+        process.stderr.write(`cloudbridge: warning: ${warning}\n`);
+      const secret = command.args.secret ?? (await readSecretFile(command.args.secretFile ?? ''));
       // Loaded here: only this command needs the JWT library.
       const { mintDevToken } = await import('../relay/tokens');
       const token = await mintDevToken({
-        secret: command.args.secret,
+        secret,
         sub: command.args.subject,
         ttlSec: command.args.ttlSeconds,
         ...(command.args.tenant === null ? {} : { tenant: command.args.tenant }),
       });
-      process.stdout.write(`${token}\n`);
+      if (command.args.out === null) process.stdout.write(`${token}\n`);
+      else {
+        await writePrivateFile(command.args.out, `${token}\n`);
+        process.stderr.write(`cloudbridge: token written to ${command.args.out} (mode 600)\n`);
+      }
       return EXIT_OK;
     }
     case 'connect':
+      if (command.args.tokenFile !== null) await warnIfShared(command.args.tokenFile);
       return runConnect(command.args, {
         env: process.env,
         readTextFile: (path) => readFile(path, 'utf8'),
@@ -52,6 +61,60 @@ async function main(argv: readonly string[]): Promise<number> {
         createEngine,
       });
   }
+}
+
+/** Group/other permission bits: a secret file with any of them set can be read by others. */
+const SHARED_BITS = 0o077;
+
+async function readSecretFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  await warnIfShared(path);
+  return text.replace(/\r?\n$/, '');
+}
+
+/** Warns (stderr) when a file holding a secret is readable by group or others. */
+async function warnIfShared(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode & 0o777;
+  } catch {
+    return; // a missing file is reported by whoever reads it
+  }
+  if ((mode & SHARED_BITS) !== 0)
+    process.stderr.write(
+      `cloudbridge: warning: ${path} is readable by others (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 ${path}\n`,
+    );
+}
+
+/**
+ * Writes a file only its owner can read: a new file made 0600 next to the target, then renamed
+ * over it, so neither an old file's wider mode nor a half-written token is ever visible.
+ */
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${process.pid}-${Date.now()}.tmp`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    // The umask cannot widen 0600, but a platform default might: say it explicitly.
+    await handle.chmod(0o600);
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await chmod(path, 0o600);
 }
 
 /** Exits once stdout has drained, so a timer some library left behind cannot keep us alive. */

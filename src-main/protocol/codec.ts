@@ -55,24 +55,50 @@ export function encodeMessage(message: JsonObject, maxLineBytes = MAX_LINE_BYTES
   return line;
 }
 
+/** The first holding buffer of a partial line; it doubles as the line grows, up to the limit. */
+const INITIAL_HOLD_BYTES = 256;
+
 /**
  * Incremental decoder. Feed it chunks as they arrive; it returns complete messages in order.
  * Empty lines and a trailing `\r` are tolerated. After a CodecError the decoder must not be
  * used again (the connection is closed).
+ *
+ * A partial line is copied into one contiguous buffer that doubles as it grows, so it costs
+ * at most about twice its own length however small the chunks it arrives in (one Buffer per
+ * chunk cost ~150 bytes per byte for a line sent as 1-byte TLS records; docs/protocol.md#limits).
+ * The buffer is dropped once the line completes, so an idle connection holds nothing.
  *
  * `push(chunk, limit)` stops after `limit` messages and keeps the rest unparsed; `takeRest()`
  * then hands those bytes on, for connections that switch from lines to raw bytes
  * (`stream_open` / `stream_response`, PROTOCOL.md §3).
  */
 export class LineDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private hold: Buffer | null = null;
+  private held = 0;
 
-  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
+  constructor(private maxLineBytes = MAX_LINE_BYTES) {}
 
   /** Bytes held that do not yet form a complete line (always <= maxLineBytes + 1). */
   get bufferedBytes(): number {
-    return this.pendingBytes;
+    return this.held;
+  }
+
+  /** Bytes of memory the held partial line occupies (its buffer's capacity). */
+  get retainedBytes(): number {
+    return this.hold?.length ?? 0;
+  }
+
+  /** The line limit in force. */
+  get lineLimit(): number {
+    return this.maxLineBytes;
+  }
+
+  /**
+   * Changes the line limit for what follows (the relay allows longer lines once a session has
+   * authenticated). A partial line already past a lower limit fails on the next push.
+   */
+  setLineLimit(maxLineBytes: number): void {
+    this.maxLineBytes = maxLineBytes;
   }
 
   push(chunk: Uint8Array, limit = Number.POSITIVE_INFINITY): JsonObject[] {
@@ -81,14 +107,17 @@ export class LineDecoder {
     while (messages.length < limit) {
       const newline = data.indexOf(NEWLINE);
       if (newline === -1) break;
-      const lineBytes = this.pendingBytes + newline;
+      const lineBytes = this.held + newline;
       if (lineBytes > this.maxLineBytes + 1) this.failTooLong(lineBytes);
-      let line =
-        this.pendingBytes === 0
-          ? data.subarray(0, newline)
-          : Buffer.concat([...this.pending, data.subarray(0, newline)]);
-      this.pending = [];
-      this.pendingBytes = 0;
+      let line: Buffer;
+      if (this.held === 0) {
+        line = data.subarray(0, newline);
+      } else {
+        this.append(data.subarray(0, newline));
+        line = (this.hold as Buffer).subarray(0, this.held);
+        this.hold = null;
+        this.held = 0;
+      }
       data = data.subarray(newline + 1);
       if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, -1);
       if (line.length > this.maxLineBytes) this.failTooLong(line.length);
@@ -97,27 +126,43 @@ export class LineDecoder {
     }
     if (data.length > 0) {
       // Without a newline the held bytes may not grow past the limit (+1 for a `\r`).
-      if (messages.length < limit && this.pendingBytes + data.length > this.maxLineBytes + 1) {
-        this.failTooLong(this.pendingBytes + data.length);
+      if (messages.length < limit && this.held + data.length > this.maxLineBytes + 1) {
+        this.failTooLong(this.held + data.length);
       }
-      // Copy: the caller's chunk may be reused, and a small slice must not pin a large buffer.
-      this.pending.push(Buffer.from(data));
-      this.pendingBytes += data.length;
+      // Copied: the caller's chunk may be reused, and a small slice must not pin a large buffer.
+      this.append(data);
     }
     return messages;
   }
 
   /** Returns and forgets every byte held after the last parsed message. */
   takeRest(): Buffer {
-    const rest = Buffer.concat(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const rest =
+      this.hold === null ? Buffer.alloc(0) : Buffer.from(this.hold.subarray(0, this.held));
+    this.hold = null;
+    this.held = 0;
     return rest;
   }
 
+  private append(bytes: Buffer): void {
+    const needed = this.held + bytes.length;
+    if (this.hold === null || needed > this.hold.length) {
+      let size = Math.max(INITIAL_HOLD_BYTES, this.hold?.length ?? 0);
+      while (size < needed) size *= 2;
+      // Never more than the largest line that can still complete (+1 for a `\r`); after
+      // push(chunk, limit) the rest may be longer, and is held as it is.
+      size = Math.max(needed, Math.min(size, this.maxLineBytes + 1));
+      const grown = Buffer.allocUnsafeSlow(size);
+      if (this.hold !== null) this.hold.copy(grown, 0, 0, this.held);
+      this.hold = grown;
+    }
+    bytes.copy(this.hold, this.held);
+    this.held = needed;
+  }
+
   private failTooLong(bytes: number): never {
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.hold = null;
+    this.held = 0;
     throw new CodecError(
       'line_too_long',
       `line of more than ${Math.min(bytes, this.maxLineBytes + 1)} bytes exceeds the ${this.maxLineBytes}-byte limit`,

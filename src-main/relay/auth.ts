@@ -1,12 +1,14 @@
 // Verifies the client's JWT (PROTOCOL.md §2.2) with jose: an explicit algorithm allow-list
 // per key kind (so HS/RS confusion and `alg: none` cannot pass), no keys taken from the token
 // itself (jwk/jku/x5u/x5c headers are refused), sane `kid`s only, exp/nbf with a small skew,
-// iss/aud when configured, `sub` required, and the tenant rules. Never logs or returns a token.
+// iss/aud when configured, `sub` required, a bounded lifetime, no `iat` in the future, and the
+// tenant rules. Never logs or returns a token.
 
 import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeJwt,
   decodeProtectedHeader,
   jwtVerify,
   type JSONWebKeySet,
@@ -31,6 +33,14 @@ export const ASYMMETRIC_ALGORITHMS = [
   'Ed25519',
 ] as const;
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
+/**
+ * Longest accepted `exp - iat` (or `exp - now` without `iat`): 30 days. Long enough for a
+ * token pasted into the desktop app to last weeks (`cloudbridge token` mints up to this), short
+ * enough that a leaked token dies within a month and `exp: 1e300` is refused.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 30 * 24 * 3600;
+/** Claimed client names longer than this are cut for the failure budget's key. */
+const MAX_CLAIM_KEY_LENGTH = 128;
 /** Header parameters that would let a token bring its own key. */
 const KEY_CARRYING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 const KID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -43,8 +53,10 @@ export interface JwtOptions {
   readonly hs256Kid?: string;
   /** Path of a JWKS JSON file with public keys for asymmetric tokens. */
   readonly jwksFile?: string;
-  /** URL of a JWKS document (fetched and cached by jose). */
+  /** URL of a JWKS document (fetched and cached by jose). https only, unless allowed below. */
   readonly jwksUrl?: string;
+  /** Accept an http:// JWKS URL (keys fetched in plaintext can be swapped on the way). */
+  readonly allowInsecureJwksUrl?: boolean;
   /** Accepted `alg` values. Default: HS256 with a secret, RS256/ES256/EdDSA with a JWKS. */
   readonly algorithms?: readonly string[];
   readonly issuer?: string;
@@ -53,6 +65,8 @@ export interface JwtOptions {
   readonly clockToleranceSec?: number;
   /** Refuse tokens without `exp` (default true). */
   readonly requireExpiry?: boolean;
+  /** Longest accepted token lifetime in seconds (default 30 days). */
+  readonly maxLifetimeSec?: number;
 }
 
 export type AuthFailureReason =
@@ -65,6 +79,8 @@ export type AuthFailureReason =
   | 'expired'
   | 'missing_exp'
   | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'lifetime_too_long'
   | 'wrong_issuer'
   | 'wrong_audience'
   | 'missing_sub'
@@ -79,12 +95,19 @@ export type AuthResult =
       readonly tenant: TenantPolicy;
       readonly claimedTenant: string | null;
       readonly expiresAt: number | null;
+      /** When access ends: `exp` plus the clock skew, in ms; null for a token without `exp`. */
+      readonly accessUntil: number | null;
     }
   | {
       readonly ok: false;
       readonly code: 'invalid_token' | 'tenant_not_found';
       readonly reason: AuthFailureReason;
       readonly message: string;
+      /**
+       * The client the token claims to be (`tenant_id` + `sub`, unverified), when it decodes
+       * that far: failures are budgeted per claimed client too. Never a proof of identity.
+       */
+      readonly claimed?: { readonly subject: string; readonly tenant: string | null };
     };
 
 export interface TokenVerifier {
@@ -141,6 +164,25 @@ function mapJoseError(error: unknown): AuthResult {
   }
 }
 
+/** The unverified `sub` and `tenant_id` of a token that failed, for its failure budget. */
+function claimedClient(token: string): { claimed?: { subject: string; tenant: string | null } } {
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return {};
+  }
+  const subject = claimString(payload, 'sub');
+  if (subject === null) return {};
+  const tenant = claimString(payload, 'tenant_id');
+  return {
+    claimed: {
+      subject: subject.slice(0, MAX_CLAIM_KEY_LENGTH),
+      tenant: tenant === null ? null : tenant.slice(0, MAX_CLAIM_KEY_LENGTH),
+    },
+  };
+}
+
 export function createTokenVerifier(options: {
   readonly jwt: JwtOptions;
   readonly tenants: TenantTable;
@@ -165,7 +207,20 @@ export function createTokenVerifier(options: {
       throw new AuthConfigError(`JWKS file ${jwt.jwksFile} has no "keys" list`);
     jwks = createLocalJWKSet(parsed);
   } else if (jwt.jwksUrl !== undefined) {
-    jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), {
+    let url: URL;
+    try {
+      url = new URL(jwt.jwksUrl);
+    } catch {
+      throw new AuthConfigError(`JWKS URL ${jwt.jwksUrl} is not a URL`);
+    }
+    if (
+      url.protocol !== 'https:' &&
+      !(url.protocol === 'http:' && jwt.allowInsecureJwksUrl === true)
+    )
+      throw new AuthConfigError(
+        `JWKS URL ${jwt.jwksUrl} must be https (keys fetched in plaintext can be replaced on the way); allow http explicitly to use it`,
+      );
+    jwks = createRemoteJWKSet(url, {
       timeoutDuration: 5_000,
       cooldownDuration: 30_000,
     });
@@ -194,6 +249,7 @@ export function createTokenVerifier(options: {
     );
   const toleranceSec = jwt.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
   const requireExpiry = jwt.requireExpiry ?? true;
+  const maxLifetimeSec = jwt.maxLifetimeSec ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC;
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (secret !== null && hmacAllowed.includes(header.alg)) return secret;
@@ -205,6 +261,8 @@ export function createTokenVerifier(options: {
     async verify(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
         return fail('malformed', 'token is malformed');
+      const failed = (result: AuthResult): AuthResult =>
+        result.ok ? result : { ...result, ...claimedClient(token) };
       let header: ProtectedHeaderParameters;
       try {
         header = decodeProtectedHeader(token);
@@ -213,20 +271,20 @@ export function createTokenVerifier(options: {
       }
       const alg = header.alg;
       if (typeof alg !== 'string' || alg.toLowerCase() === 'none' || !allowed.includes(alg)) {
-        return fail('alg_not_allowed', 'token algorithm is not accepted');
+        return failed(fail('alg_not_allowed', 'token algorithm is not accepted'));
       }
       if (KEY_CARRYING_HEADERS.some((name) => header[name] !== undefined)) {
-        return fail('embedded_key', 'token may not carry its own key');
+        return failed(fail('embedded_key', 'token may not carry its own key'));
       }
       if (header.kid !== undefined) {
         if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid))
-          return fail('bad_kid', 'token key id is not acceptable');
+          return failed(fail('bad_kid', 'token key id is not acceptable'));
         if (
           hmacAllowed.includes(alg) &&
           jwt.hs256Kid !== undefined &&
           header.kid !== jwt.hs256Kid
         ) {
-          return fail('unknown_kid', 'no key matches the token');
+          return failed(fail('unknown_kid', 'no key matches the token'));
         }
       }
       let payload: JWTPayload;
@@ -243,21 +301,30 @@ export function createTokenVerifier(options: {
         });
         payload = result.payload;
       } catch (error) {
-        return mapJoseError(error);
+        return failed(mapJoseError(error));
       }
+      const nowSec = clock.now() / 1000;
+      const iat = typeof payload.iat === 'number' ? payload.iat : null;
+      if (iat !== null && iat > nowSec + toleranceSec)
+        return failed(fail('issued_in_future', 'token is issued in the future'));
+      if (typeof payload.exp === 'number' && payload.exp - (iat ?? nowSec) > maxLifetimeSec)
+        return failed(
+          fail('lifetime_too_long', `token lives longer than the ${maxLifetimeSec} s allowed`),
+        );
       const subject = claimString(payload, 'sub');
       if (subject === null) return fail('missing_sub', 'token has no subject');
       const claimedTenant = claimString(payload, 'tenant_id');
       if (tenants.multiTenant && claimedTenant === null)
-        return fail('missing_tenant', 'token names no tenant');
+        return failed(fail('missing_tenant', 'token names no tenant'));
       const tenant = tenants.resolve(claimedTenant);
-      if (tenant === undefined) return fail('unknown_tenant', 'tenant not found');
+      if (tenant === undefined) return failed(fail('unknown_tenant', 'tenant not found'));
       return {
         ok: true,
         subject,
         tenant,
         claimedTenant,
         expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+        accessUntil: typeof payload.exp === 'number' ? (payload.exp + toleranceSec) * 1000 : null,
       };
     },
   };

@@ -1,11 +1,13 @@
 // The relay's command line and JSON config file, turned into RelayOptions with plain-words
 // errors (the CLI exits 2 on them). Pure apart from reading the files it is pointed at;
-// starts nothing. Flags win over the config file; the secret may come from the environment.
+// starts nothing. Flags win over the config file; the secret comes from the environment or a
+// file (config-jwt.ts), the bounds from `limits` and --limit (config-limits.ts).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { JwtOptions } from './auth';
 import { parseCidr } from './cidr';
+import { JwtConfigError, parseJwtConfig } from './config-jwt';
+import { LimitsConfigError, parseLimitsConfig } from './config-limits';
 import { DataPlaneConfigError, parseDataPlaneConfig } from './data-plane-config';
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -26,16 +28,23 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
   --cert FILE --key FILE    TLS certificate and key (PEM); without them a self-signed
                             development certificate is kept in --data-dir
   --data-dir DIR            where the development certificate lives
-  --jwt-secret S            HS256 secret (or env CLOUDBRIDGE_JWT_SECRET)
-  --jwks FILE|URL           JWKS with public keys for RS/ES/EdDSA tokens
+  --jwt-secret-file FILE    file holding the HS256 secret (or env CLOUDBRIDGE_JWT_SECRET,
+                            or CLOUDBRIDGE_JWT_SECRET_FILE); keep it mode 600
+  --jwt-secret S            the secret itself: visible in ps, prefer the two above
+  --jwks FILE|URL           JWKS with public keys for RS/ES/EdDSA tokens (https URLs only)
+  --allow-insecure-jwks     accept an http:// JWKS URL (logged at start)
+  --jwt-issuer ISS          require this "iss" claim
+  --jwt-audience AUD        require this "aud" claim (repeatable: any of them)
+  --max-token-lifetime D    longest exp - iat accepted, e.g. 12h, 30d (default 30d)
   --allow CIDR              target network tunnels may reach (repeatable; without one,
                             every target is refused; loopback needs naming, e.g. 127.0.0.1/32)
   --config FILE             JSON config (flags win): listen, cert, key, dataDir, tenants,
-                            allow, jwt {jwks, algorithms, issuer, audience,
-                            clockToleranceSec}, metrics, insecure, graceMs,
-                            idleTimeoutMs, dialTimeoutMs, logLevel, limits
-                            {authAttemptsPerMinute, tunnelCreationsPerHour,
-                            minHeartbeatIntervalMs}, streams {idleTimeoutMs,
+                            allow, jwt {secretFile, jwks, allowInsecureJwksUrl,
+                            algorithms, issuer, audience, clockToleranceSec,
+                            maxLifetimeSec, requireExpiry}, metrics, insecure,
+                            graceMs, idleTimeoutMs, dialTimeoutMs, logLevel,
+                            limits {minHeartbeatIntervalMs and every name of
+                            docs/protocol.md#limits}, streams {idleTimeoutMs,
                             halfClosedTimeoutMs, maxPerClient,
                             maxBufferedBytesPerClient, maxBufferedBytesPerTenant},
                             dns {mode, servers, hostsFile, timeoutMs, perClient,
@@ -44,7 +53,9 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
   --insecure                plaintext TCP, development only
   --grace-ms N              keep a dropped session's tunnels this long (default 60000)
   --heartbeat-min-ms N      minimum spacing of heartbeats (default 28000)
-  --auth-per-minute N       auth attempts per source address a minute (default 5)
+  --auth-per-minute N       failed auth attempts per source address a minute (default 5)
+  --limit NAME=N            any bound of docs/protocol.md#limits (repeatable), e.g.
+                            --limit maxConnectionsPerSource=1000
   --log-level LEVEL         debug | info | warn | error (default info)
   --help                    this text
 `;
@@ -52,6 +63,8 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
 export interface RelayCliConfig {
   readonly options: Omit<RelayOptions, 'log' | 'clock'>;
   readonly help: boolean;
+  /** Things that work but should not be done this way; the CLI prints them at start. */
+  readonly warnings: readonly string[];
 }
 
 /** Parses `HOST:PORT` or `[IPv6]:PORT`. */
@@ -170,7 +183,13 @@ export function parseRelayArgs(
         key: { type: 'string' },
         'data-dir': { type: 'string' },
         'jwt-secret': { type: 'string' },
+        'jwt-secret-file': { type: 'string' },
         jwks: { type: 'string' },
+        'allow-insecure-jwks': { type: 'boolean' },
+        'jwt-issuer': { type: 'string' },
+        'jwt-audience': { type: 'string', multiple: true },
+        'max-token-lifetime': { type: 'string' },
+        limit: { type: 'string', multiple: true },
         allow: { type: 'string', multiple: true },
         config: { type: 'string' },
         metrics: { type: 'string' },
@@ -186,7 +205,7 @@ export function parseRelayArgs(
     throw new ConfigError((error as Error).message);
   }
   const flags = parsed.values;
-  if (flags.help === true) return { options: { jwt: {} }, help: true };
+  if (flags.help === true) return { options: { jwt: {} }, help: true, warnings: [] };
   const file = flags.config !== undefined ? readJson(flags.config) : {};
 
   const listenText =
@@ -208,44 +227,17 @@ export function parseRelayArgs(
   const fileJwt = (file['jwt'] ?? {}) as Record<string, unknown>;
   if (typeof fileJwt !== 'object' || Array.isArray(fileJwt))
     throw new ConfigError('"jwt" must be an object');
-  const secret = flags['jwt-secret'] ?? env['CLOUDBRIDGE_JWT_SECRET'];
-  const jwks = flags.jwks ?? (typeof fileJwt['jwks'] === 'string' ? fileJwt['jwks'] : undefined);
-  if ((secret === undefined || secret === '') && jwks === undefined) {
-    throw new ConfigError(
-      'a JWT key is required: --jwt-secret S (or CLOUDBRIDGE_JWT_SECRET), or --jwks FILE|URL',
-    );
+  let jwtConfig;
+  let limits;
+  try {
+    jwtConfig = parseJwtConfig(flags, fileJwt, env);
+    limits = parseLimitsConfig(file['limits'], flags);
+  } catch (error) {
+    if (error instanceof JwtConfigError || error instanceof LimitsConfigError)
+      throw new ConfigError(error.message);
+    throw error;
   }
-  if (secret !== undefined && secret.length > 0 && secret.length < 16)
-    throw new ConfigError('the JWT secret must be at least 16 characters');
-  const algorithms = fileJwt['algorithms'];
-  if (
-    algorithms !== undefined &&
-    (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string'))
-  ) {
-    throw new ConfigError('"jwt.algorithms" must be a list of strings');
-  }
-  const audience = fileJwt['audience'];
-  if (
-    audience !== undefined &&
-    typeof audience !== 'string' &&
-    !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))
-  ) {
-    throw new ConfigError('"jwt.audience" must be a string or a list of strings');
-  }
-  const jwt: JwtOptions = {
-    ...(secret !== undefined && secret.length > 0 ? { hs256Secret: secret } : {}),
-    ...(jwks !== undefined
-      ? /^https?:\/\//.test(jwks)
-        ? { jwksUrl: jwks }
-        : { jwksFile: jwks }
-      : {}),
-    ...(algorithms !== undefined ? { algorithms: algorithms } : {}),
-    ...(typeof fileJwt['issuer'] === 'string' ? { issuer: fileJwt['issuer'] } : {}),
-    ...(audience !== undefined ? { audience: audience } : {}),
-    ...(optionalNumber(fileJwt['clockToleranceSec'], '"jwt.clockToleranceSec"') !== undefined
-      ? { clockToleranceSec: fileJwt['clockToleranceSec'] as number }
-      : {}),
-  };
+  const { jwt, warnings } = jwtConfig;
 
   const tenants = parseTenants(file['tenants']);
   const allow =
@@ -263,24 +255,6 @@ export function parseRelayArgs(
     throw new ConfigError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
   const graceMs =
     intFlag(flags['grace-ms'], '--grace-ms') ?? optionalNumber(file['graceMs'], '"graceMs"');
-  const fileLimits = (file['limits'] ?? {}) as Record<string, unknown>;
-  if (typeof fileLimits !== 'object' || Array.isArray(fileLimits))
-    throw new ConfigError('"limits" must be an object');
-  const minHeartbeat =
-    intFlag(flags['heartbeat-min-ms'], '--heartbeat-min-ms') ??
-    optionalNumber(fileLimits['minHeartbeatIntervalMs'], '"limits.minHeartbeatIntervalMs"');
-  const authPerMinute =
-    intFlag(flags['auth-per-minute'], '--auth-per-minute') ??
-    optionalNumber(fileLimits['authAttemptsPerMinute'], '"limits.authAttemptsPerMinute"');
-  const tunnelsPerHour = optionalNumber(
-    fileLimits['tunnelCreationsPerHour'],
-    '"limits.tunnelCreationsPerHour"',
-  );
-  const limits = {
-    ...(minHeartbeat !== undefined ? { minHeartbeatIntervalMs: minHeartbeat } : {}),
-    ...(authPerMinute !== undefined ? { authAttemptsPerMinute: authPerMinute } : {}),
-    ...(tunnelsPerHour !== undefined ? { tunnelCreationsPerHour: tunnelsPerHour } : {}),
-  };
   const idleTimeoutMs = optionalNumber(file['idleTimeoutMs'], '"idleTimeoutMs"');
   const dialTimeoutMs = optionalNumber(file['dialTimeoutMs'], '"dialTimeoutMs"');
   const dataDir =
@@ -295,6 +269,7 @@ export function parseRelayArgs(
 
   return {
     help: false,
+    warnings,
     options: {
       host: listen.host,
       port: listen.port,
@@ -306,7 +281,7 @@ export function parseRelayArgs(
       ...(metrics ? { metrics } : {}),
       ...(flags.insecure === true || file['insecure'] === true ? { insecure: true } : {}),
       ...(graceMs !== undefined ? { graceMs } : {}),
-      ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      ...(limits !== undefined ? { limits } : {}),
       ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
       ...(dialTimeoutMs !== undefined ? { dialTimeoutMs } : {}),
       ...dataPlane,

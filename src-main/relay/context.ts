@@ -9,7 +9,10 @@ import type { TokenVerifier } from './auth';
 import type { RelayLogger } from './log';
 import type { RelayMetrics } from './metrics';
 import type { TenantTable } from './policy';
-import type { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
+import type { SlotPool } from './connection-limits';
+import type { AuthFailureLimits, MinIntervalGate, TunnelCreationLimits } from './rate-limit';
+import type { RefusalLog } from './refusal-log';
+import type { FrontDoorLimits } from './relay-limits';
 import type { TunnelRegistry } from './registry';
 import type { StreamBudget } from './stream-budget';
 import type { StreamTable } from './stream-table';
@@ -18,17 +21,12 @@ import type { Clock } from '../shared/clock';
 /** `identity` is the client asking (target.ts clientKeyOf): lookups are bounded per client. */
 export type LookupAll = (hostname: string, identity?: string) => Promise<readonly LookupAddress[]>;
 
-export interface RelayLimits {
-  /** Seed v1 §5.2: 5 auth attempts a minute per source address. */
-  readonly authAttemptsPerMinute: number;
-  /** Seed v1 §5.2: 10 tunnel creations an hour per tenant. */
-  readonly tunnelCreationsPerHour: number;
+/** The front door's bounds (relay-limits.ts, docs/protocol.md#limits) and the session's own. */
+export interface RelayLimits extends FrontDoorLimits {
   /** Seed v1 §5.2: heartbeats no closer than 30 s; the default leaves 2 s of slack. */
   readonly minHeartbeatIntervalMs: number;
   /** PROTOCOL.md §4 grace period for a dropped session's registrations. */
   readonly graceMs: number;
-  /** PROTOCOL.md §3: a connection idle before its first line is closed (60 s). */
-  readonly idleFirstLineMs: number;
   /** PROTOCOL.md §3: dial timeout towards the target (10 s). */
   readonly dialTimeoutMs: number;
 }
@@ -40,8 +38,14 @@ export interface RelayContext {
   readonly tenants: TenantTable;
   readonly verifier: TokenVerifier;
   readonly registry: TunnelRegistry;
-  readonly authLimiter: SlidingWindowLimiter;
-  readonly tunnelLimiter: SlidingWindowLimiter;
+  readonly authLimits: AuthFailureLimits;
+  readonly tunnelLimits: TunnelCreationLimits;
+  /** Rate-limited log for records a peer can cause at will (refusal-log.ts). */
+  readonly refusals: RefusalLog;
+  /** Control sessions per client (tenant + subject). */
+  readonly identitySessions: SlotPool;
+  /** Counts one action of a bound, by its label (cloudbridge_relay_limit_hits_total). */
+  hit(limit: string): void;
   readonly newHeartbeatGate: () => MinIntervalGate;
   readonly limits: RelayLimits;
   readonly lookup: LookupAll;

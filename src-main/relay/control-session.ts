@@ -1,7 +1,9 @@
 // One control session (PROTOCOL.md §2): hello, auth, tunnel_info, heartbeat, errors, on one
 // long-lived connection. Handles messages strictly in order, never throws on client input,
-// and hands its registrations to the grace period when the connection ends. Data streams
-// are data-stream.ts.
+// and hands its registrations to the grace period when the connection ends. Every phase has a
+// deadline (docs/protocol.md#limits): auth within authTimeoutMs of the first line, a message at
+// least every sessionIdleTimeoutMs after, and nothing past the token's `exp` plus skew.
+// Registration is tunnel-registration.ts; data streams are data-stream.ts.
 //
 // Framing errors: PROTOCOL.md §1 says the relay answers `error` and closes but defines no
 // wire code for them. This relay answers code `unknown_message_type` with `details.reason`
@@ -10,7 +12,7 @@
 
 import type { Socket } from 'node:net';
 import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
-import { MessageError, parseClientMessage } from '../protocol/messages';
+import type { Slot } from './connection-limits';
 import {
   closeWithError,
   errorMessage,
@@ -18,25 +20,20 @@ import {
   type RelayContext,
   type WireError,
 } from './context';
-import type { TenantPolicy } from './policy';
+import { IdleWatch, startDeadline, type Deadline } from './deadline';
+import type { SessionAdmission } from './front-door';
+import type { RefusalScope } from './refusal-log';
+import { LIMIT_LABELS } from './relay-limits';
 import { retryAfterSeconds, type MinIntervalGate } from './rate-limit';
-import { clientKeyOf, resolveTarget } from './target';
+import { clientKeyOf } from './target';
+import {
+  registerTunnel,
+  type RegisteringSession,
+  type SessionIdentity,
+} from './tunnel-registration';
 
 /** Above this many queued messages the session stops reading until it catches up. */
 const MAX_QUEUED_MESSAGES = 32;
-
-const TUNNEL_INFO_FIELD_TYPES: Readonly<Record<string, 'string' | 'number' | 'optional-string'>> = {
-  tunnel_id: 'string',
-  tenant_id: 'optional-string',
-  local_port: 'number',
-  remote_host: 'string',
-  remote_port: 'number',
-};
-
-interface Identity {
-  readonly subject: string;
-  readonly tenant: TenantPolicy;
-}
 
 export function framingError(error: CodecError): WireError {
   return {
@@ -46,29 +43,64 @@ export function framingError(error: CodecError): WireError {
   };
 }
 
-export class ControlSession {
+const NOT_AUTHENTICATED: WireError = {
+  code: 'invalid_token',
+  message: 'authenticate first',
+  details: { reason: 'not_authenticated' },
+};
+
+export class ControlSession implements RegisteringSession {
   readonly id: number;
-  private readonly decoder = new LineDecoder();
+  private readonly decoder: LineDecoder;
   private readonly queue: JsonObject[] = [];
   private readonly heartbeatGate: MinIntervalGate;
-  private identity: Identity | null = null;
+  private readonly refusals: RefusalScope;
+  private readonly authDeadline: Deadline;
+  private identityValue: SessionIdentity | null = null;
+  private identitySlot: Slot | null = null;
+  private idleWatch: IdleWatch | null = null;
+  private accessDeadline: Deadline | null = null;
   private busy = false;
-  private ended = false;
+  private endedValue = false;
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly socket: Socket,
     private readonly remoteAddress: string,
+    private readonly admission: SessionAdmission,
   ) {
     this.id = ctx.nextSessionId();
     this.heartbeatGate = ctx.newHeartbeatGate();
+    this.decoder = new LineDecoder(ctx.limits.maxLineBytesBeforeAuth);
+    this.refusals = ctx.refusals.forConnection(admission.source);
     ctx.metrics.sessionOpened();
     ctx.sessions.add(this);
-    ctx.log.log('info', 'session_opened', { session: this.id, remote: remoteAddress });
+    // Before auth anyone can open sessions at will: their records share the source's budget.
+    this.refusals.log('info', 'session_opened', { session: this.id, remote: remoteAddress });
+    // LoginGraceTime: the first line has come; the token must follow soon, whatever else does.
+    this.authDeadline = startDeadline(ctx.clock, ctx.limits.authTimeoutMs, () => {
+      ctx.hit(LIMIT_LABELS.authTimeoutMs);
+      this.fail(
+        {
+          code: 'server_unavailable',
+          message: `no successful auth within ${ctx.limits.authTimeoutMs} ms`,
+          details: { reason: 'auth_timeout' },
+        },
+        'auth_timeout',
+      );
+    });
     socket.on('close', () => this.onClose());
     // The listener allows half-open sockets for data streams; a control session has no use
     // for one, so the client's FIN ends the session.
     socket.on('end', () => socket.end());
+  }
+
+  get identity(): SessionIdentity | null {
+    return this.identityValue;
+  }
+
+  get ended(): boolean {
+    return this.endedValue;
   }
 
   /** Takes over the connection after its first line (already parsed) and any bytes after it. */
@@ -81,26 +113,37 @@ export class ControlSession {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
+    if (this.endedValue) return;
+    let messages: JsonObject[];
     try {
-      this.queue.push(...this.decoder.push(chunk));
+      messages = this.decoder.push(chunk);
     } catch (error) {
-      if (error instanceof CodecError) {
-        this.fail(framingError(error), 'framing_error');
-        return;
-      }
-      throw error;
+      if (error instanceof CodecError && error.reason === 'line_too_long')
+        this.ctx.hit(
+          this.identityValue === null
+            ? LIMIT_LABELS.maxLineBytesBeforeAuth
+            : LIMIT_LABELS.maxLineBytes,
+        );
+      this.fail(
+        error instanceof CodecError
+          ? framingError(error)
+          : { code: 'server_unavailable', message: 'internal relay error' },
+        'framing_error',
+      );
+      return;
     }
+    if (messages.length > 0) this.idleWatch?.touch();
+    this.queue.push(...messages);
     if (this.queue.length > MAX_QUEUED_MESSAGES) this.socket.pause();
     this.pump();
   }
 
   private pump(): void {
-    if (this.busy || this.ended) return;
+    if (this.busy || this.endedValue) return;
     this.busy = true;
     void (async () => {
       try {
-        while (!this.ended) {
+        while (!this.endedValue) {
           const message = this.queue.shift();
           if (message === undefined) break;
           await this.handle(message);
@@ -114,18 +157,19 @@ export class ControlSession {
         );
       } finally {
         this.busy = false;
-        if (!this.ended && this.socket.isPaused() && this.queue.length === 0) this.socket.resume();
+        if (!this.endedValue && this.socket.isPaused() && this.queue.length === 0)
+          this.socket.resume();
       }
     })();
   }
 
-  private send(message: JsonObject): void {
+  send(message: JsonObject): void {
     sendLine(this.socket, message);
   }
 
-  private reply(error: WireError, tunnelId: string | null = null): void {
+  reply(error: WireError, tunnelId: string | null = null): void {
     this.ctx.metrics.errorsTotal.inc({ code: error.code });
-    this.ctx.log.log(
+    this.refusals.log(
       'warn',
       'request_refused',
       { session: this.id, code: error.code, message: error.message, details: error.details },
@@ -134,11 +178,11 @@ export class ControlSession {
     this.send(errorMessage(error));
   }
 
-  private fail(error: WireError, event: string): void {
-    if (this.ended) return;
-    this.ended = true;
+  fail(error: WireError, event: string): void {
+    if (this.endedValue) return;
+    this.endedValue = true;
     this.queue.length = 0;
-    this.ctx.log.log('warn', event, {
+    this.refusals.log('warn', event, {
       session: this.id,
       remote: this.remoteAddress,
       code: error.code,
@@ -146,6 +190,19 @@ export class ControlSession {
       details: error.details,
     });
     closeWithError(this.ctx, this.socket, error);
+  }
+
+  /** The token's `exp` plus skew has passed: access ends here (docs/protocol.md#authentication). */
+  accessEnded(): void {
+    this.ctx.hit('token_expired');
+    this.fail(
+      {
+        code: 'invalid_token',
+        message: 'token has expired',
+        details: { reason: 'token_expired' },
+      },
+      'token_expired',
+    );
   }
 
   private async handle(message: JsonObject): Promise<void> {
@@ -183,7 +240,7 @@ export class ControlSession {
       case 'auth':
         return this.onAuth(message);
       case 'tunnel_info':
-        return this.onTunnelInfo(message);
+        return registerTunnel(this.ctx, this, message);
       case 'heartbeat':
         return this.onHeartbeat();
       case 'heartbeat_response':
@@ -220,7 +277,7 @@ export class ControlSession {
       );
       return;
     }
-    if (this.identity !== null) {
+    if (this.identityValue !== null) {
       this.reply({
         code: 'unknown_message_type',
         message: 'this session is already authenticated',
@@ -228,31 +285,82 @@ export class ControlSession {
       });
       return;
     }
-    const limit = this.ctx.authLimiter.take(this.remoteAddress);
-    if (!limit.allowed) {
-      this.ctx.metrics.countAuthFailure('rate_limited');
-      const retryAfter = retryAfterSeconds(limit);
-      this.fail(
-        {
-          code: 'rate_limit_exceeded',
-          message: 'too many authentication attempts',
-          details: { retry_after: retryAfter },
-        },
-        'auth_rate_limited',
-      );
-      return;
-    }
     const result = await this.ctx.verifier.verify(message['token']);
-    if (this.ended) return;
+    if (this.endedValue) return;
     if (!result.ok) {
       this.ctx.metrics.countAuthFailure(result.reason);
+      // Only failures are counted, per source and per the client the token claims to be.
+      const claimed =
+        result.claimed === undefined
+          ? null
+          : clientKeyOf(result.claimed.tenant ?? '', result.claimed.subject);
+      const limit = await this.ctx.authLimits.failed(this.admission.source, claimed);
+      if (this.endedValue) return;
+      if (!limit.allowed) {
+        this.ctx.hit(limit.limit);
+        this.fail(
+          {
+            code: 'rate_limit_exceeded',
+            message: 'too many failed authentication attempts',
+            details: { retry_after: retryAfterSeconds(limit), limit: limit.limit },
+          },
+          'auth_rate_limited',
+        );
+        return;
+      }
       this.fail(
         { code: result.code, message: result.message, details: { reason: result.reason } },
         'auth_failed',
       );
       return;
     }
-    this.identity = { subject: result.subject, tenant: result.tenant };
+    const client = clientKeyOf(result.tenant.id, result.subject);
+    const refused = this.admission.promote();
+    if (refused !== null) {
+      this.fail(refused, 'connection_refused');
+      return;
+    }
+    const slot = this.ctx.identitySessions.take(client);
+    if (!slot.ok) {
+      this.ctx.hit(LIMIT_LABELS.maxSessionsPerIdentity);
+      this.fail(
+        {
+          code: 'connection_limit_reached',
+          message: `a client may hold ${this.ctx.limits.maxSessionsPerIdentity} sessions`,
+          details: {
+            reason: 'sessions_per_identity',
+            limit: this.ctx.limits.maxSessionsPerIdentity,
+          },
+        },
+        'connection_refused',
+      );
+      return;
+    }
+    this.identitySlot = slot.slot;
+    this.identityValue = {
+      subject: result.subject,
+      tenant: result.tenant,
+      accessUntil: result.accessUntil,
+    };
+    this.authDeadline.cancel();
+    this.decoder.setLineLimit(this.ctx.limits.maxLineBytes);
+    this.idleWatch = new IdleWatch(this.ctx.clock, this.ctx.limits.sessionIdleTimeoutMs, () => {
+      this.ctx.hit(LIMIT_LABELS.sessionIdleTimeoutMs);
+      this.fail(
+        {
+          code: 'server_unavailable',
+          message: `no message for ${this.ctx.limits.sessionIdleTimeoutMs} ms`,
+          details: { reason: 'session_idle' },
+        },
+        'session_idle_timeout',
+      );
+    });
+    if (result.accessUntil !== null)
+      this.accessDeadline = startDeadline(
+        this.ctx.clock,
+        Math.max(1, result.accessUntil - this.ctx.clock.now()),
+        () => this.accessEnded(),
+      );
     const reconnectToken = this.ctx.registry.reconnectTokenFor(result.tenant.id, result.subject);
     this.ctx.log.log('info', 'auth_ok', {
       session: this.id,
@@ -269,156 +377,12 @@ export class ControlSession {
     });
   }
 
-  private async onTunnelInfo(message: JsonObject): Promise<void> {
-    // Wrong JSON types are a broken client: answer naming the field, then close.
-    for (const [field, kind] of Object.entries(TUNNEL_INFO_FIELD_TYPES)) {
-      const value = message[field];
-      const ok =
-        kind === 'optional-string'
-          ? value === undefined || typeof value === 'string'
-          : typeof value === kind;
-      if (!ok) {
-        this.fail(
-          {
-            code: 'invalid_tunnel_info',
-            message: `field "${field}" must be a ${kind === 'number' ? 'number' : 'string'}`,
-            details: { field, reason: 'invalid_field' },
-          },
-          'protocol_error',
-        );
-        return;
-      }
-    }
-    const rawId = String(message['tunnel_id']).slice(0, 128);
-    const identity = this.identity;
-    if (identity === null) {
-      this.reply(
-        {
-          code: 'invalid_token',
-          message: 'authenticate before registering tunnels',
-          details: { reason: 'not_authenticated' },
-        },
-        rawId,
-      );
-      return;
-    }
-    let parsed;
-    try {
-      parsed = parseClientMessage(message);
-    } catch (error) {
-      if (!(error instanceof MessageError)) throw error;
-      // Right types, wrong values (port 0, odd id): only this tunnel fails (PROTOCOL.md §2).
-      const field = error.field ?? 'tunnel_info';
-      this.reply(
-        { code: 'invalid_tunnel_info', message: error.message, details: { field } },
-        rawId,
-      );
-      return;
-    }
-    if (parsed.type !== 'tunnel_info') return;
-    const tunnelId = parsed.tunnel_id;
-    const tenant = identity.tenant;
-    if (
-      this.ctx.tenants.multiTenant &&
-      parsed.tenant_id !== undefined &&
-      parsed.tenant_id !== tenant.id
-    ) {
-      this.reply(
-        {
-          code: 'tenant_not_found',
-          message: 'tunnel names a tenant this session does not belong to',
-          details: { field: 'tenant_id' },
-        },
-        tunnelId,
-      );
-      return;
-    }
-    const target = await resolveTarget(this.ctx.lookup, parsed.remote_host, tenant.allow, {
-      identity: clientKeyOf(tenant.id, identity.subject),
-    });
-    if (this.ended) return;
-    if (!target.ok && target.reason === 'not_allowed') {
-      this.reply(
-        {
-          code: 'ip_not_allowed',
-          message: `remote_host ${parsed.remote_host} is outside the tenant's allowed networks`,
-          details: { field: 'remote_host' },
-        },
-        tunnelId,
-      );
-      return;
-    }
-    // A name that does not resolve now may resolve later: every stream checks again.
-    const wanted = {
-      remoteHost: parsed.remote_host,
-      remotePort: parsed.remote_port,
-      localPort: parsed.local_port,
-    };
-    const registry = this.ctx.registry;
-    const existing = registry.get(tunnelId);
-    let kind: 'created' | 'handed_back';
-    let registration;
-    if (existing !== undefined) {
-      if (!registry.isOwner(existing, tenant.id, identity.subject)) {
-        this.reply(
-          {
-            code: 'tunnel_exists',
-            message: `tunnel "${tunnelId}" is held by another client`,
-            details: { tunnel_id: tunnelId },
-          },
-          tunnelId,
-        );
-        return;
-      }
-      // PROTOCOL.md §4: re-registering after a reconnect is a hand-back, not a creation.
-      registration = registry.reclaim(existing, this.id, wanted);
-      kind = 'handed_back';
-    } else {
-      const tenantTunnels = registry.countForTenant(tenant.id);
-      if (tenantTunnels >= tenant.maxTunnels) {
-        this.reply(
-          {
-            code: 'tenant_limit_exceeded',
-            message: `tenant "${tenant.id}" may hold ${tenant.maxTunnels} tunnels`,
-            details: { limit: tenant.maxTunnels },
-          },
-          tunnelId,
-        );
-        return;
-      }
-      const limit = this.ctx.tunnelLimiter.take(tenant.id);
-      if (!limit.allowed) {
-        this.reply(
-          {
-            code: 'rate_limit_exceeded',
-            message: 'too many tunnel creations',
-            details: { retry_after: retryAfterSeconds(limit) },
-          },
-          tunnelId,
-        );
-        return;
-      }
-      registration = registry.create(tunnelId, tenant.id, identity.subject, this.id, wanted);
-      kind = 'created';
-    }
-    this.ctx.metrics.tunnelRegistrationsTotal.inc({ kind });
-    this.ctx.metrics.tunnelsActive.set(registry.size);
-    this.ctx.log.log(
-      'info',
-      kind === 'created' ? 'tunnel_created' : 'tunnel_handed_back',
-      { session: this.id, tenant: tenant.id, remote_port: parsed.remote_port },
-      tunnelId,
-    );
-    this.send({
-      type: 'tunnel_response',
-      status: 'ok',
-      tunnel_id: tunnelId,
-      stream_token: registration.streamToken,
-      reconnect_token: registry.reconnectTokenFor(tenant.id, identity.subject),
-    });
-  }
-
   private onHeartbeat(): void {
+    // An unauthenticated heartbeat is not answered: it would keep a stranger's session busy.
+    if (this.identityValue === null) {
+      this.reply(NOT_AUTHENTICATED);
+      return;
+    }
     const gate = this.heartbeatGate.take();
     if (!gate.allowed) {
       this.reply({
@@ -440,8 +404,8 @@ export class ControlSession {
    * server_unavailable), then half-closes. The relay destroys what is still open shortly after.
    */
   shutdown(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.endedValue) return;
+    this.endedValue = true;
     this.queue.length = 0;
     sendLine(
       this.socket,
@@ -456,14 +420,21 @@ export class ControlSession {
 
   private onClose(): void {
     this.ctx.sessions.delete(this);
-    this.ended = true;
+    this.endedValue = true;
     this.queue.length = 0;
+    this.authDeadline.cancel();
+    this.idleWatch?.cancel();
+    this.accessDeadline?.cancel();
+    this.identitySlot?.release();
     this.ctx.metrics.sessionClosed();
     const released = this.ctx.registry.releaseSession(this.id);
-    this.ctx.log.log('info', 'session_closed', {
+    const details = {
       session: this.id,
       tunnels_in_grace: released.length,
       grace_ms: this.ctx.limits.graceMs,
-    });
+    };
+    if (this.identityValue === null) this.refusals.log('info', 'session_closed', details);
+    else this.ctx.log.log('info', 'session_closed', details);
+    this.refusals.close();
   }
 }

@@ -17,6 +17,12 @@ export class RelayMetrics {
   readonly bytesTotal: Counter<'direction'>;
   readonly authFailuresTotal: Counter<'reason'>;
   readonly errorsTotal: Counter<'code'>;
+  /** Every configured bound by name (docs/protocol.md#limits), so /metrics shows the caps. */
+  readonly limit: Gauge<'limit'>;
+  /** Times a bound acted (a refusal, a timeout, a cut), by the bound's name. */
+  readonly limitHitsTotal: Counter<'limit'>;
+  readonly connectionsActive: Gauge<'phase'>;
+  readonly logSuppressedTotal: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -76,6 +82,29 @@ export class RelayMetrics {
       name: 'cloudbridge_relay_errors_total',
       help: 'Error messages sent to clients by wire code',
       labelNames: ['code'],
+      registers,
+    });
+    this.limit = new Gauge({
+      name: 'cloudbridge_relay_limit',
+      help: 'Configured bound by name: a count, bytes (_bytes) or milliseconds (_ms)',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.limitHitsTotal = new Counter({
+      name: 'cloudbridge_relay_limit_hits_total',
+      help: 'Times a bound refused, timed out or cut a connection or request, by bound',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.connectionsActive = new Gauge({
+      name: 'cloudbridge_relay_connections_active',
+      help: 'Client connections by phase: handshake, unauthenticated, established',
+      labelNames: ['phase'],
+      registers,
+    });
+    this.logSuppressedTotal = new Counter({
+      name: 'cloudbridge_relay_log_suppressed_total',
+      help: 'Log records dropped by the refusal log budgets (summarised in the log)',
       registers,
     });
   }

@@ -1,6 +1,9 @@
-// Sliding-window rate limits of the relay (seed v1 §5.2, PROTOCOL.md §4): auth attempts per
-// source address, tunnel creations per tenant. Time comes from an injected clock; the
-// limiter keeps only timestamps inside the window, so memory stays bounded by the limit.
+// The relay's rate limits (docs/protocol.md#limits): failed authentications per source and per
+// client, tunnel creations per client and per tenant, on rate-limiter-flexible's fixed windows
+// (in memory here; the same API runs over Redis for a relay of several processes), and the
+// heartbeat spacing gate of one session. Decides only; the callers answer and log.
+
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface NowSource {
   now(): number;
@@ -9,50 +12,114 @@ export interface NowSource {
 export type LimitDecision =
   { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
-export class SlidingWindowLimiter {
-  private readonly hits = new Map<string, number[]>();
+/** A refusal naming the bound that refused (a `limit` label of the relay's metrics). */
+export type NamedDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterMs: number; readonly limit: string };
 
-  constructor(
-    private readonly options: {
-      readonly limit: number;
-      readonly windowMs: number;
-      readonly clock: NowSource;
-    },
-  ) {}
+function windowSeconds(windowMs: number): number {
+  return Math.max(0.001, windowMs / 1000);
+}
 
-  /** Records one event for `key` if the window has room; otherwise says how long to wait. */
-  take(key: string): LimitDecision {
-    const decision = this.check(key);
-    if (decision.allowed) {
-      const list = this.hits.get(key) ?? [];
-      list.push(this.options.clock.now());
-      this.hits.set(key, list);
+/**
+ * Up to `points` events per key in a window that starts at the key's first event. Note:
+ * rate-limiter-flexible keeps time with Date.now() and its own timers, not the relay's clock;
+ * its unit tests run on vitest's fake timers.
+ */
+export class EventBudget {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(options: { readonly points: number; readonly windowMs: number }) {
+    this.limiter = new RateLimiterMemory({
+      points: options.points,
+      duration: windowSeconds(options.windowMs),
+    });
+  }
+
+  /** Takes one event for `key` if there is room; otherwise says how long until there is. */
+  async take(key: string): Promise<LimitDecision> {
+    try {
+      await this.limiter.consume(key);
+      return { allowed: true };
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      return { allowed: false, retryAfterMs: Math.max(1, error.msBeforeNext) };
     }
-    return decision;
   }
 
-  /** Like take() without recording. */
-  check(key: string): LimitDecision {
-    const now = this.options.clock.now();
-    const list = this.prune(key, now);
-    if (list.length < this.options.limit) return { allowed: true };
-    const oldest = list[0] ?? now;
-    return { allowed: false, retryAfterMs: Math.max(1, oldest + this.options.windowMs - now) };
+  /** Counts one event whatever the budget says, and answers whether it was still within it. */
+  async count(key: string): Promise<LimitDecision> {
+    const res = await this.limiter.penalty(key);
+    if (res.consumedPoints <= this.limiter.points) return { allowed: true };
+    return { allowed: false, retryAfterMs: Math.max(1, res.msBeforeNext) };
   }
 
-  private prune(key: string, now: number): number[] {
-    const list = this.hits.get(key);
-    if (list === undefined) return [];
-    const cutoff = now - this.options.windowMs;
-    while (list.length > 0 && (list[0] ?? 0) <= cutoff) list.shift();
-    if (list.length === 0) this.hits.delete(key);
-    return list;
+  /** Gives back an event taken by take() that did not happen after all. */
+  async giveBack(key: string): Promise<void> {
+    await this.limiter.reward(key);
+  }
+}
+
+/**
+ * Failed authentications (docs/protocol.md#limits): counted per source (IPv6 by /64) and per
+ * client when the token names one. Only failures count, so a valid token is never refused
+ * because of what others sent from the same address; a failure past either budget is
+ * answered rate_limit_exceeded instead of its reason.
+ */
+export class AuthFailureLimits {
+  private readonly perSource: EventBudget;
+  private readonly perIdentity: EventBudget;
+
+  constructor(options: {
+    readonly perSource: number;
+    readonly perIdentity: number;
+    readonly windowMs: number;
+  }) {
+    this.perSource = new EventBudget({ points: options.perSource, windowMs: options.windowMs });
+    this.perIdentity = new EventBudget({
+      points: options.perIdentity,
+      windowMs: options.windowMs,
+    });
   }
 
-  /** Drops every key with no event inside the window (called now and then by the relay). */
-  sweep(): void {
-    const now = this.options.clock.now();
-    for (const key of [...this.hits.keys()]) this.prune(key, now);
+  async failed(source: string, identity: string | null): Promise<NamedDecision> {
+    const [bySource, byIdentity] = await Promise.all([
+      this.perSource.count(source),
+      identity === null
+        ? Promise.resolve<LimitDecision>({ allowed: true })
+        : this.perIdentity.count(identity),
+    ]);
+    if (!bySource.allowed) return { ...bySource, limit: 'auth_failures_per_source' };
+    if (!byIdentity.allowed) return { ...byIdentity, limit: 'auth_failures_per_identity' };
+    return { allowed: true };
+  }
+}
+
+/**
+ * Tunnel creations per client and per tenant (hand-backs are not creations). The client's
+ * budget is taken first and given back when the tenant's refuses, so one client's burst uses
+ * only its own budget and a refused request uses neither.
+ */
+export class TunnelCreationLimits {
+  private readonly perIdentity: EventBudget;
+  private readonly perTenant: EventBudget;
+
+  constructor(options: {
+    readonly perIdentity: number;
+    readonly perTenant: number;
+    readonly windowMs: number;
+  }) {
+    this.perIdentity = new EventBudget({ points: options.perIdentity, windowMs: options.windowMs });
+    this.perTenant = new EventBudget({ points: options.perTenant, windowMs: options.windowMs });
+  }
+
+  async take(identity: string, tenant: string): Promise<NamedDecision> {
+    const own = await this.perIdentity.take(identity);
+    if (!own.allowed) return { ...own, limit: 'tunnel_creations_per_identity' };
+    const shared = await this.perTenant.take(tenant);
+    if (shared.allowed) return shared;
+    await this.perIdentity.giveBack(identity);
+    return { ...shared, limit: 'tunnel_creations_per_tenant' };
   }
 }
 

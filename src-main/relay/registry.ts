@@ -1,7 +1,9 @@
-// Tunnel registrations of the whole relay: tunnel id -> owner (tenant + subject), target and
-// stream token, live session or grace timer (PROTOCOL.md §4: a registration outlives its
-// session for a grace period and goes back to the same owner; anyone else gets
-// tunnel_exists). Owns no sockets; the timers come from the injected clock.
+// Tunnel registrations of the whole relay, scoped per identity (tenant + client id): the same
+// tunnel id may be held by two clients, `tunnel_exists` only ever concerns one client's own ids,
+// and a stream finds its registration by id and stream token (docs/protocol.md#control-session).
+// A registration outlives its session for a grace period and goes back to the same owner
+// (PROTOCOL.md §4); it admits streams only until the registering token's expiry. Owns no sockets;
+// timers come from the injected clock.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../shared/clock';
@@ -20,6 +22,11 @@ export interface Registration {
   graceTimer: unknown;
   /** Clock time when the grace period ends (null while live). */
   graceUntil: number | null;
+  /**
+   * Clock time from which streams are refused: the `exp` (plus skew) of the token that
+   * registered or last reclaimed it; null for a token without `exp`.
+   */
+  accessUntil: number | null;
 }
 
 export interface RegistrationTarget {
@@ -43,12 +50,19 @@ export function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function ownerKey(tenantId: string, subject: string): string {
+/** One client: a subject within a tenant. */
+export function ownerKey(tenantId: string, subject: string): string {
   return `${tenantId}\u0000${subject}`;
 }
 
+function registrationKey(tenantId: string, subject: string, tunnelId: string): string {
+  return `${ownerKey(tenantId, subject)}\u0000${tunnelId}`;
+}
+
 export class TunnelRegistry {
-  private readonly byId = new Map<string, Registration>();
+  private readonly byOwnerAndId = new Map<string, Registration>();
+  /** Every holder of one tunnel id (one per client at most), for stream look-ups. */
+  private readonly byId = new Map<string, Set<Registration>>();
   private readonly reconnectTokens = new Map<string, string>();
 
   constructor(
@@ -61,22 +75,37 @@ export class TunnelRegistry {
   ) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.byOwnerAndId.size;
   }
 
-  get(tunnelId: string): Registration | undefined {
-    return this.byId.get(tunnelId);
+  /** The client's own registration of `tunnelId`, live or in grace. */
+  find(tenantId: string, subject: string, tunnelId: string): Registration | undefined {
+    return this.byOwnerAndId.get(registrationKey(tenantId, subject, tunnelId));
+  }
+
+  /**
+   * The registration a stream_open / OPEN names: the holder of `tunnelId` whose stream token
+   * matches, compared in constant time with every holder (no early exit), and only while its
+   * access lasts. Unknown id, wrong token and expired access look the same to the caller.
+   */
+  forStream(tunnelId: string, streamToken: string): Registration | undefined {
+    const holders = this.byId.get(tunnelId);
+    if (holders === undefined) return undefined;
+    let match: Registration | undefined;
+    for (const registration of holders) {
+      if (tokensEqual(registration.streamToken, streamToken)) match = registration;
+    }
+    if (match === undefined) return undefined;
+    if (match.accessUntil !== null && this.options.clock.now() >= match.accessUntil)
+      return undefined;
+    return match;
   }
 
   countForTenant(tenantId: string): number {
     let count = 0;
-    for (const registration of this.byId.values())
+    for (const registration of this.byOwnerAndId.values())
       if (registration.tenantId === tenantId) count += 1;
     return count;
-  }
-
-  isOwner(registration: Registration, tenantId: string, subject: string): boolean {
-    return registration.tenantId === tenantId && registration.subject === subject;
   }
 
   /**
@@ -99,6 +128,7 @@ export class TunnelRegistry {
     subject: string,
     sessionId: number,
     target: RegistrationTarget,
+    accessUntil: number | null = null,
   ): Registration {
     const registration: Registration = {
       tunnelId,
@@ -109,25 +139,38 @@ export class TunnelRegistry {
       sessionId,
       graceTimer: null,
       graceUntil: null,
+      accessUntil,
     };
-    this.byId.set(tunnelId, registration);
+    this.byOwnerAndId.set(registrationKey(tenantId, subject, tunnelId), registration);
+    let holders = this.byId.get(tunnelId);
+    if (holders === undefined) {
+      holders = new Set();
+      this.byId.set(tunnelId, holders);
+    }
+    holders.add(registration);
     return registration;
   }
 
   /** Hands a registration (in grace, or held by an older session of the same owner) to a session. */
-  reclaim(registration: Registration, sessionId: number, target: RegistrationTarget): Registration {
+  reclaim(
+    registration: Registration,
+    sessionId: number,
+    target: RegistrationTarget,
+    accessUntil: number | null = null,
+  ): Registration {
     this.cancelGrace(registration);
     registration.sessionId = sessionId;
     registration.remoteHost = target.remoteHost;
     registration.remotePort = target.remotePort;
     registration.localPort = target.localPort;
+    registration.accessUntil = accessUntil;
     return registration;
   }
 
   /** A session ended: its registrations wait out the grace period. */
   releaseSession(sessionId: number): Registration[] {
     const released: Registration[] = [];
-    for (const registration of this.byId.values()) {
+    for (const registration of this.byOwnerAndId.values()) {
       if (registration.sessionId !== sessionId) continue;
       registration.sessionId = null;
       registration.graceUntil = this.options.clock.now() + this.options.graceMs;
@@ -141,9 +184,12 @@ export class TunnelRegistry {
   }
 
   private expire(registration: Registration): void {
-    if (this.byId.get(registration.tunnelId) !== registration || registration.sessionId !== null)
-      return;
-    this.byId.delete(registration.tunnelId);
+    const key = registrationKey(registration.tenantId, registration.subject, registration.tunnelId);
+    if (this.byOwnerAndId.get(key) !== registration || registration.sessionId !== null) return;
+    this.byOwnerAndId.delete(key);
+    const holders = this.byId.get(registration.tunnelId);
+    holders?.delete(registration);
+    if (holders?.size === 0) this.byId.delete(registration.tunnelId);
     this.options.onExpire?.(registration);
   }
 
@@ -155,7 +201,8 @@ export class TunnelRegistry {
 
   /** Forgets everything and stops every timer (relay shutdown). */
   clear(): void {
-    for (const registration of this.byId.values()) this.cancelGrace(registration);
+    for (const registration of this.byOwnerAndId.values()) this.cancelGrace(registration);
+    this.byOwnerAndId.clear();
     this.byId.clear();
     this.reconnectTokens.clear();
   }

@@ -1,21 +1,18 @@
 // The reference relay (PROTOCOL.md §1-4): a TLS 1.3 listener whose connections are control
 // sessions or data streams, decided by their first line. startRelay() composes the parts
 // (certs, auth, tenants, limits, registry, metrics, log) from one options object, so the
-// relay runs the same in the CLI, in tests and embedded in the desktop app.
+// relay runs the same in the CLI, in tests and embedded in the desktop app. The listener and
+// the bounds of every connection phase are front-door.ts.
 
-import {
-  createServer as createTcpServer,
-  type AddressInfo,
-  type Server,
-  type Socket,
-} from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { CodecError, LineDecoder } from '../protocol/codec';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { CLIENT_FEATURES, PROTOCOL_VERSION, TCP_MUX_FEATURE } from '../protocol/messages';
 import { createTokenVerifier, type JwtOptions } from './auth';
-import { closeWithError, type LookupAll, type RelayContext, type RelayLimits } from './context';
+import { SlotPool } from './connection-limits';
+import type { LookupAll, RelayContext, RelayLimits } from './context';
 import { createDataPlane, type DnsOptions, type StreamOptions } from './data-plane';
-import { ControlSession, framingError } from './control-session';
+import { ControlSession } from './control-session';
+import { createFrontDoor } from './front-door';
 import { handleDataConnection } from './data-stream';
 import { handleMuxConnection, type MuxLimits } from './mux-handler';
 import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../protocol/mux-connection';
@@ -23,7 +20,15 @@ import { TLS13_CIPHER_SUITES } from '../protocol/tls';
 import { createLogger, type LogSink } from './log';
 import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
-import { MinIntervalGate, SlidingWindowLimiter } from './rate-limit';
+import { AuthFailureLimits, MinIntervalGate, TunnelCreationLimits } from './rate-limit';
+import { RefusalLog } from './refusal-log';
+import {
+  LIMIT_LABELS,
+  readOpenFileLimit,
+  resolveFrontDoorLimits,
+  type FrontDoorLimitName,
+  type FrontDoorLimits,
+} from './relay-limits';
 import { TunnelRegistry } from './registry';
 import type { LogLevel } from '../shared/model';
 import type { Clock } from '../shared/clock';
@@ -53,12 +58,19 @@ export interface RelayOptions {
   /** Serve /metrics on this address (port 0 allowed). */
   readonly metrics?: { readonly host: string; readonly port: number };
   readonly graceMs?: number;
-  /** Close a connection that sends no first line within this time (default 60 s). */
+  /**
+   * Close a connection that sends no first line within this time of its handshake (default
+   * 60 s; absolute, see docs/protocol.md#limits). Same as limits.firstLineTimeoutMs.
+   */
   readonly idleTimeoutMs?: number;
   readonly dialTimeoutMs?: number;
-  readonly limits?: Partial<
-    Pick<RelayLimits, 'authAttemptsPerMinute' | 'tunnelCreationsPerHour' | 'minHeartbeatIntervalMs'>
-  >;
+  /** Every bound of docs/protocol.md#limits; unset ones take their defaults (relay-limits.ts). */
+  readonly limits?: Partial<FrontDoorLimits & Pick<RelayLimits, 'minHeartbeatIntervalMs'>>;
+  /**
+   * The open-file limit the defaulted totals are fitted to; default: read from
+   * /proc/self/limits (null: do not fit).
+   */
+  readonly openFileLimit?: number | null;
   /** Name resolution for targets; tests inject one. Default: dns-resolver.ts (c-ares). */
   readonly lookup?: LookupAll;
   /** Stream limits, reaping and buffer ceilings (docs/protocol.md#limits). */
@@ -80,6 +92,8 @@ export interface RelayStats {
   readonly bytesToTarget: number;
   readonly bytesToClient: number;
   readonly authFailures: number;
+  /** Client connections by phase (front-door.ts). */
+  readonly connections: { handshake: number; unauthenticated: number; established: number };
 }
 
 export interface RelayServer {
@@ -101,7 +115,6 @@ export const DEFAULT_GRACE_MS = 60_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 export const DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 28_000;
-const LIMITER_SWEEP_MS = 60_000;
 /** How long close() lets a shutdown notice reach control clients before it cuts sockets. */
 const SHUTDOWN_FLUSH_MS = 200;
 
@@ -153,15 +166,31 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       : {}),
   });
   const verifier = createTokenVerifier({ jwt: options.jwt, tenants, clock });
+  const { minHeartbeatIntervalMs, ...frontDoorOptions } = options.limits ?? {};
+  const resolved = resolveFrontDoorLimits(
+    {
+      firstLineTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      ...frontDoorOptions,
+    },
+    options.openFileLimit !== undefined ? options.openFileLimit : readOpenFileLimit(),
+  );
   const limits: RelayLimits = {
-    authAttemptsPerMinute: options.limits?.authAttemptsPerMinute ?? 5,
-    tunnelCreationsPerHour: options.limits?.tunnelCreationsPerHour ?? 10,
-    minHeartbeatIntervalMs:
-      options.limits?.minHeartbeatIntervalMs ?? DEFAULT_MIN_HEARTBEAT_INTERVAL_MS,
+    ...resolved.limits,
+    minHeartbeatIntervalMs: minHeartbeatIntervalMs ?? DEFAULT_MIN_HEARTBEAT_INTERVAL_MS,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-    idleFirstLineMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
   };
+  for (const [name, label] of Object.entries(LIMIT_LABELS) as Array<[FrontDoorLimitName, string]>)
+    metrics.limit.set({ limit: label }, limits[name]);
+  const refusals = new RefusalLog({
+    log,
+    clock,
+    perConnection: limits.refusalLogPerConnection,
+    perSource: limits.refusalLogPerSource,
+    total: limits.refusalLogTotal,
+    windowMs: limits.refusalLogWindowMs,
+    onSuppressed: (count) => metrics.logSuppressedTotal.inc(count),
+  });
   const muxLimits: MuxLimits | null =
     options.mux === false
       ? null
@@ -201,16 +230,22 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     tenants,
     verifier,
     registry,
-    authLimiter: new SlidingWindowLimiter({
-      limit: limits.authAttemptsPerMinute,
+    authLimits: new AuthFailureLimits({
+      perSource: limits.authAttemptsPerMinute,
+      perIdentity: limits.authFailuresPerIdentityPerMinute,
       windowMs: 60_000,
-      clock,
     }),
-    tunnelLimiter: new SlidingWindowLimiter({
-      limit: limits.tunnelCreationsPerHour,
+    tunnelLimits: new TunnelCreationLimits({
+      perIdentity: limits.tunnelCreationsPerHour,
+      perTenant: limits.tenantTunnelCreationsPerHour,
       windowMs: 3_600_000,
-      clock,
     }),
+    refusals,
+    identitySessions: new SlotPool({
+      perKey: limits.maxSessionsPerIdentity,
+      total: Number.POSITIVE_INFINITY,
+    }),
+    hit: (limit) => metrics.limitHitsTotal.inc({ limit }),
     newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
     limits,
     lookup: dataPlane.lookup,
@@ -236,92 +271,33 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const insecure = options.insecure === true;
   const certificate = insecure ? null : await certificateFor(options);
 
-  const onConnection = (socket: Socket): void => {
-    ctx.track(socket);
-    const remoteAddress = socket.remoteAddress ?? 'unknown';
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      log.log('debug', 'socket_error', { remote: remoteAddress, code: error.code }),
-    );
-    // PROTOCOL.md §3: a connection idle before its first line is closed.
-    socket.setTimeout(limits.idleFirstLineMs, () => {
-      log.log('info', 'idle_timeout', { remote: remoteAddress, idle_ms: limits.idleFirstLineMs });
-      socket.destroy();
-    });
-    const decoder = new LineDecoder();
-    // FIN before the first line: nothing can follow (half-open is only for data streams).
-    const onEarlyEnd = (): void => {
-      if (!socket.destroyed) socket.end();
-    };
-    const onData = (chunk: Buffer): void => {
-      let first;
-      try {
-        first = decoder.push(chunk, 1)[0];
-      } catch (error) {
-        if (!(error instanceof CodecError)) throw error;
-        socket.setTimeout(0);
-        socket.off('data', onData);
-        log.log('warn', 'framing_error', {
-          remote: remoteAddress,
-          code: 'unknown_message_type',
-          reason: error.reason,
-        });
-        closeWithError(ctx, socket, framingError(error));
-        return;
-      }
-      if (first === undefined) return;
-      socket.off('data', onData);
-      socket.off('end', onEarlyEnd);
-      socket.pause();
-      socket.setTimeout(0);
-      const rest = decoder.takeRest();
-      if (first['type'] === 'mux_open' && muxLimits !== null) {
-        handleMuxConnection(ctx, socket, rest, remoteAddress, muxLimits);
-      } else if (first['type'] === 'stream_open') {
-        handleDataConnection(ctx, socket, first, rest, remoteAddress).catch((error: unknown) => {
-          log.log('error', 'stream_internal_error', { error });
-          socket.destroy();
-        });
-      } else {
-        new ControlSession(ctx, socket, remoteAddress).start(first, rest);
-      }
-    };
-    socket.on('data', onData);
-    socket.once('end', onEarlyEnd);
-  };
-
-  const server: Server = insecure
-    ? createTcpServer({ allowHalfOpen: true, pauseOnConnect: false }, onConnection)
-    : createTlsServer(
-        {
-          cert: certificate?.cert,
-          key: certificate?.key,
+  const secureContext =
+    certificate === null
+      ? null
+      : createSecureContext({
+          cert: certificate.cert,
+          key: certificate.key,
           // PROTOCOL.md §1 and seed v2: TLS 1.3 only; a TLS 1.2 client fails the handshake.
           minVersion: 'TLSv1.3',
           maxVersion: 'TLSv1.3',
           ciphers: TLS13_CIPHER_SUITES,
           honorCipherOrder: true,
-          allowHalfOpen: true,
-          handshakeTimeout: 10_000,
-        },
-        (socket: TLSSocket) => onConnection(socket),
-      );
-  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-    log.log('warn', 'tls_handshake_failed', {
-      remote: socket.remoteAddress,
-      code: error.code,
-      message: error.message,
-    });
+        });
+  const frontDoor = createFrontDoor(ctx, secureContext, {
+    control: (socket, first, rest, remote, admission) =>
+      new ControlSession(ctx, socket, remote, admission).start(first, rest),
+    mux:
+      muxLimits === null
+        ? null
+        : (socket, rest, remote) => handleMuxConnection(ctx, socket, rest, remote, muxLimits),
+    data: (socket, first, rest, remote) => {
+      handleDataConnection(ctx, socket, first, rest, remote).catch((error: unknown) => {
+        log.log('error', 'stream_internal_error', { error });
+        socket.destroy();
+      });
+    },
   });
-  if (!insecure) {
-    // Raw TCP sockets are tracked too, so close() also ends connections stuck in a handshake.
-    server.on('connection', (raw: Socket) => {
-      ctx.track(raw);
-      // Errors surface on the TLS socket above; this only keeps a stray one from being fatal.
-      raw.on('error', () => undefined);
-    });
-  }
+  const server: Server = frontDoor.server;
   server.on('error', (error) => log.log('error', 'server_error', { error }));
 
   const host = options.host ?? '127.0.0.1';
@@ -343,12 +319,6 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     throw error;
   }
 
-  const sweep = setInterval(() => {
-    ctx.authLimiter.sweep();
-    ctx.tunnelLimiter.sweep();
-  }, LIMITER_SWEEP_MS);
-  sweep.unref();
-
   if (insecure)
     log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
   log.log('info', 'relay_listening', {
@@ -358,14 +328,27 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     certificate: certificate?.source ?? null,
     metrics: metricsServer?.url ?? null,
     tenants: tenants.multiTenant ? 'configured' : 'single',
+    jwt_issuer_checked: options.jwt.issuer !== undefined,
+    jwt_audience_checked: options.jwt.audience !== undefined,
   });
+  if (options.jwt.jwksUrl?.startsWith('http:') === true)
+    log.log('warn', 'insecure_jwks_url', {
+      url: options.jwt.jwksUrl,
+      message:
+        'JWKS fetched over plaintext http: explicitly allowed, anyone on the path can swap keys',
+    });
+  if (Object.keys(resolved.scaled).length > 0)
+    log.log('warn', 'limits_fitted_to_open_file_limit', {
+      open_file_limit: options.openFileLimit ?? readOpenFileLimit(),
+      ...resolved.scaled,
+    });
 
   let closePromise: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closePromise ??= (async () => {
       closing = true;
-      clearInterval(sweep);
       dataPlane.close();
+      refusals.close();
       const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.clear();
       // Sessions hear why first; whatever has not closed after a short flush is cut.
@@ -404,6 +387,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
         bytesToTarget: metrics.totals.bytesToTarget,
         bytesToClient: metrics.totals.bytesToClient,
         authFailures: metrics.totals.authFailures,
+        connections: frontDoor.counts(),
       };
     },
     close,

@@ -143,11 +143,31 @@ describe('argument parsing', () => {
     expect(() => parsePin('abc')).toThrow(/44 characters/);
   });
 
-  it('parses the token command with a default ttl of one hour', () => {
+  it('parses the token command with a default ttl of one hour, warning about a secret in argv', () => {
     expect(parseCommandLine(['token', '--secret', 's', '--sub', 'bob'], {})).toEqual({
       kind: 'token',
-      args: { secret: 's', subject: 'bob', tenant: null, ttlSeconds: 3600 },
+      args: {
+        secret: 's',
+        secretFile: null,
+        subject: 'bob',
+        tenant: null,
+        ttlSeconds: 3600,
+        out: null,
+        warnings: [expect.stringMatching(/--secret shows the secret .* \(ps\)/)],
+      },
     });
+  });
+
+  it('takes the token secret from a file and writes the token to --out when asked', () => {
+    expect(
+      parseCommandLine(['token', '--secret-file', '/run/s', '--sub', 'bob', '--out', 't.jwt'], {}),
+    ).toMatchObject({ args: { secret: null, secretFile: '/run/s', out: 't.jwt', warnings: [] } });
+    expect(
+      parseCommandLine(['token', '--sub', 'bob'], { CLOUDBRIDGE_JWT_SECRET_FILE: '/run/s' }),
+    ).toMatchObject({ args: { secret: null, secretFile: '/run/s' } });
+    expect(() =>
+      parseCommandLine(['token', '--secret', 's', '--secret-file', 'f', '--sub', 'b'], {}),
+    ).toThrow(/exclude each other/);
   });
 
   it('takes the token secret from CLOUDBRIDGE_JWT_SECRET when --secret is absent', () => {

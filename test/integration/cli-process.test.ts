@@ -88,17 +88,9 @@ async function relayAndFiles(): Promise<{
 
 describe('cloudbridge token', () => {
   it('prints one development token signed with the secret, with subject, tenant and ttl', async () => {
-    const result = await runCli([
-      'token',
-      '--secret',
-      'cli-test-secret-0123456789',
-      '--sub',
-      'alice',
-      '--tenant',
-      't1',
-      '--ttl',
-      '2h',
-    ]);
+    const result = await runCli(['token', '--sub', 'alice', '--tenant', 't1', '--ttl', '2h'], {
+      CLOUDBRIDGE_JWT_SECRET: 'cli-test-secret-0123456789',
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');

@@ -399,17 +399,26 @@ describe('tenants', () => {
 });
 
 describe('rate limits', () => {
-  it('allows 5 auth attempts a minute per address, then answers rate_limit_exceeded with retry_after', async () => {
+  it('counts failed auth attempts only: the 6th failure from an address is rate-limited, valid tokens still pass', async () => {
     const relay = await relayWith();
-    for (let i = 0; i < 5; i++) await authed(relay, `user-${i}`);
+    const bad = await mintDevToken({ secret: 'not-the-relay-secret-at-all', sub: 'x', ttlSec: 60 });
+    // Successes are not counted: ten valid logins from one address all pass.
+    for (let i = 0; i < 10; i++) await authed(relay, `user-${i}`);
+    for (let i = 0; i < 5; i++) {
+      const c = await client(relay);
+      c.send({ type: 'auth', token: bad });
+      expect(await c.next()).toMatchObject({ type: 'error', code: 'invalid_token' });
+    }
     const c = await client(relay);
-    c.send({ type: 'auth', token: await relay.token() });
+    c.send({ type: 'auth', token: bad });
     const reply = await c.next();
     expect(reply).toMatchObject({ type: 'error', code: 'rate_limit_exceeded' });
     const retryAfter = (reply['details'] as { retry_after: number }).retry_after;
     expect(retryAfter).toBeGreaterThanOrEqual(50);
     expect(retryAfter).toBeLessThanOrEqual(60);
     await c.closed();
+    // Others' failures from the same address never lock a valid token out.
+    await authed(relay, 'after-the-failures');
   });
 
   it('counts tunnel creations per tenant, but not re-registering a tunnel already held', async () => {
@@ -427,7 +436,7 @@ describe('rate limits', () => {
 });
 
 describe('grace period', () => {
-  it('hands a dropped session’s tunnel back to the same client and refuses others until it expires', async () => {
+  it('hands a dropped session’s tunnel back to the same client while another client’s same id stays its own', async () => {
     const relay = await relayWith({ graceMs: 3_000 });
     const first = await authed(relay, 'alice');
     first.send(tunnelInfo('shared'));
@@ -435,9 +444,12 @@ describe('grace period', () => {
     first.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
 
+    // Tunnel ids are per client: mallory's `shared` is a registration of her own.
     const other = await authed(relay, 'mallory');
     other.send(tunnelInfo('shared'));
-    expect(await other.next()).toMatchObject({ type: 'error', code: 'tunnel_exists' });
+    const mallorys = await other.next();
+    expect(mallorys).toMatchObject({ type: 'tunnel_response', status: 'ok' });
+    expect(mallorys['stream_token']).not.toBe(original['stream_token']);
 
     const again = await client(relay);
     again.send({
@@ -457,11 +469,12 @@ describe('grace period', () => {
       stream_token: original['stream_token'],
     });
 
-    // Dropped again: after the grace period the id is free for anyone.
+    // Dropped again: after the grace period the id is new for alice too.
     again.destroy();
     await new Promise((resolve) => setTimeout(resolve, 3_300));
-    other.send(tunnelInfo('shared'));
-    const taken = await other.next();
+    const later = await authed(relay, 'alice');
+    later.send(tunnelInfo('shared'));
+    const taken = await later.next();
     expect(taken).toMatchObject({ type: 'tunnel_response', status: 'ok' });
     expect(taken['stream_token']).not.toBe(original['stream_token']);
   });

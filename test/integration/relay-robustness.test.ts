@@ -158,8 +158,15 @@ describe('JWKS over HTTP', () => {
     );
     const url = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
     const relay = await relayWith({
-      jwt: { hs256Secret: undefined, jwksUrl: url, algorithms: ['RS256'] },
+      // Plain http only because this test says so; the relay logs that it was allowed.
+      jwt: {
+        hs256Secret: undefined,
+        jwksUrl: url,
+        algorithms: ['RS256'],
+        allowInsecureJwksUrl: true,
+      },
     });
+    expect(relay.logs.some((record) => record.event === 'insecure_jwks_url')).toBe(true);
     const token = await new SignJWT({ sub: 'rs-user' })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setExpirationTime('10m')

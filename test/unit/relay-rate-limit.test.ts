@@ -1,11 +1,14 @@
-// Relay rate limits with an injected clock: the sliding window (auth attempts, tunnel
-// creations), the heartbeat spacing gate, and retry_after rounding.
+// Relay rate limits: failed auths per source and per client, tunnel creations per client and
+// per tenant (rate-limiter-flexible, which keeps time with Date.now(): driven here by vitest's
+// fake timers), the heartbeat spacing gate on an injected clock, and retry_after rounding.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  AuthFailureLimits,
+  EventBudget,
   MinIntervalGate,
   retryAfterSeconds,
-  SlidingWindowLimiter,
+  TunnelCreationLimits,
 } from '../../src-main/relay/rate-limit';
 
 function clockAt(start = 1_000_000): { now(): number; advance(ms: number): void } {
@@ -13,47 +16,85 @@ function clockAt(start = 1_000_000): { now(): number; advance(ms: number): void 
   return { now: () => t, advance: (ms) => (t += ms) };
 }
 
-describe('SlidingWindowLimiter', () => {
-  it('allows 5 a minute per key, then says how long until the oldest leaves the window', () => {
-    const clock = clockAt();
-    const limiter = new SlidingWindowLimiter({ limit: 5, windowMs: 60_000, clock });
-    for (let i = 0; i < 5; i++) {
-      expect(limiter.take('10.0.0.1').allowed).toBe(true);
-      clock.advance(1_000);
-    }
-    const refused = limiter.take('10.0.0.1');
-    expect(refused).toEqual({ allowed: false, retryAfterMs: 55_000 });
-    // Another key has its own window.
-    expect(limiter.take('10.0.0.2').allowed).toBe(true);
-    clock.advance(54_999);
-    expect(limiter.take('10.0.0.1').allowed).toBe(false);
-    clock.advance(1);
-    expect(limiter.take('10.0.0.1').allowed).toBe(true);
-    expect(limiter.take('10.0.0.1').allowed).toBe(false);
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_800_000_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('EventBudget', () => {
+  it('allows `points` events per key in a window, then says how long until it ends', async () => {
+    const budget = new EventBudget({ points: 2, windowMs: 60_000 });
+    expect(await budget.take('k')).toEqual({ allowed: true });
+    vi.advanceTimersByTime(10_000);
+    expect(await budget.take('k')).toEqual({ allowed: true });
+    expect(await budget.take('k')).toEqual({ allowed: false, retryAfterMs: 50_000 });
+    expect(await budget.take('other')).toEqual({ allowed: true });
+    vi.advanceTimersByTime(50_000);
+    expect(await budget.take('k')).toEqual({ allowed: true });
   });
 
-  it('does not count refused attempts', () => {
-    const clock = clockAt();
-    const limiter = new SlidingWindowLimiter({ limit: 2, windowMs: 3_600_000, clock });
-    limiter.take('t');
-    limiter.take('t');
-    for (let i = 0; i < 10; i++) expect(limiter.take('t').allowed).toBe(false);
-    clock.advance(3_600_000);
-    expect(limiter.take('t').allowed).toBe(true);
-    expect(limiter.take('t').allowed).toBe(true);
-    expect(limiter.take('t').allowed).toBe(false);
+  it('gives back an event that did not happen', async () => {
+    const budget = new EventBudget({ points: 1, windowMs: 60_000 });
+    expect((await budget.take('k')).allowed).toBe(true);
+    await budget.giveBack('k');
+    expect((await budget.take('k')).allowed).toBe(true);
+    expect((await budget.take('k')).allowed).toBe(false);
+  });
+});
+
+describe('AuthFailureLimits', () => {
+  it('answers rate-limited from the sixth failure of a source, and each source counts alone', async () => {
+    const limits = new AuthFailureLimits({ perSource: 5, perIdentity: 100, windowMs: 60_000 });
+    for (let i = 0; i < 5; i++)
+      expect(await limits.failed('192.0.2.1', `client-${i}`)).toEqual({ allowed: true });
+    expect(await limits.failed('192.0.2.1', 'client-x')).toMatchObject({
+      allowed: false,
+      limit: 'auth_failures_per_source',
+      retryAfterMs: 60_000,
+    });
+    expect(await limits.failed('192.0.2.2', 'client-x')).toEqual({ allowed: true });
+    vi.advanceTimersByTime(60_000);
+    expect(await limits.failed('192.0.2.1', 'client-y')).toEqual({ allowed: true });
   });
 
-  it('check() looks without recording, and sweep() forgets idle keys', () => {
-    const clock = clockAt();
-    const limiter = new SlidingWindowLimiter({ limit: 1, windowMs: 1_000, clock });
-    expect(limiter.check('k').allowed).toBe(true);
-    expect(limiter.check('k').allowed).toBe(true);
-    limiter.take('k');
-    expect(limiter.check('k').allowed).toBe(false);
-    clock.advance(1_000);
-    limiter.sweep();
-    expect(limiter.take('k').allowed).toBe(true);
+  it('budgets failures per claimed client across sources, and not without a claim', async () => {
+    const limits = new AuthFailureLimits({ perSource: 100, perIdentity: 3, windowMs: 60_000 });
+    for (let i = 0; i < 3; i++)
+      expect(await limits.failed(`198.51.100.${i}`, 'acme\u0000alice')).toEqual({ allowed: true });
+    expect(await limits.failed('198.51.100.9', 'acme\u0000alice')).toMatchObject({
+      allowed: false,
+      limit: 'auth_failures_per_identity',
+    });
+    expect(await limits.failed('198.51.100.9', 'acme\u0000bob')).toEqual({ allowed: true });
+    for (let i = 0; i < 10; i++)
+      expect(await limits.failed('198.51.100.10', null)).toEqual({ allowed: true });
+  });
+});
+
+describe('TunnelCreationLimits', () => {
+  it('gives each client its own budget, so one client’s burst leaves the tenant’s others theirs', async () => {
+    const limits = new TunnelCreationLimits({
+      perIdentity: 10,
+      perTenant: 25,
+      windowMs: 3_600_000,
+    });
+    for (let i = 0; i < 10; i++) expect((await limits.take('alice', 'acme')).allowed).toBe(true);
+    expect(await limits.take('alice', 'acme')).toMatchObject({
+      allowed: false,
+      limit: 'tunnel_creations_per_identity',
+    });
+    for (let i = 0; i < 10; i++) expect((await limits.take('bob', 'acme')).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await limits.take('carol', 'acme')).allowed).toBe(true);
+    // The tenant's own budget is spent: carol is refused by the tenant's bound, not hers.
+    expect(await limits.take('carol', 'acme')).toMatchObject({
+      allowed: false,
+      limit: 'tunnel_creations_per_tenant',
+    });
+    expect((await limits.take('dave', 'globex')).allowed).toBe(true);
+    vi.advanceTimersByTime(3_600_000);
+    for (let i = 0; i < 10; i++) expect((await limits.take('carol', 'acme')).allowed).toBe(true);
   });
 });
 

@@ -53,13 +53,16 @@ describe('TunnelRegistry', () => {
     registry.create('t1', 'acme', 'alice', 1, target);
     registry.create('t2', 'acme', 'alice', 2, target);
     expect(registry.releaseSession(1).map((r) => r.tunnelId)).toEqual(['t1']);
-    expect(registry.get('t1')).toMatchObject({ sessionId: null, graceUntil: 60_000 });
+    expect(registry.find('acme', 'alice', 't1')).toMatchObject({
+      sessionId: null,
+      graceUntil: 60_000,
+    });
     clock.advance(59_999);
-    expect(registry.get('t1')).toBeDefined();
+    expect(registry.find('acme', 'alice', 't1')).toBeDefined();
     clock.advance(1);
-    expect(registry.get('t1')).toBeUndefined();
+    expect(registry.find('acme', 'alice', 't1')).toBeUndefined();
     expect(expired.map((r) => r.tunnelId)).toEqual(['t1']);
-    expect(registry.get('t2')?.sessionId).toBe(2);
+    expect(registry.find('acme', 'alice', 't2')?.sessionId).toBe(2);
   });
 
   it('hands a registration back with the same stream token and stops its grace timer', () => {
@@ -69,19 +72,50 @@ describe('TunnelRegistry', () => {
     const token = original.streamToken;
     registry.releaseSession(1);
     clock.advance(30_000);
-    const back = registry.get('t1')!;
-    expect(registry.isOwner(back, 'acme', 'alice')).toBe(true);
-    expect(registry.isOwner(back, 'acme', 'mallory')).toBe(false);
-    expect(registry.isOwner(back, 'other', 'alice')).toBe(false);
+    const back = registry.find('acme', 'alice', 't1')!;
+    expect(registry.find('acme', 'mallory', 't1')).toBeUndefined();
+    expect(registry.find('other', 'alice', 't1')).toBeUndefined();
     registry.reclaim(back, 7, { ...target, remotePort: 2200 });
     expect(clock.pending()).toBe(0);
     clock.advance(120_000);
-    expect(registry.get('t1')).toMatchObject({
+    expect(registry.find('acme', 'alice', 't1')).toMatchObject({
       sessionId: 7,
       streamToken: token,
       remotePort: 2200,
       graceUntil: null,
     });
+  });
+
+  it('scopes tunnel ids per client: two clients hold the same id, each stream finds its own', () => {
+    const clock = manualClock();
+    const registry = new TunnelRegistry({ clock, graceMs: 60_000 });
+    const alice = registry.create('t-2222', 'acme', 'alice', 1, target);
+    const bob = registry.create('t-2222', 'acme', 'bob', 2, { ...target, remotePort: 2200 });
+    const carol = registry.create('t-2222', 'globex', 'alice', 3, target);
+    expect(registry.size).toBe(3);
+    expect(registry.forStream('t-2222', alice.streamToken)).toBe(alice);
+    expect(registry.forStream('t-2222', bob.streamToken)).toBe(bob);
+    expect(registry.forStream('t-2222', carol.streamToken)).toBe(carol);
+    expect(registry.forStream('t-2222', newOpaqueToken())).toBeUndefined();
+    // A token is good only with the id it was issued for.
+    expect(registry.forStream('t-3333', alice.streamToken)).toBeUndefined();
+    // One client's expiry leaves the other holders of the id alone.
+    registry.releaseSession(1);
+    clock.advance(60_000);
+    expect(registry.forStream('t-2222', alice.streamToken)).toBeUndefined();
+    expect(registry.forStream('t-2222', bob.streamToken)).toBe(bob);
+  });
+
+  it('admits streams only until the registering token’s access ends, and a reclaim renews it', () => {
+    const clock = manualClock();
+    const registry = new TunnelRegistry({ clock, graceMs: 60_000 });
+    const r = registry.create('t1', 'acme', 'alice', 1, target, 10_000);
+    clock.advance(9_999);
+    expect(registry.forStream('t1', r.streamToken)).toBe(r);
+    clock.advance(1);
+    expect(registry.forStream('t1', r.streamToken)).toBeUndefined();
+    registry.reclaim(r, 2, target, 50_000);
+    expect(registry.forStream('t1', r.streamToken)).toBe(r);
   });
 
   it('does not expire a registration that was handed back and then released again early', () => {
@@ -93,9 +127,9 @@ describe('TunnelRegistry', () => {
     registry.reclaim(r, 2, target);
     registry.releaseSession(2);
     clock.advance(9_000); // 18 s after the first drop, 9 s after the second
-    expect(registry.get('t1')).toBeDefined();
+    expect(registry.find('acme', 'alice', 't1')).toBeDefined();
     clock.advance(1_000);
-    expect(registry.get('t1')).toBeUndefined();
+    expect(registry.find('acme', 'alice', 't1')).toBeUndefined();
   });
 
   it('counts per tenant, issues one stable reconnect token per owner, and clears all timers', () => {

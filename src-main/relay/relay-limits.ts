@@ -1,0 +1,165 @@
+// Every bound of the relay's front door with its default (docs/protocol.md#limits): phase
+// deadlines, connection caps per source and in total, sessions per client, line sizes, auth
+// and tunnel-creation budgets, refusal-log budgets. Resolves the options against the defaults
+// and, for defaults only, against the process's open-file limit. Pure apart from reading
+// /proc/self/limits when asked.
+
+import { readFileSync } from 'node:fs';
+import { MAX_LINE_BYTES } from '../protocol/codec';
+
+export interface FrontDoorLimits {
+  /** TCP accepted to TLS established, absolute (HAProxy `timeout client` for the handshake). */
+  readonly handshakeTimeoutMs: number;
+  readonly maxHandshakes: number;
+  readonly maxHandshakesPerSource: number;
+  /** TLS established to first line, absolute: a byte now and then does not move it. */
+  readonly firstLineTimeoutMs: number;
+  /** First line of a control session to a successful auth (OpenSSH LoginGraceTime). */
+  readonly authTimeoutMs: number;
+  /** Connections without a first line, and control sessions before auth (MaxStartups). */
+  readonly maxUnauthenticated: number;
+  readonly maxUnauthenticatedPerSource: number;
+  /** Established connections: authenticated sessions, mux and data connections (limit_conn). */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerSource: number;
+  /** Control sessions one client (tenant + subject) may hold at once. */
+  readonly maxSessionsPerIdentity: number;
+  /** An authenticated session that sends nothing for this long is dropped (3 heartbeats). */
+  readonly sessionIdleTimeoutMs: number;
+  /** A mux connection that receives nothing for this long is closed (3 PING periods). */
+  readonly muxIdleTimeoutMs: number;
+  /** Longest line before a session has authenticated (a 16 KiB JWT and its envelope). */
+  readonly maxLineBytesBeforeAuth: number;
+  /** Longest line after (PROTOCOL.md §1). */
+  readonly maxLineBytes: number;
+  /** Failed authentications per source (IPv6 /64) a minute. */
+  readonly authAttemptsPerMinute: number;
+  /** Failed authentications per client (as the token names it) a minute. */
+  readonly authFailuresPerIdentityPerMinute: number;
+  /** Tunnel creations per client an hour (seed v1 §5.2's 10, now per client). */
+  readonly tunnelCreationsPerHour: number;
+  /** Tunnel creations of all clients of one tenant an hour. */
+  readonly tenantTunnelCreationsPerHour: number;
+  readonly refusalLogPerConnection: number;
+  readonly refusalLogPerSource: number;
+  readonly refusalLogTotal: number;
+  readonly refusalLogWindowMs: number;
+}
+
+export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
+  handshakeTimeoutMs: 10_000,
+  maxHandshakes: 512,
+  maxHandshakesPerSource: 32,
+  // The client's warm pool holds a data connection up to 45 s before its first line.
+  firstLineTimeoutMs: 60_000,
+  authTimeoutMs: 10_000,
+  maxUnauthenticated: 1_024,
+  maxUnauthenticatedPerSource: 32,
+  maxConnections: 10_000,
+  maxConnectionsPerSource: 256,
+  maxSessionsPerIdentity: 32,
+  // Clients heartbeat every 30 s and PING every 30 s (docs/protocol.md).
+  sessionIdleTimeoutMs: 90_000,
+  muxIdleTimeoutMs: 90_000,
+  maxLineBytesBeforeAuth: 24 * 1024,
+  maxLineBytes: MAX_LINE_BYTES,
+  authAttemptsPerMinute: 5,
+  authFailuresPerIdentityPerMinute: 5,
+  tunnelCreationsPerHour: 10,
+  tenantTunnelCreationsPerHour: 100,
+  refusalLogPerConnection: 10,
+  refusalLogPerSource: 20,
+  refusalLogTotal: 200,
+  refusalLogWindowMs: 60_000,
+};
+
+export type FrontDoorLimitName = keyof FrontDoorLimits;
+
+/** Gauge/counter label of each bound (cloudbridge_relay_limit{limit=...}). */
+export const LIMIT_LABELS: Readonly<Record<FrontDoorLimitName, string>> = {
+  handshakeTimeoutMs: 'handshake_timeout_ms',
+  maxHandshakes: 'handshakes',
+  maxHandshakesPerSource: 'handshakes_per_source',
+  firstLineTimeoutMs: 'first_line_timeout_ms',
+  authTimeoutMs: 'auth_timeout_ms',
+  maxUnauthenticated: 'unauthenticated',
+  maxUnauthenticatedPerSource: 'unauthenticated_per_source',
+  maxConnections: 'connections',
+  maxConnectionsPerSource: 'connections_per_source',
+  maxSessionsPerIdentity: 'sessions_per_identity',
+  sessionIdleTimeoutMs: 'session_idle_timeout_ms',
+  muxIdleTimeoutMs: 'mux_idle_timeout_ms',
+  maxLineBytesBeforeAuth: 'line_bytes_before_auth',
+  maxLineBytes: 'line_bytes',
+  authAttemptsPerMinute: 'auth_failures_per_source',
+  authFailuresPerIdentityPerMinute: 'auth_failures_per_identity',
+  tunnelCreationsPerHour: 'tunnel_creations_per_identity',
+  tenantTunnelCreationsPerHour: 'tunnel_creations_per_tenant',
+  refusalLogPerConnection: 'refusal_log_per_connection',
+  refusalLogPerSource: 'refusal_log_per_source',
+  refusalLogTotal: 'refusal_log_total',
+  refusalLogWindowMs: 'refusal_log_window_ms',
+};
+
+export function isFrontDoorLimitName(name: string): name is FrontDoorLimitName {
+  return Object.prototype.hasOwnProperty.call(DEFAULT_FRONT_DOOR_LIMITS, name);
+}
+
+/** Descriptors the relay keeps for itself (listener, log, metrics, DNS, certificates). */
+const RESERVED_FDS = 64;
+/** Shares of the rest for defaulted totals; established connections may each dial a target. */
+const FD_SHARES = { maxHandshakes: 0.15, maxUnauthenticated: 0.15, maxConnections: 0.3 } as const;
+
+/** The soft RLIMIT_NOFILE (Node raises it to the hard limit at start), or null off Linux. */
+export function readOpenFileLimit(
+  read = (path: string) => readFileSync(path, 'utf8'),
+): number | null {
+  try {
+    const line = read('/proc/self/limits')
+      .split('\n')
+      .find((text) => text.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft !== undefined && /^\d+$/.test(soft) ? Number(soft) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ResolvedLimits {
+  readonly limits: FrontDoorLimits;
+  /** Totals lowered to fit the open-file limit (defaults only), for the start-up log. */
+  readonly scaled: Partial<Record<FrontDoorLimitName, number>>;
+}
+
+/**
+ * Options over defaults. A total left at its default is lowered to its share of the open-file
+ * limit, so a flood meets the cap before the process meets EMFILE; a configured value is kept.
+ * Per-source caps never exceed their totals.
+ */
+export function resolveFrontDoorLimits(
+  options: Partial<FrontDoorLimits>,
+  openFileLimit: number | null,
+): ResolvedLimits {
+  const limits: Record<FrontDoorLimitName, number> = { ...DEFAULT_FRONT_DOOR_LIMITS };
+  for (const [name, value] of Object.entries(options)) {
+    if (isFrontDoorLimitName(name) && typeof value === 'number') limits[name] = value;
+  }
+  const scaled: Partial<Record<FrontDoorLimitName, number>> = {};
+  if (openFileLimit !== null) {
+    const spare = Math.max(8, openFileLimit - RESERVED_FDS);
+    for (const [name, share] of Object.entries(FD_SHARES) as Array<[FrontDoorLimitName, number]>) {
+      const fit = Math.max(4, Math.floor(spare * share));
+      if (options[name] === undefined && limits[name] > fit) {
+        limits[name] = fit;
+        scaled[name] = fit;
+      }
+    }
+  }
+  limits.maxHandshakesPerSource = Math.min(limits.maxHandshakesPerSource, limits.maxHandshakes);
+  limits.maxUnauthenticatedPerSource = Math.min(
+    limits.maxUnauthenticatedPerSource,
+    limits.maxUnauthenticated,
+  );
+  limits.maxConnectionsPerSource = Math.min(limits.maxConnectionsPerSource, limits.maxConnections);
+  return { limits, scaled };
+}
