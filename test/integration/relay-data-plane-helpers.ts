@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSocket as createUdpSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   encodeFrame,
@@ -286,4 +287,65 @@ export async function openClassicStream(
   const reply = await client.next(15_000);
   if (reply['type'] === 'stream_response') client.detach();
   return { client, reply };
+}
+
+export interface FakeDnsServer {
+  /** `HOST:PORT` for the relay's dns.servers. */
+  readonly address: string;
+  /** Names asked so far, in order. */
+  readonly asked: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A DNS server on 127.0.0.1 (UDP) that answers the A records in `answers` at once (AAAA: an
+ * empty answer) and never answers any other name: a resolver that is slow for those.
+ */
+export async function startFakeDns(answers: Record<string, string>): Promise<FakeDnsServer> {
+  const socket = createUdpSocket('udp4');
+  const asked: string[] = [];
+  socket.on('message', (query, peer) => {
+    if (query.length < 12) return;
+    let offset = 12;
+    const labels: string[] = [];
+    while (offset < query.length && query[offset] !== 0) {
+      const length = query[offset] ?? 0;
+      labels.push(query.subarray(offset + 1, offset + 1 + length).toString('ascii'));
+      offset += 1 + length;
+    }
+    const questionEnd = offset + 5;
+    if (questionEnd > query.length) return;
+    const type = query.readUInt16BE(offset + 1);
+    const name = labels.join('.').toLowerCase();
+    asked.push(name);
+    const address = answers[name];
+    if (address === undefined) return;
+    const header = Buffer.alloc(12);
+    query.copy(header, 0, 0, 2);
+    header.writeUInt16BE(0x8180, 2);
+    header.writeUInt16BE(1, 4);
+    const records: Buffer[] = [];
+    if (type === 1) {
+      header.writeUInt16BE(1, 6);
+      const record = Buffer.alloc(16);
+      record.writeUInt16BE(0xc00c, 0);
+      record.writeUInt16BE(1, 2);
+      record.writeUInt16BE(1, 4);
+      record.writeUInt32BE(60, 6);
+      record.writeUInt16BE(4, 10);
+      address.split('.').forEach((octet, i) => (record[12 + i] = Number(octet)));
+      records.push(record);
+    }
+    socket.send(
+      Buffer.concat([header, query.subarray(12, questionEnd), ...records]),
+      peer.port,
+      peer.address,
+    );
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    asked,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
 }
