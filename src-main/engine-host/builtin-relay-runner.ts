@@ -39,17 +39,27 @@ export interface DemoTarget {
   close(): Promise<void>;
 }
 
-export async function startDemoTarget(host = '127.0.0.1'): Promise<DemoTarget> {
+export async function startDemoTarget(
+  host = '127.0.0.1',
+  preferredPort: number | null = null,
+): Promise<DemoTarget> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     handleDemoConnection(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // The old port keeps a saved demo tunnel working; when it is taken, any port will do.
+  if (preferredPort === null || preferredPort <= 0) await listen(0);
+  else await listen(preferredPort).catch(() => listen(0));
   const address = server.address();
   return {
     server,
@@ -82,7 +92,7 @@ export interface RunningBuiltinRelay extends BuiltinRelayInfo {
 
 export async function runBuiltinRelay(request: BuiltinRelayRequest): Promise<RunningBuiltinRelay> {
   const relayDir = join(request.dataDir, 'builtin-relay');
-  const target = await startDemoTarget();
+  const target = await startDemoTarget('127.0.0.1', request.preferredTargetPort ?? null);
   let relay: RelayServer;
   try {
     relay = await startOnPort(

@@ -125,9 +125,15 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
       const wanted = builtinRequest;
       void request({ type: 'builtin.start', request: wanted }, 'reject').then(
         (value) => {
-          const port = value !== null && typeof value === 'object' ? value.profile.port : null;
-          if (port !== wanted.preferredPort)
-            log('warn', 'builtin_relay_port_changed', { from: wanted.preferredPort, to: port });
+          const got = value !== null && typeof value === 'object' ? value : null;
+          if (
+            got?.profile.port !== wanted.preferredPort ||
+            got.demoTarget.port !== wanted.preferredTargetPort
+          )
+            log('warn', 'builtin_relay_port_changed', {
+              relay: [wanted.preferredPort, got?.profile.port ?? null],
+              demo_target: [wanted.preferredTargetPort ?? null, got?.demoTarget.port ?? null],
+            });
         },
         (error: unknown) => log('error', 'builtin_relay_restart_failed', { error: String(error) }),
       );
@@ -283,7 +289,11 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
       if (value === null || typeof value !== 'object')
         throw new EngineError('internal_error', 'The engine host did not start the relay.');
       // Replayed on restart with the port it got, so the saved profile keeps matching.
-      builtinRequest = { ...req, preferredPort: value.profile.port };
+      builtinRequest = {
+        ...req,
+        preferredPort: value.profile.port,
+        preferredTargetPort: value.demoTarget.port,
+      };
       return {
         ...value,
         close: async () => {

@@ -29,6 +29,8 @@ export interface BuiltinRelayRequest {
   readonly dataDir: string;
   /** The port the profile used last time, tried first so the profile stays the same. */
   readonly preferredPort: number | null;
+  /** The demo target's port last time: a restarted child keeps the demo tunnel's target. */
+  readonly preferredTargetPort?: number | null;
   readonly nowMs: number;
 }
 
@@ -148,6 +150,7 @@ function isBuiltinRequest(v: unknown): v is BuiltinRelayRequest {
     v.secret.length >= 16 &&
     isStr(v.dataDir) &&
     isNullable(isPort)(v.preferredPort) &&
+    (v.preferredTargetPort === undefined || isNullable(isPort)(v.preferredTargetPort)) &&
     typeof v.nowMs === 'number' &&
     Number.isFinite(v.nowMs)
   );

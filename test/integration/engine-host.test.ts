@@ -4,7 +4,14 @@
 // serves again; the window is told why; the token is asked for per authentication and never
 // shows up in anything the child sends; a child that dies at once backs off; close() leaves
 // no process behind.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +44,29 @@ afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** Pids among `pids` holding a listening TCP socket on 127.0.0.1:`port` (Linux /proc). */
+function listenersOf(port: number, pids: readonly number[]): number[] {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set(
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')
+      .map((f) => f[9]),
+  );
+  return pids.filter((pid) =>
+    readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        return inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1]);
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -133,15 +163,17 @@ interface Hosted {
   notes: AppNotification[];
 }
 
-async function hostedApp(): Promise<Hosted> {
+/** The real services with the engine host child over child_process.fork; nothing configured. */
+async function hostedServices(): Promise<{
+  app: AppServices;
+  dataDir: string;
+  seen: unknown[];
+  output: string[];
+  pushes: Push[];
+  notes: AppNotification[];
+}> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cb-host-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  // Each reconnect and restart authenticates once: more than the seed's 5 a minute here.
-  const relay = await startTestRelay({
-    limits: { authAttemptsPerMinute: 100, tunnelCreationsPerHour: 100 },
-  });
-  cleanups.push(() => relay.close());
-  const target = await echoServer();
   const seen: unknown[] = [];
   const output: string[] = [];
   const app = createAppServices({
@@ -169,6 +201,17 @@ async function hostedApp(): Promise<Hosted> {
   app.onNotification((n) => notes.push(n));
   await app.start();
   app.setWindowVisible(true);
+  return { app, dataDir, seen, output, pushes, notes };
+}
+
+async function hostedApp(): Promise<Hosted> {
+  // Each reconnect and restart authenticates once: more than the seed's 5 a minute here.
+  const relay = await startTestRelay({
+    limits: { authAttemptsPerMinute: 100, tunnelCreationsPerHour: 100 },
+  });
+  cleanups.push(() => relay.close());
+  const target = await echoServer();
+  const { app, dataDir, seen, output, pushes, notes } = await hostedServices();
 
   const caFile = join(dataDir, 'relay-ca.pem');
   writeFileSync(caFile, relay.caPem);
@@ -346,6 +389,36 @@ describe('engine host child', () => {
     expect(gaps[3]).toBeGreaterThanOrEqual(400);
     expect(host.status().lastRestart).toMatchObject({ code: 3, reason: 'exited with code 3' });
     expect(host.status().lastRestart!.delayMs).toBe(400);
+  });
+
+  it('runs the built-in relay in the child and brings it back on the same port after a crash', async () => {
+    const h = await hostedServices();
+    expectOk(await h.app.router.handle('cloudbridge:relay.useBuiltin', undefined));
+    const active = await waitFor(() => {
+      const s = h.app.controller.snapshot();
+      return s.engine.state === 'active' && s.engine.tunnels[0]?.status === 'listening' ? s : null;
+    });
+    const relayPort = active.settings.relay!.port;
+    const localPort = active.engine.tunnels[0]!.localPort;
+    expect(await tryEcho(localPort, 'through the built-in relay')).toBe(
+      'through the built-in relay',
+    );
+    const firstPid = h.app.engineHost!.status().pid!;
+    // The relay listens in the child, not in main.
+    expect(listenersOf(relayPort, [process.pid, firstPid])).toEqual([firstPid]);
+
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => h.app.engineHost!.status().restarts === 1);
+    let echoed: string | null = null;
+    const deadline = Date.now() + 10_000;
+    while (echoed === null && Date.now() < deadline) {
+      echoed = await tryEcho(localPort, 'after the crash', 500);
+      if (echoed === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(echoed).toBe('after the crash');
+    const secondPid = h.app.engineHost!.status().pid!;
+    expect(listenersOf(relayPort, [process.pid, secondPid])).toEqual([secondPid]);
+    expect(h.app.controller.snapshot().settings.relay!.port).toBe(relayPort);
   });
 
   it('leaves no child behind on close, even one that ignores the shutdown', async () => {
