@@ -19,6 +19,7 @@ import {
   StreamBudget,
 } from './stream-budget';
 import {
+  DEFAULT_MAX_STREAMS_PER_CLIENT,
   DEFAULT_STREAM_HALF_CLOSED_TIMEOUT_MS,
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   StreamTable,
@@ -46,6 +47,11 @@ export interface DnsOptions extends LookupBounds {
   readonly servers: readonly string[];
   readonly hostsFile: string;
 }
+
+const REAP_LIMITS = {
+  idle: 'stream_idle_timeout_ms',
+  half_closed: 'stream_half_closed_timeout_ms',
+} as const;
 
 /** getaddrinfo runs on libuv's pool of four threads: keep two for files and crypto. */
 const SYSTEM_MODE_MAX_TOTAL = 2;
@@ -99,6 +105,8 @@ export function createDataPlane(options: {
       options.streams?.halfClosedTimeoutMs ?? DEFAULT_STREAM_HALF_CLOSED_TIMEOUT_MS,
     onReap: (_slot, reason) => {
       reaped.inc({ reason });
+      if (reason !== 'registration_expired')
+        metrics.limitHitsTotal.inc({ limit: REAP_LIMITS[reason] });
       if (pendingLog === null) {
         pendingLog = new Map();
         queueMicrotask(() => {
@@ -118,7 +126,10 @@ export function createDataPlane(options: {
     perTenant: options.streams?.maxBufferedBytesPerTenant ?? DEFAULT_MAX_BUFFERED_BYTES_PER_TENANT,
     kernelBytes: kernelSendBufferBytes(),
     readQueues: options.streams?.readKernelQueues === false ? null : createProcSendQueueReader(),
-    onHold: () => holds.inc(),
+    onHold: () => {
+      holds.inc();
+      metrics.limitHitsTotal.inc({ limit: 'buffered_bytes' });
+    },
   });
 
   const dns = options.dns ?? {};
@@ -144,8 +155,25 @@ export function createDataPlane(options: {
       : {}),
     clock,
     resolve: options.resolve ?? ((name) => resolver!.resolve(name)),
-    onOutcome: (result) => lookupsTotal.inc({ result }),
+    onOutcome: (result) => {
+      lookupsTotal.inc({ result });
+      if (result === 'timeout') metrics.limitHitsTotal.inc({ limit: 'lookup_timeout_ms' });
+    },
   });
+  // The configured bounds on /metrics next to the front door's (cloudbridge_relay_limit).
+  const bounds: Record<string, number> = {
+    streams_per_client: options.streams?.maxPerClient ?? DEFAULT_MAX_STREAMS_PER_CLIENT,
+    stream_idle_timeout_ms: streams.idleTimeoutMs,
+    stream_half_closed_timeout_ms: streams.halfClosedTimeoutMs,
+    buffered_bytes_per_client: budget.perClient,
+    buffered_bytes_per_tenant: budget.perTenant,
+    lookups_per_client: lookups.bounds.perClient,
+    lookups_total: lookups.bounds.total,
+    lookup_timeout_ms: lookups.bounds.timeoutMs,
+    lookup_cache_entries: lookups.bounds.cacheEntries,
+    lookup_negative_ttl_ms: lookups.bounds.negativeTtlMs,
+  };
+  for (const [limit, value] of Object.entries(bounds)) metrics.limit.set({ limit }, value);
 
   new Gauge({
     name: 'cloudbridge_relay_stream_buffered_bytes',

@@ -98,6 +98,7 @@ export async function admitStream(
   });
   if (!reservation.ok) {
     const { scope, limit } = reservation;
+    ctx.hit(scope === 'client' ? 'streams_per_client' : 'streams_per_tenant');
     return refused(
       {
         code: 'connection_limit_reached',
@@ -169,7 +170,10 @@ export async function admitStream(
   };
 }
 
-/** Counts and logs a refused stream (the caller tells the client in its own form). */
+/**
+ * Counts and logs a refused stream (the caller tells the client in its own form). The log is
+ * the rate-limited refusal log: a client can cause refusals at will.
+ */
 export function logRefusal(
   ctx: RelayContext,
   remoteAddress: string,
@@ -178,7 +182,8 @@ export function logRefusal(
   result: string,
 ): void {
   ctx.metrics.streamsTotal.inc({ result });
-  ctx.log.log(
+  ctx.refusals.log(
+    remoteAddress,
     'warn',
     'stream_refused',
     { remote: remoteAddress, code: error.code, message: error.message },

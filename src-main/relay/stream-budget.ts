@@ -127,6 +127,14 @@ export class StreamBudget {
 
   constructor(private readonly options: StreamBudgetOptions) {}
 
+  get perClient(): number {
+    return this.options.perClient;
+  }
+
+  get perTenant(): number {
+    return this.options.perTenant;
+  }
+
   get kernelBytes(): number {
     return this.options.kernelBytes;
   }

@@ -126,6 +126,14 @@ export class StreamTable {
 
   constructor(private readonly options: StreamTableOptions) {}
 
+  get idleTimeoutMs(): number {
+    return this.options.idleTimeoutMs;
+  }
+
+  get halfClosedTimeoutMs(): number {
+    return this.options.halfClosedTimeoutMs;
+  }
+
   /** Streams holding a slot (dialling or carrying bytes). */
   get size(): number {
     return this.slots.size;
