@@ -321,6 +321,10 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
 
   if (insecure)
     log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
+  if (!tenants.multiTenant && (tenants.resolve(null)?.allow.length ?? 0) === 0)
+    log.log('warn', 'no_targets_allowed', {
+      message: 'no --allow rule: every stream is refused (docs/protocol.md#target-addresses)',
+    });
   log.log('info', 'relay_listening', {
     host: address.address,
     port: address.port,
