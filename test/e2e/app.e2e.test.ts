@@ -11,7 +11,7 @@ import {
 } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,8 @@ import {
   type StaticServer,
 } from '../harness/chromium';
 import { startTestRelay, type TestRelay } from '../harness/relay';
+import { bundleEntry, childEnv } from '../harness/bundle';
+import { childEnvironment, createForkTransport } from '../../src-main/engine-host/transport';
 import { freePort } from '../harness/traffic';
 
 /** Page updates travel through IPC-shaped pushes; on a busy 2-core machine allow a while. */
@@ -49,8 +51,19 @@ let target: HttpServer | null = null;
 let dataDir: string | null = null;
 let squatter: NetServer | null = null;
 
+/** The engine runs in its own process, as in the app (src-main/engine-host). */
+let hostChild = '';
+const engineHost = {
+  start: (onOutput: (stream: 'stdout' | 'stderr', line: string) => void) =>
+    createForkTransport(hostChild, { env: childEnvironment(childEnv()), onOutput }),
+};
+
 beforeAll(async () => {
   outDir = await buildRenderer();
+  hostChild = await bundleEntry(
+    'src-main/engine-host/host-child.ts',
+    join(mkdtempSync(join(tmpdir(), 'cloudbridge-e2e-host-')), 'host-child.js'),
+  );
   server = await serveStatic(outDir);
   browser = await launchChromium();
 });
@@ -59,6 +72,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   removeDir(outDir);
+  if (hostChild) removeDir(dirname(hostChild));
 });
 
 afterEach(async () => {
@@ -160,6 +174,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
       dataDir,
       secretStore: secretStore(),
       startBuiltinRelay: null,
+      engineHost,
       launch: () => Promise.resolve(),
       appInfo: { version: '0.1.0-e2e', commit: 'e2e' },
     });
@@ -293,6 +308,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
       dataDir,
       secretStore: secretStore(),
       startBuiltinRelay: null,
+      engineHost,
       launch: () => Promise.resolve(),
     });
     await services.start();
