@@ -53,6 +53,13 @@ export class SlotPool {
     return this.byKey.get(key) ?? 0;
   }
 
+  /** Whether take(key) would succeed now (a cheap early refusal before costly work). */
+  check(key: string): Extract<SlotResult, { ok: false }> | null {
+    if (this.held >= this.caps.total) return { ok: false, scope: 'total' };
+    if ((this.byKey.get(key) ?? 0) >= this.caps.perKey) return { ok: false, scope: 'per_key' };
+    return null;
+  }
+
   take(key: string): SlotResult {
     if (this.held >= this.caps.total) return { ok: false, scope: 'total' };
     const count = this.byKey.get(key) ?? 0;

@@ -315,11 +315,6 @@ export class ControlSession implements RegisteringSession {
       return;
     }
     const client = clientKeyOf(result.tenant.id, result.subject);
-    const refused = this.admission.promote();
-    if (refused !== null) {
-      this.fail(refused, 'connection_refused');
-      return;
-    }
     const slot = this.ctx.identitySessions.take(client);
     if (!slot.ok) {
       this.ctx.hit(LIMIT_LABELS.maxSessionsPerIdentity);
@@ -334,6 +329,12 @@ export class ControlSession implements RegisteringSession {
         },
         'connection_refused',
       );
+      return;
+    }
+    const refused = this.admission.promote();
+    if (refused !== null) {
+      slot.slot.release();
+      this.fail(refused, 'connection_refused');
       return;
     }
     this.identitySlot = slot.slot;

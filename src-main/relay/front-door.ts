@@ -6,9 +6,9 @@
 
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { CodecError, encodeMessage, LineDecoder, type JsonObject } from '../protocol/codec';
+import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
 import { SlotPool, sourceKeyOf, type Slot, type SlotResult } from './connection-limits';
-import { closeWithError, errorMessage, type RelayContext, type WireError } from './context';
+import { closeWithError, type RelayContext, type WireError } from './context';
 import { framingError } from './control-session';
 import { IdleWatch, startDeadline } from './deadline';
 import { LIMIT_LABELS, type FrontDoorLimitName } from './relay-limits';
@@ -78,18 +78,20 @@ export function createFrontDoor(
   const take = (phase: Phase, source: string): Slot | null => {
     const result: SlotResult = pools[phase].take(source);
     if (result.ok) return result.slot;
-    const scope = LIMIT_SCOPE[phase];
-    const limit = LIMIT_LABELS[result.scope === 'per_key' ? scope.perKey : scope.total];
-    ctx.hit(limit);
-    ctx.refusals.log(source, 'warn', 'connection_refused', { remote: source, phase, limit });
+    refused(phase, source, result.scope);
     return null;
   };
 
-  /** Refuses a TLS-established connection: the error line if it fits, then the socket goes. */
+  const refused = (phase: Phase, source: string, which: 'per_key' | 'total'): void => {
+    const scope = LIMIT_SCOPE[phase];
+    const limit = LIMIT_LABELS[which === 'per_key' ? scope.perKey : scope.total];
+    ctx.hit(limit);
+    ctx.refusals.log(source, 'warn', 'connection_refused', { remote: source, phase, limit });
+  };
+
+  /** Refuses a TLS-established connection: the error line, a short linger, then it goes. */
   const refuse = (socket: Socket, error: WireError): void => {
-    ctx.metrics.errorsTotal.inc({ code: error.code });
-    if (socket.writable) socket.end(encodeMessage(errorMessage(error)));
-    socket.destroySoon();
+    closeWithError(ctx, socket, error);
   };
 
   const onFirstLine = (
@@ -235,6 +237,14 @@ export function createFrontDoor(
     }
     if (secureContext === null) {
       onSecure(raw, source);
+      return;
+    }
+    // Refused before any TLS work when the source could not go on past the handshake anyway
+    // (OpenSSH MaxStartups drops at accept too).
+    const full = pools.unauthenticated.check(source);
+    if (full !== null) {
+      refused('unauthenticated', source, full.scope);
+      raw.destroy();
       return;
     }
     const slot = take('handshake', source);
