@@ -142,7 +142,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   function createHost(host: NonNullable<AppServicesOptions['engineHost']>): EngineHost {
     return createEngineHost({
       start: () =>
-        host.start((stream, line) => logger.log('info', 'engine_host_output', { stream, line })),
+        // stdout is the built-in relay's own log lines; stderr is where a crash says why.
+        host.start((stream, line) =>
+          logger.log(stream === 'stderr' ? 'warn' : 'debug', 'engine_host_output', { line }),
+        ),
       clock,
       sessionStatePath: join(options.dataDir, SESSION_FILE),
       ...(host.restartPolicy ? { restartPolicy: host.restartPolicy } : {}),

@@ -4,34 +4,34 @@
 // serves again; the window is told why; the token is asked for per authentication and never
 // shows up in anything the child sends; a child that dies at once backs off; close() leaves
 // no process behind.
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineHost } from '../../src-main/engine-host/engine-host';
-import {
-  childEnvironment,
-  createForkTransport,
-  type HostTransport,
-} from '../../src-main/engine-host/transport';
+import { childEnvironment, createForkTransport } from '../../src-main/engine-host/transport';
 import type { AppNotification, Push } from '../../src-main/services/app-controller';
 import { createAppServices, type AppServices } from '../../src-main/services/app-services';
 import { createMemorySecretStore } from '../../src-main/services/secret-store';
-import type { AppSnapshot, RelayProfile, Result } from '../../src-main/shared/ipc-contract';
+import type { AppSnapshot, RelayProfile } from '../../src-main/shared/ipc-contract';
 import { bundleEntry, childEnv } from '../harness/bundle';
+import {
+  echoServer,
+  expectOk,
+  freeLocalPort,
+  isAlive,
+  listenersOf,
+  startTransfer,
+  tap,
+  tryEcho,
+  waitFor,
+  type Cleanups,
+} from './engine-host-helpers';
 import { startTestRelay, type TestRelay } from '../harness/relay';
 
 let buildDir = '';
 let childPath = '';
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: Cleanups = [];
 
 beforeAll(async () => {
   buildDir = mkdtempSync(join(tmpdir(), 'cb-host-build-'));
@@ -44,113 +44,6 @@ afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** Pids among `pids` holding a listening TCP socket on 127.0.0.1:`port` (Linux /proc). */
-function listenersOf(port: number, pids: readonly number[]): number[] {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set(
-    readFileSync('/proc/net/tcp', 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/))
-      .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')
-      .map((f) => f[9]),
-  );
-  return pids.filter((pid) =>
-    readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        return inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1]);
-      } catch {
-        return false;
-      }
-    }),
-  );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(
-  read: () => T | null | undefined | false,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = read();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function expectOk<T>(result: Result<unknown>): T {
-  if (!result.ok) throw new Error(`request failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
-/** Records every message the child sends and every line it prints. */
-function tap(transport: HostTransport, seen: unknown[]): HostTransport {
-  return {
-    get pid() {
-      return transport.pid;
-    },
-    send: (m) => transport.send(m),
-    onMessage: (listener) =>
-      transport.onMessage((m) => {
-        seen.push(m);
-        listener(m);
-      }),
-    onExit: (listener) => transport.onExit(listener),
-    kill: () => transport.kill(),
-  };
-}
-
-async function echoServer(): Promise<{ server: Server; port: number }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => s.destroy());
-    s.on('close', () => sockets.delete(s));
-    s.pipe(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : 0 };
-}
-
-/** One round trip through the tunnel, or null when it is not serving (yet). */
-function tryEcho(port: number, text: string, timeoutMs = 1_000): Promise<string | null> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    const done = (value: string | null) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(timeoutMs, () => done(null));
-    socket.on('error', () => done(null));
-    socket.on('close', () => done(got === text ? got : null));
-    socket.on('data', (d: Buffer) => {
-      got += d.toString();
-      if (got === text) done(got);
-    });
-    socket.write(text);
-  });
-}
 
 interface Hosted {
   app: AppServices;
@@ -210,7 +103,7 @@ async function hostedApp(): Promise<Hosted> {
     limits: { authAttemptsPerMinute: 100, tunnelCreationsPerHour: 100 },
   });
   cleanups.push(() => relay.close());
-  const target = await echoServer();
+  const target = await echoServer(cleanups);
   const { app, dataDir, seen, output, pushes, notes } = await hostedServices();
 
   const caFile = join(dataDir, 'relay-ca.pem');
@@ -257,35 +150,6 @@ async function hostedApp(): Promise<Hosted> {
   };
 }
 
-async function freeLocalPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-/** Pushes bytes through the tunnel until stopped; counts what comes back. */
-function startTransfer(port: number): { received: () => number; closed: Promise<void> } {
-  const socket = connect(port, '127.0.0.1');
-  let received = 0;
-  const chunk = Buffer.alloc(64 * 1024, 7);
-  const pump = () => {
-    while (!socket.destroyed && socket.write(chunk));
-  };
-  socket.on('connect', pump);
-  socket.on('drain', pump);
-  socket.on('data', (d: Buffer) => (received += d.length));
-  const closed = new Promise<void>((r) => {
-    socket.on('close', () => r());
-    socket.on('error', () => undefined);
-  });
-  cleanups.push(() => {
-    socket.destroy();
-  });
-  return { received: () => received, closed };
-}
-
 describe('engine host child', () => {
   it('survives a SIGKILL of the child during a transfer: restarted, the tunnel serves within 3 s, the window says why', async () => {
     const h = await hostedApp();
@@ -293,7 +157,7 @@ describe('engine host child', () => {
     expect(firstPid).not.toBe(process.pid);
     expect(isAlive(firstPid)).toBe(true);
 
-    const transfer = startTransfer(h.localPort);
+    const transfer = startTransfer(h.localPort, cleanups);
     await waitFor(() => transfer.received() >= 4 * 1024 * 1024);
     const killedAt = Date.now();
     process.kill(firstPid, 'SIGKILL');
