@@ -95,7 +95,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
   let proxy: HostedEngine | null = null;
   let builtinRequest: BuiltinRelayRequest | null = null;
   const pending = new Map<number, Pending>();
-  const readyWaiters: (() => void)[] = [];
+  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   const exitWaiters: (() => void)[] = [];
   const restartListeners = new Set<(restart: HostRestart) => void>();
 
@@ -139,7 +139,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
       );
     }
     if (proxy !== null) for (const command of proxy.replay()) post(command);
-    for (const w of readyWaiters.splice(0)) w();
+    for (const w of readyWaiters.splice(0)) w.resolve();
   }
 
   function post(command: EngineCommand): void {
@@ -259,7 +259,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     if (closing)
       return Promise.reject(new EngineError('internal_error', 'The engine host is closed.'));
     if (child === null && restartTimer === null) spawn();
-    return new Promise((resolve) => readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => readyWaiters.push({ resolve, reject }));
   }
 
   const channel = {
@@ -316,6 +316,8 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     async close() {
       if (closing) return;
       closing = true;
+      for (const w of readyWaiters.splice(0))
+        w.reject(new EngineError('internal_error', 'The engine host is closed.'));
       if (restartTimer !== null) clock.clearTimeout(restartTimer);
       restartTimer = null;
       const current = child;

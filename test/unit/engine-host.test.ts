@@ -88,6 +88,7 @@ function setUp(policy = {}) {
     },
     clock,
     restartPolicy: policy,
+    shutdownTimeoutMs: 20,
     log: (_level, event, details) => logs.push({ event, details }),
   });
   return { clock, transports, logs, host, last: () => transports.at(-1)! };
@@ -252,6 +253,19 @@ describe('engine host supervisor', () => {
       },
     ]);
     expect(host.status().tokenRequests).toBe(2);
+  });
+
+  it('fails a built-in relay start that waits for a child when the host is closed', async () => {
+    const { host } = setUp();
+    const starting = host.startBuiltinRelay({
+      secret: 'x'.repeat(32),
+      dataDir: '/tmp/none',
+      preferredPort: null,
+      nowMs: 0,
+    });
+    const refused = expect(starting).rejects.toMatchObject({ code: 'internal_error' });
+    await host.close();
+    await refused;
   });
 
   it('kills a child that never says ready, and restarts it', () => {
