@@ -76,7 +76,10 @@ export class ControlSession implements RegisteringSession {
     ctx.metrics.sessionOpened();
     ctx.sessions.add(this);
     // Before auth anyone can open sessions at will: their records share the source's budget.
-    this.refusals.log('info', 'session_opened', { session: this.id, remote: remoteAddress });
+    ctx.refusals.log(admission.source, 'info', 'session_opened', {
+      session: this.id,
+      remote: remoteAddress,
+    });
     // LoginGraceTime: the first line has come; the token must follow soon, whatever else does.
     this.authDeadline = startDeadline(ctx.clock, ctx.limits.authTimeoutMs, () => {
       ctx.hit(LIMIT_LABELS.authTimeoutMs);
@@ -434,7 +437,8 @@ export class ControlSession implements RegisteringSession {
       tunnels_in_grace: released.length,
       grace_ms: this.ctx.limits.graceMs,
     };
-    if (this.identityValue === null) this.refusals.log('info', 'session_closed', details);
+    if (this.identityValue === null)
+      this.ctx.refusals.log(this.admission.source, 'info', 'session_closed', details);
     else this.ctx.log.log('info', 'session_closed', details);
     this.refusals.close();
   }
