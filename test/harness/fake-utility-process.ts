@@ -28,7 +28,7 @@ export function createFakeUtilityProcess(): {
           child.emit('exit', 0);
         });
       const child: FakeUtilityChild = Object.assign(new EventEmitter(), {
-        pid: pid as number | undefined,
+        pid: pid,
         stdout: null,
         stderr: null,
         received: [] as { type: string; id?: number }[],
