@@ -4,7 +4,7 @@
 // Owns no assertions; close what you start (afterEach).
 
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   connect as tlsConnect,
   createServer,
@@ -49,14 +49,14 @@ export function closedWithin(socket: TLSSocket, timeoutMs: number): Promise<bool
 export function rawFrame(
   type: number,
   streamId: number,
-  payload = Buffer.alloc(0),
-  length?: number,
+  payload: Uint8Array = new Uint8Array(0),
+  length = payload.length,
 ): Buffer {
   const out = Buffer.alloc(9 + payload.length);
   out[0] = type & 0xff;
   out.writeUInt32BE(streamId >>> 0, 1);
-  out.writeUInt32BE((length ?? payload.length) >>> 0, 5);
-  payload.copy(out, 9);
+  out.writeUInt32BE(length >>> 0, 5);
+  out.set(payload, 9);
   return out;
 }
 
@@ -97,6 +97,8 @@ export interface MutatingProxy {
   setScript(kind: ConnectionKind, script: Script | null): void;
   /** Writes `bytes` to every live control connection between two of the relay's lines. */
   injectControl(bytes: Buffer): number;
+  /** Cuts every passed-through connection of `kind` (the client opens new ones). */
+  cut(kind: ConnectionKind): number;
   /** Scripted connections still running. */
   readonly scriptsRunning: number;
   close(): Promise<void>;
@@ -128,6 +130,11 @@ export async function startMutatingProxy(options: MutatingProxyOptions): Promise
   const seen: Record<ConnectionKind, number> = { control: 0, mux: 0, stream: 0 };
   const sockets = new Set<TLSSocket>();
   const controls = new Set<(bytes: Buffer) => void>();
+  const passed: Record<ConnectionKind, Set<TLSSocket>> = {
+    control: new Set(),
+    mux: new Set(),
+    stream: new Set(),
+  };
   let running = 0;
 
   const dialUpstream = (): Promise<TLSSocket> =>
@@ -149,9 +156,11 @@ export async function startMutatingProxy(options: MutatingProxyOptions): Promise
       return;
     }
     const teardown = (): void => {
+      passed[kind].delete(client);
       client.destroy();
       upstream.destroy();
     };
+    passed[kind].add(client);
     client.on('close', teardown);
     upstream.on('close', teardown);
     upstream.write(head);
@@ -296,6 +305,13 @@ export async function startMutatingProxy(options: MutatingProxyOptions): Promise
       client.on('data', onData);
     },
   );
+  // Raw connections too, so close() also ends one still in its TLS handshake.
+  const raw = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    raw.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => raw.delete(socket));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
@@ -308,11 +324,16 @@ export async function startMutatingProxy(options: MutatingProxyOptions): Promise
       for (const inject of controls) inject(bytes);
       return controls.size;
     },
+    cut(kind) {
+      const live = [...passed[kind]];
+      for (const socket of live) socket.destroy();
+      return live.length;
+    },
     get scriptsRunning() {
       return running;
     },
     async close() {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...sockets, ...raw]) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -9,6 +9,9 @@ import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
 import { readRssBytes, startProcess, type ManagedProcess } from '../harness/processes';
 import type { RelayProcess } from '../harness/relay';
 import { echoRoundTrip, freePort, Pattern } from '../harness/traffic';
+import { CodecError, LineDecoder } from '../../src-main/protocol/codec';
+import { actionFor } from '../../src-main/protocol/errors';
+import { parseRelayMessage } from '../../src-main/protocol/messages';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import { isActive, startClient, tunnel, type TestClient } from './system-stack';
 
@@ -108,4 +111,40 @@ export function rssMiB(pid: number): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const HARMLESS_LINE = Buffer.from('{"type":"fuzz_notice"}\n');
+const RETRYABLE_ERROR = Buffer.from(
+  '{"type":"error","code":"server_unavailable","message":"fuzz"}\n',
+);
+
+/**
+ * A fuzzed line made fit to inject into a live control connection. Two things a relay may
+ * legitimately do would end the run rather than test it, so they are replaced: an error the
+ * client must obey by stopping (a fatal code) or by waiting long (`retry_after` over 2 s).
+ * A line that breaks framing closes the session (the client reconnects); `breaks` says so,
+ * and with `allowBreak` false it is replaced too. Lines always end with a newline, so the
+ * relay's next line is not glued to this one.
+ */
+export function sanitizeControlLine(
+  line: Buffer,
+  allowBreak: boolean,
+): { bytes: Buffer; breaks: boolean } {
+  const bytes = line.at(-1) === 0x0a ? line : Buffer.concat([line, Buffer.from('\n')]);
+  let objects;
+  try {
+    objects = new LineDecoder().push(bytes);
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    return allowBreak ? { bytes, breaks: true } : { bytes: HARMLESS_LINE, breaks: false };
+  }
+  for (const object of objects) {
+    const message = parseRelayMessage(object);
+    if (
+      message.type === 'error' &&
+      (actionFor(message.code) === 'fatal' || (message.retryAfterSec ?? 0) > 2)
+    )
+      return { bytes: RETRYABLE_ERROR, breaks: false };
+  }
+  return { bytes, breaks: false };
 }
