@@ -68,7 +68,7 @@ export interface MuxConnectionOptions {
   readonly onPong?: () => void;
   /** Unsent non-DATA bytes above which reading from the peer pauses (docs/protocol.md#limits). */
   readonly controlOutputLimit?: number;
-  /** Paused for the peer this long without it reading: the connection is closed. */
+  /** Paused for the peer this long without it reading: the connection is closed (0: never). */
   readonly outputStallMs?: number;
   /** Reading paused because the peer leaves its answers unread (a metric, a log record). */
   readonly onOutputPaused?: () => void;
@@ -96,7 +96,11 @@ export class MuxConnection {
     this.window = options.window ?? DEFAULT_MUX_WINDOW;
     this.maxStreams = options.maxStreams ?? DEFAULT_MUX_MAX_STREAMS;
     const socket = this.socket;
-    const softLimit = options.controlOutputLimit ?? MUX_CONTROL_OUTPUT_LIMIT;
+    // A limit of 0 would close a connection on its first PONG: it means the default.
+    const softLimit =
+      options.controlOutputLimit !== undefined && options.controlOutputLimit > 0
+        ? options.controlOutputLimit
+        : MUX_CONTROL_OUTPUT_LIMIT;
     this.budget = new OutputBudget({
       softLimit,
       hardLimit: softLimit * MUX_CONTROL_OUTPUT_HARD_FACTOR,

@@ -16,6 +16,7 @@ export const MUX_OUTPUT_STALL_MS = 30_000;
 export interface OutputBudgetOptions {
   readonly softLimit: number;
   readonly hardLimit: number;
+  /** 0: no deadline (the hard limit still holds). */
   readonly stallMs: number;
   readonly clock: Clock;
   /** Stop reading from the peer. */
@@ -61,6 +62,7 @@ export class OutputBudget {
     this.paused = true;
     this.pauses += 1;
     this.options.pause();
+    if (this.options.stallMs <= 0) return;
     this.stallTimer = this.options.clock.setTimeout(() => {
       this.stallTimer = null;
       this.fail(

@@ -8,6 +8,7 @@ import { MAX_FRAME_PAYLOAD } from '../protocol/mux-frames';
 import { MuxConnection, type MuxStream } from '../protocol/mux-connection';
 import { errorMessage, sendLine, type RelayContext, type WireError } from './context';
 import { admitStream, logRefusal, streamOpened } from './data-stream';
+import { LIMIT_LABELS } from './relay-limits';
 import { SendWatch } from './stream-budget';
 
 export interface MuxLimits {
@@ -38,6 +39,11 @@ export function handleMuxConnection(
     initial: rest,
     window: limits.window,
     maxStreams: limits.maxStreams,
+    // A peer that leaves its answers unread stops being read (docs/protocol.md#limits).
+    controlOutputLimit: ctx.limits.muxControlOutputBytes,
+    outputStallMs: ctx.limits.muxOutputStallMs,
+    clock: ctx.clock,
+    onOutputPaused: () => ctx.hit(LIMIT_LABELS.muxControlOutputBytes),
     onOpen(stream, payload) {
       streams += 1;
       openStream(ctx, stream, payload, remoteAddress).catch((error: unknown) => {
@@ -48,6 +54,7 @@ export function handleMuxConnection(
     onClosed(error) {
       // A malformed frame or a broken connection: one clear record, never a crash.
       const protocolError = error !== null && error.startsWith('protocol_error');
+      if (error?.includes('output_overflow') === true) ctx.hit(LIMIT_LABELS.muxOutputStallMs);
       ctx.log.log(
         protocolError ? 'warn' : 'info',
         protocolError ? 'mux_protocol_error' : 'mux_closed',

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { MAX_LINE_BYTES } from '../protocol/codec';
+import { MUX_CONTROL_OUTPUT_LIMIT, MUX_OUTPUT_STALL_MS } from '../protocol/mux-output-budget';
 
 export interface FrontDoorLimits {
   /** TCP accepted to TLS established, absolute (HAProxy `timeout client` for the handshake). */
@@ -28,6 +29,10 @@ export interface FrontDoorLimits {
   readonly sessionIdleTimeoutMs: number;
   /** A mux connection that receives nothing for this long is closed (3 PING periods). */
   readonly muxIdleTimeoutMs: number;
+  /** Unsent non-DATA mux frames past which the peer is not read (4x closes the connection). */
+  readonly muxControlOutputBytes: number;
+  /** A mux connection not read for this long while its peer leaves its answers unread is closed. */
+  readonly muxOutputStallMs: number;
   /** Longest line before a session has authenticated (a 16 KiB JWT and its envelope). */
   readonly maxLineBytesBeforeAuth: number;
   /** Longest line after (PROTOCOL.md §1). */
@@ -40,6 +45,10 @@ export interface FrontDoorLimits {
   readonly tunnelCreationsPerHour: number;
   /** Tunnel creations of all clients of one tenant an hour. */
   readonly tenantTunnelCreationsPerHour: number;
+  /** Reads plus messages a control connection (or one before its first line) may cost a second. */
+  readonly controlReadsPerSecond: number;
+  /** The same, as a burst: a client registering many tunnels at once stays within it. */
+  readonly controlReadBurst: number;
   readonly refusalLogPerConnection: number;
   readonly refusalLogPerSource: number;
   readonly refusalLogTotal: number;
@@ -61,12 +70,17 @@ export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
   // Clients heartbeat every 30 s and PING every 30 s (docs/protocol.md).
   sessionIdleTimeoutMs: 90_000,
   muxIdleTimeoutMs: 90_000,
+  muxControlOutputBytes: MUX_CONTROL_OUTPUT_LIMIT,
+  muxOutputStallMs: MUX_OUTPUT_STALL_MS,
   maxLineBytesBeforeAuth: 24 * 1024,
   maxLineBytes: MAX_LINE_BYTES,
   authAttemptsPerMinute: 5,
   authFailuresPerIdentityPerMinute: 5,
   tunnelCreationsPerHour: 10,
   tenantTunnelCreationsPerHour: 100,
+  // A client sends a heartbeat every 30 s and a tunnel_info per tunnel (a tenant holds <= 100).
+  controlReadsPerSecond: 100,
+  controlReadBurst: 500,
   refusalLogPerConnection: 10,
   refusalLogPerSource: 20,
   refusalLogTotal: 200,
@@ -89,12 +103,16 @@ export const LIMIT_LABELS: Readonly<Record<FrontDoorLimitName, string>> = {
   maxSessionsPerIdentity: 'sessions_per_identity',
   sessionIdleTimeoutMs: 'session_idle_timeout_ms',
   muxIdleTimeoutMs: 'mux_idle_timeout_ms',
+  muxControlOutputBytes: 'mux_control_output_bytes',
+  muxOutputStallMs: 'mux_output_stall_ms',
   maxLineBytesBeforeAuth: 'line_bytes_before_auth',
   maxLineBytes: 'line_bytes',
   authAttemptsPerMinute: 'auth_failures_per_source',
   authFailuresPerIdentityPerMinute: 'auth_failures_per_identity',
   tunnelCreationsPerHour: 'tunnel_creations_per_identity',
   tenantTunnelCreationsPerHour: 'tunnel_creations_per_tenant',
+  controlReadsPerSecond: 'control_reads_per_second',
+  controlReadBurst: 'control_read_burst',
   refusalLogPerConnection: 'refusal_log_per_connection',
   refusalLogPerSource: 'refusal_log_per_source',
   refusalLogTotal: 'refusal_log_total',

@@ -17,7 +17,7 @@ import {
 } from '../harness/hostile-peer';
 import { stopAllProcesses } from '../harness/processes';
 import { spawnRelayProcess, type RelayProcess } from '../harness/relay';
-import { startEchoServer, type TestServer } from '../harness/traffic';
+import { freePort, startEchoServer, type TestServer } from '../harness/traffic';
 import {
   echoMatches,
   rssMiB,
@@ -38,9 +38,9 @@ async function echo(): Promise<TestServer> {
   return cleanup.add(await startEchoServer(), (s) => s.close());
 }
 
-async function relayProcess(): Promise<RelayProcess> {
+async function relayProcess(extra: readonly string[] = []): Promise<RelayProcess> {
   const relay = await spawnRelayProcess({
-    args: ['--allow', '127.0.0.0/8', '--auth-per-minute', '1000'],
+    args: ['--allow', '127.0.0.0/8', '--auth-per-minute', '1000', ...extra],
   });
   return cleanup.add(relay, (r) => r.close());
 }
@@ -263,6 +263,46 @@ describe('a mux peer that floods and never reads', () => {
     expect(grown).toBeLessThan(boundMiB);
     expect(taken).toBeLessThan(15 * MiB);
     expect(await echoMatches(localPort, 256 * KiB)).toBe(true);
+    attacker.destroy();
+  });
+
+  it('closes a connection paused for its unread answers after --limit muxOutputStallMs, and counts both on /metrics', async () => {
+    const metricsPort = await freePort();
+    const relay = await relayProcess([
+      '--limit',
+      'muxOutputStallMs=1000',
+      '--metrics',
+      `127.0.0.1:${metricsPort}`,
+    ]);
+    const exit = watchExit(relay);
+    const attacker = await connectTls(relay.port, relay.caPem);
+    attacker.pause();
+    attacker.write(jsonLine({ type: 'mux_open' }));
+    const ping = rawFrame(PING, 0, Buffer.alloc(8, 1));
+    await flood(attacker, () => ping, 30 * MiB, 1_000);
+    await waitUntil(
+      'the relay to close the stalled connection',
+      () =>
+        relay.logs.some(
+          (l) =>
+            l.event === 'mux_protocol_error' &&
+            /output_overflow: peer read none of \d+ bytes of control frames for 1000 ms/.test(
+              String(l.details['error']),
+            ),
+        ),
+      10_000,
+    );
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const hits = (label: string): number =>
+      Number(
+        new RegExp(`cloudbridge_relay_limit_hits_total\\{limit="${label}"\\} (\\d+)`).exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    expect(hits('mux_control_output_bytes')).toBeGreaterThanOrEqual(1);
+    expect(hits('mux_output_stall_ms')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/cloudbridge_relay_limit\{limit="mux_output_stall_ms"\} 1000/);
+    expect(exit.exited).toBe(false);
     attacker.destroy();
   });
 });
