@@ -3,7 +3,7 @@
 // 4 gave up reconnecting, 0 after a clean close on a signal). Takes the engine factory and
 // process I/O as options so tests drive it without a real process. Never prints the token.
 
-import type { ErrorCode, EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
+import type { EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
 import type { Engine, EngineOptions } from '../engine/types';
 import {
   EXIT_AUTH_REFUSED,
@@ -16,17 +16,9 @@ import {
 } from './args';
 import { Reporter } from './format';
 import { createFileStatePersistence } from './state-file';
+import { isCredentialRefusal } from '../shared/error-codes';
 
 const CLOSE_TIMEOUT_MS = 5_000;
-
-/** Errors after which retrying cannot help: the user needs a new token or tenant (PROTOCOL.md §2). */
-const AUTH_REFUSED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'invalid_token',
-  'tenant_not_found',
-  'token_expired',
-  'token_malformed',
-  'token_missing',
-]);
 
 export interface ConnectIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -97,7 +89,8 @@ async function readCa(args: ConnectArgs, io: ConnectIo): Promise<string | undefi
 export function exitCodeFor(snapshot: EngineSnapshot, hasLeftDisconnected: boolean): number | null {
   if (snapshot.state !== 'disconnected' || !hasLeftDisconnected) return null;
   const code = snapshot.lastError?.code;
-  if (code !== undefined && AUTH_REFUSED_CODES.has(code)) return EXIT_AUTH_REFUSED;
+  // The user needs a new token or tenant (shared/error-codes.ts, docs/protocol.md#errors).
+  if (code !== undefined && isCredentialRefusal(code)) return EXIT_AUTH_REFUSED;
   return EXIT_GAVE_UP;
 }
 

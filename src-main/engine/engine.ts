@@ -14,6 +14,7 @@ import type {
   TunnelStatus,
 } from '../shared/model';
 import { CONNECT_TIMEOUT_MS, RECONNECT_POLICY } from '../shared/model';
+import { NEEDS_USER_CODES } from '../shared/error-codes';
 import { AuthLimiter } from './auth-limiter';
 import { isExhausted, reconnectDelayMs } from './backoff';
 import { ControlSession } from './control-session';
@@ -48,21 +49,12 @@ const DEFAULT_LOCAL_HOST = '127.0.0.1';
 const RATE_REFRESH_MS = 1_000;
 /** How long `auto` waits for the hello of a relay remembered to speak first. */
 const REMEMBERED_SERVER_HELLO_WAIT_MS = 5_000;
-/** Client-side token problems: retrying cannot help, the user must act. */
 /**
- * Client-side failures no retry can fix: the token, and the relay's TLS identity (a name,
- * CA, expiry or pin the client refuses, or no TLS 1.3). The user must act; retrying would
- * only hide the cause behind reconnect_exhausted minutes later.
+ * Failures no retry can fix: the token, and the relay's TLS identity (a name, CA, expiry or
+ * pin the client refuses, or no TLS 1.3). The user must act; retrying would only hide the
+ * cause behind reconnect_exhausted minutes later. The one list is shared/error-codes.ts.
  */
-const FATAL_CLIENT_CODES = new Set([
-  'token_missing',
-  'token_malformed',
-  'token_expired',
-  'token_relay_changed',
-  'tls_error',
-  'tls_pin_mismatch',
-  'tls_version',
-]);
+const FATAL_CLIENT_CODES: ReadonlySet<string> = new Set(NEEDS_USER_CODES);
 
 interface TunnelRuntime {
   config: TunnelConfig;

@@ -3,6 +3,7 @@
 // about each. Pure data and functions; no I/O.
 
 import type { ErrorCode } from '../shared/model';
+import { RELAY_REFUSAL_CODES } from '../shared/error-codes';
 
 /** What the client does when the relay reports an error (PROTOCOL.md §2, last column). */
 export type ClientAction =
@@ -39,9 +40,13 @@ const V1_NAMES: Readonly<Record<string, ErrorCode>> = {
   server_error: 'server_unavailable',
 };
 
+/** The relay's refusals that need the user: the one list in shared/error-codes.ts. */
+const FATAL_RELAY_ACTIONS = Object.fromEntries(
+  RELAY_REFUSAL_CODES.map((code) => [code, 'fatal']),
+) as Record<(typeof RELAY_REFUSAL_CODES)[number], 'fatal'>;
+
 export const RELAY_ERROR_ACTIONS = {
-  invalid_token: 'fatal',
-  tenant_not_found: 'fatal',
+  ...FATAL_RELAY_ACTIONS,
   ip_not_allowed: 'tunnel',
   tenant_limit_exceeded: 'tunnel',
   tunnel_exists: 'tunnel',
