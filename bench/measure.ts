@@ -5,6 +5,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 import { connectTcp } from '../test/harness/traffic';
+import { percentile } from './stats';
 
 const BLOCK = Buffer.alloc(256 * 1024, 0x5a);
 
@@ -55,7 +56,6 @@ async function listenTarget(server: Server, sockets: Set<Socket>): Promise<BulkT
   };
 }
 
-/** Sends `bytes` on one connection and waits for the sink's count; returns the count. */
 /**
  * Sends up to `bytes` on one connection and returns the sink's count. At the deadline it stops
  * sending and half-closes, so a slow path yields a shorter, still honest measurement; a hard
@@ -111,7 +111,7 @@ export interface ThroughputResult {
   readonly seconds: number;
   /** Bytes per second, counted by the sink (what actually arrived). */
   readonly bytesPerSecond: number;
-  /** CPU seconds each process on the path spent on this case. */
+  /** CPU seconds each process on the path spent on this case (utime + stime from /proc). */
   readonly cpuSeconds: Readonly<Record<string, number>>;
   /** Set when the time box cut the case short: the rate is over what was sent. */
   readonly note: string | null;
@@ -181,12 +181,6 @@ export interface LatencyResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly error: string | null;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
 }
 
 /** One connection: connect, send a byte, time until it comes back, then close. */

@@ -4,7 +4,7 @@
 // Node.js TLS pipe for reference (node-pipe.ts).
 // Owns starting and stopping those processes; measuring is measure.ts.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -17,6 +17,7 @@ import {
 } from '../test/harness/processes';
 import { startSshd, type Sshd } from '../test/harness/sshd';
 import { connectTcp, freePort } from '../test/harness/traffic';
+import { descendants } from './machine';
 
 export interface Targets {
   readonly sinkPort: number;
@@ -69,33 +70,6 @@ export async function makeCertificate(dir: string): Promise<{ cert: string; key:
   ]);
   if (result.code !== 0) throw new Error(`openssl failed: ${result.stderr}`);
   return { cert, key };
-}
-
-/** Parent pid of every process, from /proc. */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    for (const child of children.get(pid) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
 }
 
 function rssOf(pids: readonly number[]): number {
