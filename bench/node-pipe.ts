@@ -63,7 +63,7 @@ async function serve(certFile: string, keyFile: string, mappings: string[]): Pro
 async function dial(caFile: string, mappings: string[]): Promise<void> {
   const ca = readFileSync(caFile);
   for (const [port, serverPort] of pairs(mappings)) {
-    const server = net.createServer({ allowHalfOpen: true }, (local) => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
       // allowHalfOpen reaches the socket though the typings leave it out of ConnectionOptions.
       const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
         port: serverPort,
@@ -76,7 +76,19 @@ async function dial(caFile: string, mappings: string[]): Promise<void> {
         allowHalfOpen: true,
       };
       const remote = tls.connect(options);
-      link(local, remote);
+      // A connection that half-closes before the handshake is done (an empty upload) never
+      // got its answer back: the local side is read only once TLS is up.
+      const early = (): void => {
+        local.destroy();
+        remote.destroy();
+      };
+      local.once('error', early);
+      remote.once('error', early);
+      remote.once('secureConnect', () => {
+        local.off('error', early);
+        remote.off('error', early);
+        link(local, remote);
+      });
     });
     await listen(server, port);
   }
