@@ -21,6 +21,16 @@ export function formatSummary(summary: Summary | null, digits: number, rounds: n
   return `${value}${spread}${partial}`;
 }
 
+/** `median (min-max)`, for verdicts, where which rounds overlap matters more than the width. */
+export function formatRange(summary: Summary | null, digits: number, rounds: number): string {
+  if (summary === null) return 'n/a';
+  const value = fmt(summary.median, digits);
+  const partial = summary.count < rounds ? `${summary.count}/${rounds}` : '';
+  const range = summary.count > 1 ? `${fmt(summary.min, digits)}-${fmt(summary.max, digits)}` : '';
+  const inside = [range, partial].filter((part) => part !== '').join(', ');
+  return inside === '' ? value : `${value} (${inside})`;
+}
+
 export function ratio(a: number | null | undefined, b: number | null | undefined): string {
   return a === null || a === undefined || b === null || b === undefined || b === 0
     ? 'n/a'

@@ -2,7 +2,7 @@
 // and the Node.js pipe, a verdict per target, and whether the machine was quiet enough to
 // trust any of it. Pure: reads a BenchRecord, returns lines.
 
-import { fmt, formatSummary, ratio } from './format';
+import { fmt, formatRange, ratio } from './format';
 import {
   PEERS,
   mbPerSecond,
@@ -148,7 +148,7 @@ export function verdictLines(record: BenchRecord): string[] {
     const { outcome, overlap } = judge(t, peer.summary, atMost, factor);
     const close = overlap ? '; the rounds overlap' : '';
     const scale = factor === 1 ? '' : `${factor}x `;
-    return `verdict ${title}: ${outcome} (${formatSummary(t, digits, rounds)} vs ${scale}${formatSummary(peer.summary, digits, rounds)} ${unit} ${peer.name}${close})`;
+    return `verdict ${title}: ${outcome} (${formatRange(t, digits, rounds)} vs ${scale}${formatRange(peer.summary, digits, rounds)} ${unit} ${peer.name}${close})`;
   };
   const ssh: Best = { name: 'ssh -L', summary: summaryOf(record, 'ssh -L', p50) };
   const ssh99: Best = { name: 'ssh -L', summary: summaryOf(record, 'ssh -L', p99) };

@@ -3,7 +3,7 @@
 // the BENCH_* overrides.
 import { describe, expect, it } from 'vitest';
 
-import { fmt, formatSummary, pad, ratio, widthsOf } from '../../bench/format';
+import { fmt, formatRange, formatSummary, pad, ratio, widthsOf } from '../../bench/format';
 import {
   DEFAULT_SETTINGS,
   MIB,
@@ -39,13 +39,19 @@ function rounds(): Readonly<Record<string, Figures>>[] {
 }
 
 describe('bench figures', () => {
-  it('writes a median with ± half the range, and marks a figure some rounds lack', () => {
+  it('writes a median with ± half the range or its range, and marks a figure some rounds lack', () => {
     expect(formatSummary({ median: 427, min: 400, max: 440, count: 3 }, 0, 3)).toBe('427 ±20');
     expect(formatSummary({ median: 0.871, min: 0.8, max: 0.9, count: 2 }, 3, 3)).toBe(
       '0.871 ±0.050 (2/3)',
     );
     expect(formatSummary({ median: 5, min: 5, max: 5, count: 1 }, 1, 3)).toBe('5.0 (1/3)');
     expect(formatSummary(null, 0, 3)).toBe('n/a');
+    expect(formatRange({ median: 427, min: 400, max: 440, count: 3 }, 0, 3)).toBe('427 (400-440)');
+    expect(formatRange({ median: 0.5, min: 0.4, max: 0.6, count: 2 }, 1, 3)).toBe(
+      '0.5 (0.4-0.6, 2/3)',
+    );
+    expect(formatRange({ median: 5, min: 5, max: 5, count: 1 }, 0, 3)).toBe('5 (1/3)');
+    expect(formatRange({ median: 5, min: 5, max: 5, count: 1 }, 0, 1)).toBe('5');
     expect(fmt(Number.NaN)).toBe('n/a');
     expect(ratio(1, 0)).toBe('n/a');
     expect(ratio(3, 2)).toBe('1.50x');

@@ -119,13 +119,13 @@ describe('bench verdicts', () => {
     expect(pipe).toContain('CPU s per GiB 1 stream 1.50x');
   });
 
-  it('gives a verdict per target from the medians, with the spread next to each', () => {
+  it('gives a verdict per target from the medians, with the rounds’ range next to each', () => {
     const lines = verdictLines(benchRecord(threeRounds()));
     expect(lines).toEqual([
-      'verdict 1-stream throughput >= best peer: MET (530 ±170 vs 520 ±0 MB/s ssh -L; the rounds overlap)',
-      'verdict 8-stream throughput >= best peer: MET (520 ±0 vs 500 ±0 MB/s stunnel)',
-      'verdict new-connection p50 <= ssh -L: MET (0.340 ±0.285 vs 0.350 ±0.000 ms ssh -L; the rounds overlap)',
-      'verdict new-connection p99 <= 1.5x ssh -L: MET (1.000 ±0.000 vs 1.5x 0.800 ±0.000 ms ssh -L)',
+      'verdict 1-stream throughput >= best peer: MET (530 (200-540) vs 520 (520-520) MB/s ssh -L; the rounds overlap)',
+      'verdict 8-stream throughput >= best peer: MET (520 (520-520) vs 500 (500-500) MB/s stunnel)',
+      'verdict new-connection p50 <= ssh -L: MET (0.340 (0.330-0.900) vs 0.350 (0.350-0.350) ms ssh -L; the rounds overlap)',
+      'verdict new-connection p99 <= 1.5x ssh -L: MET (1.000 (1.000-1.000) vs 1.5x 0.800 (0.800-0.800) ms ssh -L)',
       'verdict 1000 concurrent with no failures in any round: MET (3 of 3 rounds: 1000 ok, 0 failed; 1000 ok, 0 failed; 1000 ok, 0 failed)',
     ]);
   });
@@ -142,9 +142,9 @@ describe('bench verdicts', () => {
     const rounds = threeRounds().map((r) => ({ ...r, 'ssh -L': { error: 'could not start' } }));
     const lines = verdictLines(benchRecord(rounds));
     expect(lines[2]).toBe(
-      'verdict new-connection p50 <= ssh -L: UNKNOWN (0.340 ±0.285 vs n/a ms ssh -L)',
+      'verdict new-connection p50 <= ssh -L: UNKNOWN (0.340 (0.330-0.900) vs n/a ms ssh -L)',
     );
     // stunnel is then the best peer for 1 stream.
-    expect(lines[0]).toContain('vs 500 ±0 MB/s stunnel');
+    expect(lines[0]).toContain('vs 500 (500-500) MB/s stunnel');
   });
 });
