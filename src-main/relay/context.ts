@@ -79,6 +79,19 @@ export function sendLine(socket: Socket, message: JsonObject): boolean {
   return true;
 }
 
+/** Resolves once a socket whose write() returned false has drained, or has closed. */
+export function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
+}
+
 export interface WireError {
   readonly code: string;
   readonly message: string;

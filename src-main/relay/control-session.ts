@@ -3,7 +3,8 @@
 // and hands its registrations to the grace period when the connection ends. Every phase has a
 // deadline (docs/protocol.md#limits): auth within authTimeoutMs of the first line, a message at
 // least every sessionIdleTimeoutMs after, and nothing past the token's `exp` plus skew.
-// Registration is tunnel-registration.ts; data streams are data-stream.ts.
+// The auth decision is session-auth.ts, registration tunnel-registration.ts, data streams
+// data-stream.ts.
 //
 // Framing errors: PROTOCOL.md §1 says the relay answers `error` and closes but defines no
 // wire code for them. This relay answers code `unknown_message_type` with `details.reason`
@@ -15,17 +16,23 @@ import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
 import type { Slot } from './connection-limits';
 import {
   closeWithError,
+  drained,
   errorMessage,
   sendLine,
   type RelayContext,
   type WireError,
 } from './context';
-import { IdleWatch, startDeadline, type Deadline } from './deadline';
-import type { SessionAdmission } from './front-door';
+import { startDeadline, type Deadline } from './deadline';
+import { READ_BUDGET_ERROR, type SessionAdmission } from './front-door';
 import type { RefusalScope } from './refusal-log';
 import { LIMIT_LABELS } from './relay-limits';
 import { retryAfterSeconds, type MinIntervalGate } from './rate-limit';
-import { clientKeyOf } from './target';
+import {
+  authenticate,
+  startSessionDeadlines,
+  TOKEN_EXPIRED_ERROR,
+  type SessionDeadlines,
+} from './session-auth';
 import {
   registerTunnel,
   type RegisteringSession,
@@ -34,7 +41,6 @@ import {
 
 /** Above this many queued messages the session stops reading until it catches up. */
 const MAX_QUEUED_MESSAGES = 32;
-
 export function framingError(error: CodecError): WireError {
   return {
     code: 'unknown_message_type',
@@ -58,8 +64,7 @@ export class ControlSession implements RegisteringSession {
   private readonly authDeadline: Deadline;
   private identityValue: SessionIdentity | null = null;
   private identitySlot: Slot | null = null;
-  private idleWatch: IdleWatch | null = null;
-  private accessDeadline: Deadline | null = null;
+  private deadlines: SessionDeadlines | null = null;
   private busy = false;
   private endedValue = false;
 
@@ -135,7 +140,13 @@ export class ControlSession implements RegisteringSession {
       );
       return;
     }
-    if (messages.length > 0) this.idleWatch?.touch();
+    if (messages.length > 0) this.deadlines?.touch();
+    // Reads and messages spend the connection's budget: past it, the flood ends here.
+    if (this.admission.readBudget.spend(1 + messages.length) > 0) {
+      this.ctx.hit(LIMIT_LABELS.controlReadsPerSecond);
+      this.fail(READ_BUDGET_ERROR, 'read_budget_exceeded');
+      return;
+    }
     this.queue.push(...messages);
     if (this.queue.length > MAX_QUEUED_MESSAGES) this.socket.pause();
     this.pump();
@@ -147,6 +158,9 @@ export class ControlSession implements RegisteringSession {
     void (async () => {
       try {
         while (!this.endedValue) {
+          // A peer that floods requests and reads the answers slowly is slowed down, not cut
+          // (the cut, MAX_CONTROL_BACKLOG_BYTES, is for one that never reads).
+          if (this.socket.writableNeedDrain) await drained(this.socket);
           const message = this.queue.shift();
           if (message === undefined) break;
           await this.handle(message);
@@ -198,14 +212,7 @@ export class ControlSession implements RegisteringSession {
   /** The token's `exp` plus skew has passed: access ends here (docs/protocol.md#authentication). */
   accessEnded(): void {
     this.ctx.hit('token_expired');
-    this.fail(
-      {
-        code: 'invalid_token',
-        message: 'token has expired',
-        details: { reason: 'token_expired' },
-      },
-      'token_expired',
-    );
+    this.fail(TOKEN_EXPIRED_ERROR, 'token_expired');
   }
 
   private async handle(message: JsonObject): Promise<void> {
@@ -288,94 +295,40 @@ export class ControlSession implements RegisteringSession {
       });
       return;
     }
-    const result = await this.ctx.verifier.verify(message['token']);
-    if (this.endedValue) return;
-    if (!result.ok) {
-      this.ctx.metrics.countAuthFailure(result.reason);
-      // Only failures are counted, per source and per the client the token claims to be.
-      const claimed =
-        result.claimed === undefined
-          ? null
-          : clientKeyOf(result.claimed.tenant ?? '', result.claimed.subject);
-      const limit = await this.ctx.authLimits.failed(this.admission.source, claimed);
-      if (this.endedValue) return;
-      if (!limit.allowed) {
-        this.ctx.hit(limit.limit);
-        this.fail(
-          {
-            code: 'rate_limit_exceeded',
-            message: 'too many failed authentication attempts',
-            details: { retry_after: retryAfterSeconds(limit), limit: limit.limit },
-          },
-          'auth_rate_limited',
-        );
-        return;
-      }
-      this.fail(
-        { code: result.code, message: result.message, details: { reason: result.reason } },
-        'auth_failed',
-      );
+    const outcome = await authenticate(
+      this.ctx,
+      this.admission,
+      message['token'],
+      () => this.ended,
+    );
+    if (outcome === null) return;
+    if (!outcome.ok) {
+      this.fail(outcome.error, outcome.event);
       return;
     }
-    const client = clientKeyOf(result.tenant.id, result.subject);
-    const slot = this.ctx.identitySessions.take(client);
-    if (!slot.ok) {
-      this.ctx.hit(LIMIT_LABELS.maxSessionsPerIdentity);
-      this.fail(
-        {
-          code: 'connection_limit_reached',
-          message: `a client may hold ${this.ctx.limits.maxSessionsPerIdentity} sessions`,
-          details: {
-            reason: 'sessions_per_identity',
-            limit: this.ctx.limits.maxSessionsPerIdentity,
-          },
-        },
-        'connection_refused',
-      );
-      return;
-    }
-    const refused = this.admission.promote();
-    if (refused !== null) {
-      slot.slot.release();
-      this.fail(refused, 'connection_refused');
-      return;
-    }
-    this.identitySlot = slot.slot;
-    this.identityValue = {
-      subject: result.subject,
-      tenant: result.tenant,
-      accessUntil: result.accessUntil,
-    };
+    const identity = outcome.identity;
+    this.identitySlot = outcome.slot;
+    this.identityValue = identity;
     this.authDeadline.cancel();
     this.decoder.setLineLimit(this.ctx.limits.maxLineBytes);
-    this.idleWatch = new IdleWatch(this.ctx.clock, this.ctx.limits.sessionIdleTimeoutMs, () => {
-      this.ctx.hit(LIMIT_LABELS.sessionIdleTimeoutMs);
-      this.fail(
-        {
-          code: 'server_unavailable',
-          message: `no message for ${this.ctx.limits.sessionIdleTimeoutMs} ms`,
-          details: { reason: 'session_idle' },
-        },
-        'session_idle_timeout',
-      );
+    this.deadlines = startSessionDeadlines(this.ctx, identity, {
+      idle: (error) => this.fail(error, 'session_idle_timeout'),
+      expired: () => this.accessEnded(),
     });
-    if (result.accessUntil !== null)
-      this.accessDeadline = startDeadline(
-        this.ctx.clock,
-        Math.max(1, result.accessUntil - this.ctx.clock.now()),
-        () => this.accessEnded(),
-      );
-    const reconnectToken = this.ctx.registry.reconnectTokenFor(result.tenant.id, result.subject);
+    const reconnectToken = this.ctx.registry.reconnectTokenFor(
+      identity.tenant.id,
+      identity.subject,
+    );
     this.ctx.log.log('info', 'auth_ok', {
       session: this.id,
-      client_id: result.subject,
-      tenant: result.tenant.id,
+      client_id: identity.subject,
+      tenant: identity.tenant.id,
     });
     this.send({
       type: 'auth_response',
       status: 'ok',
-      client_id: result.subject,
-      tenant_id: result.tenant.id,
+      client_id: identity.subject,
+      tenant_id: identity.tenant.id,
       reconnect_token: reconnectToken,
       server_info: { version: this.ctx.version, features: [...this.ctx.features] },
     });
@@ -427,8 +380,7 @@ export class ControlSession implements RegisteringSession {
     this.endedValue = true;
     this.queue.length = 0;
     this.authDeadline.cancel();
-    this.idleWatch?.cancel();
-    this.accessDeadline?.cancel();
+    this.deadlines?.cancel();
     this.identitySlot?.release();
     this.ctx.metrics.sessionClosed();
     const released = this.ctx.registry.releaseSession(this.id);

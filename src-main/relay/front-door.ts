@@ -11,6 +11,7 @@ import { SlotPool, sourceKeyOf, type Slot, type SlotResult } from './connection-
 import { closeWithError, type RelayContext, type WireError } from './context';
 import { framingError } from './control-session';
 import { IdleWatch, startDeadline } from './deadline';
+import { TokenBucket } from './rate-limit';
 import { LIMIT_LABELS, type FrontDoorLimitName } from './relay-limits';
 
 /** What a control session is given: its source and the step from unauthenticated to established. */
@@ -19,6 +20,8 @@ export interface SessionAdmission {
   readonly source: string;
   /** Authenticated: moves the connection to the established caps; an error when they are full. */
   promote(): WireError | null;
+  /** The connection's read budget, partly spent on its first line. */
+  readonly readBudget: TokenBucket;
 }
 
 export interface FrontDoorHandlers {
@@ -46,6 +49,16 @@ const LIMIT_SCOPE: Record<Phase, { perKey: FrontDoorLimitName; total: FrontDoorL
   handshake: { perKey: 'maxHandshakesPerSource', total: 'maxHandshakes' },
   unauthenticated: { perKey: 'maxUnauthenticatedPerSource', total: 'maxUnauthenticated' },
   established: { perKey: 'maxConnectionsPerSource', total: 'maxConnections' },
+};
+
+/**
+ * Past its read budget a connection is closed rather than paused: a paused socket keeps what
+ * it has read, and in 1-byte TLS records that is hundreds of bytes of memory per byte.
+ */
+export const READ_BUDGET_ERROR: WireError = {
+  code: 'rate_limit_exceeded',
+  message: 'too many reads or messages on one connection',
+  details: { reason: 'read_budget', retry_after: 1 },
 };
 
 const CONNECTION_LIMIT_ERROR: WireError = {
@@ -101,6 +114,8 @@ export function createFrontDoor(
     held: { slot: Slot },
   ): void => {
     const decoder = new LineDecoder(limits.maxLineBytesBeforeAuth);
+    // A first line dribbled in tiny TLS records costs the relay a read each: budgeted.
+    const budget = new TokenBucket(limits.controlReadsPerSecond, limits.controlReadBurst, clock);
     // Absolute: a byte now and then does not move it (docs/protocol.md#limits).
     const deadline = startDeadline(clock, limits.firstLineTimeoutMs, () => {
       ctx.hit(LIMIT_LABELS.firstLineTimeoutMs);
@@ -120,6 +135,13 @@ export function createFrontDoor(
       socket.off('end', onEarlyEnd);
     };
     const onData = (chunk: Buffer): void => {
+      if (budget.spend(1) > 0) {
+        detach();
+        ctx.hit(LIMIT_LABELS.controlReadsPerSecond);
+        ctx.refusals.log(source, 'warn', 'read_budget_exceeded', { remote, phase: 'first_line' });
+        closeWithError(ctx, socket, READ_BUDGET_ERROR);
+        return;
+      }
       let first: JsonObject | undefined;
       try {
         first = decoder.push(chunk, 1)[0];
@@ -142,7 +164,7 @@ export function createFrontDoor(
       detach();
       socket.pause();
       try {
-        dispatch(socket, first, decoder.takeRest(), source, remote, held);
+        dispatch(socket, first, decoder.takeRest(), source, remote, held, budget);
       } catch (error) {
         internalError(socket, error);
       }
@@ -158,6 +180,7 @@ export function createFrontDoor(
     source: string,
     remote: string,
     held: { slot: Slot },
+    readBudget: TokenBucket,
   ): void => {
     const type = first['type'];
     if (type === 'mux_open' && handlers.mux !== null) {
@@ -170,6 +193,7 @@ export function createFrontDoor(
     } else {
       const admission: SessionAdmission = {
         source,
+        readBudget,
         promote: () => (establish(null, source, held) ? null : CONNECTION_LIMIT_ERROR),
       };
       handlers.control(socket, first, rest, remote, admission);

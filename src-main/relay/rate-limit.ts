@@ -1,7 +1,8 @@
 // The relay's rate limits (docs/protocol.md#limits): failed authentications per source and per
 // client, tunnel creations per client and per tenant, on rate-limiter-flexible's fixed windows
-// (in memory here; the same API runs over Redis for a relay of several processes), and the
-// heartbeat spacing gate of one session. Decides only; the callers answer and log.
+// (in memory here; the same API runs over Redis for a relay of several processes), the read
+// budget of one connection and the heartbeat spacing gate of one session. Decides only; the
+// callers answer, close and log.
 
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -120,6 +121,36 @@ export class TunnelCreationLimits {
     if (shared.allowed) return shared;
     await this.perIdentity.giveBack(identity);
     return { ...shared, limit: 'tunnel_creations_per_tenant' };
+  }
+}
+
+/**
+ * What one connection may make the relay read and parse (docs/protocol.md#limits): socket
+ * reads and decoded messages both spend it, refilled at a steady rate up to a burst. A peer
+ * that floods tiny TLS records or unknown messages runs it into debt, and the caller closes
+ * it, so no connection takes more than its share of the CPU. On the injected clock.
+ */
+export class TokenBucket {
+  private balance: number;
+  private last: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly clock: NowSource,
+  ) {
+    this.balance = burst;
+    this.last = clock.now();
+  }
+
+  /** Spends `amount`; returns 0 while the balance stays positive, else ms until it is again. */
+  spend(amount: number): number {
+    const now = this.clock.now();
+    this.balance = Math.min(this.burst, this.balance + ((now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+    this.balance -= amount;
+    if (this.balance > 0 || this.perSecond <= 0) return 0;
+    return Math.ceil(((1 - this.balance) * 1000) / this.perSecond);
   }
 }
 

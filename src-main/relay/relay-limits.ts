@@ -45,7 +45,10 @@ export interface FrontDoorLimits {
   readonly tunnelCreationsPerHour: number;
   /** Tunnel creations of all clients of one tenant an hour. */
   readonly tenantTunnelCreationsPerHour: number;
-  /** Reads plus messages a control connection (or one before its first line) may cost a second. */
+  /**
+   * Reads plus messages a control connection (or one before its first line) may cost a second;
+   * one that goes past it (and its burst) is closed.
+   */
   readonly controlReadsPerSecond: number;
   /** The same, as a burst: a client registering many tunnels at once stays within it. */
   readonly controlReadBurst: number;

@@ -23,6 +23,13 @@ afterEach(async () => {
   await closeHardenedRelays();
 });
 
+const NO_READ_BUDGET = [
+  '--limit',
+  'controlReadsPerSecond=10000000',
+  '--limit',
+  'controlReadBurst=10000000',
+] as const;
+
 /** Writes `bytes` one TLS record each: every write waits for the one before to go out. */
 async function dribble(client: RawRelayClient, bytes: Buffer): Promise<void> {
   for (let i = 0; i < bytes.length; i++) {
@@ -41,7 +48,8 @@ async function authed(relay: HardenedRelay, sub: string): Promise<RawRelayClient
 
 describe('partial lines', () => {
   it('cost about their own length when they arrive as 1-byte TLS records', async () => {
-    const relay = await startHardenedRelay();
+    // The read budget would close these connections long before: lifted to look at memory.
+    const relay = await startHardenedRelay({ args: [...NO_READ_BUDGET] });
     const LINE = 192 * 1024;
     const clients = await Promise.all([0, 1, 2, 3].map((i) => authed(relay, `slow-${i}`)));
     const before = relay.rss();
@@ -78,9 +86,43 @@ describe('partial lines', () => {
   });
 });
 
+describe('the read budget of a connection', () => {
+  it('closes a first line dribbled in 1-byte TLS records, and a session flooding unknown messages', async () => {
+    const relay = await startHardenedRelay({
+      args: ['--limit', 'controlReadsPerSecond=50', '--limit', 'controlReadBurst=200'],
+    });
+    const dribbler = await lineClient(relay);
+    await dribble(dribbler, Buffer.from(`{"type":"hello","pad":"${'x'.repeat(1_000)}`)).catch(
+      () => undefined,
+    );
+    expect(await dribbler.next()).toMatchObject({
+      type: 'error',
+      code: 'rate_limit_exceeded',
+      details: { reason: 'read_budget' },
+    });
+    const flood = await authed(relay, 'flooder');
+    flood.sendRaw('{"type":"teleport"}\n'.repeat(1_000));
+    let reply = await flood.next();
+    while (reply['code'] === 'unknown_message_type') reply = await flood.next();
+    expect(reply).toMatchObject({
+      code: 'rate_limit_exceeded',
+      details: { reason: 'read_budget' },
+    });
+    await flood.closed();
+    // A client within the budget is not touched: 150 messages in a burst, then at its pace.
+    const steady = await authed(relay, 'steady');
+    steady.sendRaw('{"type":"teleport"}\n'.repeat(150));
+    for (let i = 0; i < 150; i++)
+      expect(await steady.next()).toMatchObject({ code: 'unknown_message_type' });
+    expect(
+      await relay.metric('cloudbridge_relay_limit_hits_total{limit="control_reads_per_second"}'),
+    ).toBe(2);
+  });
+});
+
 describe('refusal logging', () => {
   it('writes 10 records for 20,000 unknown messages on one session, then how many it dropped', async () => {
-    const relay = await startHardenedRelay();
+    const relay = await startHardenedRelay({ args: [...NO_READ_BUDGET] });
     const flood = await authed(relay, 'flooder');
     flood.detach();
     let answered = 0;

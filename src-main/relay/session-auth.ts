@@ -1,0 +1,123 @@
+// The `auth` step of a control session (docs/protocol.md#authentication): verifies the token,
+// budgets failures per source and per claimed client (a valid token is never refused for
+// others' failures), then takes the client's session slot and the established connection slot;
+// and the deadlines of the session once authenticated. Decides and counts; the session
+// answers, logs and keeps the identity.
+
+import type { Slot } from './connection-limits';
+import type { RelayContext, WireError } from './context';
+import { IdleWatch, startDeadline } from './deadline';
+import type { SessionAdmission } from './front-door';
+import { retryAfterSeconds } from './rate-limit';
+import { LIMIT_LABELS } from './relay-limits';
+import { clientKeyOf } from './target';
+import type { SessionIdentity } from './tunnel-registration';
+
+export const TOKEN_EXPIRED_ERROR: WireError = {
+  code: 'invalid_token',
+  message: 'token has expired',
+  details: { reason: 'token_expired' },
+};
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly identity: SessionIdentity; readonly slot: Slot }
+  | { readonly ok: false; readonly error: WireError; readonly event: string };
+
+/** null: the session ended while the token was being checked. */
+export async function authenticate(
+  ctx: RelayContext,
+  admission: SessionAdmission,
+  token: string,
+  isEnded: () => boolean,
+): Promise<AuthOutcome | null> {
+  const result = await ctx.verifier.verify(token);
+  if (isEnded()) return null;
+  if (!result.ok) {
+    ctx.metrics.countAuthFailure(result.reason);
+    const claimed =
+      result.claimed === undefined
+        ? null
+        : clientKeyOf(result.claimed.tenant ?? '', result.claimed.subject);
+    const limit = await ctx.authLimits.failed(admission.source, claimed);
+    if (isEnded()) return null;
+    if (!limit.allowed) {
+      ctx.hit(limit.limit);
+      return {
+        ok: false,
+        error: {
+          code: 'rate_limit_exceeded',
+          message: 'too many failed authentication attempts',
+          details: { retry_after: retryAfterSeconds(limit), limit: limit.limit },
+        },
+        event: 'auth_rate_limited',
+      };
+    }
+    return {
+      ok: false,
+      error: { code: result.code, message: result.message, details: { reason: result.reason } },
+      event: 'auth_failed',
+    };
+  }
+  const taken = ctx.identitySessions.take(clientKeyOf(result.tenant.id, result.subject));
+  if (!taken.ok) {
+    ctx.hit(LIMIT_LABELS.maxSessionsPerIdentity);
+    return {
+      ok: false,
+      error: {
+        code: 'connection_limit_reached',
+        message: `a client may hold ${ctx.limits.maxSessionsPerIdentity} sessions`,
+        details: { reason: 'sessions_per_identity', limit: ctx.limits.maxSessionsPerIdentity },
+      },
+      event: 'connection_refused',
+    };
+  }
+  const refused = admission.promote();
+  if (refused !== null) {
+    taken.slot.release();
+    return { ok: false, error: refused, event: 'connection_refused' };
+  }
+  return {
+    ok: true,
+    slot: taken.slot,
+    identity: { subject: result.subject, tenant: result.tenant, accessUntil: result.accessUntil },
+  };
+}
+
+export interface SessionDeadlines {
+  /** A message arrived: the idle period starts again. */
+  touch(): void;
+  cancel(): void;
+}
+
+/**
+ * The deadlines of an authenticated session: a message at least every sessionIdleTimeoutMs
+ * (three heartbeat periods), and the end of access at the token's `exp` plus skew.
+ */
+export function startSessionDeadlines(
+  ctx: RelayContext,
+  identity: SessionIdentity,
+  on: { idle(error: WireError): void; expired(): void },
+): SessionDeadlines {
+  const idleMs = ctx.limits.sessionIdleTimeoutMs;
+  const idle = new IdleWatch(ctx.clock, idleMs, () => {
+    ctx.hit(LIMIT_LABELS.sessionIdleTimeoutMs);
+    on.idle({
+      code: 'server_unavailable',
+      message: `no message for ${idleMs} ms`,
+      details: { reason: 'session_idle' },
+    });
+  });
+  const access =
+    identity.accessUntil === null
+      ? null
+      : startDeadline(ctx.clock, Math.max(1, identity.accessUntil - ctx.clock.now()), () =>
+          on.expired(),
+        );
+  return {
+    touch: () => idle.touch(),
+    cancel: () => {
+      idle.cancel();
+      access?.cancel();
+    },
+  };
+}
