@@ -7,6 +7,9 @@ import { ConfigError, parseRelayArgs, RELAY_USAGE } from '../relay/config';
 import { startRelay } from '../relay/relay-server';
 
 async function main(): Promise<number> {
+  // A log reader that goes away (EPIPE) must not take the relay with it: lines are dropped.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   let config;
   try {
     config = parseRelayArgs(process.argv.slice(2), process.env);

@@ -133,6 +133,19 @@ describe('cloudbridge-relay secrets and JWKS', () => {
   });
 });
 
+describe('the relay process and its output', () => {
+  it('keeps serving when whoever reads its log goes away', async () => {
+    const relay = await startHardenedRelay();
+    relay.closeOutput();
+    // Each connection writes log lines into the closed pipe.
+    for (let i = 0; i < 5; i++) {
+      const reply = await authReply(relay, await relay.token(`after-epipe-${i}`));
+      expect(reply).toMatchObject({ type: 'auth_response' });
+    }
+    expect(relay.exited()).toBe(false);
+  });
+});
+
 describe('token rules in the relay process', () => {
   it('refuses a token that lives longer than the maximum, or is issued in the future', async () => {
     const relay = await startHardenedRelay({ args: ['--max-token-lifetime', '1h'] });

@@ -42,6 +42,8 @@ export interface HardenedRelay {
   /** The value of one sample, e.g. `cloudbridge_relay_limit_hits_total{limit="auth_timeout_ms"}`. */
   metric(sample: string): Promise<number>;
   exited(): boolean;
+  /** Closes our end of its stdout and stderr, as a log collector that dies would. */
+  closeOutput(): void;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,10 @@ export async function startHardenedRelay(
       return line === undefined ? 0 : Number(line.slice(sample.length + 1));
     },
     exited: () => exited,
+    closeOutput: () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    },
     close: async () => {
       if (!exited) {
         child.kill('SIGTERM');
