@@ -63,6 +63,8 @@ export interface AppServicesOptions {
   readonly externalAllowList?: readonly string[];
   /** Asks the user before a stored token goes to a changed relay; absent: never (re-paste). */
   readonly confirmRelayChange?: RelayChangeConfirmer;
+  /** Records logged while the window is hidden that it is shown on show (default 500). */
+  readonly catchUpLogRecords?: number;
 }
 
 export interface AppServices {
@@ -75,7 +77,8 @@ export interface AppServices {
   readonly engineHost: EngineHost | null;
   /**
    * Pushed events for the window, already throttled. Nothing is pushed until
-   * setWindowVisible(true), which also pushes the full snapshot at once.
+   * setWindowVisible(true), which pushes the full snapshot at once and then the records
+   * logged while the window was hidden.
    */
   onEvent(listener: (push: Push) => void): () => void;
   onNotification(listener: (notification: AppNotification) => void): () => void;
@@ -178,6 +181,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.allowDirect !== undefined ? { allowDirect: options.allowDirect } : {}),
     ...(options.externalAllowList ? { externalAllowList: options.externalAllowList } : {}),
     ...(options.confirmRelayChange ? { confirmRelayChange: options.confirmRelayChange } : {}),
+    ...(options.catchUpLogRecords !== undefined
+      ? { catchUpLogRecords: options.catchUpLogRecords }
+      : {}),
   });
   const router = createIpcRouter(controller, {
     clock,

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { runBuiltinRelay, type RunningBuiltinRelay } from '../engine-host/builtin-relay-runner';
 import type { BuiltinRelayRequest } from '../engine-host/host-protocol';
 import type { RelayProfile } from '../shared/ipc-contract';
-import type { BuiltinRelay, BuiltinRelayStarter } from './app-controller';
+import type { BuiltinRelay, BuiltinRelayStarter } from './controller-types';
 import type { SecretStore } from './secret-store';
 
 export {

@@ -2,7 +2,7 @@
 // No I/O; every service reports errors through these so codes stay consistent.
 
 import type { ErrorCode, ErrorInfo } from '../shared/model';
-import type { Result } from '../shared/ipc-contract';
+import type { FieldErrors, Result } from '../shared/ipc-contract';
 
 export function errorInfo(
   code: ErrorCode,
@@ -19,10 +19,7 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function fail<T = never>(
-  error: ErrorInfo,
-  fields?: Readonly<Record<string, string>>,
-): Result<T> {
+export function fail<T = never>(error: ErrorInfo, fields?: FieldErrors): Result<T> {
   return fields === undefined ? { ok: false, error } : { ok: false, error, fields };
 }
 
@@ -32,8 +29,8 @@ export class ServiceError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
-    /** Field name -> message, for forms (Result.fields). */
-    readonly fields?: Readonly<Record<string, string>>,
+    /** Field name -> message key and parameters, for forms (Result.fields). */
+    readonly fields?: FieldErrors,
   ) {
     super(message);
     this.name = 'ServiceError';
@@ -51,4 +48,23 @@ export function errnoCode(error: unknown): string | undefined {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** ErrorInfo for anything a handler threw; ServiceErrors keep their code and fields. */
+export function toErrorInfo(
+  error: unknown,
+  now: number,
+): { error: ErrorInfo; fields?: FieldErrors } {
+  if (error instanceof ServiceError) {
+    const info = errorInfo(error.code, error.message, now, error.detail);
+    return error.fields ? { error: info, fields: error.fields } : { error: info };
+  }
+  return {
+    error: errorInfo(
+      'internal_error',
+      'Something went wrong inside the app.',
+      now,
+      messageOf(error),
+    ),
+  };
 }

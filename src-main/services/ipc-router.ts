@@ -4,8 +4,8 @@
 
 import type { Result } from '../shared/ipc-contract';
 import { isRequestChannel, isValidRequest } from '../shared/ipc-guards';
-import { toErrorInfo, type AppController } from './app-controller';
-import { errorInfo, fail, ok } from './errors';
+import type { AppController } from './app-controller';
+import { errorInfo, fail, ok, toErrorInfo } from './errors';
 
 export interface IpcRouter {
   handle(channel: string, payload: unknown): Promise<Result<unknown>>;

@@ -11,11 +11,7 @@ import {
   isTunnelKind,
 } from '../shared/ipc-guards';
 import type { TunnelConfig } from '../shared/model';
-import {
-  validateRelayProfile,
-  validateTunnelDraft,
-  type FieldErrors,
-} from '../shared/tunnel-validation';
+import { validateRelayProfile, validateTunnelDraft } from '../shared/tunnel-validation';
 
 export const DEFAULT_SETTINGS: AppSettings = {
   relay: null,
@@ -68,7 +64,7 @@ function untrimmed(fields: Readonly<Record<string, string>>): string[] {
 
 function tunnelProblems(tunnel: TunnelConfig, accepted: readonly TunnelConfig[]): string[] {
   // The draft check compares against the tunnels "already configured", including this one.
-  const errors: FieldErrors = validateTunnelDraft(tunnel, [...accepted, tunnel]);
+  const errors = validateTunnelDraft(tunnel, [...accepted, tunnel]);
   const padded = untrimmed({
     name: tunnel.name,
     localHost: tunnel.localHost,

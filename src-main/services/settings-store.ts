@@ -9,7 +9,7 @@ import type { SessionStatePersistence } from '../engine/types';
 import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
 import type { ErrorInfo } from '../shared/model';
 import { nodeStoreFs, writeJsonAtomic, writeJsonAtomicSync, type StoreFs } from './atomic-json';
-import { errnoCode, errorInfo, messageOf } from './errors';
+import { ServiceError, errnoCode, errorInfo, messageOf } from './errors';
 import { DEFAULT_SETTINGS, describeRefused, parseSettingsFile } from './settings-file';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -282,4 +282,14 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       },
     },
   };
+}
+
+/** Saves settings for a request: a failed write is thrown as a ServiceError with its code. */
+export async function saveSettingsOrThrow(
+  store: SettingsStore,
+  next: AppSettings,
+): Promise<AppSettings> {
+  const saved = await store.save(next);
+  if (!saved.ok) throw new ServiceError(saved.error.code, saved.error.message, saved.error.detail);
+  return next;
 }

@@ -109,7 +109,10 @@ export interface TokenService {
   /** Re-reads the keychain (start-up, profile switch). Never throws. */
   refresh(): Promise<AccountInfo>;
   account(): AccountInfo;
-  /** For the engine only. Throws ServiceError `token_missing`/`token_expired`/`keychain_unavailable`. */
+  /**
+   * For the engine only. Throws ServiceError `token_missing`, `token_malformed`,
+   * `token_expired`, or `keychain_unavailable` (locked, slow or missing keychain: retryable).
+   */
   getToken(): Promise<string>;
 }
 
@@ -189,7 +192,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
     async getToken() {
       const account = requireAccount();
-      const token = await secretStore.get(account);
+      let token: string | null;
+      try {
+        token = await secretStore.get(account);
+      } catch (error) {
+        // Locked, prompting or slow: the keychain may answer later, so this stays its own
+        // code (retried by the engine), never "no token" (which asks the user to paste one).
+        const cause =
+          error instanceof ServiceError ? (error.detail ?? error.message) : messageOf(error);
+        throw new ServiceError(
+          'keychain_unavailable',
+          'The system keychain did not hand over the token; it may be locked. The app tries again.',
+          cause,
+        );
+      }
       if (token === null)
         throw new ServiceError(
           'token_missing',

@@ -5,14 +5,37 @@
 
 import type { EngineSnapshot, ErrorInfo, LogLevel, LogRecord, TunnelConfig } from './model';
 
+/**
+ * What a form field is refused for, as a message key the renderer translates (its
+ * dictionaries have every one) with parameters; never a sentence. Main and the renderer get
+ * them from the same rules (tunnel-validation.ts).
+ */
+export const FIELD_MESSAGE_KEYS = [
+  'validation.required',
+  'validation.nameLength',
+  'validation.host',
+  'validation.port',
+  'validation.duplicatePort',
+  'validation.pin',
+  'validation.tunnelGone',
+  'validation.builtinRelay',
+] as const;
+export type FieldMessageKey = (typeof FIELD_MESSAGE_KEYS)[number];
+export type FieldParams = Readonly<Record<string, string | number>>;
+export interface FieldProblem {
+  readonly key: FieldMessageKey;
+  readonly params?: FieldParams;
+}
+/** Field name -> problem, for forms (tunnel editor, relay profile). */
+export type FieldErrors = Readonly<Record<string, FieldProblem>>;
+
 /** Every reply is a Result: nothing is thrown across IPC. */
 export type Result<T> =
   | { readonly ok: true; readonly value: T }
   | {
       readonly ok: false;
       readonly error: ErrorInfo;
-      /** Field name -> message, for forms (tunnel editor, relay profile). */
-      readonly fields?: Readonly<Record<string, string>>;
+      readonly fields?: FieldErrors;
     };
 
 export type Language = 'system' | 'en' | 'ru';
@@ -103,6 +126,12 @@ export interface Notice {
 
 /** Everything a window needs to draw itself; sent whole on show and on every state change. */
 export interface AppSnapshot {
+  /**
+   * The app-wide sequence (services/app-state.ts): rises with every app.changed and
+   * stats.changed push, whatever engine or engine host produced it. The window orders what it
+   * receives by this, never by `engine.seq`, which starts again with each new engine.
+   */
+  readonly seq: number;
   readonly engine: EngineSnapshot;
   readonly account: AccountInfo;
   readonly settings: AppSettings;
@@ -114,6 +143,7 @@ export interface AppSnapshot {
 
 /** Live counters pushed at most 4 times a second (SNAPSHOT_MIN_INTERVAL_MS). */
 export interface StatsUpdate {
+  /** The same app-wide sequence as AppSnapshot.seq. */
   readonly seq: number;
   readonly at: string;
   readonly tunnels: readonly {
@@ -124,6 +154,22 @@ export interface StatsUpdate {
     readonly rateOutBps: number;
     readonly openConnections: number;
   }[];
+}
+
+/**
+ * New log records for the window. Nothing is pushed while it is hidden; on show it gets the
+ * newest records logged meanwhile (at most the catch-up bound, 500 by default) and how many
+ * older ones did not fit (they are in the log file).
+ */
+export interface LogBatch {
+  readonly records: readonly LogRecord[];
+  /** Records logged while the window was hidden and left out of this batch. */
+  readonly omitted: number;
+  /**
+   * True for the batch sent on show: its records may overlap what the window's first
+   * logs.query returned, so the window skips the ones it already has.
+   */
+  readonly catchUp: boolean;
 }
 
 /** A tunnel as the editor submits it; `id` absent means "add". */
@@ -184,7 +230,7 @@ export type ReplyOf<C extends RequestChannel> = Requests[C]['reply'];
 export interface Events {
   'cloudbridge:app.changed': AppSnapshot;
   'cloudbridge:stats.changed': StatsUpdate;
-  'cloudbridge:logs.appended': readonly LogRecord[];
+  'cloudbridge:logs.appended': LogBatch;
 }
 export type EventChannel = keyof Events;
 

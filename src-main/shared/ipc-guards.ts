@@ -1,11 +1,17 @@
 // Runtime guards for every request payload of the IPC contract: the trust boundary between
 // the renderer and main. One guard per request channel in a mapped type, so a channel
-// without a guard does not compile. Shape checks only; field rules live in the services.
+// without a guard does not compile; and the guard for a reply's field problems, which the
+// renderer applies before translating them. Shape checks only; field rules live in
+// tunnel-validation.ts.
 
 import {
+  FIELD_MESSAGE_KEYS,
   NOTICE_KINDS,
   REQUEST_CHANNELS,
   type AppSettings,
+  type FieldErrors,
+  type FieldMessageKey,
+  type FieldProblem,
   type Language,
   type LogQuery,
   type NoticeKind,
@@ -192,6 +198,37 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
     typeof v.kind === 'string' &&
     (NOTICE_KINDS as readonly string[]).includes(v.kind),
 };
+
+const isFieldMessageKey = isOneOf<FieldMessageKey>(FIELD_MESSAGE_KEYS);
+/** Field names and parameter names are identifiers, never free text. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+const MAX_FIELD_PARAMS = 4;
+
+export function isFieldProblem(value: unknown): value is FieldProblem {
+  if (!isPlainObject(value) || !hasOnlyKeys(value, ['key'], ['params'])) return false;
+  if (!isFieldMessageKey(value.key)) return false;
+  if (value.params === undefined) return true;
+  if (!isPlainObject(value.params)) return false;
+  const params = Object.entries(value.params);
+  return (
+    params.length <= MAX_FIELD_PARAMS &&
+    params.every(
+      ([name, v]) =>
+        FIELD_NAME.test(name) &&
+        ((typeof v === 'number' && Number.isFinite(v)) || isString(v, 200)),
+    )
+  );
+}
+
+/** A failed Result's `fields`: field name -> FieldProblem (a key the renderer can translate). */
+export function isFieldErrors(value: unknown): value is FieldErrors {
+  return (
+    isPlainObject(value) &&
+    Object.entries(value).every(
+      ([name, problem]) => FIELD_NAME.test(name) && isFieldProblem(problem),
+    )
+  );
+}
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);
 

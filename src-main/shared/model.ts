@@ -138,7 +138,10 @@ export interface EngineSnapshot {
   readonly tunnels: readonly TunnelSnapshot[];
   /** The error that caused the last state change for the worse, cleared once Active. */
   readonly lastError: ErrorInfo | null;
-  /** Increases by one with every snapshot, so consumers can drop stale ones. */
+  /**
+   * Rises with every snapshot of one engine, so its consumer can drop a stale one. A new engine
+   * starts again; the window orders by the app-wide AppSnapshot.seq instead.
+   */
   readonly seq: number;
   /** ISO 8601 time the snapshot was taken. */
   readonly at: string;

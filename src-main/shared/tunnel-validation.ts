@@ -1,14 +1,20 @@
-// Field-level validation of what a user types for a tunnel or a relay profile: port ranges,
-// host syntax, duplicate local ports. Pure and shared, so the editor can run the same checks
-// the main process enforces; main is still the authority (never trust the renderer).
+// The one rule set for what a user types for a tunnel or a relay profile: names, port ranges,
+// host syntax, duplicate local ports. Returns message keys with parameters (never sentences),
+// so the editor shows main's refusals in its own language. Pure; the renderer runs the same
+// checks as the person types, and main is still the authority (never trust the renderer).
 
-import type { RelayProfile, TunnelDraft } from './ipc-contract';
+import type { FieldProblem, RelayProfile, TunnelDraft } from './ipc-contract';
 import type { TunnelConfig } from './model';
 
-export type FieldErrors = Record<string, string>;
-
-const MAX_NAME_LENGTH = 100;
+/** Longest tunnel name, in UTF-16 code units after trimming. */
+export const MAX_NAME_LENGTH = 64;
 const MAX_HOST_LENGTH = 253;
+
+export type TunnelDraftField =
+  'id' | 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'remotePort';
+export type TunnelFieldErrors = Partial<Record<TunnelDraftField, FieldProblem>>;
+export type RelayProfileField = 'name' | 'host' | 'port' | 'pinSha256' | 'serverName';
+export type RelayFieldErrors = Partial<Record<RelayProfileField, FieldProblem>>;
 
 export function isValidPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65_535;
@@ -72,42 +78,65 @@ export function isValidHost(host: string): boolean {
   return name.split('.').every((label) => LABEL.test(label));
 }
 
+/** Empty is "required"; otherwise the host must be a name or an IP literal (no brackets). */
+function hostProblem(text: string): FieldProblem | undefined {
+  const host = text.trim();
+  if (host.length === 0) return { key: 'validation.required' };
+  return isValidHost(host) ? undefined : { key: 'validation.host' };
+}
+
+const WILDCARDS: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+
+/** Two listeners collide on a port when they bind the same address or either binds all. */
+export function sameBindAddress(a: string, b: string): boolean {
+  const x = a.trim().toLowerCase();
+  const y = b.trim().toLowerCase();
+  return x === y || WILDCARDS.has(x) || WILDCARDS.has(y);
+}
+
 /**
- * Checks a tunnel draft against the tunnels already configured. Returns field -> message;
+ * Checks a tunnel draft against the tunnels already configured. Returns field -> problem;
  * empty means valid. `existing` includes the tunnel being edited (matched by `draft.id`).
  */
 export function validateTunnelDraft(
   draft: TunnelDraft,
   existing: readonly TunnelConfig[],
-): FieldErrors {
-  const fields: FieldErrors = {};
+): TunnelFieldErrors {
+  const fields: { -readonly [K in TunnelDraftField]?: FieldProblem } = {};
   const name = draft.name.trim();
-  if (name.length === 0) fields.name = 'Enter a name.';
-  else if (name.length > MAX_NAME_LENGTH) fields.name = `At most ${MAX_NAME_LENGTH} characters.`;
-  if (!isValidHost(draft.localHost.trim()))
-    fields.localHost = 'Enter an IP address or host name to listen on.';
-  if (!isValidPort(draft.localPort)) fields.localPort = 'Enter a port from 1 to 65535.';
-  if (!isValidHost(draft.remoteHost.trim())) fields.remoteHost = 'Enter a host name or IP address.';
-  if (!isValidPort(draft.remotePort)) fields.remotePort = 'Enter a port from 1 to 65535.';
+  if (name.length === 0) fields.name = { key: 'validation.required' };
+  else if (name.length > MAX_NAME_LENGTH)
+    fields.name = { key: 'validation.nameLength', params: { max: MAX_NAME_LENGTH } };
+  const localHost = hostProblem(draft.localHost);
+  if (localHost) fields.localHost = localHost;
+  if (!isValidPort(draft.localPort)) fields.localPort = { key: 'validation.port' };
+  const remoteHost = hostProblem(draft.remoteHost);
+  if (remoteHost) fields.remoteHost = remoteHost;
+  if (!isValidPort(draft.remotePort)) fields.remotePort = { key: 'validation.port' };
   if (draft.id !== undefined && !existing.some((t) => t.id === draft.id))
-    fields.id = 'This tunnel no longer exists.';
+    fields.id = { key: 'validation.tunnelGone' };
   if (fields.localPort === undefined) {
-    const clash = existing.find((t) => t.id !== draft.id && t.localPort === draft.localPort);
-    if (clash) fields.localPort = `Port ${draft.localPort} is already used by "${clash.name}".`;
+    const clash = existing.find(
+      (t) =>
+        t.id !== draft.id &&
+        t.localPort === draft.localPort &&
+        sameBindAddress(t.localHost, draft.localHost),
+    );
+    if (clash) fields.localPort = { key: 'validation.duplicatePort', params: { name: clash.name } };
   }
   return fields;
 }
 
-/** Checks a relay profile the user entered. Returns field -> message; empty means valid. */
-export function validateRelayProfile(profile: RelayProfile): FieldErrors {
-  const fields: FieldErrors = {};
-  if (profile.name.trim().length === 0) fields.name = 'Enter a name.';
-  if (!isValidHost(profile.host.trim())) fields.host = 'Enter a host name or IP address.';
-  if (!isValidPort(profile.port)) fields.port = 'Enter a port from 1 to 65535.';
-  if (profile.pinSha256 !== null && !PIN_PATTERN.test(profile.pinSha256)) {
-    fields.pinSha256 = 'A pin is the base64 SHA-256 of the public key (44 characters).';
-  }
+/** Checks a relay profile the user entered. Returns field -> problem; empty means valid. */
+export function validateRelayProfile(profile: RelayProfile): RelayFieldErrors {
+  const fields: { -readonly [K in RelayProfileField]?: FieldProblem } = {};
+  if (profile.name.trim().length === 0) fields.name = { key: 'validation.required' };
+  const host = hostProblem(profile.host);
+  if (host) fields.host = host;
+  if (!isValidPort(profile.port)) fields.port = { key: 'validation.port' };
+  if (profile.pinSha256 !== null && !PIN_PATTERN.test(profile.pinSha256))
+    fields.pinSha256 = { key: 'validation.pin' };
   if (profile.serverName !== null && !isValidHost(profile.serverName))
-    fields.serverName = 'Enter a host name.';
+    fields.serverName = { key: 'validation.host' };
   return fields;
 }

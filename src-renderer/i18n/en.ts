@@ -1,5 +1,6 @@
 // English strings: the reference dictionary. Its keys define MessageKey; every other language
 // must supply exactly the same keys (checked by the compiler and by a test). No logic here.
+import type { FieldMessageKey } from '../../src-main/shared/ipc-contract';
 import type { ErrorCode } from '../../src-main/shared/model';
 
 /** Plain-words text for every stable error code (model.ts ErrorCode). */
@@ -41,6 +42,19 @@ const errorTexts = {
   'error.internal_error': 'Something went wrong inside the app.',
 } as const satisfies Record<`error.${ErrorCode}`, string>;
 
+/** Every field problem main or the forms report (ipc-contract.ts FIELD_MESSAGE_KEYS). */
+const validationTexts = {
+  'validation.required': 'Required.',
+  'validation.port': 'Enter a port from 1 to 65535.',
+  'validation.host': 'Enter a host name or IP address.',
+  'validation.duplicatePort': 'Tunnel “{name}” already uses this local port.',
+  'validation.nameLength': 'Use at most {max} characters.',
+  'validation.pin': 'Enter 44 base64 characters (a SHA-256 digest).',
+  'validation.tunnelGone': 'This tunnel no longer exists.',
+  'validation.builtinRelay':
+    'Only the app creates the built-in relay: choose “Use the built-in local relay” on Status.',
+} as const satisfies Record<FieldMessageKey, string>;
+
 /** What a person can do about an error, grouped (see i18n/error-advice.ts). */
 const actionTexts = {
   'action.newToken': 'Paste a new token on the Account page.',
@@ -53,7 +67,7 @@ const actionTexts = {
   'action.checkTunnel': 'Check the tunnel’s ports and remote host.',
   'action.contactAdmin': 'Ask your relay administrator.',
   'action.retryNow': 'Press Connect to try again.',
-  'action.checkKeychain': 'Unlock or set up the system keychain, then sign in again.',
+  'action.checkKeychain': 'Unlock or set up the system keychain; the app tries again by itself.',
   'action.checkDisk': 'Free some disk space.',
   'action.reportBug': 'Export diagnostics from the Logs page and report the problem.',
   'action.none': '',
@@ -152,12 +166,6 @@ export const en = {
   'kind.ssh': 'SSH',
   'kind.other': 'Other',
 
-  'validation.required': 'Required.',
-  'validation.port': 'Enter a port from 1 to 65535.',
-  'validation.host': 'Enter a host name or IP address.',
-  'validation.duplicatePort': 'Tunnel “{name}” already uses this local port.',
-  'validation.nameLength': 'Use at most 64 characters.',
-
   'account.heading': 'Account',
   'account.signedOut': 'You are not signed in.',
   'account.tokenLabel': 'Access token',
@@ -191,6 +199,8 @@ export const en = {
   'logs.diagnostics': 'Export diagnostics…',
   'logs.empty': 'No records match.',
   'logs.count': 'Showing {n}',
+  'logs.omitted':
+    '{n} older records from while the window was hidden are not shown. They are in the log file.',
   'level.debug': 'Debug',
   'level.info': 'Info',
   'level.warn': 'Warning',
@@ -219,7 +229,6 @@ export const en = {
   'language.system': 'System',
   'language.en': 'English',
   'language.ru': 'Русский',
-  'validation.pin': 'Enter 44 base64 characters (a SHA-256 digest).',
 
   'about.heading': 'About',
   'about.version': 'Version',
@@ -229,6 +238,7 @@ export const en = {
   'about.node': 'Node',
   'about.platform': 'Platform',
 
+  ...validationTexts,
   ...errorTexts,
   ...actionTexts,
 } as const;

@@ -100,7 +100,10 @@ export const ru: Dictionary = {
   'validation.port': 'Введите порт от 1 до 65535.',
   'validation.host': 'Введите имя узла или IP-адрес.',
   'validation.duplicatePort': 'Этот локальный порт уже занят туннелем «{name}».',
-  'validation.nameLength': 'Не более 64 символов.',
+  'validation.nameLength': 'Не более {max} символов.',
+  'validation.tunnelGone': 'Этого туннеля больше нет.',
+  'validation.builtinRelay':
+    'Встроенный ретранслятор создаёт только приложение: выберите «Использовать встроенный ретранслятор» на странице «Состояние».',
 
   'account.heading': 'Учётная запись',
   'account.signedOut': 'Вы не вошли.',
@@ -135,6 +138,8 @@ export const ru: Dictionary = {
   'logs.diagnostics': 'Экспорт диагностики…',
   'logs.empty': 'Нет подходящих записей.',
   'logs.count': 'Показано: {n}',
+  'logs.omitted':
+    'Не показано более ранних записей, сделанных, пока окно было скрыто: {n}. Они есть в файле журнала.',
   'level.debug': 'Отладка',
   'level.info': 'Инфо',
   'level.warn': 'Предупреждение',
@@ -221,7 +226,8 @@ export const ru: Dictionary = {
   'action.checkTunnel': 'Проверьте порты и удалённый узел туннеля.',
   'action.contactAdmin': 'Обратитесь к администратору ретранслятора.',
   'action.retryNow': 'Нажмите «Подключить», чтобы попробовать снова.',
-  'action.checkKeychain': 'Разблокируйте или настройте системную связку ключей и войдите снова.',
+  'action.checkKeychain':
+    'Разблокируйте или настройте системную связку ключей; приложение повторит попытку само.',
   'action.checkDisk': 'Освободите место на диске.',
   'action.reportBug': 'Экспортируйте диагностику на странице «Журнал» и сообщите о проблеме.',
   'action.none': '',

@@ -135,7 +135,11 @@ export function AccountScreen() {
             help={t('account.tokenHelp')}
             value={token}
             multiline
-            error={action.fields['token'] ?? null}
+            error={
+              action.fields['token']
+                ? t(action.fields['token'].key, action.fields['token'].params)
+                : null
+            }
             onChange={setToken}
           />
           <div className="actions">

@@ -1,5 +1,6 @@
-// Logs: the live tail of structured records (PROTOCOL.md §6) with filters by level, tunnel and
-// text, a pause that holds the view still while records keep arriving, export and open folder.
+// Logs: the live tail of structured records (docs/protocol.md#metrics-and-logs) with filters by
+// level, tunnel and text, a pause that holds the view still while records keep arriving, a
+// note when records logged while the window was hidden were left out, export and open folder.
 import { useMemo, useState } from 'react';
 import { LOG_LEVELS, type LogRecord } from '../../src-main/shared/model';
 import { useAppState, useBridge, useI18n } from '../app-context';
@@ -8,7 +9,7 @@ import { SelectField } from '../components/select-field';
 import { TextField } from '../components/text-field';
 import { formatLogTime } from '../format/format';
 import { filterLogs, type LevelFilter, type LogFilter } from '../store/log-filter';
-import { selectLogs, selectTunnels } from '../store/selectors';
+import { selectLogs, selectLogsOmitted, selectTunnels } from '../store/selectors';
 import { useAction } from './use-action';
 
 /** Rows drawn at once; the file keeps everything, the view shows the newest. */
@@ -24,6 +25,7 @@ export function LogsScreen() {
   const { t, locale } = useI18n();
   const bridge = useBridge();
   const logs = useAppState(selectLogs);
+  const omitted = useAppState(selectLogsOmitted);
   const tunnels = useAppState(selectTunnels);
   const [filter, setFilter] = useState<LogFilter>({ level: 'all', tunnelId: '', text: '' });
   const [pausedAt, setPausedAt] = useState<readonly LogRecord[] | null>(null);
@@ -127,6 +129,11 @@ export function LogsScreen() {
         </p>
       ) : null}
       {action.error ? <ErrorPanel error={action.error} t={t} /> : null}
+      {omitted > 0 ? (
+        <p className="note" role="status" data-testid="logs-omitted">
+          {t('logs.omitted', { n: omitted })}
+        </p>
+      ) : null}
 
       <p className="muted" aria-live="off">
         {t('logs.count', { n: visible.length })}

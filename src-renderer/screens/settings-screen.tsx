@@ -1,25 +1,30 @@
 // Settings: the relay profile (host, port, CA file, pin, server name, insecure), start-up and
 // notification switches, and the language. Switches save at once; the relay form on Save.
+// The relay form is checked by the shared rules main applies; what is shown comes from main's
+// pushes only (a reply's settings never write the store).
 import { useState } from 'react';
 import type {
   AppSettings,
+  FieldProblem,
   Language,
   NotificationSettings,
   RelayProfile,
 } from '../../src-main/shared/ipc-contract';
-import { PIN_PATTERN } from '../../src-main/shared/tunnel-validation';
-import { useAppState, useBridge, useI18n, useStoreActions } from '../app-context';
+import {
+  validateRelayProfile,
+  type RelayFieldErrors,
+} from '../../src-main/shared/tunnel-validation';
+import { useAppState, useBridge, useI18n } from '../app-context';
 import { Banner } from '../components/banner';
 import { ErrorPanel } from '../components/error-panel';
 import { SelectField } from '../components/select-field';
 import { Switch } from '../components/switch';
 import { TextField } from '../components/text-field';
-import type { MessageKey } from '../i18n/i18n';
 import { selectSettings } from '../store/selectors';
-import { isValidHost, parsePort } from '../validation/tunnel-form';
+import { parsePort, unbracketHost } from '../validation/tunnel-form';
 import { useAction } from './use-action';
 
-/** PROTOCOL.md §1: the default relay port. */
+/** docs/protocol.md#transport: the default relay port. */
 const DEFAULT_RELAY_PORT = 443;
 
 interface RelayFormValues {
@@ -31,7 +36,7 @@ interface RelayFormValues {
   readonly insecure: boolean;
 }
 
-type RelayField = 'host' | 'port' | 'pinSha256' | 'serverName';
+type RelayField = 'host' | 'port' | 'caFile' | 'pinSha256' | 'serverName';
 
 function relayForm(relay: RelayProfile | null): RelayFormValues {
   return {
@@ -44,16 +49,21 @@ function relayForm(relay: RelayProfile | null): RelayFormValues {
   };
 }
 
-function validateRelay(values: RelayFormValues): Partial<Record<RelayField, MessageKey>> {
-  const errors: Partial<Record<RelayField, MessageKey>> = {};
-  if (values.host.trim() === '') errors.host = 'validation.required';
-  else if (!isValidHost(values.host)) errors.host = 'validation.host';
-  if (parsePort(values.port) === null) errors.port = 'validation.port';
-  if (values.pin.trim() !== '' && !PIN_PATTERN.test(values.pin.trim()))
-    errors.pinSha256 = 'validation.pin';
-  if (values.serverName.trim() !== '' && !isValidHost(values.serverName))
-    errors.serverName = 'validation.host';
-  return errors;
+/** The profile main receives; a port that is not a number goes as 0, which the rules refuse. */
+function relayFrom(values: RelayFormValues, base: RelayProfile | null): RelayProfile {
+  const host = unbracketHost(values.host);
+  return {
+    id: base?.id ?? 'default',
+    name: base?.name ?? host,
+    host,
+    port: parsePort(values.port) ?? 0,
+    caFile: values.caFile.trim() || null,
+    pinSha256: values.pin.trim() || null,
+    serverName: values.serverName.trim() || null,
+    insecure: values.insecure,
+    opener: base?.opener ?? 'auto',
+    builtin: false,
+  };
 }
 
 export function SettingsScreen() {
@@ -83,19 +93,21 @@ interface SettingsFormProps {
 function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
   const { t } = useI18n();
   const bridge = useBridge();
-  const { applySettings } = useStoreActions();
   const [values, setValues] = useState<RelayFormValues>(() => relayForm(settings.relay));
   const [isSubmitted, setSubmitted] = useState(false);
   const [isEdited, setEdited] = useState(false);
   const [relayAction, runRelay] = useAction();
   const [action, run] = useAction();
-  const errors = validateRelay(values);
+  const relay = relayFrom(values, settings.relay);
+  const errors: RelayFieldErrors = validateRelayProfile(relay);
 
+  const say = (problem: FieldProblem | undefined): string | null =>
+    problem ? t(problem.key, problem.params) : null;
   const fieldError = (field: RelayField): string | null => {
     const server = relayAction.fields[field];
-    if (server) return server;
-    const key = errors[field];
-    return key && (isSubmitted || values.host !== '') ? t(key) : null;
+    if (server) return say(server);
+    if (field === 'caFile') return null;
+    return isSubmitted || values.host !== '' ? say(errors[field]) : null;
   };
 
   const set = <K extends keyof RelayFormValues>(key: K, value: RelayFormValues[K]) => {
@@ -103,33 +115,16 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
     setValues((prev) => ({ ...prev, [key]: value }));
   };
 
+  // Main pushes the saved settings (app.changed); the reply only says whether it worked.
   const update = (patch: Partial<Omit<AppSettings, 'tunnels'>>) => {
-    void run(() => bridge?.settingsUpdate(patch)).then((result) => {
-      if (result?.ok) applySettings(result.value);
-    });
+    void run(() => bridge?.settingsUpdate(patch));
   };
 
   const saveRelay = async () => {
     setSubmitted(true);
     if (Object.keys(errors).length > 0) return;
-    const base = settings.relay;
-    const relay: RelayProfile = {
-      id: base?.id ?? 'default',
-      name: base?.name ?? values.host.trim(),
-      host: values.host.trim(),
-      port: parsePort(values.port) ?? DEFAULT_RELAY_PORT,
-      caFile: values.caFile.trim() || null,
-      pinSha256: values.pin.trim() || null,
-      serverName: values.serverName.trim() || null,
-      insecure: values.insecure,
-      opener: base?.opener ?? 'auto',
-      builtin: false,
-    };
     const result = await runRelay(() => bridge?.settingsUpdate({ relay }));
-    if (result?.ok) {
-      onSaved(JSON.stringify(result.value.relay));
-      applySettings(result.value);
-    }
+    if (result?.ok) onSaved(JSON.stringify(result.value.relay));
   };
 
   const notify = (key: keyof NotificationSettings, value: boolean) =>
@@ -172,7 +167,7 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
             label={t('settings.caFile')}
             help={t('settings.caFileHelp')}
             value={values.caFile}
-            error={relayAction.fields['caFile'] ?? null}
+            error={fieldError('caFile')}
             onChange={(v) => set('caFile', v)}
           />
           <TextField

@@ -1,7 +1,8 @@
 // Status: the connection state, relay and identity, the reconnect countdown with Retry now,
 // the last error with what to do, a loud insecure-relay warning and the first-run offer.
+// What it shows comes from main's pushes only; a request's reply never writes the store.
 import type { Notice, NoticeKind } from '../../src-main/shared/ipc-contract';
-import { useAppState, useBridge, useI18n, useNow, useStoreActions } from '../app-context';
+import { useAppState, useBridge, useI18n, useNow } from '../app-context';
 import { Banner } from '../components/banner';
 import { DetailsList } from '../components/details-list';
 import { ErrorPanel } from '../components/error-panel';
@@ -56,7 +57,6 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
     isReconnecting || session?.connectedSince != null,
   );
   const [action, run] = useAction();
-  const { applySettings } = useStoreActions();
 
   const relay =
     session?.relay || (settings?.relay ? `${settings.relay.host}:${settings.relay.port}` : '');
@@ -106,11 +106,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
               type="button"
               className="button button-primary"
               disabled={!bridge || action.isBusy}
-              onClick={() =>
-                void run(() => bridge?.relayUseBuiltin()).then((result) => {
-                  if (result?.ok) applySettings(result.value);
-                })
-              }
+              onClick={() => void run(() => bridge?.relayUseBuiltin())}
             >
               {t('status.useBuiltin')}
             </button>

@@ -1,7 +1,8 @@
-// The add/edit tunnel form: checks each field as it is typed (validation/tunnel-form.ts) and
-// shows main's Result.fields on the same fields. It submits through a callback, never the bridge.
+// The add/edit tunnel form: checks each field as it is typed (validation/tunnel-form.ts, the
+// rules main applies) and shows main's Result.fields, message keys, on the same fields in
+// the reader's language. It submits through a callback, never the bridge.
 import { useMemo, useState } from 'react';
-import type { Result } from '../../src-main/shared/ipc-contract';
+import type { FieldProblem, Result } from '../../src-main/shared/ipc-contract';
 import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
 import { TUNNEL_KINDS } from '../../src-main/shared/model';
 import { useI18n } from '../app-context';
@@ -67,12 +68,15 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
       setTouched((prev) => new Set(prev).add(key as TunnelField));
   };
 
+  const say = (problem: FieldProblem | undefined): string | null =>
+    problem ? t(problem.key, problem.params) : null;
   const fieldError = (field: TunnelField): string | null => {
     const server = dismissed.has(field) ? undefined : action.fields[field];
-    if (server) return server;
-    const problem = errors[field];
-    return problem && touched.has(field) ? t(problem.key, problem.params) : null;
+    if (server) return say(server);
+    return touched.has(field) ? say(errors[field]) : null;
   };
+  // The tunnel being edited was removed meanwhile (here or by main): no field can fix that.
+  const goneError = say(errors.id ?? action.fields['id']);
 
   const submit = async () => {
     setTouched(new Set(FIELDS));
@@ -133,6 +137,11 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
       {hasVisibleErrors ? (
         <p className="form-summary" role="status">
           {t('form.errors')}
+        </p>
+      ) : null}
+      {goneError ? (
+        <p className="form-summary" role="alert">
+          {goneError}
         </p>
       ) : null}
       {action.error ? <ErrorPanel error={action.error} t={t} /> : null}

@@ -1,13 +1,20 @@
 // Runs one bridge request for a screen: tracks "busy", and keeps the failed Result's error
-// and field messages so the screen can show them. Nothing is thrown across IPC (Result).
+// and field problems (message keys the screen translates) so the screen can show them.
+// Nothing is thrown across IPC (Result).
 import { useCallback, useState } from 'react';
-import type { Result } from '../../src-main/shared/ipc-contract';
+import type { FieldErrors, Result } from '../../src-main/shared/ipc-contract';
+import { isFieldErrors } from '../../src-main/shared/ipc-guards';
 import type { ErrorInfo } from '../../src-main/shared/model';
 
 export interface ActionState {
   readonly isBusy: boolean;
   readonly error: ErrorInfo | null;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly fields: FieldErrors;
+}
+
+/** Only well-formed problems are shown; anything else would have no words to show. */
+function fieldsOf(result: Result<unknown>): FieldErrors {
+  return !result.ok && isFieldErrors(result.fields) ? result.fields : {};
 }
 
 const IDLE: ActionState = { isBusy: false, error: null, fields: {} };
@@ -25,7 +32,7 @@ export function useAction(): [
       try {
         const result = await pending;
         setState(
-          result.ok ? IDLE : { isBusy: false, error: result.error, fields: result.fields ?? {} },
+          result.ok ? IDLE : { isBusy: false, error: result.error, fields: fieldsOf(result) },
         );
         return result;
       } catch (cause) {

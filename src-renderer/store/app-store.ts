@@ -1,12 +1,13 @@
 // The renderer's state: a vanilla zustand store (usable without React) that folds the main
 // process's pushes into one view: app.changed snapshots, stats.changed counters and
-// logs.appended batches. It never calls the bridge except in connectStore().
+// logs.appended batches, ordered by main's one app-wide seq. Pushes are the only way state
+// changes (request replies never write it). It never calls the bridge except in connectStore().
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   AppInfo,
-  AppSettings,
   AppSnapshot,
   BridgeApi,
+  LogBatch,
   StatsUpdate,
 } from '../../src-main/shared/ipc-contract';
 import type { ErrorInfo, LogRecord } from '../../src-main/shared/model';
@@ -24,16 +25,20 @@ export interface AppState {
   readonly snapshot: AppSnapshot | null;
   readonly info: AppInfo | null;
   readonly logs: readonly LogRecord[];
-  /** Last stats.changed seq applied, so a late batch cannot roll counters back. */
-  readonly statsSeq: number;
+  /** Records main left out while the window was hidden (they are in the log file). */
+  readonly logsOmitted: number;
+  /**
+   * Main's app-wide seq of the last snapshot or stats applied: an older one that arrives late
+   * is dropped. Engine seqs start again with each engine and are never compared.
+   */
+  readonly seq: number;
 }
 
 export interface AppActions {
   readonly applySnapshot: (snapshot: AppSnapshot) => void;
   readonly applyStats: (update: StatsUpdate) => void;
-  readonly appendLogs: (records: readonly LogRecord[]) => void;
+  readonly appendLogs: (batch: LogBatch) => void;
   readonly setLogs: (records: readonly LogRecord[]) => void;
-  readonly applySettings: (settings: AppSettings) => void;
   readonly setInfo: (info: AppInfo) => void;
   readonly setLoad: (load: LoadState, error?: ErrorInfo | null) => void;
 }
@@ -46,6 +51,18 @@ function capLogs(records: readonly LogRecord[]): readonly LogRecord[] {
     : records;
 }
 
+/** Records carry no id; the same record from a query and from a push is equal in every field. */
+function recordKey(r: LogRecord): string {
+  return JSON.stringify([r.timestamp, r.level, r.event, r.tunnel_id, r.details]);
+}
+
+/** `records` without those already in `have` (for answers that may overlap what is there). */
+function unseen(have: readonly LogRecord[], records: readonly LogRecord[]): readonly LogRecord[] {
+  if (have.length === 0 || records.length === 0) return records;
+  const seen = new Set(have.map(recordKey));
+  return records.filter((r) => !seen.has(recordKey(r)));
+}
+
 export function createAppStore(initial?: Partial<AppState>): AppStore {
   return createStore<AppState & AppActions>()((set) => ({
     load: 'loading',
@@ -53,19 +70,19 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
     snapshot: null,
     info: null,
     logs: [],
-    statsSeq: -1,
+    logsOmitted: 0,
+    seq: -1,
     ...initial,
 
     applySnapshot: (snapshot) =>
       set((state) => {
-        // Snapshots carry a rising engine seq; an older one that arrives late is dropped.
-        if (state.snapshot && snapshot.engine.seq < state.snapshot.engine.seq) return state;
-        return { snapshot, load: 'ready', loadError: null };
+        if (state.snapshot && snapshot.seq < state.seq) return state;
+        return { snapshot, seq: snapshot.seq, load: 'ready', loadError: null };
       }),
 
     applyStats: (update) =>
       set((state) => {
-        if (!state.snapshot || update.seq < state.statsSeq) return state;
+        if (!state.snapshot || update.seq < state.seq) return state;
         const byId = new Map(update.tunnels.map((t) => [t.id, t]));
         const tunnels = state.snapshot.engine.tunnels.map((tunnel) => {
           const live = byId.get(tunnel.id);
@@ -81,20 +98,23 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
             : tunnel;
         });
         return {
-          statsSeq: update.seq,
+          seq: update.seq,
           snapshot: { ...state.snapshot, engine: { ...state.snapshot.engine, tunnels } },
         };
       }),
 
-    appendLogs: (records) =>
-      set((state) =>
-        records.length === 0 ? state : { logs: capLogs([...state.logs, ...records]) },
-      ),
+    appendLogs: (batch) =>
+      set((state) => {
+        // The catch-up on show may repeat records the first logs.query already returned.
+        const records = batch.catchUp ? unseen(state.logs, batch.records) : batch.records;
+        if (records.length === 0 && batch.omitted === 0) return state;
+        return {
+          logs: capLogs([...state.logs, ...records]),
+          logsOmitted: state.logsOmitted + batch.omitted,
+        };
+      }),
 
     setLogs: (records) => set({ logs: capLogs([...records]) }),
-
-    applySettings: (settings) =>
-      set((state) => (state.snapshot ? { snapshot: { ...state.snapshot, settings } } : state)),
 
     setInfo: (info) => set({ info }),
 
@@ -134,15 +154,7 @@ export function connectStore(store: AppStore, bridge: BridgeApi | null): () => v
       // Records pushed while the query ran are newer than its answer: keep them after it.
       if (logs.ok) {
         const pushed = store.getState().logs;
-        const seen = new Set(
-          logs.value.map((r) => `${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`),
-        );
-        store
-          .getState()
-          .setLogs([
-            ...logs.value,
-            ...pushed.filter((r) => !seen.has(`${r.timestamp}|${r.event}|${r.tunnel_id ?? ''}`)),
-          ]);
+        store.getState().setLogs([...logs.value, ...unseen(logs.value, pushed)]);
       }
     } catch (cause) {
       if (isClosed) return;

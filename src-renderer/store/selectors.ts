@@ -36,6 +36,8 @@ export const selectSettings = (s: AppState): AppSettings | null => s.snapshot?.s
 export const selectLanguage = (s: AppState): AppSettings['language'] =>
   s.snapshot?.settings.language ?? 'system';
 export const selectLogs = (s: AppState): readonly LogRecord[] => s.logs;
+/** Records logged while the window was hidden that main did not send (too many to catch up). */
+export const selectLogsOmitted = (s: AppState): number => s.logsOmitted;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
 const NO_NOTICES: readonly Notice[] = [];
 export const selectNotices = (s: AppState): readonly Notice[] => s.snapshot?.notices ?? NO_NOTICES;

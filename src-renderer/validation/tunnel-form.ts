@@ -1,10 +1,15 @@
-// Field-level checks of the tunnel editor, run as the person types: ports 1-65535, host
-// syntax, a local port no other tunnel on the same address uses. Pure; the relay and main
-// re-check everything (their Result.fields are shown on the same fields).
-import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
-import { isIpv6, isValidHost as isValidSharedHost } from '../../src-main/shared/tunnel-validation';
+// The tunnel editor's form: text as typed, turned into the draft main receives and checked
+// by the shared rules main enforces (shared/tunnel-validation.ts: name length, host syntax,
+// ports, a local port no other tunnel on the same address uses) as the person types. The
+// only checks of its own are on the text: an empty port is "required", a port that is not
+// plain digits is a port problem. Pure.
+import type { FieldProblem, TunnelDraft } from '../../src-main/shared/ipc-contract';
+import {
+  isIpv6,
+  isValidHost as isValidSharedHost,
+  validateTunnelDraft,
+} from '../../src-main/shared/tunnel-validation';
 import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
-import type { MessageKey, Params } from '../i18n/i18n';
 
 /** What the form holds: text as typed, parsed only on submit. */
 export interface TunnelFormValues {
@@ -18,10 +23,10 @@ export interface TunnelFormValues {
 }
 
 export type TunnelField = 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'remotePort';
-export type FieldProblem = { readonly key: MessageKey; readonly params?: Params };
-export type TunnelFormErrors = Partial<Record<TunnelField, FieldProblem>>;
+/** The form's fields, and `id` when the tunnel being edited is gone. */
+export type TunnelFormErrors = Partial<Record<TunnelField | 'id', FieldProblem>>;
 
-export const MAX_NAME_LENGTH = 64;
+export { MAX_NAME_LENGTH } from '../../src-main/shared/tunnel-validation';
 const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = { rdp: '3389', ssh: '22', other: '' };
 
 /** True when the remote port is empty or some kind's usual one, i.e. not typed by hand. */
@@ -61,6 +66,11 @@ export function parsePort(text: string): number | null {
   return port >= 1 && port <= 65_535 ? port : null;
 }
 
+/** Trimmed, with the brackets that may wrap an IPv6 literal taken off (main stores it bare). */
+export function unbracketHost(text: string): string {
+  return text.trim().replace(/^\[(.*)\]$/, '$1');
+}
+
 /** A DNS name, an IPv4 address or an IPv6 address (brackets optional), as main checks it. */
 export function isValidHost(text: string): boolean {
   const host = text.trim();
@@ -69,56 +79,33 @@ export function isValidHost(text: string): boolean {
   return isValidSharedHost(host);
 }
 
-function sameBindAddress(a: string, b: string): boolean {
-  const wildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '[::]';
-  return a.trim() === b.trim() || wildcard(a.trim()) || wildcard(b.trim());
-}
-
-/** Every problem in the form; an empty object means it can be submitted. */
-export function validateTunnelForm(
-  values: TunnelFormValues,
-  others: readonly TunnelConfig[],
-  editingId: string | null,
-): TunnelFormErrors {
-  const errors: { -readonly [K in TunnelField]?: FieldProblem } = {};
-  const name = values.name.trim();
-  if (name.length === 0) errors.name = { key: 'validation.required' };
-  else if (name.length > MAX_NAME_LENGTH) errors.name = { key: 'validation.nameLength' };
-
-  if (values.localHost.trim() === '') errors.localHost = { key: 'validation.required' };
-  else if (!isValidHost(values.localHost)) errors.localHost = { key: 'validation.host' };
-
-  if (values.remoteHost.trim() === '') errors.remoteHost = { key: 'validation.required' };
-  else if (!isValidHost(values.remoteHost)) errors.remoteHost = { key: 'validation.host' };
-
-  const localPort = parsePort(values.localPort);
-  if (values.localPort.trim() === '') errors.localPort = { key: 'validation.required' };
-  else if (localPort === null) errors.localPort = { key: 'validation.port' };
-  else {
-    const clash = others.find(
-      (t) =>
-        t.id !== editingId &&
-        t.localPort === localPort &&
-        sameBindAddress(t.localHost, values.localHost),
-    );
-    if (clash) errors.localPort = { key: 'validation.duplicatePort', params: { name: clash.name } };
-  }
-
-  if (values.remotePort.trim() === '') errors.remotePort = { key: 'validation.required' };
-  else if (parsePort(values.remotePort) === null) errors.remotePort = { key: 'validation.port' };
-  return errors;
-}
-
-/** The draft main receives; call only when validateTunnelForm found nothing. */
+/** The draft main receives; ports that are not numbers go as 0, which the rules refuse. */
 export function toTunnelDraft(values: TunnelFormValues, editingId: string | null): TunnelDraft {
   return {
     ...(editingId ? { id: editingId } : {}),
     name: values.name.trim(),
     kind: values.kind,
-    localHost: values.localHost.trim(),
+    localHost: unbracketHost(values.localHost),
     localPort: parsePort(values.localPort) ?? 0,
-    remoteHost: values.remoteHost.trim().replace(/^\[(.*)\]$/, '$1'),
+    remoteHost: unbracketHost(values.remoteHost),
     remotePort: parsePort(values.remotePort) ?? 0,
     enabled: values.enabled,
   };
+}
+
+/**
+ * Every problem in the form; an empty object means it can be submitted. `tunnels` are the
+ * configured ones, the one being edited included, exactly as main checks a draft.
+ */
+export function validateTunnelForm(
+  values: TunnelFormValues,
+  tunnels: readonly TunnelConfig[],
+  editingId: string | null,
+): TunnelFormErrors {
+  const errors: { -readonly [K in keyof TunnelFormErrors]: TunnelFormErrors[K] } = {
+    ...validateTunnelDraft(toTunnelDraft(values, editingId), tunnels),
+  };
+  for (const field of ['localPort', 'remotePort'] as const)
+    if (values[field].trim() === '') errors[field] = { key: 'validation.required' };
+  return errors;
 }

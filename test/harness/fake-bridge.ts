@@ -1,7 +1,9 @@
 // A BridgeApi over in-memory state, for component tests and the screenshot pass: built from
 // REQUEST_CHANNELS/methodName exactly as the preload builds its API, it records every call,
-// answers with Results, and pushes app.changed / stats.changed / logs.appended like main does.
-// Runs in Node and in a browser page (no node:*, no DOM).
+// answers with Results, and pushes app.changed / stats.changed / logs.appended like main does:
+// one app-wide seq on every push (engine seqs are left as given), state pushed before the
+// reply, field problems as message keys from the same shared rules main applies, and the
+// codes main answers with. Runs in Node and in a browser page (no node:*, no DOM).
 import {
   EVENT_CHANNELS,
   methodName,
@@ -13,6 +15,7 @@ import {
   type BridgeApi,
   type EventChannel,
   type Events,
+  type FieldProblem,
   type ReplyOf,
   type RequestChannel,
   type RequestOf,
@@ -21,6 +24,7 @@ import {
 } from '../../src-main/shared/ipc-contract';
 import type { LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
 import { emptyEngineSnapshot, idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
+import { validateRelayProfile, validateTunnelDraft } from '../../src-main/shared/tunnel-validation';
 import { errorInfo, fail, ok } from '../../src-main/services/errors';
 
 export interface RecordedCall {
@@ -39,10 +43,13 @@ export interface FakeBridge {
   /** Calls made on one channel, in order. */
   callsTo<C extends RequestChannel>(channel: C): RequestOf<C>[];
   current(): AppSnapshot;
-  /** Replaces the state and pushes app.changed, as main does on every state change. */
+  /** Replaces the state and pushes app.changed with the next seq, as main does. */
   update(change: (snapshot: AppSnapshot) => AppSnapshot): AppSnapshot;
   emit<E extends EventChannel>(event: E, payload: Events[E]): void;
+  /** A live batch of new records. */
   pushLogs(records: readonly LogRecord[]): void;
+  /** The batch main sends on show: what was logged while hidden, and how many did not fit. */
+  catchUpLogs(records: readonly LogRecord[], omitted: number): void;
   /** Overrides one channel's answer (e.g. to return a failed Result with fields). */
   respond<C extends RequestChannel>(channel: C, handler: Handler<C>): void;
   listenerCount(event: EventChannel): number;
@@ -88,6 +95,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
 /** A first run: no relay, no token, no tunnels. */
 export function firstRunSnapshot(now: number): AppSnapshot {
   return {
+    seq: 1,
     engine: emptyEngineSnapshot(DEFAULT_SETTINGS, 1, iso(now)),
     account: {
       signedIn: false,
@@ -152,6 +160,7 @@ export function activeSnapshot(now: number): AppSnapshot {
   };
   return {
     ...base,
+    seq: 10,
     engine: {
       ...base.engine,
       state: 'active',
@@ -224,6 +233,7 @@ export function reconnectingSnapshot(now: number, attempt = 3, inMs = 4_000): Ap
   const active = activeSnapshot(now);
   return {
     ...active,
+    seq: active.seq + 1,
     engine: {
       ...active.engine,
       state: 'reconnecting',
@@ -336,12 +346,20 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   };
   const update = (change: (s: AppSnapshot) => AppSnapshot) => {
     const next = change(snapshot);
-    snapshot = {
-      ...next,
-      engine: { ...next.engine, seq: snapshot.engine.seq + 1, at: iso(now()) },
-    };
+    snapshot = { ...next, seq: snapshot.seq + 1, engine: { ...next.engine, at: iso(now()) } };
     emit('cloudbridge:app.changed', snapshot);
     return snapshot;
+  };
+  const invalidFields = (fields: Readonly<Record<string, FieldProblem | undefined>>) => {
+    const present = Object.entries(fields).filter(
+      (entry): entry is [string, FieldProblem] => entry[1] !== undefined,
+    );
+    if (present.length === 0) return null;
+    const keys = present.map(([k]) => k).join(', ');
+    return fail<never>(
+      errorInfo('invalid_tunnel_info', 'Check the highlighted fields.', now(), keys),
+      Object.fromEntries(present),
+    );
   };
   const setTunnels = (tunnels: readonly TunnelSnapshot[]) =>
     update((s) => ({
@@ -372,7 +390,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:app.openExternal': () => ok(undefined),
     'cloudbridge:session.connect': () => {
       if (!snapshot.settings.relay)
-        return fail(errorInfo('connection_refused', 'No relay configured', now()));
+        return fail(errorInfo('token_missing', 'Choose a relay first.', now()));
       update((s) => ({
         ...s,
         engine: {
@@ -432,14 +450,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       return ok(undefined);
     },
     'cloudbridge:tunnel.save': (draft) => {
-      const clash = snapshot.engine.tunnels.find(
-        (t) => t.id !== draft.id && t.localPort === draft.localPort,
-      );
-      if (clash) {
-        return fail(errorInfo('invalid_tunnel_info', 'Duplicate local port', now()), {
-          localPort: `Already used by ${clash.name}`,
-        });
-      }
+      const refused = invalidFields(validateTunnelDraft(draft, snapshot.settings.tunnels));
+      if (refused) return refused;
       const id = draft.id ?? `t-new-${nextTunnel++}`;
       const config: TunnelConfig = { ...draft, id };
       const existing = snapshot.engine.tunnels.find((t) => t.id === id);
@@ -462,9 +474,13 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:token.save': ({ token }) => {
       const claims = decodeClaims(token);
       if (!claims)
-        return fail(errorInfo('token_malformed', 'Not a JWT', now()), {
-          token: 'This is not a JWT (three dot-separated parts).',
-        });
+        return fail(
+          errorInfo(
+            'token_malformed',
+            'This does not look like a CloudBridge token (a JWT).',
+            now(),
+          ),
+        );
       const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : null;
       const account: AccountInfo = {
         signedIn: true,
@@ -494,6 +510,18 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       return ok(snapshot.account);
     },
     'cloudbridge:settings.update': (patch) => {
+      if (patch.relay?.builtin && patch.relay.id !== snapshot.settings.relay?.id)
+        return fail(
+          errorInfo(
+            'invalid_tunnel_info',
+            'Use "Try the built-in relay" for a local relay.',
+            now(),
+            'builtin',
+          ),
+          { builtin: { key: 'validation.builtinRelay' } },
+        );
+      const refused = patch.relay ? invalidFields(validateRelayProfile(patch.relay)) : null;
+      if (refused) return refused;
       const settings: AppSettings = { ...snapshot.settings, ...patch };
       update((s) => ({ ...s, settings }));
       return ok(settings);
@@ -556,7 +584,11 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     emit,
     pushLogs: (records) => {
       logs = [...logs, ...records];
-      emit('cloudbridge:logs.appended', records);
+      emit('cloudbridge:logs.appended', { records, omitted: 0, catchUp: false });
+    },
+    catchUpLogs: (records, omitted) => {
+      logs = [...logs, ...records];
+      emit('cloudbridge:logs.appended', { records, omitted, catchUp: true });
     },
     respond: (channel, handler) => {
       (handlers as Record<RequestChannel, unknown>)[channel] = handler;

@@ -95,7 +95,7 @@ describe('desktop services against the built-in relay', () => {
     // Hidden window: nothing is pushed.
     expect(pushes).toHaveLength(0);
     app.setWindowVisible(true);
-    expect(pushes.at(-1)?.event).toBe('cloudbridge:app.changed');
+    expect(pushes[0]?.event).toBe('cloudbridge:app.changed');
 
     const settings = expectOk<AppSnapshot['settings']>(
       await app.router.handle('cloudbridge:relay.useBuiltin', undefined),
@@ -163,7 +163,12 @@ describe('desktop services against the built-in relay', () => {
       enabled: false,
     });
     expect(dup.ok).toBe(false);
-    if (!dup.ok) expect(dup.fields?.localPort).toContain('already used');
+    // Main names the problem by key and parameters, never in English: the window words it.
+    if (!dup.ok)
+      expect(dup.fields?.localPort).toEqual({
+        key: 'validation.duplicatePort',
+        params: { name: 'SSH' },
+      });
 
     const badRelay = await app.router.handle('cloudbridge:settings.update', {
       relay: {
@@ -197,7 +202,10 @@ describe('desktop services against the built-in relay', () => {
         builtin: true,
       },
     });
-    expect(spoofed).toMatchObject({ ok: false, fields: { builtin: expect.any(String) as string } });
+    expect(spoofed).toMatchObject({
+      ok: false,
+      fields: { builtin: { key: 'validation.builtinRelay' } },
+    });
 
     const logs = expectOk<{ event: string }[]>(
       await app.router.handle('cloudbridge:logs.query', { limit: 50, text: 'tunnel_added' }),

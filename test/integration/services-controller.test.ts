@@ -125,8 +125,11 @@ describe('app controller over a real relay', () => {
     expect(pushes).toHaveLength(0);
 
     app.setWindowVisible(true);
-    expect(pushes).toHaveLength(1);
-    expect(pushes[0]!.push.event).toBe('cloudbridge:app.changed');
+    // The full snapshot first, then what was logged while hidden (the catch-up batch).
+    expect(pushes.map((p) => p.push.event)).toEqual([
+      'cloudbridge:app.changed',
+      'cloudbridge:logs.appended',
+    ]);
     await trickle(localPort, 30, 40);
     const bytesOutPushed = () => {
       const last = pushes.filter((p) => p.push.event === 'cloudbridge:stats.changed').at(-1)?.push;
@@ -141,10 +144,16 @@ describe('app controller over a real relay', () => {
     for (let i = 1; i < stats.length; i += 1)
       expect(stats[i]!.at - stats[i - 1]!.at).toBeGreaterThanOrEqual(240);
 
-    // Log records arrive in batches, not one push per record.
-    const logPushes = pushes.filter((p) => p.push.event === 'cloudbridge:logs.appended');
-    const records = logPushes.reduce((n, p) => n + (p.push.payload as unknown[]).length, 0);
-    expect(records).toBeGreaterThanOrEqual(logPushes.length);
+    // Log records arrive in batches, not one push per record: 20 logged at once come as one.
+    const probes = (push: Push) =>
+      push.event === 'cloudbridge:logs.appended'
+        ? push.payload.records.filter((r) => r.event === 'batch_probe').length
+        : 0;
+    const sent = pushes.length;
+    for (let i = 0; i < 20; i += 1) app.logger.log('info', 'batch_probe', { i });
+    await waitFor(() => pushes.slice(sent).some((p) => probes(p.push) > 0), 3_000);
+    const batches = pushes.slice(sent).filter((p) => probes(p.push) > 0);
+    expect(batches.map((p) => probes(p.push))).toEqual([20]);
 
     app.setWindowVisible(false);
     const before = pushes.length;

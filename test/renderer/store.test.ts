@@ -1,5 +1,6 @@
-// The vanilla store without React: snapshots in seq order, stats merged into tunnels, log
-// batches appended and capped, the first load from the bridge, and a missing bridge.
+// The vanilla store without React: snapshots and stats in main's app-wide seq order (never the
+// engine's), stats merged into tunnels, log batches appended and capped, the catch-up on show
+// without repeats and with its count of left-out records, the first load from the bridge.
 import { describe, expect, it, vi } from 'vitest';
 import type { AppSnapshot } from '../../src-main/shared/ipc-contract';
 import type { LogRecord } from '../../src-main/shared/model';
@@ -18,10 +19,12 @@ import {
 } from '../harness/fake-bridge';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
-const withSeq = (s: AppSnapshot, seq: number): AppSnapshot => ({
+const withSeq = (s: AppSnapshot, seq: number, engineSeq = s.engine.seq): AppSnapshot => ({
   ...s,
-  engine: { ...s.engine, seq },
+  seq,
+  engine: { ...s.engine, seq: engineSeq },
 });
+const batch = (records: readonly LogRecord[]) => ({ records, omitted: 0, catchUp: false });
 const log = (event: string): LogRecord => ({
   timestamp: new Date(NOW).toISOString(),
   level: 'info',
@@ -42,12 +45,34 @@ describe('app store', () => {
     expect(store.getState().load).toBe('ready');
   });
 
+  it("follows a new engine whose own seq starts again, because it orders by main's seq", () => {
+    const store = createAppStore();
+    store.getState().applySnapshot(withSeq(activeSnapshot(NOW), 40, 900));
+    // The relay was switched: a new engine, engine.seq 1, the app-wide seq still rising.
+    store.getState().applySnapshot(withSeq(reconnectingSnapshot(NOW), 41, 1));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+    // Stats from before that snapshot are stale; later ones apply.
+    const stats = (seq: number, bytesIn: number) => ({
+      seq,
+      at: new Date(NOW).toISOString(),
+      tunnels: [
+        { id: 't-rdp', bytesIn, bytesOut: 0, rateInBps: 0, rateOutBps: 0, openConnections: 0 },
+      ],
+    });
+    store.getState().applyStats(stats(39, 5));
+    expect(selectTunnels(store.getState())[0]?.bytesIn).not.toBe(5);
+    store.getState().applyStats(stats(42, 6));
+    expect(selectTunnels(store.getState())[0]?.bytesIn).toBe(6);
+    store.getState().applySnapshot(withSeq(activeSnapshot(NOW), 41, 2));
+    expect(selectConnectionState(store.getState())).toBe('reconnecting');
+  });
+
   it('merges live counters into the matching tunnel only and keeps the rest', () => {
     const store = createAppStore();
     store.getState().applySnapshot(activeSnapshot(NOW));
     const before = selectTunnels(store.getState());
     store.getState().applyStats({
-      seq: 1,
+      seq: 11,
       at: new Date(NOW).toISOString(),
       tunnels: [
         { id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 },
@@ -68,12 +93,33 @@ describe('app store', () => {
 
   it('appends log batches and keeps only the newest MAX_LOG_RECORDS', () => {
     const store = createAppStore();
-    store.getState().appendLogs(Array.from({ length: MAX_LOG_RECORDS }, (_, i) => log(`e${i}`)));
-    store.getState().appendLogs([log('last')]);
+    store
+      .getState()
+      .appendLogs(batch(Array.from({ length: MAX_LOG_RECORDS }, (_, i) => log(`e${i}`))));
+    store.getState().appendLogs(batch([log('last')]));
     const logs = selectLogs(store.getState());
     expect(logs).toHaveLength(MAX_LOG_RECORDS);
     expect(logs[0]?.event).toBe('e1');
     expect(logs[logs.length - 1]?.event).toBe('last');
+  });
+
+  it('adds the catch-up on show without repeating records it has, and counts what was left out', () => {
+    const store = createAppStore();
+    store.getState().setLogs([log('before-hide'), log('while-hidden-1')]);
+    store.getState().appendLogs({
+      records: [log('while-hidden-1'), log('while-hidden-2')],
+      omitted: 3,
+      catchUp: true,
+    });
+    expect(selectLogs(store.getState()).map((r) => r.event)).toEqual([
+      'before-hide',
+      'while-hidden-1',
+      'while-hidden-2',
+    ]);
+    expect(store.getState().logsOmitted).toBe(3);
+    // A live batch is taken as it is: two records may be equal in every field.
+    store.getState().appendLogs(batch([log('while-hidden-2')]));
+    expect(selectLogs(store.getState())).toHaveLength(4);
   });
 
   it('loads snapshot, info and recent logs from the bridge and follows its pushes until closed', async () => {

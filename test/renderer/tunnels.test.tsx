@@ -143,7 +143,8 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     fake.respond('cloudbridge:tunnel.save', () => ({
       ok: false,
       error: { code: 'invalid_tunnel_info', message: 'rejected', at: new Date().toISOString() },
-      fields: { remoteHost: 'The relay does not allow this host.' },
+      // Main sends message keys, never sentences: the window says it in its own words.
+      fields: { remoteHost: { key: 'validation.host' } },
     }));
     await user.click(button('Add tunnel'));
     await user.type(screen.getByLabelText('Name'), 'Mail');
@@ -151,7 +152,7 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await user.type(screen.getByLabelText('Remote host'), 'mail.corp.example');
     await user.type(screen.getByLabelText('Remote port'), '143');
     await user.click(button('Save'));
-    expect(fieldError('Remote host')).toBe('The relay does not allow this host.');
+    expect(fieldError('Remote host')).toBe('Enter a host name or IP address.');
     expect(screen.getByText('The relay rejected this tunnel’s settings.')).toBeTruthy();
     // Editing the field clears main's message for it.
     await user.type(screen.getByLabelText('Remote host'), 'x');

@@ -135,17 +135,14 @@ describe('ipc-main', () => {
 
   it('pushes only contract events to a live window', () => {
     const { window, sent } = fakeWindow();
-    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(
-      true,
-    );
+    const payload = { records: [], omitted: 0, catchUp: false };
+    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload })).toBe(true);
     expect(
       sendPush(window as never, { event: 'cloudbridge:shell.run', payload: [] } as never),
     ).toBe(false);
     window.destroy();
-    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload: [] })).toBe(
-      false,
-    );
-    expect(sent).toEqual([['cloudbridge:logs.appended', []]]);
+    expect(sendPush(window as never, { event: 'cloudbridge:logs.appended', payload })).toBe(false);
+    expect(sent).toEqual([['cloudbridge:logs.appended', payload]]);
   });
 });
 

@@ -114,7 +114,7 @@ describe('tunnel validation', () => {
     expect(validateTunnelDraft({ ...draft, kind: 'ssh' }, existing)).toEqual({});
     expect(
       validateTunnelDraft({ ...draft, kind: 'ssh', localPort: 3390 }, existing).localPort,
-    ).toContain('RDP');
+    ).toEqual({ key: 'validation.duplicatePort', params: { name: 'RDP' } });
     expect(
       validateTunnelDraft({ ...draft, kind: 'ssh', id: 't1', localPort: 3390 }, existing),
     ).toEqual({});
@@ -157,7 +157,7 @@ describe('ipc router', () => {
       if (channel === 'cloudbridge:tunnel.save') {
         return Promise.reject(
           new ServiceError('invalid_tunnel_info', 'Check fields', 'localPort', {
-            localPort: 'bad',
+            localPort: { key: 'validation.port' },
           }),
         );
       }
@@ -187,7 +187,7 @@ describe('ipc router', () => {
     expect(saved).toMatchObject({
       ok: false,
       error: { code: 'invalid_tunnel_info' },
-      fields: { localPort: 'bad' },
+      fields: { localPort: { key: 'validation.port' } },
     });
     const connect = await router.handle('cloudbridge:session.connect', undefined);
     expect(connect).toMatchObject({ ok: false, error: { code: 'internal_error' } });

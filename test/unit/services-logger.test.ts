@@ -146,6 +146,7 @@ describe('diagnostics zip', () => {
       logs: logger.recent(),
       settings,
       snapshot: {
+        seq: 1,
         engine: {
           state: 'disconnected',
           session: {

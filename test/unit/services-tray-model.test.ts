@@ -35,6 +35,7 @@ function snap(
   lastError: AppSnapshot['engine']['lastError'] = null,
 ): AppSnapshot {
   return {
+    seq: 1,
     engine: {
       state,
       session: {

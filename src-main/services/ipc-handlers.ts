@@ -1,0 +1,197 @@
+// The handler table: one small function per IPC request, each calling the owner of what it
+// changes (settings, engine session, token gate, built-in relay, notices) and then publishing
+// the state change. Payloads arrive already checked by ipc-router.ts; nothing here is pushed.
+
+import type {
+  AppInfo,
+  AppSettings,
+  RelayProfile,
+  ReplyOf,
+  RequestChannel,
+  RequestOf,
+} from '../shared/ipc-contract';
+import type { Clock } from '../shared/clock';
+import { validateRelayProfile } from '../shared/tunnel-validation';
+import type { AppState } from './app-state';
+import type { BuiltinRelayFlow } from './builtin-relay-flow';
+import type { EngineSession } from './engine-session';
+import { ServiceError } from './errors';
+import type { ExportFiles } from './export-files';
+import { isAllowedExternalUrl } from './external-url';
+import type { Logger } from './logger';
+import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
+import type { TokenExpiryWatch } from './token-expiry-watch';
+import { confirmPendingChange, type RelayChangeConfirmer, type TokenGate } from './token-gate';
+import { rejectInvalidFields, type TunnelRequests } from './tunnel-requests';
+
+export type IpcHandlers = {
+  readonly [C in RequestChannel]: (request: RequestOf<C>) => Promise<ReplyOf<C>>;
+};
+
+export interface IpcHandlerDeps {
+  readonly state: AppState;
+  readonly session: EngineSession;
+  readonly tunnels: TunnelRequests;
+  readonly builtin: BuiltinRelayFlow;
+  readonly tokens: TokenGate;
+  readonly expiry: TokenExpiryWatch;
+  readonly exports: ExportFiles;
+  readonly settingsStore: SettingsStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly appInfo: AppInfo;
+  readonly logDirectory: string;
+  /** Hosts `app.openExternal` may open (https only). */
+  readonly externalAllowList: readonly string[];
+  readonly openExternal?: (url: string) => Promise<void>;
+  readonly openPath?: (path: string) => Promise<void>;
+  readonly confirmRelayChange?: RelayChangeConfirmer;
+}
+
+/** A synchronous step as a request's promise: what it throws becomes the rejection. */
+function settled(step: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    step();
+    resolve();
+  });
+}
+
+export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
+  const { state, session, tunnels, builtin, tokens, expiry, settingsStore, logger } = deps;
+  const iso = () => new Date(deps.clock.now()).toISOString();
+
+  /** What changes with the relay: the built-in relay, the token's account, the engine. */
+  async function switchRelay(
+    previous: RelayProfile | null,
+    next: RelayProfile | null,
+  ): Promise<void> {
+    await builtin.follow(previous, next);
+    if (previous?.id !== next?.id) await tokens.setAccount(next?.id ?? null);
+    await session.apply(previous);
+    state.dropNotices('insecure_relay');
+    if (next?.insecure)
+      state.setNotice({
+        kind: 'insecure_relay',
+        message: 'This relay uses plaintext: tunnel traffic is not encrypted.',
+        at: iso(),
+      });
+  }
+
+  async function updateSettings(
+    patch: RequestOf<'cloudbridge:settings.update'>,
+  ): Promise<AppSettings> {
+    const current = settingsStore.get();
+    if (patch.relay) {
+      // Only relay.useBuiltin makes a built-in profile: the window cannot claim one.
+      if (patch.relay.builtin && patch.relay.id !== current.relay?.id)
+        throw new ServiceError(
+          'invalid_tunnel_info',
+          'Use "Try the built-in relay" for a local relay.',
+          'builtin',
+          { builtin: { key: 'validation.builtinRelay' } },
+        );
+      rejectInvalidFields(validateRelayProfile(patch.relay));
+    }
+    const next: AppSettings = { ...current, ...patch };
+    await saveSettingsOrThrow(settingsStore, next);
+    if ('relay' in patch) await switchRelay(current.relay, next.relay);
+    state.changed();
+    return next;
+  }
+
+  async function openExternal(url: string): Promise<void> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ServiceError('internal_error', 'That is not a web address.');
+    }
+    if (!isAllowedExternalUrl(url, deps.externalAllowList) || !deps.openExternal)
+      throw new ServiceError(
+        'internal_error',
+        'This link cannot be opened from the app.',
+        parsed.origin,
+      );
+    await deps.openExternal(parsed.toString());
+  }
+
+  return {
+    'cloudbridge:app.snapshot': () => Promise.resolve(state.snapshot()),
+    'cloudbridge:app.info': () => Promise.resolve(deps.appInfo),
+    'cloudbridge:app.openExternal': ({ url }) => openExternal(url),
+    'cloudbridge:session.connect': () => settled(() => session.connect()),
+    'cloudbridge:session.disconnect': () => session.disconnect(),
+    'cloudbridge:session.retryNow': () => settled(() => session.retryNow()),
+    'cloudbridge:tunnel.setEnabled': async ({ id, enabled }) => {
+      await tunnels.setEnabled(id, enabled);
+      state.changed();
+    },
+    'cloudbridge:tunnel.save': async (draft) => {
+      const config = await tunnels.save(draft);
+      state.changed();
+      return config;
+    },
+    'cloudbridge:tunnel.remove': async ({ id }) => {
+      await tunnels.remove(id);
+      state.changed();
+    },
+    'cloudbridge:tunnel.open': ({ id }) => tunnels.open(id),
+    'cloudbridge:token.save': async ({ token }) => {
+      const account = await tokens.save(token);
+      state.dropNotices('token_expiring', 'keychain_unavailable');
+      expiry.forget();
+      expiry.check();
+      logger.log('info', 'token_saved', {
+        subject: account.subject,
+        tenant: account.tenant,
+        expires_at: account.expiresAt,
+      });
+      if (settingsStore.get().autoConnect) session.resume();
+      state.changed();
+      return account;
+    },
+    'cloudbridge:token.confirmRelay': async () => {
+      const change = await confirmPendingChange(tokens, deps.confirmRelayChange);
+      if (change !== null)
+        logger.log('info', 'token_relay_confirmed', {
+          relay: `${change.to.host}:${change.to.port}`,
+          changed: change.fields.join(','),
+        });
+      session.resume();
+      state.changed();
+      return tokens.account();
+    },
+    'cloudbridge:token.signOut': async () => {
+      await session.endForSignOut();
+      const account = await tokens.signOut();
+      state.dropNotices('token_expiring');
+      logger.log('info', 'token_removed');
+      state.changed();
+      return account;
+    },
+    'cloudbridge:settings.update': updateSettings,
+    'cloudbridge:relay.useBuiltin': async () => {
+      const { previous, settings } = await builtin.use();
+      expiry.forget();
+      expiry.check();
+      session.setTunnels(settings.tunnels);
+      await session.apply(previous);
+      state.dropNotices('first_run');
+      session.connectIfDisconnected();
+      state.changed();
+      return settings;
+    },
+    'cloudbridge:logs.query': (query) => Promise.resolve(logger.query(query)),
+    'cloudbridge:logs.export': () => deps.exports.exportLogs(),
+    'cloudbridge:logs.openFolder': async () => {
+      if (!deps.openPath)
+        throw new ServiceError('internal_error', `Logs are in ${deps.logDirectory}.`);
+      await deps.openPath(deps.logDirectory);
+    },
+    'cloudbridge:diagnostics.export': () => deps.exports.exportDiagnostics(),
+    'cloudbridge:notice.dismiss': ({ kind }) => {
+      if (state.dropNotices(kind)) state.changed();
+      return Promise.resolve();
+    },
+  };
+}

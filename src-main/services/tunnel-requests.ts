@@ -1,0 +1,121 @@
+// The tunnel requests of the window and the tray: switch one on or off, add or change one
+// (checked by the shared rules, refused field by field with message keys), remove one, open
+// one in its app. Changes go to the settings first, then to the engine session.
+
+import type { TunnelDraft, FieldErrors } from '../shared/ipc-contract';
+import type { TunnelConfig } from '../shared/model';
+import { validateTunnelDraft } from '../shared/tunnel-validation';
+import type { EngineSession } from './engine-session';
+import { ServiceError, messageOf } from './errors';
+import type { Logger } from './logger';
+import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
+import { buildOpenCommand, type Spawner } from './tunnel-launcher';
+
+export interface TunnelRequestsOptions {
+  readonly settingsStore: SettingsStore;
+  readonly session: Pick<EngineSession, 'setTunnels' | 'setTunnelEnabled'>;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly platform: NodeJS.Platform;
+  readonly launch?: Spawner;
+}
+
+export interface TunnelRequests {
+  setEnabled(id: string, enabled: boolean): Promise<void>;
+  save(draft: TunnelDraft): Promise<TunnelConfig>;
+  remove(id: string): Promise<void>;
+  open(id: string): Promise<void>;
+}
+
+export function newTunnelId(random: () => number): string {
+  let id = 't-';
+  for (let i = 0; i < 12; i += 1) id += Math.floor(random() * 36).toString(36);
+  return id;
+}
+
+/** A form with field errors is refused with every problem on its field (Result.fields). */
+export function rejectInvalidFields(fields: FieldErrors): void {
+  if (Object.keys(fields).length === 0) return;
+  throw new ServiceError(
+    'invalid_tunnel_info',
+    'Check the highlighted fields.',
+    Object.keys(fields).join(', '),
+    fields,
+  );
+}
+
+function gone(): ServiceError {
+  return new ServiceError('invalid_tunnel_info', 'This tunnel no longer exists.');
+}
+
+export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequests {
+  const { settingsStore, session, logger } = options;
+
+  return {
+    async setEnabled(id, enabled) {
+      const current = settingsStore.get();
+      if (!current.tunnels.some((t) => t.id === id)) throw gone();
+      await saveSettingsOrThrow(settingsStore, {
+        ...current,
+        tunnels: current.tunnels.map((t) => (t.id === id ? { ...t, enabled } : t)),
+      });
+      session.setTunnelEnabled(id, enabled);
+    },
+    async save(draft) {
+      const current = settingsStore.get();
+      rejectInvalidFields(validateTunnelDraft(draft, current.tunnels));
+      const config: TunnelConfig = {
+        id: draft.id ?? newTunnelId(options.random),
+        name: draft.name.trim(),
+        kind: draft.kind,
+        localHost: draft.localHost.trim(),
+        localPort: draft.localPort,
+        remoteHost: draft.remoteHost.trim(),
+        remotePort: draft.remotePort,
+        enabled: draft.enabled,
+      };
+      const tunnels =
+        draft.id === undefined
+          ? [...current.tunnels, config]
+          : current.tunnels.map((t) => (t.id === config.id ? config : t));
+      await saveSettingsOrThrow(settingsStore, { ...current, tunnels });
+      session.setTunnels(tunnels);
+      logger.log(
+        'info',
+        draft.id === undefined ? 'tunnel_added' : 'tunnel_changed',
+        { local_port: config.localPort },
+        config.id,
+      );
+      return config;
+    },
+    async remove(id) {
+      const current = settingsStore.get();
+      if (!current.tunnels.some((t) => t.id === id)) return;
+      const tunnels = current.tunnels.filter((t) => t.id !== id);
+      await saveSettingsOrThrow(settingsStore, { ...current, tunnels });
+      session.setTunnels(tunnels);
+      settingsStore.removeTotals(id);
+      logger.log('info', 'tunnel_removed', {}, id);
+    },
+    async open(id) {
+      const tunnel = settingsStore.get().tunnels.find((t) => t.id === id);
+      if (!tunnel) throw gone();
+      const command = buildOpenCommand(tunnel, options.platform);
+      if (command === null || !options.launch) {
+        throw new ServiceError(
+          'internal_error',
+          'There is no app to open this kind of tunnel with; connect to the local port yourself.',
+        );
+      }
+      try {
+        await options.launch(command);
+      } catch (error) {
+        throw new ServiceError(
+          'internal_error',
+          `Could not start ${command.command}.`,
+          messageOf(error),
+        );
+      }
+    },
+  };
+}
