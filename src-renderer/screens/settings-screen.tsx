@@ -8,12 +8,7 @@ import type {
   FieldProblem,
   Language,
   NotificationSettings,
-  RelayProfile,
 } from '../../src-main/shared/ipc-contract';
-import {
-  validateRelayProfile,
-  type RelayFieldErrors,
-} from '../../src-main/shared/tunnel-validation';
 import { useAppState, useBridge, useI18n } from '../app-context';
 import { Banner } from '../components/banner';
 import { ErrorPanel } from '../components/error-panel';
@@ -21,50 +16,14 @@ import { SelectField } from '../components/select-field';
 import { Switch } from '../components/switch';
 import { TextField } from '../components/text-field';
 import { selectSettings } from '../store/selectors';
-import { parsePort, unbracketHost } from '../validation/tunnel-form';
+import {
+  relayForm,
+  relayFrom,
+  validateRelayForm,
+  type RelayFormField,
+  type RelayFormValues,
+} from '../validation/relay-form';
 import { useAction } from './use-action';
-
-/** docs/protocol.md#transport: the default relay port. */
-const DEFAULT_RELAY_PORT = 443;
-
-interface RelayFormValues {
-  readonly host: string;
-  readonly port: string;
-  readonly caFile: string;
-  readonly pin: string;
-  readonly serverName: string;
-  readonly insecure: boolean;
-}
-
-type RelayField = 'host' | 'port' | 'caFile' | 'pinSha256' | 'serverName';
-
-function relayForm(relay: RelayProfile | null): RelayFormValues {
-  return {
-    host: relay?.host ?? '',
-    port: String(relay?.port ?? DEFAULT_RELAY_PORT),
-    caFile: relay?.caFile ?? '',
-    pin: relay?.pinSha256 ?? '',
-    serverName: relay?.serverName ?? '',
-    insecure: relay?.insecure ?? false,
-  };
-}
-
-/** The profile main receives; a port that is not a number goes as 0, which the rules refuse. */
-function relayFrom(values: RelayFormValues, base: RelayProfile | null): RelayProfile {
-  const host = unbracketHost(values.host);
-  return {
-    id: base?.id ?? 'default',
-    name: base?.name ?? host,
-    host,
-    port: parsePort(values.port) ?? 0,
-    caFile: values.caFile.trim() || null,
-    pinSha256: values.pin.trim() || null,
-    serverName: values.serverName.trim() || null,
-    insecure: values.insecure,
-    opener: base?.opener ?? 'auto',
-    builtin: false,
-  };
-}
 
 export function SettingsScreen() {
   const settings = useAppState(selectSettings);
@@ -99,11 +58,11 @@ function SettingsForm({ settings, isSaved, onSaved }: SettingsFormProps) {
   const [relayAction, runRelay] = useAction();
   const [action, run] = useAction();
   const relay = relayFrom(values, settings.relay);
-  const errors: RelayFieldErrors = validateRelayProfile(relay);
+  const errors = validateRelayForm(values, settings.relay);
 
   const say = (problem: FieldProblem | undefined): string | null =>
     problem ? t(problem.key, problem.params) : null;
-  const fieldError = (field: RelayField): string | null => {
+  const fieldError = (field: RelayFormField): string | null => {
     const server = relayAction.fields[field];
     if (server) return say(server);
     if (field === 'caFile') return null;

@@ -391,6 +391,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     'cloudbridge:session.connect': () => {
       if (!snapshot.settings.relay)
         return fail(errorInfo('token_missing', 'Choose a relay first.', now()));
+      if (!snapshot.account.signedIn)
+        return fail(errorInfo('token_missing', 'Paste a token before connecting.', now()));
       update((s) => ({
         ...s,
         engine: {
@@ -542,7 +544,21 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
           builtin: true,
         },
       };
-      update((s) => ({ ...s, settings, notices: s.notices.filter((n) => n.kind !== 'first_run') }));
+      // Main stores a token it minted for the built-in relay, so the user is signed in.
+      const account: AccountInfo = {
+        signedIn: true,
+        subject: 'local-user',
+        tenant: null,
+        expiresAt: iso(now() + 30 * 24 * 3_600_000),
+        expiresSoon: false,
+        keychainError: null,
+      };
+      update((s) => ({
+        ...s,
+        settings,
+        account,
+        notices: s.notices.filter((n) => n.kind !== 'first_run'),
+      }));
       return ok(settings);
     },
     'cloudbridge:logs.query': (query) => ok(logs.slice(-query.limit)),

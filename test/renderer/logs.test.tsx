@@ -36,6 +36,22 @@ describe('Logs screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(events()).toHaveLength(8);
   });
 
+  it('adds on show what was logged while the window was hidden, and says how many were left out', async () => {
+    const seen = record('before-hide');
+    const { fake } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      logs: [seen],
+      view: 'logs',
+    });
+    expect(screen.queryByTestId('logs-omitted')).toBeNull();
+    // The catch-up may repeat what the first query returned; it is shown once.
+    act(() => fake.catchUpLogs([seen, record('while-hidden', 'warn')], 120));
+    expect(events()).toEqual(['while-hidden', 'before-hide']);
+    expect(text(screen.getByTestId('logs-omitted'))).toBe(
+      '120 older records from while the window was hidden are not shown. They are in the log file.',
+    );
+  });
+
   it('filters by minimum level, by tunnel and by text', async () => {
     const now = Date.now();
     const { user } = await renderApp({

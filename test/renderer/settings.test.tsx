@@ -1,6 +1,7 @@
 // Settings screen: the relay profile is checked on the fields and saved whole, "Saved." stays
-// after main's answer re-creates the form, switches save at once, main's field errors show.
-import { screen } from '@testing-library/react';
+// after main's answer re-creates the form, switches save at once, main's field errors show,
+// and what it shows comes from main's pushes only, never from a reply.
+import { act, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { activeSnapshot, firstRunSnapshot } from '../harness/fake-bridge';
 import { button, renderApp, UI_TEST_TIMEOUT_MS } from './render-app';
@@ -78,5 +79,47 @@ describe('Settings screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     // The words next to a switch flip it as well.
     await user.click(screen.getByText('Connect when the app starts'));
     expect(fake.callsTo('cloudbridge:settings.update').at(-1)).toEqual({ autoConnect: false });
+  });
+
+  it('shows a setting as main pushes it, and a reply carrying settings changes nothing', async () => {
+    const { fake, user } = await renderApp({
+      snapshot: activeSnapshot(Date.now()),
+      view: 'settings',
+    });
+    // Main always pushes app.changed; this answer carries the settings but nothing is pushed.
+    fake.respond('cloudbridge:settings.update', (patch) => ({
+      ok: true,
+      value: { ...fake.current().settings, ...patch },
+    }));
+    const loginSwitch = () => screen.getByRole('switch', { name: 'Launch at login' });
+    await user.click(loginSwitch());
+    expect(fake.callsTo('cloudbridge:settings.update')).toEqual([{ launchAtLogin: true }]);
+    expect(loginSwitch().getAttribute('aria-checked')).toBe('false');
+    // The push alone moves it.
+    act(() => {
+      fake.update((s) => ({ ...s, settings: { ...s.settings, launchAtLogin: true } }));
+    });
+    expect(loginSwitch().getAttribute('aria-checked')).toBe('true');
+  });
+
+  it("shows main's refusal of the relay on its fields, in the window's words", async () => {
+    const { fake, user } = await renderApp({
+      snapshot: firstRunSnapshot(Date.now()),
+      view: 'settings',
+    });
+    fake.respond('cloudbridge:settings.update', () => ({
+      ok: false,
+      error: {
+        code: 'tls_error',
+        message: 'Cannot read the CA file.',
+        at: new Date().toISOString(),
+      },
+      fields: { host: { key: 'validation.host' }, caFile: { key: 'validation.required' } },
+    }));
+    await user.type(screen.getByLabelText('Host'), 'relay.example.org');
+    await user.click(button('Save relay'));
+    expect(screen.getByText('Enter a host name or IP address.')).toBeTruthy();
+    expect(screen.getByText('Required.')).toBeTruthy();
+    expect(screen.queryByText('Saved.')).toBeNull();
   });
 });

@@ -110,6 +110,53 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(text(warning)).toMatch('Insecure relay connection');
   });
 
+  it('says a locked keychain is retried, and does not ask for a new token', async () => {
+    const snapshot = activeSnapshot(Date.now());
+    await renderApp({
+      snapshot: {
+        ...snapshot,
+        engine: {
+          ...snapshot.engine,
+          state: 'reconnecting',
+          lastError: errorInfo('keychain_unavailable', 'The keychain did not answer.', Date.now()),
+        },
+      },
+    });
+    const panel = text(screen.getByTestId('last-error'));
+    expect(panel).toMatch('The system keychain cannot be used.');
+    expect(panel).toMatch('the app tries again by itself');
+    expect(panel).not.toMatch(/paste/i);
+  });
+
+  it('shows the built-in relay once main pushes it, not from the reply', async () => {
+    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()) });
+    const builtin = {
+      id: 'builtin',
+      name: 'Built-in local relay',
+      host: '127.0.0.1',
+      port: 8443,
+      caFile: null,
+      pinSha256: null,
+      serverName: null,
+      insecure: false,
+      opener: 'auto' as const,
+      builtin: true,
+    };
+    fake.respond('cloudbridge:relay.useBuiltin', () => ({
+      ok: true,
+      value: { ...fake.current().settings, relay: builtin },
+    }));
+    await user.click(button('Use the built-in local relay'));
+    expect(fake.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
+    expect(screen.getByTestId('first-run')).toBeTruthy();
+    expect(text(screen.getByTestId('relay'))).toMatch('No relay configured');
+    act(() => {
+      fake.update((s) => ({ ...s, settings: { ...s.settings, relay: builtin } }));
+    });
+    expect(screen.queryByTestId('first-run')).toBeNull();
+    expect(text(screen.getByTestId('relay'))).toMatch('127.0.0.1:8443');
+  });
+
   it('offers the built-in local relay on first run and hides the offer once chosen', async () => {
     const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()) });
     const panel = screen.getByTestId('first-run');

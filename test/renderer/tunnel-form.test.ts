@@ -1,13 +1,17 @@
-// The tunnel editor's pure checks: ports, hosts (names, IPv4, IPv6), duplicates, the draft.
+// The forms' pure checks: ports, hosts (names, IPv4, IPv6), duplicates, the draft; and every
+// shared case (validation-cases.ts, which main's router runs too) gives the same problems here.
 import { describe, expect, it } from 'vitest';
 import type { TunnelConfig } from '../../src-main/shared/model';
+import { relayForm, validateRelayForm } from '../../src-renderer/validation/relay-form';
 import {
   emptyTunnelForm,
   isValidHost,
   parsePort,
   toTunnelDraft,
+  tunnelFormFrom,
   validateTunnelForm,
 } from '../../src-renderer/validation/tunnel-form';
+import { CONFIGURED, RELAY_CASES, TUNNEL_CASES } from '../harness/validation-cases';
 
 const existing: TunnelConfig[] = [
   {
@@ -73,6 +77,10 @@ describe('tunnel form checks', () => {
       params: { name: 'SSH box' },
     });
     expect(validateTunnelForm(values, existing, 'a')).toEqual({});
+    // An empty port is "required" as typed, whatever main would call a 0.
+    expect(validateTunnelForm({ ...values, localPort: ' ' }, existing, null).localPort).toEqual({
+      key: 'validation.required',
+    });
     expect(validateTunnelForm({ ...values, localHost: '127.0.0.2' }, existing, null)).toEqual({});
     expect(
       validateTunnelForm({ ...values, localHost: '0.0.0.0' }, existing, null).localPort?.key,
@@ -97,4 +105,18 @@ describe('tunnel form checks', () => {
       enabled: true,
     });
   });
+});
+
+describe('the forms give the problems main gives, case by case', () => {
+  for (const c of TUNNEL_CASES) {
+    it(`tunnel: ${c.name}`, () => {
+      const values = tunnelFormFrom({ ...c.draft, id: c.draft.id ?? 'unsaved' });
+      expect(validateTunnelForm(values, CONFIGURED, c.draft.id ?? null)).toEqual(c.expected);
+    });
+  }
+  for (const c of RELAY_CASES) {
+    it(`relay: ${c.name}`, () => {
+      expect(validateRelayForm(relayForm(c.profile), c.profile)).toEqual(c.expected);
+    });
+  }
 });

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../src-main/services/errors';
 import { createIpcRouter } from '../../src-main/services/ipc-router';
 import { REQUEST_CHANNELS, type RequestChannel } from '../../src-main/shared/ipc-contract';
-import { REQUEST_GUARDS, isRequestChannel, isValidRequest } from '../../src-main/shared/ipc-guards';
+import {
+  REQUEST_GUARDS,
+  isFieldErrors,
+  isRequestChannel,
+  isValidRequest,
+} from '../../src-main/shared/ipc-guards';
 import { validateTunnelDraft, isValidHost } from '../../src-main/shared/tunnel-validation';
 
 const draft = {
@@ -87,6 +92,28 @@ describe('ipc guards', () => {
     ];
     for (const [channel, payload] of refused)
       expect(isValidRequest(channel, payload), `${channel} ${JSON.stringify(payload)}`).toBe(false);
+  });
+
+  it("accepts a reply's field problems only as known message keys with small parameters", () => {
+    expect(isFieldErrors({})).toBe(true);
+    expect(
+      isFieldErrors({
+        localPort: { key: 'validation.duplicatePort', params: { name: 'SSH box' } },
+        name: { key: 'validation.nameLength', params: { max: 64 } },
+      }),
+    ).toBe(true);
+    for (const bad of [
+      { localPort: 'Port 22 is already used by "SSH".' },
+      { localPort: { key: 'Enter a port.' } },
+      { localPort: { key: 'validation.port', extra: 1 } },
+      { localPort: { key: 'validation.port', params: { name: { nested: true } } } },
+      { localPort: { key: 'validation.port', params: { name: 'x'.repeat(201) } } },
+      { 'local port': { key: 'validation.port' } },
+      { __proto__: { key: 'validation.port' } },
+      [{ key: 'validation.port' }],
+      null,
+    ])
+      expect(isFieldErrors(bad), JSON.stringify(bad)).toBe(false);
   });
 
   it('recognises only contract channels', () => {
