@@ -62,7 +62,10 @@ export interface AppControllerOptions {
   readonly externalAllowList?: readonly string[];
   /** A loss shorter than this is a brief drop: no "restored" notification. */
   readonly restoredNotifyAfterMs?: number;
-  /** Data mode for relays without tcp_stream (docs/protocol.md "Data streams"). */
+  /**
+   * Data mode for relays without tcp_stream
+   * (docs/protocol.md#data-streams-feature-tcp_stream).
+   */
   readonly allowDirect?: boolean;
   readonly readTextFile?: (path: string) => Promise<string>;
   /** Asks the user (a native dialog in the app) before a stored token goes to a changed relay. */
@@ -85,7 +88,7 @@ export interface AppController {
   setWindowVisible(visible: boolean): void;
   /** Resume, unlock, network change: skip the backoff wait. */
   reconnectNow(reason: string): void;
-  /** A notice from outside (the engine host restarted): replaces one of its kind, optionally notifies. */
+  /** A notice from outside (the engine host restarted): replaces one of its kind, may notify. */
   showNotice(notice: Notice, notification?: AppNotification): void;
   close(): Promise<void>;
 }

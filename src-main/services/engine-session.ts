@@ -30,7 +30,10 @@ export interface EngineSessionOptions {
   readonly random: () => number;
   readonly createEngine: (options: EngineOptions) => Engine;
   readonly clientVersion: string;
-  /** Data mode for relays without tcp_stream (docs/protocol.md "Data streams"). */
+  /**
+   * Data mode for relays without tcp_stream
+   * (docs/protocol.md#data-streams-feature-tcp_stream).
+   */
   readonly allowDirect: boolean;
   readonly readText: (path: string) => Promise<string>;
   /** A loss shorter than this is a brief drop: no "restored" notification. */

@@ -1,6 +1,6 @@
-// The app log: records scrubbed of anything token-shaped, written as JSON lines (PROTOCOL.md §6)
-// through an injectable writer, kept in a ring for queries and offered to subscribers. Must not
-// throw into callers: a failing writer loses lines, never the app.
+// The app log: records scrubbed of anything token-shaped, written as JSON lines
+// (docs/protocol.md#metrics-and-logs) through an injectable writer, kept in a ring for queries
+// and offered to subscribers. Must not throw into callers: a failing writer loses lines.
 
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';

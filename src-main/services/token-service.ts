@@ -1,6 +1,7 @@
-// The relay token in the app: decodes claims WITHOUT verifying (no relay secret here, PROTOCOL.md
-// §7), refuses malformed or expired tokens, stores it only in the SecretStore, and hands out
-// AccountInfo; the token itself goes only to the engine through getToken().
+// The relay token in the app: decodes claims WITHOUT verifying (no relay secret here,
+// docs/protocol.md#relays-in-the-wild-tolerances), refuses malformed or expired tokens, stores
+// it only in the SecretStore, and hands out AccountInfo; the token itself goes only to the
+// engine through getToken().
 
 import { decodeJwt } from 'jose';
 import type { AccountInfo } from '../shared/ipc-contract';
@@ -18,7 +19,10 @@ export interface TokenClaimsView {
   readonly audience: readonly string[];
 }
 
-/** Numeric claims arrive as numbers or numeric strings in the wild (PROTOCOL.md §7). */
+/**
+ * Numeric claims arrive as numbers or numeric strings in the wild
+ * (docs/protocol.md#relays-in-the-wild-tolerances).
+ */
 function numericClaim(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);

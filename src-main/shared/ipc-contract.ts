@@ -50,7 +50,7 @@ export function resolveLanguage(
   if (setting === 'en' || setting === 'ru') return setting;
   return (systemLanguage ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }
-/** How the client opens a control session (PROTOCOL.md §2.1). */
+/** How the client opens a control session (docs/protocol.md#opener). */
 export type OpenerMode = 'auto' | 'client' | 'server';
 
 export interface RelayProfile {

@@ -2,7 +2,7 @@
 // and the stable error codes. Runs anywhere (no node:*, no electron, no DOM); the renderer,
 // the IPC contract, the services and the engine all import their shapes from here.
 
-/** PROTOCOL.md §5 (seed v1 §3.1). */
+/** docs/protocol.md#state-machine. */
 export const CONNECTION_STATES = [
   'disconnected',
   'authenticating',
@@ -16,15 +16,15 @@ export const TUNNEL_KINDS = ['rdp', 'ssh', 'other'] as const;
 export type TunnelKind = (typeof TUNNEL_KINDS)[number];
 
 /**
- * How a tunnel's TCP connections travel (PROTOCOL.md §3): `stream` through the relay
- * (`tcp_stream` feature), or `direct` (the client dials the target itself; only for relays
- * without `tcp_stream`, and always shown as such).
+ * How a tunnel's TCP connections travel (docs/protocol.md#data-streams-feature-tcp_stream):
+ * `stream` through the relay (`tcp_stream` feature), or `direct` (the client dials the target
+ * itself; only for relays without `tcp_stream`, and always shown as such).
  */
 export type DataMode = 'stream' | 'direct';
 
 /**
- * Stable error codes. The first group are the relay's wire codes (PROTOCOL.md §2, v2 names;
- * v1 numbers map onto them), the second are failures the client detects itself.
+ * Stable error codes. The first group are the relay's wire codes (docs/protocol.md#errors, v2
+ * names; v1 numbers map onto them), the second are failures the client detects itself.
  */
 export const ERROR_CODES = [
   // relay (wire) codes
@@ -150,7 +150,7 @@ export interface EngineSnapshot {
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** One structured log record (PROTOCOL.md §6, seed v1 §7.2). Never contains a token. */
+/** One structured log record (docs/protocol.md#metrics-and-logs). Never contains a token. */
 export interface LogRecord {
   readonly timestamp: string;
   readonly level: LogLevel;
@@ -159,7 +159,7 @@ export interface LogRecord {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** Seed v1 §6.1 / PROTOCOL.md §4. */
+/** docs/protocol.md#reconnect. */
 export const RECONNECT_POLICY = {
   initialDelayMs: 1_000,
   maxDelayMs: 30_000,

@@ -1,5 +1,5 @@
 // Maps each stable ErrorCode to the plain-words text and the one thing a person can do about
-// it (PROTOCOL.md §2 error table: invalid token -> new token, limits -> wait, ...). Pure.
+// it (docs/protocol.md#errors: invalid token -> new token, limits -> wait, ...). Pure.
 import type { ErrorCode } from '../../src-main/shared/model';
 import type { MessageKey } from './en';
 

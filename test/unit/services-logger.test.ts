@@ -1,5 +1,5 @@
 // Logging and diagnostics: token-shaped values never reach a line, a zip or a subscriber;
-// JSON lines carry the PROTOCOL.md §6 fields; size rotation keeps N files; queries filter.
+// JSON lines carry the docs/protocol.md#metrics-and-logs fields; size rotation keeps N files; queries filter.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
