@@ -226,6 +226,17 @@ export function createAppController(options: AppControllerOptions): AppControlle
     ...(options.confirmRelayChange ? { confirmRelayChange: options.confirmRelayChange } : {}),
   });
 
+  /** The keychain could not be read (locked at start): a wake-up asks it again. */
+  async function retryKeychain(reason: string): Promise<void> {
+    const account = await tokens.refresh();
+    if (closed || account.keychainError !== null) return;
+    state.dropNotices('keychain_unavailable');
+    logger.log('info', 'keychain_available', { reason, signed_in: account.signedIn });
+    session.connectAtStart();
+    expiry.check();
+    state.changed();
+  }
+
   return {
     async start() {
       const loaded = await settingsStore.load();
@@ -274,7 +285,10 @@ export function createAppController(options: AppControllerOptions): AppControlle
       return () => notifyListeners.delete(listener);
     },
     setWindowVisible: (visible) => feed.setVisible(visible),
-    reconnectNow: (reason) => session.reconnectNow(reason),
+    reconnectNow(reason) {
+      if (tokens.account().keychainError === null) session.reconnectNow(reason);
+      else void retryKeychain(reason);
+    },
     showNotice(notice, notification) {
       if (closed) return;
       state.setNotice(notice);

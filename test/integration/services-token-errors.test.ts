@@ -1,7 +1,8 @@
 // A token that cannot be had keeps its reason all the way into the engine (in this process):
 // a locked or slow keychain is keychain_unavailable, retried and tried again at once on a
-// wake-up, and the session comes back when the keychain answers; an expired token is
-// token_expired and stops the session until the user acts. Real services, a real relay.
+// wake-up (also when it was locked at start), and the session comes back when the keychain
+// answers; an expired token is token_expired and stops the session until the user acts.
+// Real services, a real relay.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,11 +49,7 @@ function lockableKeytar() {
   };
 }
 
-async function connectedServices(secretStore: SecretStore, clock: Clock = systemClock) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cb-token-errors-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const relay = await startTestRelay();
-  cleanups.push(() => relay.close());
+function servicesIn(dataDir: string, secretStore: SecretStore, clock: Clock = systemClock) {
   const app: AppServices = createAppServices({
     dataDir,
     secretStore,
@@ -61,6 +58,15 @@ async function connectedServices(secretStore: SecretStore, clock: Clock = system
     launch: () => Promise.resolve(),
   });
   cleanups.push(() => app.close());
+  return app;
+}
+
+async function connectedServices(secretStore: SecretStore, clock: Clock = systemClock) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cb-token-errors-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const relay = await startTestRelay();
+  cleanups.push(() => relay.close());
+  const app = servicesIn(dataDir, secretStore, clock);
   await app.start();
   expectOk(
     await app.router.handle('cloudbridge:settings.update', { relay: profileFor(relay, dataDir) }),
@@ -71,7 +77,7 @@ async function connectedServices(secretStore: SecretStore, clock: Clock = system
     }),
   );
   await waitFor(() => app.controller.snapshot().engine.state === 'active');
-  return app;
+  return { app, dataDir };
 }
 
 /** Ends the session and starts it again, so the engine asks for the token once more. */
@@ -84,7 +90,7 @@ async function reconnect(app: AppServices): Promise<void> {
 describe('token failures reaching the engine', () => {
   it('retries a locked keychain as keychain_unavailable and connects once it answers', async () => {
     const keychain = lockableKeytar();
-    const app = await connectedServices(keychain.store);
+    const { app } = await connectedServices(keychain.store);
     keychain.lock();
     await reconnect(app);
     const failed = await waitFor(() => {
@@ -104,10 +110,30 @@ describe('token failures reaching the engine', () => {
     ).toContain('unlock');
   });
 
+  it('reads a keychain that was locked at start again on a wake-up, and connects', async () => {
+    const keychain = lockableKeytar();
+    const { app: first, dataDir } = await connectedServices(keychain.store);
+    await first.close();
+    keychain.lock();
+    const app = servicesIn(dataDir, keychain.store);
+    await app.start();
+    const locked = app.controller.snapshot();
+    expect(locked.account.keychainError?.code).toBe('keychain_unavailable');
+    expect(locked.notices.map((n) => n.kind)).toContain('keychain_unavailable');
+    expect(locked.engine.state).toBe('disconnected');
+
+    keychain.unlock();
+    app.controller.reconnectNow('unlock');
+    await waitFor(() => app.controller.snapshot().engine.state === 'active', 10_000);
+    const unlocked = app.controller.snapshot();
+    expect(unlocked.account.signedIn).toBe(true);
+    expect(unlocked.notices.map((n) => n.kind)).not.toContain('keychain_unavailable');
+  });
+
   it('stops at token_expired when the stored token has expired, and a wake-up does not retry it', async () => {
     let skewMs = 0;
     const clock: Clock = { ...systemClock, now: () => Date.now() + skewMs };
-    const app = await connectedServices(createMemorySecretStore(), clock);
+    const { app } = await connectedServices(createMemorySecretStore(), clock);
     skewMs = 2 * 60 * 60 * 1000; // two hours on: the one-hour token has expired
     await reconnect(app);
     const stopped = await waitFor(() => {
