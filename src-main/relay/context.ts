@@ -4,7 +4,7 @@
 
 import type { Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
-import { encodeMessage, type JsonObject } from '../protocol/codec';
+import { encodeMessage, type CodecError, type JsonObject } from '../protocol/codec';
 import type { TokenVerifier } from './auth';
 import type { RelayLogger } from './log';
 import type { RelayMetrics } from './metrics';
@@ -12,6 +12,7 @@ import type { TenantTable } from './policy';
 import type { SlotPool } from './connection-limits';
 import type { AuthFailureLimits, MinIntervalGate, TunnelCreationLimits } from './rate-limit';
 import type { RefusalLog } from './refusal-log';
+import type { SourcePenalties } from './source-penalties';
 import type { FrontDoorLimits } from './relay-limits';
 import type { TunnelRegistry } from './registry';
 import type { StreamBudget } from './stream-budget';
@@ -42,6 +43,8 @@ export interface RelayContext {
   readonly tunnelLimits: TunnelCreationLimits;
   /** Rate-limited log for records a peer can cause at will (refusal-log.ts). */
   readonly refusals: RefusalLog;
+  /** Penalties per source for abuse; a penalised source is refused at accept. */
+  readonly penalties: SourcePenalties;
   /** Control sessions per client (tenant + subject). */
   readonly identitySessions: SlotPool;
   /** Counts one action of a bound, by its label (cloudbridge_relay_limit_hits_total). */
@@ -96,6 +99,15 @@ export interface WireError {
   readonly code: string;
   readonly message: string;
   readonly details?: JsonObject;
+}
+
+/** The answer to a framing error (docs/protocol.md#framing): the codec's reason kept. */
+export function framingError(error: CodecError): WireError {
+  return {
+    code: 'unknown_message_type',
+    message: error.message,
+    details: { reason: error.reason },
+  };
 }
 
 export function errorMessage(error: WireError): JsonObject {

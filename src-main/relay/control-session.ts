@@ -18,6 +18,7 @@ import {
   closeWithError,
   drained,
   errorMessage,
+  framingError,
   sendLine,
   type RelayContext,
   type WireError,
@@ -41,14 +42,6 @@ import {
 
 /** Above this many queued messages the session stops reading until it catches up. */
 const MAX_QUEUED_MESSAGES = 32;
-export function framingError(error: CodecError): WireError {
-  return {
-    code: 'unknown_message_type',
-    message: error.message,
-    details: { reason: error.reason },
-  };
-}
-
 const NOT_AUTHENTICATED: WireError = {
   code: 'invalid_token',
   message: 'authenticate first',
@@ -88,6 +81,7 @@ export class ControlSession implements RegisteringSession {
     // LoginGraceTime: the first line has come; the token must follow soon, whatever else does.
     this.authDeadline = startDeadline(ctx.clock, ctx.limits.authTimeoutMs, () => {
       ctx.hit(LIMIT_LABELS.authTimeoutMs);
+      ctx.penalties.penalise(admission.source, 'deadline');
       this.fail(
         {
           code: 'server_unavailable',
@@ -126,12 +120,11 @@ export class ControlSession implements RegisteringSession {
     try {
       messages = this.decoder.push(chunk);
     } catch (error) {
-      if (error instanceof CodecError && error.reason === 'line_too_long')
-        this.ctx.hit(
-          this.identityValue === null
-            ? LIMIT_LABELS.maxLineBytesBeforeAuth
-            : LIMIT_LABELS.maxLineBytes,
-        );
+      if (error instanceof CodecError && error.reason === 'line_too_long') {
+        const beforeAuth = this.identityValue === null;
+        this.ctx.hit(beforeAuth ? LIMIT_LABELS.maxLineBytesBeforeAuth : LIMIT_LABELS.maxLineBytes);
+        if (beforeAuth) this.ctx.penalties.penalise(this.admission.source, 'line_too_long');
+      }
       this.fail(
         error instanceof CodecError
           ? framingError(error)
@@ -144,6 +137,7 @@ export class ControlSession implements RegisteringSession {
     // Reads and messages spend the connection's budget: past it, the flood ends here.
     if (this.admission.readBudget.spend(1 + messages.length) > 0) {
       this.ctx.hit(LIMIT_LABELS.controlReadsPerSecond);
+      this.ctx.penalties.penalise(this.admission.source, 'read_budget');
       this.fail(READ_BUDGET_ERROR, 'read_budget_exceeded');
       return;
     }

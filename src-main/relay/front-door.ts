@@ -8,8 +8,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
 import { SlotPool, sourceKeyOf, type Slot, type SlotResult } from './connection-limits';
-import { closeWithError, type RelayContext, type WireError } from './context';
-import { framingError } from './control-session';
+import { closeWithError, framingError, type RelayContext, type WireError } from './context';
 import { IdleWatch, startDeadline } from './deadline';
 import { TokenBucket } from './rate-limit';
 import { LIMIT_LABELS, type FrontDoorLimitName } from './relay-limits';
@@ -119,6 +118,7 @@ export function createFrontDoor(
     // Absolute: a byte now and then does not move it (docs/protocol.md#limits).
     const deadline = startDeadline(clock, limits.firstLineTimeoutMs, () => {
       ctx.hit(LIMIT_LABELS.firstLineTimeoutMs);
+      ctx.penalties.penalise(source, 'first_line_timeout');
       ctx.refusals.log(source, 'info', 'first_line_timeout', {
         remote,
         timeout_ms: limits.firstLineTimeoutMs,
@@ -138,6 +138,7 @@ export function createFrontDoor(
       if (budget.spend(1) > 0) {
         detach();
         ctx.hit(LIMIT_LABELS.controlReadsPerSecond);
+        ctx.penalties.penalise(source, 'read_budget');
         ctx.refusals.log(source, 'warn', 'read_budget_exceeded', { remote, phase: 'first_line' });
         closeWithError(ctx, socket, READ_BUDGET_ERROR);
         return;
@@ -151,7 +152,10 @@ export function createFrontDoor(
           internalError(socket, error);
           return;
         }
-        if (error.reason === 'line_too_long') ctx.hit(LIMIT_LABELS.maxLineBytesBeforeAuth);
+        if (error.reason === 'line_too_long') {
+          ctx.hit(LIMIT_LABELS.maxLineBytesBeforeAuth);
+          ctx.penalties.penalise(source, 'line_too_long');
+        }
         ctx.refusals.log(source, 'warn', 'framing_error', {
           remote,
           code: 'unknown_message_type',
@@ -263,6 +267,13 @@ export function createFrontDoor(
       onSecure(raw, source);
       return;
     }
+    // A source penalised for abuse is refused before any TLS work (OpenSSH PerSourcePenalties).
+    if (ctx.penalties.isPenalised(source)) {
+      ctx.hit('source_penalised');
+      ctx.refusals.log(source, 'info', 'connection_refused', { remote: source, limit: 'penalty' });
+      raw.destroy();
+      return;
+    }
     // Refused before any TLS work when the source could not go on past the handshake anyway
     // (OpenSSH MaxStartups drops at accept too).
     const full = pools.unauthenticated.check(source);
@@ -286,6 +297,7 @@ export function createFrontDoor(
     };
     const deadline = startDeadline(clock, limits.handshakeTimeoutMs, () => {
       ctx.hit(LIMIT_LABELS.handshakeTimeoutMs);
+      ctx.penalties.penalise(source, 'deadline');
       ctx.refusals.log(source, 'info', 'handshake_timeout', {
         remote: raw.remoteAddress,
         timeout_ms: limits.handshakeTimeoutMs,

@@ -52,6 +52,17 @@ export interface FrontDoorLimits {
   readonly controlReadsPerSecond: number;
   /** The same, as a burst: a client registering many tunnels at once stays within it. */
   readonly controlReadBurst: number;
+  /** A source whose penalty stands above this is refused at accept (0: no penalties). */
+  readonly penaltyMinMs: number;
+  readonly penaltyMaxMs: number;
+  /** Penalty for running past a read budget. */
+  readonly penaltyReadBudgetMs: number;
+  /** Penalty for a pre-auth line past its limit. */
+  readonly penaltyLineTooLongMs: number;
+  /** Penalty for a handshake or auth deadline missed. */
+  readonly penaltyDeadlineMs: number;
+  /** Penalty for a connection that never sent its first line. */
+  readonly penaltyFirstLineMs: number;
   readonly refusalLogPerConnection: number;
   readonly refusalLogPerSource: number;
   readonly refusalLogTotal: number;
@@ -84,6 +95,13 @@ export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
   // A client sends a heartbeat every 30 s and a tunnel_info per tunnel (a tenant holds <= 100).
   controlReadsPerSecond: 100,
   controlReadBurst: 500,
+  // OpenSSH PerSourcePenalties: min 15 s, max 600 s, grace-exceeded 10 s.
+  penaltyMinMs: 15_000,
+  penaltyMaxMs: 600_000,
+  penaltyReadBudgetMs: 10_000,
+  penaltyLineTooLongMs: 5_000,
+  penaltyDeadlineMs: 10_000,
+  penaltyFirstLineMs: 1_000,
   refusalLogPerConnection: 10,
   refusalLogPerSource: 20,
   refusalLogTotal: 200,
@@ -116,6 +134,12 @@ export const LIMIT_LABELS: Readonly<Record<FrontDoorLimitName, string>> = {
   tenantTunnelCreationsPerHour: 'tunnel_creations_per_tenant',
   controlReadsPerSecond: 'control_reads_per_second',
   controlReadBurst: 'control_read_burst',
+  penaltyMinMs: 'penalty_min_ms',
+  penaltyMaxMs: 'penalty_max_ms',
+  penaltyReadBudgetMs: 'penalty_read_budget_ms',
+  penaltyLineTooLongMs: 'penalty_line_too_long_ms',
+  penaltyDeadlineMs: 'penalty_deadline_ms',
+  penaltyFirstLineMs: 'penalty_first_line_ms',
   refusalLogPerConnection: 'refusal_log_per_connection',
   refusalLogPerSource: 'refusal_log_per_source',
   refusalLogTotal: 'refusal_log_total',

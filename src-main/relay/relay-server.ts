@@ -22,6 +22,7 @@ import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
 import { AuthFailureLimits, MinIntervalGate, TunnelCreationLimits } from './rate-limit';
 import { RefusalLog } from './refusal-log';
+import { SourcePenalties } from './source-penalties';
 import {
   LIMIT_LABELS,
   readOpenFileLimit,
@@ -241,6 +242,17 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       windowMs: 3_600_000,
     }),
     refusals,
+    penalties: new SourcePenalties({
+      clock,
+      minMs: limits.penaltyMinMs,
+      maxMs: limits.penaltyMaxMs,
+      amountsMs: {
+        read_budget: limits.penaltyReadBudgetMs,
+        line_too_long: limits.penaltyLineTooLongMs,
+        deadline: limits.penaltyDeadlineMs,
+        first_line_timeout: limits.penaltyFirstLineMs,
+      },
+    }),
     identitySessions: new SlotPool({
       perKey: limits.maxSessionsPerIdentity,
       total: Number.POSITIVE_INFINITY,

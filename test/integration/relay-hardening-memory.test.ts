@@ -39,8 +39,8 @@ async function dribble(client: RawRelayClient, bytes: Buffer): Promise<void> {
   }
 }
 
-async function authed(relay: HardenedRelay, sub: string): Promise<RawRelayClient> {
-  const client = await lineClient(relay);
+async function authed(relay: HardenedRelay, sub: string, from?: string): Promise<RawRelayClient> {
+  const client = await lineClient(relay, from);
   client.send({ type: 'auth', token: await relay.token(sub) });
   expect(await client.next()).toMatchObject({ type: 'auth_response' });
   return client;
@@ -91,7 +91,8 @@ describe('the read budget of a connection', () => {
     const relay = await startHardenedRelay({
       args: ['--limit', 'controlReadsPerSecond=50', '--limit', 'controlReadBurst=200'],
     });
-    const dribbler = await lineClient(relay);
+    // Each from its own address: an abusive source is penalised (see below).
+    const dribbler = await lineClient(relay, '127.0.14.1');
     await dribble(dribbler, Buffer.from(`{"type":"hello","pad":"${'x'.repeat(1_000)}`)).catch(
       () => undefined,
     );
@@ -100,7 +101,7 @@ describe('the read budget of a connection', () => {
       code: 'rate_limit_exceeded',
       details: { reason: 'read_budget' },
     });
-    const flood = await authed(relay, 'flooder');
+    const flood = await authed(relay, 'flooder', '127.0.14.2');
     flood.sendRaw('{"type":"teleport"}\n'.repeat(1_000));
     let reply = await flood.next();
     while (reply['code'] === 'unknown_message_type') reply = await flood.next();
@@ -117,6 +118,32 @@ describe('the read budget of a connection', () => {
     expect(
       await relay.metric('cloudbridge_relay_limit_hits_total{limit="control_reads_per_second"}'),
     ).toBe(2);
+  });
+});
+
+describe('penalties per source', () => {
+  it('refuses an abusive source at accept until its penalty decays, and no one else', async () => {
+    const relay = await startHardenedRelay({
+      args: [
+        ...['--limit', 'controlReadsPerSecond=50', '--limit', 'controlReadBurst=100'],
+        ...['--limit', 'penaltyMinMs=1000', '--limit', 'penaltyReadBudgetMs=2500'],
+      ],
+    });
+    const abuser = await lineClient(relay, '127.0.13.1');
+    await dribble(abuser, Buffer.from(`{"type":"hello","pad":"${'x'.repeat(500)}`)).catch(
+      () => undefined,
+    );
+    expect(await abuser.next()).toMatchObject({ details: { reason: 'read_budget' } });
+    // Penalised: reset at accept, before the handshake.
+    await expect(lineClient(relay, '127.0.13.1')).rejects.toThrow();
+    expect(await authed(relay, 'bystander')).toBeDefined();
+    expect(await relay.metric('cloudbridge_relay_limit_hits_total{limit="source_penalised"}')).toBe(
+      1,
+    );
+    await sleep(1_700);
+    const back = await lineClient(relay, '127.0.13.1');
+    back.send({ type: 'hello', version: '1.0', features: [] });
+    expect(await back.next()).toMatchObject({ type: 'hello_response' });
   });
 });
 

@@ -1,12 +1,14 @@
 // The pure parts of the relay's front door on an injected clock: source keys (IPv6 by /64),
 // slot pools per key and in total, absolute deadlines and idle watches (also past Node's
-// 24.8-day timer limit), limits fitted to the open-file limit, and the refusal log's budgets.
+// 24.8-day timer limit), limits fitted to the open-file limit, the refusal log's budgets and
+// the penalties per source.
 
 import { describe, expect, it } from 'vitest';
 import { SlotPool, sourceKeyOf } from '../../src-main/relay/connection-limits';
 import { IdleWatch, startDeadline } from '../../src-main/relay/deadline';
 import { createLogger } from '../../src-main/relay/log';
 import { RefusalLog } from '../../src-main/relay/refusal-log';
+import { SourcePenalties } from '../../src-main/relay/source-penalties';
 import {
   DEFAULT_FRONT_DOOR_LIMITS,
   readOpenFileLimit,
@@ -179,5 +181,49 @@ describe('RefusalLog', () => {
     refusals.log('192.0.2.1', 'warn', 'framing_error');
     expect(lines.at(-1)?.event).toBe('framing_error');
     refusals.close();
+  });
+});
+
+describe('SourcePenalties', () => {
+  it('refuses a source while its penalty stands above the threshold, and lets it back as it decays', () => {
+    const clock = new FakeClock();
+    const penalties = new SourcePenalties({
+      clock,
+      minMs: 15_000,
+      maxMs: 60_000,
+      amountsMs: {
+        read_budget: 10_000,
+        line_too_long: 5_000,
+        deadline: 10_000,
+        first_line_timeout: 1_000,
+      },
+    });
+    penalties.penalise('192.0.2.1', 'read_budget');
+    expect(penalties.isPenalised('192.0.2.1')).toBe(false);
+    penalties.penalise('192.0.2.1', 'line_too_long');
+    expect(penalties.isPenalised('192.0.2.1')).toBe(false);
+    penalties.penalise('192.0.2.1', 'first_line_timeout');
+    // 16 s standing: over the 15 s threshold, for one more second.
+    expect(penalties.isPenalised('192.0.2.1')).toBe(true);
+    expect(penalties.isPenalised('192.0.2.2')).toBe(false);
+    clock.advance(999);
+    expect(penalties.isPenalised('192.0.2.1')).toBe(true);
+    clock.advance(1);
+    expect(penalties.isPenalised('192.0.2.1')).toBe(false);
+    // Never more than the maximum, however much is added.
+    for (let i = 0; i < 100; i++) penalties.penalise('192.0.2.3', 'deadline');
+    clock.advance(60_000 - 15_000);
+    expect(penalties.isPenalised('192.0.2.3')).toBe(false);
+  });
+
+  it('does nothing with a threshold of 0', () => {
+    const penalties = new SourcePenalties({
+      clock: new FakeClock(),
+      minMs: 0,
+      maxMs: 60_000,
+      amountsMs: { read_budget: 100_000, line_too_long: 0, deadline: 0, first_line_timeout: 0 },
+    });
+    penalties.penalise('192.0.2.1', 'read_budget');
+    expect(penalties.isPenalised('192.0.2.1')).toBe(false);
   });
 });
