@@ -1,97 +1,36 @@
 // The desktop app's core in plain Node, as a composition root: builds the owners of each
 // piece of state (app-state, window-feed, engine-session, traffic-totals, port-holders,
 // token-expiry-watch, builtin-relay-flow) and the IPC handler table, and wires them together.
-// Holds no state of its own beyond `closed`. Never imports electron (the Electron layer forwards).
+// Holds nothing of its own but `closed` and the notification listeners. Never imports
+// electron (the Electron layer forwards).
 
 import { readFile } from 'node:fs/promises';
-import type { Engine, EngineOptions } from '../engine/types';
-import type {
-  AppInfo,
-  AppSnapshot,
-  Notice,
-  ReplyOf,
-  RequestChannel,
-  RequestOf,
-} from '../shared/ipc-contract';
-import type { Clock } from '../shared/clock';
+import type { ReplyOf } from '../shared/ipc-contract';
 import { createAppState } from './app-state';
 import { createBuiltinRelayFlow } from './builtin-relay-flow';
-import type { AppNotification, BuiltinRelayStarter, Push } from './controller-types';
+import type { AppController, AppControllerOptions, AppNotification } from './controller-types';
 import { createEngineSession } from './engine-session';
 import { messageOf } from './errors';
 import { createExportFiles } from './export-files';
 import { createIpcHandlers } from './ipc-handlers';
 import { createKnownSecrets } from './known-secrets';
-import type { Logger } from './logger';
-import type { PortOwner } from './port-owner';
 import { createPortHolders } from './port-holders';
-import type { SettingsStore } from './settings-store';
 import { createTokenBindings } from './token-binding';
 import { createTokenExpiryWatch } from './token-expiry-watch';
-import { createTokenGate, type RelayChangeConfirmer } from './token-gate';
-import type { TokenService } from './token-service';
+import { createTokenGate } from './token-gate';
 import { createTrafficTotals } from './traffic-totals';
 import { createTunnelRequests } from './tunnel-requests';
-import type { Spawner } from './tunnel-launcher';
 import { createWindowFeed } from './window-feed';
 
-export type { AppNotification, BuiltinRelay, BuiltinRelayStarter, Push } from './controller-types';
+export type {
+  AppController,
+  AppControllerOptions,
+  AppNotification,
+  BuiltinRelay,
+  BuiltinRelayStarter,
+  Push,
+} from './controller-types';
 export { toErrorInfo } from './errors';
-
-export interface AppControllerOptions {
-  readonly settingsStore: SettingsStore;
-  readonly tokenService: TokenService;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly random?: () => number;
-  readonly createEngine: (options: EngineOptions) => Engine;
-  readonly appInfo: AppInfo;
-  readonly logDirectory: string;
-  readonly dataDir: string;
-  readonly platform?: NodeJS.Platform;
-  readonly startBuiltinRelay?: BuiltinRelayStarter;
-  readonly findPortOwner?: (port: number) => Promise<PortOwner | null>;
-  readonly launch?: Spawner;
-  /** Opens an allowed URL in the system browser (shell.openExternal in the app). */
-  readonly openExternal?: (url: string) => Promise<void>;
-  /** Opens a folder in the file manager (shell.openPath in the app). */
-  readonly openPath?: (path: string) => Promise<void>;
-  /** Where to save an export; null = the user cancelled. Default: <dataDir>/exports/<name>. */
-  readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
-  /** Hosts `app.openExternal` may open (https only). */
-  readonly externalAllowList?: readonly string[];
-  /** A loss shorter than this is a brief drop: no "restored" notification. */
-  readonly restoredNotifyAfterMs?: number;
-  /**
-   * Data mode for relays without tcp_stream
-   * (docs/protocol.md#data-streams-feature-tcp_stream).
-   */
-  readonly allowDirect?: boolean;
-  readonly readTextFile?: (path: string) => Promise<string>;
-  /** Asks the user (a native dialog in the app) before a stored token goes to a changed relay. */
-  readonly confirmRelayChange?: RelayChangeConfirmer;
-  /** Log records logged while the window is hidden that it is shown on show (default 500). */
-  readonly catchUpLogRecords?: number;
-}
-
-export interface AppController {
-  /** Loads settings and the token, starts the built-in relay if configured, connects if wanted. */
-  start(): Promise<void>;
-  snapshot(): AppSnapshot;
-  handle<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>>;
-  /** Pushes for the window (respecting visibility and throttles). */
-  onPush(listener: (push: Push) => void): () => void;
-  /** Every state change, whatever the window does (the tray listens here). */
-  onChange(listener: (snapshot: AppSnapshot) => void): () => void;
-  onNotification(listener: (notification: AppNotification) => void): () => void;
-  /** Hidden: nothing is pushed. Shown: the full snapshot, then what was logged meanwhile. */
-  setWindowVisible(visible: boolean): void;
-  /** Resume, unlock, network change: skip the backoff wait. */
-  reconnectNow(reason: string): void;
-  /** A notice from outside (the engine host restarted): replaces one of its kind, may notify. */
-  showNotice(notice: Notice, notification?: AppNotification): void;
-  close(): Promise<void>;
-}
 
 const DEFAULT_ALLOW_LIST = ['github.com'];
 const DEFAULT_RESTORED_NOTIFY_AFTER_MS = 10_000;

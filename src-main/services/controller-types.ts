@@ -1,7 +1,26 @@
-// The shapes the controller's parts hand each other and its callers: pushes for the window,
-// system notifications, and the built-in relay a starter returns. Types only, no behaviour.
+// The shapes the controller's parts hand each other and its callers: the AppController and its
+// options, pushes for the window, system notifications, and the built-in relay a starter
+// returns. Types only, no behaviour.
 
-import type { EventChannel, Events, RelayProfile } from '../shared/ipc-contract';
+import type { Engine, EngineOptions } from '../engine/types';
+import type { Clock } from '../shared/clock';
+import type {
+  AppInfo,
+  AppSnapshot,
+  EventChannel,
+  Events,
+  Notice,
+  RelayProfile,
+  ReplyOf,
+  RequestChannel,
+  RequestOf,
+} from '../shared/ipc-contract';
+import type { Logger } from './logger';
+import type { PortOwner } from './port-owner';
+import type { SettingsStore } from './settings-store';
+import type { RelayChangeConfirmer } from './token-gate';
+import type { TokenService } from './token-service';
+import type { Spawner } from './tunnel-launcher';
 
 /** A push to the window: one of the contract's events with its payload. */
 export type Push = {
@@ -24,3 +43,58 @@ export interface BuiltinRelay {
   close(): Promise<void>;
 }
 export type BuiltinRelayStarter = (previous: RelayProfile | null) => Promise<BuiltinRelay>;
+
+export interface AppControllerOptions {
+  readonly settingsStore: SettingsStore;
+  readonly tokenService: TokenService;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random?: () => number;
+  readonly createEngine: (options: EngineOptions) => Engine;
+  readonly appInfo: AppInfo;
+  readonly logDirectory: string;
+  readonly dataDir: string;
+  readonly platform?: NodeJS.Platform;
+  readonly startBuiltinRelay?: BuiltinRelayStarter;
+  readonly findPortOwner?: (port: number) => Promise<PortOwner | null>;
+  readonly launch?: Spawner;
+  /** Opens an allowed URL in the system browser (shell.openExternal in the app). */
+  readonly openExternal?: (url: string) => Promise<void>;
+  /** Opens a folder in the file manager (shell.openPath in the app). */
+  readonly openPath?: (path: string) => Promise<void>;
+  /** Where to save an export; null = the user cancelled. Default: <dataDir>/exports/<name>. */
+  readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
+  /** Hosts `app.openExternal` may open (https only). */
+  readonly externalAllowList?: readonly string[];
+  /** A loss shorter than this is a brief drop: no "restored" notification. */
+  readonly restoredNotifyAfterMs?: number;
+  /**
+   * Data mode for relays without tcp_stream
+   * (docs/protocol.md#data-streams-feature-tcp_stream).
+   */
+  readonly allowDirect?: boolean;
+  readonly readTextFile?: (path: string) => Promise<string>;
+  /** Asks the user (a native dialog in the app) before a stored token goes to a changed relay. */
+  readonly confirmRelayChange?: RelayChangeConfirmer;
+  /** Log records logged while the window is hidden that it is shown on show (default 500). */
+  readonly catchUpLogRecords?: number;
+}
+
+export interface AppController {
+  /** Loads settings and the token, starts the built-in relay if configured, connects if wanted. */
+  start(): Promise<void>;
+  snapshot(): AppSnapshot;
+  handle<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>>;
+  /** Pushes for the window (respecting visibility and throttles). */
+  onPush(listener: (push: Push) => void): () => void;
+  /** Every state change, whatever the window does (the tray listens here). */
+  onChange(listener: (snapshot: AppSnapshot) => void): () => void;
+  onNotification(listener: (notification: AppNotification) => void): () => void;
+  /** Hidden: nothing is pushed. Shown: the full snapshot, then what was logged meanwhile. */
+  setWindowVisible(visible: boolean): void;
+  /** Resume, unlock, network change: skip the backoff wait. */
+  reconnectNow(reason: string): void;
+  /** A notice from outside (the engine host restarted): replaces one of its kind, may notify. */
+  showNotice(notice: Notice, notification?: AppNotification): void;
+  close(): Promise<void>;
+}
