@@ -21,6 +21,7 @@ const nodeEntries = [
   },
   { in: 'src-main/cli/demo.ts', out: 'dist/cli/demo.js' },
   { in: 'bench/bench.ts', out: 'dist/bench/bench.js' },
+  { in: 'bench/soak.ts', out: 'dist/bench/soak.js' },
   { in: 'bench/node-pipe.ts', out: 'dist/bench/node-pipe.js' },
   { in: 'bench/main-loop-delay.ts', out: 'dist/bench/main-loop-delay.js' },
 ];
