@@ -139,6 +139,25 @@ describe('tunnel ids per client', () => {
   });
 });
 
+describe('tunnel creations per tenant', () => {
+  it('refuses the tenant’s creation past its hourly budget, whichever client asks', async () => {
+    const relay = await startHardenedRelay({ args: ['--limit', 'tenantTunnelCreationsPerHour=3'] });
+    const port = await greeter('t');
+    const alice = await session(relay, await relay.token('alice'));
+    const bob = await session(relay, await relay.token('bob'));
+    expect(await register(alice, 'a-1', port)).toMatchObject({ type: 'tunnel_response' });
+    expect(await register(alice, 'a-2', port)).toMatchObject({ type: 'tunnel_response' });
+    expect(await register(bob, 'b-1', port)).toMatchObject({ type: 'tunnel_response' });
+    expect(await register(bob, 'b-2', port)).toMatchObject({
+      code: 'rate_limit_exceeded',
+      details: { limit: 'tunnel_creations_per_tenant' },
+    });
+    expect(
+      await relay.metric('cloudbridge_relay_limit_hits_total{limit="tunnel_creations_per_tenant"}'),
+    ).toBe(1);
+  });
+});
+
 describe('access ends at the token’s expiry', () => {
   it('closes the session with invalid_token at exp plus skew and refuses its streams from then on', async () => {
     const relay = await startHardenedRelay({ config: { jwt: { clockToleranceSec: 1 } } });

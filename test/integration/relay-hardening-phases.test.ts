@@ -273,4 +273,28 @@ describe('after auth', () => {
       await relay.metric('cloudbridge_relay_limit_hits_total{limit="connections_per_source"}'),
     ).toBe(1);
   });
+
+  it('caps established connections in total, whatever their sources', async () => {
+    const relay = await startHardenedRelay({ args: ['--limit', 'maxConnections=3'] });
+    for (let i = 0; i < 3; i++) {
+      const mux = await muxOpen(relay, `127.0.15.${i + 1}`);
+      expect(await mux.next()).toMatchObject({ type: 'mux_response' });
+    }
+    const fourth = await muxOpen(relay, '127.0.15.9');
+    expect(await fourth.next()).toMatchObject({ type: 'error', code: 'connection_limit_reached' });
+    expect(await relay.metric('cloudbridge_relay_limit_hits_total{limit="connections"}')).toBe(1);
+    expect(await relay.metric('cloudbridge_relay_connections_active{phase="established"}')).toBe(3);
+  });
+
+  it('refuses a line over the after-auth limit, and keeps lines under it', async () => {
+    const relay = await startHardenedRelay({ args: ['--limit', 'maxLineBytes=65536'] });
+    const client = await lineClient(relay);
+    client.send({ type: 'auth', token: await relay.token('long-liner') });
+    expect(await client.next()).toMatchObject({ type: 'auth_response' });
+    client.send({ type: 'heartbeat', pad: 'x'.repeat(60_000) });
+    expect(await client.next()).toMatchObject({ type: 'heartbeat_response' });
+    client.send({ type: 'heartbeat', pad: 'x'.repeat(70_000) });
+    expect(await client.next()).toMatchObject({ details: { reason: 'line_too_long' } });
+    expect(await relay.metric('cloudbridge_relay_limit_hits_total{limit="line_bytes"}')).toBe(1);
+  });
 });
