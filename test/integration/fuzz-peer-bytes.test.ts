@@ -33,7 +33,9 @@ import {
 import { connectTcp, startEchoServer, type TestServer } from '../harness/traffic';
 import {
   echoMatches,
+  fdCount,
   rssMiB,
+  settleFds,
   sanitizeControlLine,
   sleep,
   startCliConnect,
@@ -59,6 +61,11 @@ const PROPERTY_TIME_MS = 30_000;
 /** RSS growth over the process's own baseline (after setup and one warm-up transfer). */
 const RELAY_RSS_GROWTH_MIB = 96;
 const CLIENT_RSS_GROWTH_MIB = 64;
+/**
+ * Descriptors over the baseline a process may still hold a moment after a run: pooled and mux
+ * connections being replaced, streams being torn down. A leak of one per run passes it soon.
+ */
+const FD_SLACK = 16;
 const KiB = 1024;
 
 const cleanup = new Cleanup();
@@ -69,6 +76,7 @@ describe('the relay process fed fuzzed lines and frames', () => {
   let exit: { readonly exited: boolean };
   let localPort = 0;
   let baseline = 0;
+  let baselineFds = 0;
   let streamToken = '';
   const tunnelId = 'fz-1';
 
@@ -124,6 +132,7 @@ describe('the relay process fed fuzzed lines and frames', () => {
     cleanup.add(beat, (t) => clearInterval(t));
     expect(await echoMatches(localPort, 256 * KiB)).toBe(true);
     baseline = rssMiB(relay.pid);
+    baselineFds = fdCount(relay.pid);
   });
 
   const connection = fc.record({
@@ -208,6 +217,10 @@ describe('the relay process fed fuzzed lines and frames', () => {
           peak = Math.max(peak, rss);
           expect(rss - baseline).toBeLessThan(RELAY_RSS_GROWTH_MIB);
           expect(await echoMatches(localPort, 256 * KiB, runs + 1000)).toBe(true);
+          // Every fuzzed connection, and every stream it opened, is gone: nothing leaks.
+          expect(await settleFds(relay.pid, baselineFds + FD_SLACK)).toBeLessThanOrEqual(
+            baselineFds + FD_SLACK,
+          );
         },
       ),
       {
@@ -218,7 +231,7 @@ describe('the relay process fed fuzzed lines and frames', () => {
       },
     );
     console.log(
-      `relay fuzz: ${runs} runs, RSS baseline ${baseline.toFixed(1)} MiB, peak ${peak.toFixed(1)} MiB`,
+      `relay fuzz: ${runs} runs, RSS baseline ${baseline.toFixed(1)} MiB, peak ${peak.toFixed(1)} MiB, fds ${baselineFds} -> ${fdCount(relay.pid)}`,
     );
     expect(runs).toBeGreaterThanOrEqual(10);
     expect(exit.exited).toBe(false);
@@ -230,7 +243,7 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
   let relay: TestRelay;
   const clis: Record<
     'mux' | 'stream',
-    { cli: CliUnderTest; proxy: MutatingProxy; baseline: number; breaks: number }
+    { cli: CliUnderTest; proxy: MutatingProxy; baseline: number; fds: number; breaks: number }
   > = {} as never;
 
   beforeAll(async () => {
@@ -259,7 +272,13 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
       });
       cleanup.add(cli, (c) => c.proc.stop());
       expect(await echoMatches(cli.localPort, 128 * KiB)).toBe(true);
-      clis[kind] = { cli, proxy, baseline: rssMiB(cli.proc.pid), breaks: 0 };
+      clis[kind] = {
+        cli,
+        proxy,
+        baseline: rssMiB(cli.proc.pid),
+        fds: fdCount(cli.proc.pid),
+        breaks: 0,
+      };
     }
   });
 
@@ -272,6 +291,8 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
     lines: fc.array(relayLine, { maxLength: 3 }),
     cuts,
     locals: fc.integer({ min: 1, max: 3 }),
+    /** The local program half-closes after its request instead of holding the connection. */
+    localEnds: fc.boolean(),
     control: fc.array(relayLine, { maxLength: 2 }),
   });
   type Run = typeof run extends fc.Arbitrary<infer T> ? T : never;
@@ -331,6 +352,7 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
         for (const local of locals) {
           local.on('error', () => undefined);
           local.write('through a hostile relay');
+          if (r.localEnds) local.end();
         }
         const deadline = Date.now() + 3_000;
         while (
@@ -353,6 +375,11 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
           expect(rssMiB(side.cli.proc.pid) - side.baseline).toBeLessThan(CLIENT_RSS_GROWTH_MIB);
         }
         expect(await recovers(attacked.cli.localPort, runs + 1000)).toBe(true);
+        // Every stream of the run ended, whatever the relay said: no socket is left behind.
+        for (const side of [attacked, bystander])
+          expect(await settleFds(side.cli.proc.pid, side.fds + FD_SLACK)).toBeLessThanOrEqual(
+            side.fds + FD_SLACK,
+          );
       }),
       {
         seed: SEED,
@@ -362,7 +389,8 @@ describe('cloudbridge connect fed fuzzed answers by a hostile relay', () => {
       },
     );
     const peaks = Object.entries(clis).map(
-      ([kind, c]) => `${kind} ${c.baseline.toFixed(1)} -> ${rssMiB(c.cli.proc.pid).toFixed(1)} MiB`,
+      ([kind, c]) =>
+        `${kind} ${c.baseline.toFixed(1)} -> ${rssMiB(c.cli.proc.pid).toFixed(1)} MiB, fds ${c.fds} -> ${fdCount(c.cli.proc.pid)}`,
     );
     console.log(
       `client fuzz: ${runs} runs; RSS ${peaks.join(', ')}; control breaks ${clis.mux.breaks + clis.stream.breaks}`,

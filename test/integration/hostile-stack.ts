@@ -2,7 +2,7 @@
 // a legitimate in-process client, checksummed round trips through a tunnel, and process
 // liveness and RSS from /proc. Owns no assertions; the test files decide what they check.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleEntry, childEnv, REPO_ROOT } from '../harness/bundle';
@@ -103,6 +103,26 @@ export function watchExit(relay: RelayProcess): { readonly exited: boolean } {
   const state = { exited: false };
   void relay.waitExit().then(() => (state.exited = true));
   return state;
+}
+
+/** Open file descriptors of a process (/proc/PID/fd), or NaN once it is gone. */
+export function fdCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Waits up to `timeoutMs` for `pid` to hold at most `limit` descriptors; returns the last count. */
+export async function settleFds(pid: number, limit: number, timeoutMs = 3_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = fdCount(pid);
+  while (!(count <= limit) && Date.now() < deadline) {
+    await sleep(50);
+    count = fdCount(pid);
+  }
+  return count;
 }
 
 export function rssMiB(pid: number): number {
