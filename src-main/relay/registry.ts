@@ -1,9 +1,7 @@
-// Tunnel registrations of the whole relay, scoped per identity (tenant + client id): the same
-// tunnel id may be held by two clients, `tunnel_exists` only ever concerns one client's own ids,
-// and a stream finds its registration by id and stream token (docs/protocol.md#control-session).
-// A registration outlives its session for a grace period and goes back to the same owner
-// (PROTOCOL.md §4); it admits streams only until the registering token's expiry. Owns no sockets;
-// timers come from the injected clock.
+// Tunnel registrations, scoped per client (tenant + subject): two clients may hold the same id, a
+// stream finds its registration by id and stream token, a registration outlives its session for
+// a grace period (PROTOCOL.md §4) and admits streams only until its token's expiry
+// (docs/protocol.md#tunnel-registration). Owns no sockets; timers from the injected clock.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../shared/clock';
