@@ -1,6 +1,6 @@
 // Tunnel registrations, scoped per client (tenant + subject): two clients may hold the same id, a
 // stream finds its registration by id and stream token, a registration outlives its session for
-// a grace period (PROTOCOL.md §4) and admits streams only until its token's expiry
+// a grace period (docs/protocol.md#reconnect) and admits streams only until its token's expiry
 // (docs/protocol.md#tunnel-registration). Owns no sockets; timers from the injected clock.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';

@@ -35,13 +35,13 @@ export interface FrontDoorLimits {
   readonly muxOutputStallMs: number;
   /** Longest line before a session has authenticated (a 16 KiB JWT and its envelope). */
   readonly maxLineBytesBeforeAuth: number;
-  /** Longest line after (PROTOCOL.md §1). */
+  /** Longest line after (docs/protocol.md#framing). */
   readonly maxLineBytes: number;
   /** Failed authentications per source (IPv6 /64) a minute. */
   readonly authAttemptsPerMinute: number;
   /** Failed authentications per client (as the token names it) a minute. */
   readonly authFailuresPerIdentityPerMinute: number;
-  /** Tunnel creations per client an hour (seed v1 §5.2's 10, now per client). */
+  /** Tunnel creations per client an hour (the protocol's 10, now per client). */
   readonly tunnelCreationsPerHour: number;
   /** Tunnel creations of all clients of one tenant an hour. */
   readonly tenantTunnelCreationsPerHour: number;

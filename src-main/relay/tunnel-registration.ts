@@ -1,4 +1,4 @@
-// tunnel_info on a control session (PROTOCOL.md §2.3, §4): field checks, the tenant's allow-list
+// tunnel_info on a control session (docs/protocol.md#tunnel-registration): field checks, the tenant's allow-list
 // (checked once here, again per stream), the tenant's tunnel count, creations budgeted per
 // client and per tenant, and registrations scoped to the client, created or handed back
 // (docs/protocol.md#registration). Talks to the client only through the session it is given.
@@ -83,7 +83,7 @@ export async function registerTunnel(
     parsed = parseClientMessage(message);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
-    // Right types, wrong values (port 0, odd id): only this tunnel fails (PROTOCOL.md §2).
+    // Right types, wrong values (port 0, odd id): only this tunnel fails (docs/protocol.md#framing).
     const field = error.field ?? 'tunnel_info';
     session.reply(
       { code: 'invalid_tunnel_info', message: error.message, details: { field } },
@@ -133,7 +133,7 @@ export async function registerTunnel(
   let kind: 'created' | 'handed_back';
   let registration;
   if (existing !== undefined) {
-    // PROTOCOL.md §4: re-registering after a reconnect is a hand-back, not a creation.
+    // docs/protocol.md#reconnect: re-registering after a reconnect is a hand-back, not a creation.
     registration = registry.reclaim(existing, session.id, wanted, identity.accessUntil);
     kind = 'handed_back';
   } else {
