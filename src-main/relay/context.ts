@@ -101,7 +101,7 @@ export interface WireError {
   readonly details?: JsonObject;
 }
 
-/** The answer to a framing error (docs/protocol.md#framing): the codec's reason kept. */
+/** The answer to a framing error (docs/protocol.md "Framing"): the codec's reason kept. */
 export function framingError(error: CodecError): WireError {
   return {
     code: 'unknown_message_type',

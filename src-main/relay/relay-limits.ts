@@ -35,7 +35,7 @@ export interface FrontDoorLimits {
   readonly muxOutputStallMs: number;
   /** Longest line before a session has authenticated (a 16 KiB JWT and its envelope). */
   readonly maxLineBytesBeforeAuth: number;
-  /** Longest line after (docs/protocol.md#framing). */
+  /** Longest line after (docs/protocol.md "Framing"). */
   readonly maxLineBytes: number;
   /** Failed authentications per source (IPv6 /64) a minute. */
   readonly authAttemptsPerMinute: number;

@@ -1,7 +1,7 @@
 // tunnel_info on a control session (docs/protocol.md#tunnel-registration): field checks, the tenant's allow-list
 // (checked once here, again per stream), the tenant's tunnel count, creations budgeted per
 // client and per tenant, and registrations scoped to the client, created or handed back
-// (docs/protocol.md#registration). Talks to the client only through the session it is given.
+// (docs/protocol.md#tunnel-registration). Talks to the client only through the session it is given.
 
 import type { JsonObject } from '../protocol/codec';
 import { MessageError, parseClientMessage } from '../protocol/messages';
@@ -83,7 +83,7 @@ export async function registerTunnel(
     parsed = parseClientMessage(message);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
-    // Right types, wrong values (port 0, odd id): only this tunnel fails (docs/protocol.md#framing).
+    // Right types, wrong values (port 0, odd id): only this tunnel fails (docs/protocol.md "Framing").
     const field = error.field ?? 'tunnel_info';
     session.reply(
       { code: 'invalid_tunnel_info', message: error.message, details: { field } },

@@ -1,4 +1,4 @@
-// Between the clients of one relay process (docs/protocol.md#registration, #limits): tunnel ids
+// Between the clients of one relay process (docs/protocol.md#tunnel-registration, #limits): tunnel ids
 // per client, tunnel creations budgeted per client, access that ends at the token's expiry, and
 // an auth limit that counts failures only, per source and per claimed client.
 
