@@ -76,7 +76,8 @@ export class MuxConnection {
   private closeError: string | null = null;
   private readonly budget: OutputBudget;
   /** Non-DATA frames written while one chunk is dispatched; they leave as one write. */
-  private batch: Buffer[] | null = null;
+  private batch: Buffer[] = [];
+  private batching = false;
 
   constructor(private readonly options: MuxConnectionOptions) {
     this.socket = options.socket;
@@ -166,7 +167,7 @@ export class MuxConnection {
   /** @internal A frame other than DATA: counted against the output budget. */
   write(frame: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
-    if (this.batch !== null) {
+    if (this.batching) {
       this.batch.push(frame);
       return;
     }
@@ -184,7 +185,7 @@ export class MuxConnection {
   /** Sends the frames batched so far, before anything written after them. */
   private flushBatch(): void {
     const batch = this.batch;
-    if (batch === null || batch.length === 0) return;
+    if (batch.length === 0) return;
     this.batch = [];
     if (this.closed || this.socket.destroyed) return;
     this.writeControl(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
@@ -218,15 +219,15 @@ export class MuxConnection {
     if (this.closed) return;
     const frames = this.decoder.push(chunk);
     // Answers to a chunk's frames (PONGs, WINDOWs, OPEN_ERRs) leave as one write, not one each.
-    this.batch = [];
+    this.batching = true;
     try {
       for (const frame of frames) {
         if (this.closed) return;
         this.dispatch(frame);
       }
     } finally {
+      this.batching = false;
       this.flushBatch();
-      this.batch = null;
     }
   }
 
