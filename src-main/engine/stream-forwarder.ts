@@ -203,11 +203,14 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
     if (hadError && !remote.destroyed) resetSocket(remote);
     finish();
   });
-  remote.on('close', (hadError: boolean) => {
-    remoteClosed = true;
-    if (hadError && !local.destroyed) resetSocket(local);
-    finish();
-  });
+  remote.on(
+    'close',
+    guard((hadError: boolean) => {
+      remoteClosed = true;
+      if (hadError && !local.destroyed) resetSocket(local);
+      finish();
+    }, onThrow),
+  );
 
   local.resume();
   return {

@@ -6,7 +6,7 @@
 
 import type net from 'node:net';
 import { systemClock, type Clock } from '../shared/clock';
-import { guard } from './guard';
+import { describeError, guard } from './guard';
 import {
   encodeDataHeader,
   encodeFrame,
@@ -123,7 +123,15 @@ export class MuxConnection {
     });
     // A FIN on the mux connection ends every stream: there is no half-closed mux connection.
     socket.on('end', () => socket.destroy());
-    socket.on('close', () => this.onSocketClosed());
+    // Closing runs the callers' stream and connection callbacks: a throw there is ours, and the
+    // connection is gone already, so it goes no further than this handler.
+    socket.on(
+      'close',
+      guard(
+        () => this.onSocketClosed(),
+        () => undefined,
+      ),
+    );
     if (options.initial !== undefined && options.initial.length > 0)
       guard((chunk: Buffer) => this.onChunk(chunk), onThrow)(options.initial);
     if (!this.budget.isPaused) socket.resume();
@@ -306,7 +314,14 @@ export class MuxConnection {
     if (this.closed) return;
     this.closed = true;
     this.budget.dispose();
-    for (const stream of [...this.streams.values()]) stream.abort('mux_connection_lost');
+    for (const stream of [...this.streams.values()]) {
+      // One stream's callback failing must not keep the others, or onClosed, from running.
+      try {
+        stream.abort('mux_connection_lost');
+      } catch (error) {
+        this.closeError ??= describeError(error);
+      }
+    }
     this.streams.clear();
     this.options.onClosed(this.closeError);
   }

@@ -126,7 +126,10 @@ export class MuxStream {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.firstError ??= error.code ?? error.message;
     });
-    socket.on('close', () => this.onSocketClosed());
+    socket.on(
+      'close',
+      guard(() => this.onSocketClosed(), onThrow),
+    );
     const pending = this.pendingIn;
     this.pendingIn = [];
     for (const payload of pending) this.writeToSocket(payload);

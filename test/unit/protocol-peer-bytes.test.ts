@@ -246,6 +246,31 @@ describe('a mux connection fed arbitrary frames', () => {
   });
 });
 
+describe('a mux connection whose own callbacks throw', () => {
+  it('still ends every stream and reports the connection closed, and nothing escapes', async () => {
+    const socket = new FakeSocket();
+    let closed: string | null | undefined;
+    const conn = new MuxConnection({
+      socket: socket.asSocket,
+      role: 'client',
+      onClosed: (error) => (closed = error),
+    });
+    const first = conn.openStream(Buffer.from('{}'));
+    const second = conn.openStream(Buffer.from('{}'));
+    first.attach(new FakeSocket().asSocket);
+    second.attach(new FakeSocket().asSocket);
+    first.onEnd = () => {
+      throw new Error('a bug in the caller');
+    };
+    let secondEnded = false;
+    second.onEnd = () => (secondEnded = true);
+    socket.destroy();
+    await settle();
+    expect(secondEnded).toBe(true);
+    expect(closed).toBe('internal_error: Error: a bug in the caller');
+  });
+});
+
 describe('a control session fed arbitrary lines', () => {
   const line = fc.oneof(
     wireObject.map((object) => object.text() + '\n'),
