@@ -34,6 +34,10 @@ export default defineConfig({
           include: ['test/renderer/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
           globals: true,
+          // Main's real services for the screens, in a host process of their own
+          // (test/renderer/main-services.ts).
+          globalSetup: ['test/harness/renderer-global-setup.ts'],
+          setupFiles: ['test/harness/renderer-setup.ts'],
         },
       },
       {

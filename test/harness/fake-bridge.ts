@@ -1,30 +1,30 @@
-// A BridgeApi over in-memory state, for component tests and the screenshot pass: built from
-// REQUEST_CHANNELS/methodName exactly as the preload builds its API, it records every call,
-// answers with Results, and pushes app.changed / stats.changed / logs.appended like main does:
-// one app-wide seq on every push (engine seqs are left as given), state pushed before the
-// reply, field problems as message keys from the same shared rules main applies, and the
-// codes main answers with. Runs in Node and in a browser page (no node:*, no DOM).
+// A BridgeApi over in-memory state, for the few renderer tests whose state real parts cannot
+// reach in jsdom (a reconnect countdown on a frozen clock, a reply with no push, crafted stats)
+// and the screenshot pass: built from REQUEST_CHANNELS/methodName as the preload builds its
+// API, it records every call and answers app.snapshot, app.info and logs.query from its state.
+// It has no rules of main's: every other request fails until a test scripts its answer with
+// respond(), from MAIN_REPLIES where main's answer matters (test/integration/
+// services-fake-bridge.test.ts holds those, and these snapshots' shape, to main). Pushes go
+// out with one app-wide seq, as main's do. Runs in Node and in a browser page (no node:*).
 import {
   EVENT_CHANNELS,
   methodName,
   REQUEST_CHANNELS,
-  type AccountInfo,
   type AppInfo,
   type AppSettings,
   type AppSnapshot,
   type BridgeApi,
   type EventChannel,
   type Events,
-  type FieldProblem,
   type ReplyOf,
   type RequestChannel,
   type RequestOf,
   type Result,
+  type StatsUpdate,
   type TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
 import type { LogRecord, TunnelConfig, TunnelSnapshot } from '../../src-main/shared/model';
 import { emptyEngineSnapshot, idleTunnelSnapshot } from '../../src-main/shared/tunnel-snapshot';
-import { validateRelayProfile, validateTunnelDraft } from '../../src-main/shared/tunnel-validation';
 import { errorInfo, fail, ok } from '../../src-main/services/errors';
 
 export interface RecordedCall {
@@ -35,7 +35,7 @@ export interface RecordedCall {
 type Handler<C extends RequestChannel> = (
   request: RequestOf<C>,
 ) => Result<ReplyOf<C>> | Promise<Result<ReplyOf<C>>>;
-type Handlers = { [C in RequestChannel]: Handler<C> };
+type Handlers = { [C in RequestChannel]?: Handler<C> };
 
 export interface FakeBridge {
   readonly api: BridgeApi;
@@ -83,13 +83,14 @@ export const SAMPLE_INFO: AppInfo = {
   platform: 'linux',
 };
 
+/** Main's defaults (src-main/services/settings-file.ts), held to them by services-fake-bridge. */
 export const DEFAULT_SETTINGS: AppSettings = {
   relay: null,
   tunnels: [],
-  autoConnect: false,
+  autoConnect: true,
   launchAtLogin: false,
   notifications: { connectionLost: true, connectionRestored: true, tokenExpiry: true },
-  language: 'en',
+  language: 'system',
 };
 
 /** A first run: no relay, no token, no tunnels. */
@@ -311,22 +312,62 @@ export function sampleLogs(now: number): LogRecord[] {
   ];
 }
 
-/** Decodes a JWT's claims without verifying, like the token store does for display. */
-function decodeClaims(token: string): Record<string, unknown> | null {
-  const part = token.split('.')[1];
-  if (token.split('.').length !== 3 || !part) return null;
-  try {
-    const json = atob(
-      part
-        .replace(/-/g, '+')
-        .replace(/_/g, '/')
-        .padEnd(Math.ceil(part.length / 4) * 4, '='),
-    );
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+const EPOCH = '2026-01-01T00:00:00.000Z';
+
+/**
+ * Main's answers the fake-based tests script, each the reply main gives to the request named
+ * beside it in test/integration/services-fake-bridge.test.ts (`at` aside).
+ */
+export const MAIN_REPLIES = {
+  /** Any request whose reply is void, answered. */
+  done: ok<undefined>(undefined),
+  /** settings.update with a relay whose host and port break the shared rules. */
+  invalidRelay: fail<AppSettings>(
+    errorInfo(
+      'invalid_tunnel_info',
+      'Check the highlighted fields.',
+      Date.parse(EPOCH),
+      'host, port',
+    ),
+    { host: { key: 'validation.host' }, port: { key: 'validation.port' } },
+  ),
+  /** tunnel.save with a remote host that breaks the shared rules. */
+  invalidRemoteHost: fail<TunnelConfig>(
+    errorInfo(
+      'invalid_tunnel_info',
+      'Check the highlighted fields.',
+      Date.parse(EPOCH),
+      'remoteHost',
+    ),
+    { remoteHost: { key: 'validation.host' } },
+  ),
+} as const;
+
+/** A stats.changed push as main sends it: counters for the tunnels that moved. */
+export function statsUpdate(
+  seq: number,
+  tunnels: readonly {
+    id: string;
+    bytesIn: number;
+    bytesOut?: number;
+    openConnections?: number;
+    rateInBps?: number;
+    rateOutBps?: number;
+  }[],
+  now = Date.now(),
+): StatsUpdate {
+  return {
+    seq,
+    at: iso(now),
+    tunnels: tunnels.map((t) => ({
+      id: t.id,
+      bytesIn: t.bytesIn,
+      bytesOut: t.bytesOut ?? 0,
+      rateInBps: t.rateInBps ?? 0,
+      rateOutBps: t.rateOutBps ?? 0,
+      openConnections: t.openConnections ?? 0,
+    })),
+  };
 }
 
 export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
@@ -338,7 +379,6 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   const listeners = new Map<EventChannel, Set<(payload: never) => void>>(
     EVENT_CHANNELS.map((e) => [e, new Set()]),
   );
-  let nextTunnel = 1;
 
   const emit = <E extends EventChannel>(event: E, payload: Events[E]) => {
     for (const listener of [...(listeners.get(event) ?? [])])
@@ -350,236 +390,29 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     emit('cloudbridge:app.changed', snapshot);
     return snapshot;
   };
-  const invalidFields = (fields: Readonly<Record<string, FieldProblem | undefined>>) => {
-    const present = Object.entries(fields).filter(
-      (entry): entry is [string, FieldProblem] => entry[1] !== undefined,
-    );
-    if (present.length === 0) return null;
-    const keys = present.map(([k]) => k).join(', ');
-    return fail<never>(
-      errorInfo('invalid_tunnel_info', 'Check the highlighted fields.', now(), keys),
-      Object.fromEntries(present),
-    );
-  };
-  const setTunnels = (tunnels: readonly TunnelSnapshot[]) =>
-    update((s) => ({
-      ...s,
-      engine: { ...s.engine, tunnels },
-      settings: {
-        ...s.settings,
-        tunnels: tunnels.map(
-          ({ id, name, kind, localHost, localPort, remoteHost, remotePort, enabled }) => ({
-            id,
-            name,
-            kind,
-            localHost,
-            localPort,
-            remoteHost,
-            remotePort,
-            enabled,
-          }),
-        ),
-      },
-    }));
-  const liveStatus = (enabled: boolean): TunnelSnapshot['status'] =>
-    !enabled ? 'off' : snapshot.engine.state === 'active' ? 'listening' : 'pending';
 
   const handlers: Handlers = {
     'cloudbridge:app.snapshot': () => ok(snapshot),
     'cloudbridge:app.info': () => ok(info),
-    'cloudbridge:app.openExternal': () => ok(undefined),
-    'cloudbridge:session.connect': () => {
-      if (!snapshot.settings.relay)
-        return fail(errorInfo('token_missing', 'Choose a relay first.', now()));
-      if (!snapshot.account.signedIn)
-        return fail(errorInfo('token_missing', 'Paste a token before connecting.', now()));
-      update((s) => ({
-        ...s,
-        engine: {
-          ...s.engine,
-          state: 'active',
-          lastError: null,
-          session: {
-            ...s.engine.session,
-            reconnectAttempt: 0,
-            nextRetryAt: null,
-            connectedSince: iso(now()),
-          },
-          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({
-            ...t,
-            status: t.enabled ? 'listening' : 'off',
-          })),
-        },
-      }));
-      return ok(undefined);
-    },
-    'cloudbridge:session.disconnect': () => {
-      update((s) => ({
-        ...s,
-        engine: {
-          ...s.engine,
-          state: 'disconnected',
-          session: {
-            ...s.engine.session,
-            connectedSince: null,
-            reconnectAttempt: 0,
-            nextRetryAt: null,
-          },
-          tunnels: s.engine.tunnels.map((t): TunnelSnapshot => ({
-            ...t,
-            status: t.enabled ? 'pending' : 'off',
-            openConnections: 0,
-          })),
-        },
-      }));
-      return ok(undefined);
-    },
-    'cloudbridge:session.retryNow': () => {
-      update((s) => ({
-        ...s,
-        engine: { ...s.engine, session: { ...s.engine.session, nextRetryAt: iso(now()) } },
-      }));
-      return ok(undefined);
-    },
-    'cloudbridge:tunnel.setEnabled': ({ id, enabled }) => {
-      if (!snapshot.engine.tunnels.some((t) => t.id === id))
-        return fail(errorInfo('invalid_tunnel_info', `No tunnel ${id}`, now()));
-      setTunnels(
-        snapshot.engine.tunnels.map((t) =>
-          t.id === id ? { ...t, enabled, status: liveStatus(enabled), error: null } : t,
-        ),
-      );
-      return ok(undefined);
-    },
-    'cloudbridge:tunnel.save': (draft) => {
-      const refused = invalidFields(validateTunnelDraft(draft, snapshot.settings.tunnels));
-      if (refused) return refused;
-      const id = draft.id ?? `t-new-${nextTunnel++}`;
-      const config: TunnelConfig = { ...draft, id };
-      const existing = snapshot.engine.tunnels.find((t) => t.id === id);
-      const next = existing
-        ? snapshot.engine.tunnels.map((t) =>
-            t.id === id ? { ...t, ...config, status: liveStatus(config.enabled) } : t,
-          )
-        : [
-            ...snapshot.engine.tunnels,
-            tunnelSnapshot(config, { status: liveStatus(config.enabled) }),
-          ];
-      setTunnels(next);
-      return ok(config);
-    },
-    'cloudbridge:tunnel.remove': ({ id }) => {
-      setTunnels(snapshot.engine.tunnels.filter((t) => t.id !== id));
-      return ok(undefined);
-    },
-    'cloudbridge:tunnel.open': () => ok(undefined),
-    'cloudbridge:token.save': ({ token }) => {
-      const claims = decodeClaims(token);
-      if (!claims)
-        return fail(
-          errorInfo(
-            'token_malformed',
-            'This does not look like a CloudBridge token (a JWT).',
-            now(),
-          ),
-        );
-      const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : null;
-      const account: AccountInfo = {
-        signedIn: true,
-        subject: typeof claims['sub'] === 'string' ? claims['sub'] : null,
-        tenant: typeof claims['tenant_id'] === 'string' ? claims['tenant_id'] : null,
-        expiresAt: exp === null ? null : iso(exp),
-        expiresSoon: exp !== null && exp - now() < 24 * 3_600_000,
-        keychainError: null,
-      };
-      update((s) => ({ ...s, account }));
-      return ok(account);
-    },
-    'cloudbridge:token.signOut': () => {
-      const account: AccountInfo = {
-        ...snapshot.account,
-        signedIn: false,
-        subject: null,
-        tenant: null,
-        expiresAt: null,
-        expiresSoon: false,
-      };
-      update((s) => ({ ...s, account }));
-      return ok(account);
-    },
-    'cloudbridge:token.confirmRelay': () => {
-      update((s) => ({ ...s, engine: { ...s.engine, lastError: null } }));
-      return ok(snapshot.account);
-    },
-    'cloudbridge:settings.update': (patch) => {
-      if (patch.relay?.builtin && patch.relay.id !== snapshot.settings.relay?.id)
-        return fail(
-          errorInfo(
-            'invalid_tunnel_info',
-            'Use "Try the built-in relay" for a local relay.',
-            now(),
-            'builtin',
-          ),
-          { builtin: { key: 'validation.builtinRelay' } },
-        );
-      const refused = patch.relay ? invalidFields(validateRelayProfile(patch.relay)) : null;
-      if (refused) return refused;
-      const settings: AppSettings = { ...snapshot.settings, ...patch };
-      update((s) => ({ ...s, settings }));
-      return ok(settings);
-    },
-    'cloudbridge:relay.useBuiltin': () => {
-      const settings: AppSettings = {
-        ...snapshot.settings,
-        relay: {
-          id: 'builtin',
-          name: 'Built-in local relay',
-          host: '127.0.0.1',
-          port: 8443,
-          caFile: null,
-          pinSha256: null,
-          serverName: null,
-          insecure: false,
-          opener: 'auto',
-          builtin: true,
-        },
-      };
-      // Main stores a token it minted for the built-in relay, so the user is signed in.
-      const account: AccountInfo = {
-        signedIn: true,
-        subject: 'local-user',
-        tenant: null,
-        expiresAt: iso(now() + 30 * 24 * 3_600_000),
-        expiresSoon: false,
-        keychainError: null,
-      };
-      update((s) => ({
-        ...s,
-        settings,
-        account,
-        notices: s.notices.filter((n) => n.kind !== 'first_run'),
-      }));
-      return ok(settings);
-    },
     'cloudbridge:logs.query': (query) => ok(logs.slice(-query.limit)),
-    'cloudbridge:logs.export': () => ok({ path: '/home/user/cloudbridge-logs.zip' }),
-    'cloudbridge:logs.openFolder': () => ok(undefined),
-    'cloudbridge:diagnostics.export': () => ok({ path: '/home/user/cloudbridge-diagnostics.zip' }),
-    'cloudbridge:notice.dismiss': ({ kind }) => {
-      update((s) => ({ ...s, notices: s.notices.filter((n) => n.kind !== kind) }));
-      return ok(undefined);
-    },
   };
+  const unscripted = (channel: RequestChannel) =>
+    fail(
+      errorInfo(
+        'internal_error',
+        `The fake bridge has no answer for ${channel}: script one with respond().`,
+        now(),
+      ),
+    );
 
   const api: Record<string, unknown> = {};
   for (const channel of REQUEST_CHANNELS) {
     api[methodName(channel)] = async (request: unknown) => {
       calls.push({ channel, request });
-      const handler = handlers[channel] as (
-        r: unknown,
-      ) => Result<unknown> | Promise<Result<unknown>>;
+      const handler = handlers[channel] as
+        ((r: unknown) => Result<unknown> | Promise<Result<unknown>>) | undefined;
       // A structured clone, like IPC: the page never shares objects with main.
-      return structuredClone(await handler(request));
+      return structuredClone(handler ? await handler(request) : unscripted(channel));
     };
   }
   api['on'] = (event: EventChannel, listener: (payload: never) => void) => {

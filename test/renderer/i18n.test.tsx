@@ -1,14 +1,14 @@
-// Dictionaries are complete and alike; the UI follows the system language by default and
-// switches to Russian from Settings at once.
-import { describe, expect, it } from 'vitest';
-import { screen } from '@testing-library/react';
+// Dictionaries are complete and alike; over main's real services the UI follows the system
+// language by default and switches to Russian from Settings once main has saved the choice.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screen, waitFor } from '@testing-library/react';
 import { ERROR_CODES } from '../../src-main/shared/model';
 import { en } from '../../src-renderer/i18n/en';
 import { errorActionKey } from '../../src-renderer/i18n/error-advice';
 import { DICTIONARIES, resolveLocale, translate } from '../../src-renderer/i18n/i18n';
 import { ru } from '../../src-renderer/i18n/ru';
-import { activeSnapshot, DEFAULT_SETTINGS } from '../harness/fake-bridge';
-import { renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
+import { expectOk, mainServices, signedIn, type RelayUnderTest } from './main-services';
+import { MAIN_PUSH_TIMEOUT_MS, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -55,28 +55,35 @@ describe('dictionaries', { timeout: UI_TEST_TIMEOUT_MS }, () => {
 });
 
 describe('language in the UI', { timeout: UI_TEST_TIMEOUT_MS }, () => {
+  let relay: RelayUnderTest;
+  beforeAll(async () => {
+    relay = await mainServices().startRelay();
+  });
+
   it('follows a Russian system language when the setting is System', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    await renderApp({
-      snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } },
-      systemLanguage: 'ru-RU',
-    });
+    const main = await mainServices().startMain();
+    await signedIn(main, relay);
+    expectOk(await main.prep.settingsUpdate({ language: 'system' }), 'language System');
+    await renderApp(main, { systemLanguage: 'ru-RU' });
     expect(text(screen.getByRole('status'))).toBe('Активно');
     expect(screen.getByRole('button', { name: 'Туннели' })).toBeTruthy();
   });
 
   it('switches to Russian from Settings and saves the choice', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    const { fake, user } = await renderApp({
-      snapshot: { ...snapshot, settings: { ...snapshot.settings, language: 'system' } },
-      view: 'settings',
-    });
+    const main = await mainServices().startMain();
+    await signedIn(main, relay);
+    expectOk(await main.prep.settingsUpdate({ language: 'system' }), 'language System');
+    const { user } = await renderApp(main, { view: 'settings' });
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Settings');
     await user.selectOptions(screen.getByLabelText('Language'), 'Русский');
-    expect(fake.callsTo('cloudbridge:settings.update')).toEqual([{ language: 'ru' }]);
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Настройки');
+    expect(main.callsTo('cloudbridge:settings.update')).toEqual([{ language: 'ru' }]);
+    // The window switches when main pushes the saved setting.
+    await waitFor(
+      () => expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Настройки'),
+      { timeout: MAIN_PUSH_TIMEOUT_MS },
+    );
+    expect((await main.settings()).language).toBe('ru');
     await user.click(screen.getByRole('button', { name: 'Состояние' }));
     expect(text(screen.getByRole('status'))).toBe('Активно');
-    expect(DEFAULT_SETTINGS.language).toBe('en');
   });
 });

@@ -1,56 +1,76 @@
-// Status screen as a person sees it: the state badge, the reconnect countdown ticking down,
-// Retry now, the last error in plain words with what to do, the insecure warning, first run.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, within } from '@testing-library/react';
+// Status screen as a person sees it, over main's real services and a real relay: the state
+// badge with the session's details, Reconnecting and back when the relay goes away and comes
+// back, the last error in plain words with what to do, the plaintext warning, a locked keychain
+// that is retried, first run and the built-in relay, notices. On the fake bridge: the countdown
+// on a frozen clock, a reply that carries state without a push, and no bridge at all.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../src-renderer/app';
 import { AppProvider } from '../../src-renderer/app-context';
 import { connectStore, createAppStore } from '../../src-renderer/store/app-store';
+import { firstRunSnapshot, MAIN_REPLIES, reconnectingSnapshot } from '../harness/fake-bridge';
+import { expectOk, mainServices, signedIn, type RelayUnderTest } from './main-services';
 import {
-  activeSnapshot,
-  errorInfo,
-  firstRunSnapshot,
-  reconnectingSnapshot,
-} from '../harness/fake-bridge';
-import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
+  button,
+  MAIN_PUSH_TIMEOUT_MS,
+  renderApp,
+  renderOnFake,
+  text,
+  UI_TEST_TIMEOUT_MS,
+} from './render-app';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+
+let relay: RelayUnderTest;
+beforeAll(async () => {
+  relay = await mainServices().startRelay();
+});
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
+const stateShows = (state: string) =>
+  waitFor(() => expect(text(screen.getByRole('status'))).toMatch(state), {
+    timeout: MAIN_PUSH_TIMEOUT_MS,
+  });
+
 describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('shows the Active badge with the relay, client id and tenant', async () => {
-    await renderApp({ snapshot: activeSnapshot(Date.now()) });
+    const main = await mainServices().startMain();
+    await signedIn(main, relay, { claims: { sub: 'ivan' } });
+    await renderApp(main);
     expect(text(screen.getByRole('status'))).toMatch('Active');
-    expect(text(screen.getByTestId('relay'))).toMatch('relay.corp.example:443');
-    expect(text(screen.getByTestId('client-id'))).toMatch('c-5f2a91');
-    expect(text(screen.getByTestId('tenant'))).toMatch('acme');
-    expect(text(screen.getByTestId('connected-since'))).toMatch(/2 hours ago/);
+    expect(text(screen.getByTestId('relay'))).toMatch(`127.0.0.1:${relay.port}`);
+    // As the relay answered the auth: the subject is the client id, its one tenant `default`.
+    expect(text(screen.getByTestId('client-id'))).toMatch('ivan');
+    expect(text(screen.getByTestId('tenant'))).toMatch('default');
+    expect(text(screen.getByTestId('connected-since'))).toMatch(/now|second/);
     expect(screen.queryByTestId('reconnect')).toBeNull();
   });
 
-  it('follows pushed state changes: Active, then Reconnecting, then Active again', async () => {
-    const { fake } = await renderApp({ snapshot: activeSnapshot(Date.now()) });
-    act(() => {
-      fake.update(() => reconnectingSnapshot(Date.now(), 1, 1_000));
-    });
-    expect(text(screen.getByRole('status'))).toMatch('Reconnecting');
-    expect(screen.getByText('Attempt 1 of 10')).toBeTruthy();
-    act(() => {
-      fake.update(() => activeSnapshot(Date.now()));
-    });
+  it('follows the connection: Active, Reconnecting while the relay is gone, Active again', async () => {
+    const own = await mainServices().startRelay();
+    const main = await mainServices().startMain();
+    await signedIn(main, own);
+    await renderApp(main);
     expect(text(screen.getByRole('status'))).toMatch('Active');
+    await own.stop();
+    await stateShows('Reconnecting');
+    expect(await screen.findByText(/^Attempt \d+ of 10$/)).toBeTruthy();
+    await own.start();
+    await stateShows('Active');
     expect(screen.queryByText(/Attempt/)).toBeNull();
   });
 
   it('counts down to the next reconnect attempt every second and offers Retry now', async () => {
     // Load on real timers (Testing Library's waiting needs them), then freeze time and open
     // Status, so its countdown runs on the fake clock from its first tick.
-    const { fake, user } = await renderApp({
+    const { fake, user } = await renderOnFake({
       snapshot: reconnectingSnapshot(NOW, 3, 4_000),
       view: 'about',
     });
+    fake.respond('cloudbridge:session.retryNow', () => MAIN_REPLIES.done);
     vi.useFakeTimers({
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     });
@@ -80,56 +100,45 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('explains the last error in plain words and says what to do about it', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    await renderApp({
-      snapshot: {
-        ...snapshot,
-        engine: {
-          ...snapshot.engine,
-          state: 'disconnected',
-          lastError: errorInfo('invalid_token', 'auth failed', Date.now()),
-        },
-      },
-    });
-    const panel = screen.getByTestId('last-error');
+    const main = await mainServices().startMain();
+    expectOk(await main.prep.settingsUpdate({ relay: relay.profile() }), 'choosing the relay');
+    // Saved, the token goes to the relay at once (autoConnect), which refuses it.
+    expectOk(await main.prep.tokenSave({ token: await relay.foreignToken() }), 'saving');
+    await renderApp(main);
+    const panel = await screen.findByTestId('last-error', {}, { timeout: MAIN_PUSH_TIMEOUT_MS });
     expect(text(panel)).toMatch('The relay did not accept your access token.');
     expect(text(panel)).toMatch('Paste a new token on the Account page.');
-    expect(text(screen.getByRole('status'))).toMatch('Disconnected');
+    await stateShows('Disconnected');
   });
 
   it('warns loudly when the relay connection is plaintext', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    await renderApp({
-      snapshot: {
-        ...snapshot,
-        engine: { ...snapshot.engine, session: { ...snapshot.engine.session, insecure: true } },
-      },
-    });
+    const plain = await mainServices().startRelay({ plaintext: true });
+    const main = await mainServices().startMain();
+    await signedIn(main, plain);
+    await renderApp(main);
     const warning = screen.getByTestId('insecure-warning');
     expect(warning.getAttribute('role')).toBe('alert');
     expect(text(warning)).toMatch('Insecure relay connection');
+    expect(text(screen.getByRole('status'))).toMatch('Active');
   });
 
   it('says a locked keychain is retried, and does not ask for a new token', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    await renderApp({
-      snapshot: {
-        ...snapshot,
-        engine: {
-          ...snapshot.engine,
-          state: 'reconnecting',
-          lastError: errorInfo('keychain_unavailable', 'The keychain did not answer.', Date.now()),
-        },
-      },
-    });
-    const panel = text(screen.getByTestId('last-error'));
-    expect(panel).toMatch('The system keychain cannot be used.');
-    expect(panel).toMatch('the app tries again by itself');
-    expect(panel).not.toMatch(/paste/i);
+    const main = await mainServices().startMain();
+    await signedIn(main, relay);
+    const { user } = await renderApp(main);
+    await user.click(button('Disconnect'));
+    await stateShows('Disconnected');
+    await main.lockKeychain(true);
+    await user.click(button('Connect'));
+    const panel = await screen.findByTestId('last-error', {}, { timeout: MAIN_PUSH_TIMEOUT_MS });
+    expect(text(panel)).toMatch('The system keychain cannot be used.');
+    expect(text(panel)).toMatch('the app tries again by itself');
+    expect(text(panel)).not.toMatch(/paste/i);
+    expect((await main.snapshot()).engine.lastError?.code).toBe('keychain_unavailable');
   });
 
   it('shows the built-in relay once main pushes it, not from the reply', async () => {
-    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()) });
+    const { fake, user } = await renderOnFake({ snapshot: firstRunSnapshot(Date.now()) });
     const builtin = {
       id: 'builtin',
       name: 'Built-in local relay',
@@ -158,17 +167,21 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('offers the built-in local relay on first run and hides the offer once chosen', async () => {
-    const { fake, user } = await renderApp({ snapshot: firstRunSnapshot(Date.now()) });
+    const main = await mainServices().startMain({ builtinRelay: true });
+    const { user } = await renderApp(main);
     const panel = screen.getByTestId('first-run');
     expect(text(within(panel).getByRole('heading'))).toMatch('Welcome to CloudBridge');
     expect(button('Connect').disabled).toBe(true);
     await user.click(within(panel).getByRole('button', { name: 'Use the built-in local relay' }));
-    expect(fake.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
-    expect(screen.queryByTestId('first-run')).toBeNull();
-    expect(text(screen.getByTestId('relay'))).toMatch('127.0.0.1:8443');
-    await user.click(screen.getByRole('button', { name: 'Connect' }));
-    expect(fake.callsTo('cloudbridge:session.connect')).toHaveLength(1);
-    expect(text(screen.getByRole('status'))).toMatch('Active');
+    expect(main.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
+    await waitFor(() => expect(screen.queryByTestId('first-run')).toBeNull(), {
+      timeout: MAIN_PUSH_TIMEOUT_MS,
+    });
+    const { settings } = await main.snapshot();
+    expect(settings.relay?.builtin).toBe(true);
+    expect(text(screen.getByTestId('relay'))).toMatch(`127.0.0.1:${settings.relay?.port}`);
+    // Main connects to it by itself; the window follows.
+    await stateShows('Active');
   });
 
   it('says plainly when the window has no bridge to the service', () => {
@@ -186,54 +199,35 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('shows notices from main, such as settings that were reset', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    const at = new Date().toISOString();
-    await renderApp({
-      snapshot: {
-        ...snapshot,
-        notices: [
-          {
-            kind: 'settings_reset',
-            message: 'settings.json could not be read; defaults are in use.',
-            at,
-          },
-        ],
-      },
-    });
+    const main = await mainServices().startMain({ settingsFileText: '{ not json' });
+    await renderApp(main);
     const notice = screen.getByTestId('notice-settings_reset');
     expect(text(within(notice).getByRole('heading'))).toBe('Settings were reset');
-    expect(text(notice)).toContain('settings.json could not be read; defaults are in use.');
+    const { notices } = await main.snapshot();
+    const message = notices.find((n) => n.kind === 'settings_reset')?.message ?? 'none';
+    expect(text(notice)).toContain(message);
     expect(notice.getAttribute('role')).toBe('alert');
   });
 
   it('hides a notice once it is dismissed, and tells main', async () => {
-    const snapshot = activeSnapshot(Date.now());
-    const at = new Date().toISOString();
-    const { fake, user } = await renderApp({
-      snapshot: {
-        ...snapshot,
-        notices: [{ kind: 'settings_reset', message: 'Defaults are in use.', at }],
-      },
-    });
+    const main = await mainServices().startMain({ settingsFileText: '{ not json' });
+    const { user } = await renderApp(main);
     const notice = screen.getByTestId('notice-settings_reset');
     await user.click(within(notice).getByRole('button', { name: 'Dismiss' }));
-    expect(fake.callsTo('cloudbridge:notice.dismiss')).toEqual([{ kind: 'settings_reset' }]);
-    expect(screen.queryByTestId('notice-settings_reset')).toBeNull();
+    expect(main.callsTo('cloudbridge:notice.dismiss')).toEqual([{ kind: 'settings_reset' }]);
+    await waitFor(() => expect(screen.queryByTestId('notice-settings_reset')).toBeNull());
+    expect((await main.snapshot()).notices.map((n) => n.kind)).not.toContain('settings_reset');
   });
 
   it("says when the token expires in the reader's words, not as a raw timestamp", async () => {
-    const snapshot = activeSnapshot(Date.now());
-    const expiresAt = '2026-11-23T09:30:00.000Z';
-    await renderApp({
-      snapshot: {
-        ...snapshot,
-        account: { ...snapshot.account, expiresAt, expiresSoon: true },
-        notices: [{ kind: 'token_expiring', message: `expires at ${expiresAt}`, at: expiresAt }],
-      },
-    });
-    const notice = screen.getByTestId('notice-token_expiring');
+    const main = await mainServices().startMain();
+    await signedIn(main, relay, { claims: { ttlSec: 5 * 3_600 }, connect: false });
+    await renderApp(main);
+    const notice = await screen.findByTestId('notice-token_expiring');
+    const { account } = await main.snapshot();
     expect(text(within(notice).getByRole('heading'))).toBe('Your access token expires soon');
     expect(text(notice)).toContain('Paste a new one on the Account page');
-    expect(text(notice)).not.toContain(expiresAt);
+    expect(account.expiresAt).not.toBeNull();
+    expect(text(notice)).not.toContain(account.expiresAt ?? 'none');
   });
 });

@@ -1,9 +1,26 @@
-// Tunnels screen: the switch calls main, live counters update the row, the editor checks each
-// field as typed and shows main's field errors, port-in-use shows its detail, Open for RDP/SSH.
-import { describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
-import { activeSnapshot } from '../harness/fake-bridge';
-import { button, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
+// Tunnels screen over main's real services and a real relay: the switch calls main and the row
+// shows the tunnel listening, a port held by another program shows who holds it, Open for RDP
+// and SSH, the editor checks each field as typed, edit and remove. On the fake bridge: counters
+// from crafted stats pushes (a late older one included), and field problems from main that the
+// editor's own checks, the same rules, never let through.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
+import { activeSnapshot, MAIN_REPLIES, statsUpdate } from '../harness/fake-bridge';
+import { expectOk, mainServices, signedIn, type RelayUnderTest } from './main-services';
+import {
+  button,
+  MAIN_PUSH_TIMEOUT_MS,
+  renderApp,
+  renderOnFake,
+  text,
+  UI_TEST_TIMEOUT_MS,
+} from './render-app';
+
+let relay: RelayUnderTest;
+beforeAll(async () => {
+  relay = await mainServices().startRelay();
+});
 
 function row(id: string): HTMLElement {
   return screen.getByTestId(`tunnel-${id}`);
@@ -18,93 +35,105 @@ function fieldError(label: string): string | null {
   return id ? text(document.getElementById(id)!) : null;
 }
 
+async function draft(name: string, kind: TunnelDraft['kind'], enabled: boolean, port?: number) {
+  return {
+    name,
+    kind,
+    localHost: '127.0.0.1',
+    localPort: port ?? (await mainServices().freePort()),
+    remoteHost: '127.0.0.1',
+    remotePort: kind === 'rdp' ? 3389 : kind === 'ssh' ? 22 : 80,
+    enabled,
+  } satisfies TunnelDraft;
+}
+
+const statusOf = (id: string) => text(within(row(id)).getByTestId('tunnel-status'));
+
 describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('turns a tunnel on through the bridge and shows it listening', async () => {
-    const { fake, user } = await renderApp({
-      snapshot: activeSnapshot(Date.now()),
-      view: 'tunnels',
+    const main = await mainServices().startMain();
+    const {
+      tunnels: [ssh],
+    } = await signedIn(main, relay, { tunnels: [await draft('Build server', 'ssh', false)] });
+    const { user } = await renderApp(main, { view: 'tunnels' });
+    const id = ssh!.id;
+    expect(statusOf(id)).toBe('Off');
+    const toggle = within(row(id)).getByRole('switch', {
+      name: 'Turn tunnel Build server on or off',
     });
-    const ssh = row('t-ssh');
-    expect(text(within(ssh).getByTestId('tunnel-status'))).toBe('Off');
-    const toggle = within(ssh).getByRole('switch', { name: 'Turn tunnel Build server on or off' });
     expect(toggle.getAttribute('aria-checked')).toBe('false');
     await user.click(toggle);
-    expect(fake.callsTo('cloudbridge:tunnel.setEnabled')).toEqual([{ id: 't-ssh', enabled: true }]);
+    expect(main.callsTo('cloudbridge:tunnel.setEnabled')).toEqual([{ id, enabled: true }]);
+    await waitFor(() => expect(statusOf(id)).toBe('Listening'), { timeout: MAIN_PUSH_TIMEOUT_MS });
     expect(toggle.getAttribute('aria-checked')).toBe('true');
-    expect(text(within(ssh).getByTestId('tunnel-status'))).toBe('Listening');
-  });
-
-  it('updates bytes, rates and connections from stats pushes', async () => {
-    const { fake } = await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
-    const rdp = row('t-rdp');
-    expect(text(within(rdp).getByTestId('bytes-in'))).toBe('46 MiB');
-    act(() => {
-      fake.emit('cloudbridge:stats.changed', {
-        seq: 100,
-        at: new Date().toISOString(),
-        tunnels: [
-          {
-            id: 't-rdp',
-            bytesIn: 60 * 1024 * 1024,
-            bytesOut: 1536,
-            rateInBps: 2048,
-            rateOutBps: 0,
-            openConnections: 5,
-          },
-        ],
-      });
-    });
-    expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
-    expect(text(within(rdp).getByTestId('bytes-out'))).toBe('1.5 KiB');
-    expect(text(within(rdp).getByTestId('rate'))).toBe('↓ 2 KiB/s · ↑ 0 B/s');
-    expect(text(within(rdp).getByTestId('connections'))).toBe('5');
-    // A late, older batch must not roll the counters back.
-    act(() => {
-      fake.emit('cloudbridge:stats.changed', {
-        seq: 99,
-        at: new Date().toISOString(),
-        tunnels: [
-          { id: 't-rdp', bytesIn: 1, bytesOut: 1, rateInBps: 0, rateOutBps: 0, openConnections: 0 },
-        ],
-      });
-    });
-    expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
   });
 
   it('shows a port-in-use error with the detail of who holds the port', async () => {
-    await renderApp({ snapshot: activeSnapshot(Date.now()), view: 'tunnels' });
-    const web = row('t-web');
-    const error = within(web).getByTestId('tunnel-error');
+    const main = await mainServices().startMain();
+    const held = await mainServices().holdPort();
+    const {
+      tunnels: [web],
+    } = await signedIn(main, relay, {
+      tunnels: [await draft('Intranet', 'other', true, held)],
+      connect: false,
+    });
+    expectOk(await main.prep.sessionConnect(), 'connecting');
+    await renderApp(main, { view: 'tunnels' });
+    const error = await within(row(web!.id)).findByTestId(
+      'tunnel-error',
+      {},
+      { timeout: MAIN_PUSH_TIMEOUT_MS },
+    );
     expect(text(error)).toContain('The local port is already in use by another program.');
-    expect(text(error)).toContain('127.0.0.1:8080 is held by nginx (pid 1234)');
     expect(text(error)).toContain('Choose another local port');
+    // Main looks the holder up (here the process holding the port for this test).
+    await waitFor(
+      () =>
+        expect(text(error)).toMatch(new RegExp(`Port ${held} is held by .+ \\(process \\d+\\)\\.`)),
+      {
+        timeout: MAIN_PUSH_TIMEOUT_MS,
+      },
+    );
   });
 
-  it('offers Open only for active RDP and SSH tunnels', async () => {
-    const { fake, user } = await renderApp({
-      snapshot: activeSnapshot(Date.now()),
-      view: 'tunnels',
+  it('offers Open only for active RDP and SSH tunnels, and main launches the client', async () => {
+    const main = await mainServices().startMain();
+    const { tunnels } = await signedIn(main, relay, {
+      tunnels: [
+        await draft('Office desktop', 'rdp', true),
+        await draft('Build server', 'ssh', false),
+        await draft('Intranet', 'other', true),
+      ],
     });
-    expect(within(row('t-rdp')).queryByRole('button', { name: 'Open' })).not.toBeNull();
-    expect(within(row('t-ssh')).queryByRole('button', { name: 'Open' })).toBeNull();
-    expect(within(row('t-web')).queryByRole('button', { name: 'Open' })).toBeNull();
-    await user.click(within(row('t-rdp')).getByRole('button', { name: 'Open' }));
-    expect(fake.callsTo('cloudbridge:tunnel.open')).toEqual([{ id: 't-rdp' }]);
+    const [rdp, ssh, web] = tunnels.map((t) => t.id);
+    const { user } = await renderApp(main, { view: 'tunnels' });
+    expect(within(row(rdp!)).queryByRole('button', { name: 'Open' })).not.toBeNull();
+    expect(within(row(ssh!)).queryByRole('button', { name: 'Open' })).toBeNull();
+    expect(within(row(web!)).queryByRole('button', { name: 'Open' })).toBeNull();
+    await user.click(within(row(rdp!)).getByRole('button', { name: 'Open' }));
+    expect(main.callsTo('cloudbridge:tunnel.open')).toEqual([{ id: rdp }]);
+    const { launched } = await main.outside();
+    expect(launched).toHaveLength(1);
+    expect(launched[0]?.args.join(' ')).toContain(String(tunnels[0]?.localPort));
   });
 
   it('checks fields as they are typed: port range, host syntax, duplicate local port', async () => {
-    const { fake, user } = await renderApp({
-      snapshot: activeSnapshot(Date.now()),
-      view: 'tunnels',
-    });
+    const main = await mainServices().startMain();
+    const taken = await mainServices().freePort();
+    const free = await mainServices().freePort();
+    expectOk(
+      await main.prep.tunnelSave(await draft('Build server', 'ssh', false, taken)),
+      'adding',
+    );
+    const { user } = await renderApp(main, { view: 'tunnels' });
     await user.click(button('Add tunnel'));
     await user.type(screen.getByLabelText('Local port'), '70000');
     expect(fieldError('Local port')).toBe('Enter a port from 1 to 65535.');
     await user.clear(screen.getByLabelText('Local port'));
-    await user.type(screen.getByLabelText('Local port'), '2222');
+    await user.type(screen.getByLabelText('Local port'), String(taken));
     expect(fieldError('Local port')).toBe('Tunnel “Build server” already uses this local port.');
     await user.clear(screen.getByLabelText('Local port'));
-    await user.type(screen.getByLabelText('Local port'), '15000');
+    await user.type(screen.getByLabelText('Local port'), String(free));
     expect(fieldError('Local port')).toBeNull();
     await user.type(screen.getByLabelText('Remote host'), 'bad host!');
     expect(fieldError('Remote host')).toBe('Enter a host name or IP address.');
@@ -115,70 +144,113 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     // Submitting with the name still empty marks it and sends nothing.
     await user.click(button('Save'));
     expect(fieldError('Name')).toBe('Required.');
-    expect(fake.callsTo('cloudbridge:tunnel.save')).toHaveLength(0);
+    expect(main.callsTo('cloudbridge:tunnel.save')).toHaveLength(0);
 
     await user.type(screen.getByLabelText('Name'), 'Database');
     await user.type(screen.getByLabelText('Remote port'), '5432');
     await user.click(button('Save'));
-    expect(fake.callsTo('cloudbridge:tunnel.save')).toEqual([
-      {
-        name: 'Database',
-        kind: 'other',
-        localHost: '127.0.0.1',
-        localPort: 15000,
-        remoteHost: 'db.corp.example',
-        remotePort: 5432,
-        enabled: true,
-      },
-    ]);
+    const sent = {
+      name: 'Database',
+      kind: 'other',
+      localHost: '127.0.0.1',
+      localPort: free,
+      remoteHost: 'db.corp.example',
+      remotePort: 5432,
+      enabled: true,
+    };
+    expect(main.callsTo('cloudbridge:tunnel.save')).toEqual([sent]);
+    expect(await screen.findByRole('heading', { name: 'Database' })).toBeTruthy();
     expect(screen.queryByRole('form')).toBeNull();
-    expect(screen.getByRole('heading', { name: 'Database' })).toBeTruthy();
-  });
-
-  it('shows field errors returned by main on the fields themselves', async () => {
-    const { fake, user } = await renderApp({
-      snapshot: activeSnapshot(Date.now()),
-      view: 'tunnels',
-    });
-    fake.respond('cloudbridge:tunnel.save', () => ({
-      ok: false,
-      error: { code: 'invalid_tunnel_info', message: 'rejected', at: new Date().toISOString() },
-      // Main sends message keys, never sentences: the window says it in its own words.
-      fields: { remoteHost: { key: 'validation.host' } },
-    }));
-    await user.click(button('Add tunnel'));
-    await user.type(screen.getByLabelText('Name'), 'Mail');
-    await user.type(screen.getByLabelText('Local port'), '1143');
-    await user.type(screen.getByLabelText('Remote host'), 'mail.corp.example');
-    await user.type(screen.getByLabelText('Remote port'), '143');
-    await user.click(button('Save'));
-    expect(fieldError('Remote host')).toBe('Enter a host name or IP address.');
-    expect(screen.getByText('The relay rejected this tunnel’s settings.')).toBeTruthy();
-    // Editing the field clears main's message for it.
-    await user.type(screen.getByLabelText('Remote host'), 'x');
-    expect(fieldError('Remote host')).toBeNull();
+    expect((await main.settings()).tunnels.map((t) => t.name)).toEqual([
+      'Build server',
+      'Database',
+    ]);
   });
 
   it('edits and removes a tunnel after confirmation', async () => {
-    const { fake, user } = await renderApp({
-      snapshot: activeSnapshot(Date.now()),
-      view: 'tunnels',
-    });
-    await user.click(within(row('t-ssh')).getByRole('button', { name: 'Edit' }));
+    const main = await mainServices().startMain();
+    const saved = expectOk(
+      await main.prep.tunnelSave(await draft('Build server', 'ssh', false)),
+      'adding',
+    );
+    const { user } = await renderApp(main, { view: 'tunnels' });
+    await user.click(within(row(saved.id)).getByRole('button', { name: 'Edit' }));
     const port = screen.getByLabelText<HTMLInputElement>('Remote port');
     expect(port.value).toBe('22');
     await user.clear(port);
     await user.type(port, '2200');
     await user.click(button('Save'));
-    expect(fake.callsTo('cloudbridge:tunnel.save')[0]).toMatchObject({
-      id: 't-ssh',
+    expect(main.callsTo('cloudbridge:tunnel.save')[0]).toMatchObject({
+      id: saved.id,
       remotePort: 2200,
     });
+    await waitFor(() => expect(screen.queryByRole('form')).toBeNull());
+    expect((await main.settings()).tunnels[0]?.remotePort).toBe(2200);
 
-    await user.click(within(row('t-ssh')).getByRole('button', { name: 'Remove' }));
+    await user.click(within(row(saved.id)).getByRole('button', { name: 'Remove' }));
     const confirm = screen.getByRole('alertdialog');
     await user.click(within(confirm).getByRole('button', { name: 'Remove' }));
-    expect(fake.callsTo('cloudbridge:tunnel.remove')).toEqual([{ id: 't-ssh' }]);
-    expect(screen.queryByTestId('tunnel-t-ssh')).toBeNull();
+    expect(main.callsTo('cloudbridge:tunnel.remove')).toEqual([{ id: saved.id }]);
+    await waitFor(() => expect(screen.queryByTestId(`tunnel-${saved.id}`)).toBeNull());
+    expect((await main.settings()).tunnels).toEqual([]);
   });
 });
+
+describe(
+  'Tunnels screen, pushes and answers crafted on the fake bridge',
+  { timeout: UI_TEST_TIMEOUT_MS },
+  () => {
+    it('updates bytes, rates and connections from stats pushes, never rolling back', async () => {
+      const { fake } = await renderOnFake({
+        snapshot: activeSnapshot(Date.now()),
+        view: 'tunnels',
+      });
+      const rdp = row('t-rdp');
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('46 MiB');
+      const seq = fake.current().seq;
+      act(() => {
+        fake.emit(
+          'cloudbridge:stats.changed',
+          statsUpdate(seq + 1, [
+            {
+              id: 't-rdp',
+              bytesIn: 60 * 1024 * 1024,
+              bytesOut: 1536,
+              rateInBps: 2048,
+              openConnections: 5,
+            },
+          ]),
+        );
+      });
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
+      expect(text(within(rdp).getByTestId('bytes-out'))).toBe('1.5 KiB');
+      expect(text(within(rdp).getByTestId('rate'))).toBe('↓ 2 KiB/s · ↑ 0 B/s');
+      expect(text(within(rdp).getByTestId('connections'))).toBe('5');
+      // A late batch from before the one shown must not roll the counters back.
+      act(() => {
+        fake.emit('cloudbridge:stats.changed', statsUpdate(seq, [{ id: 't-rdp', bytesIn: 1 }]));
+      });
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
+    });
+
+    it('shows field errors returned by main on the fields themselves', async () => {
+      const { fake, user } = await renderOnFake({
+        snapshot: activeSnapshot(Date.now()),
+        view: 'tunnels',
+      });
+      // Main's answer for a remote host its rules refuse (held to main in services-fake-bridge).
+      fake.respond('cloudbridge:tunnel.save', () => MAIN_REPLIES.invalidRemoteHost);
+      await user.click(button('Add tunnel'));
+      await user.type(screen.getByLabelText('Name'), 'Mail');
+      await user.type(screen.getByLabelText('Local port'), '1143');
+      await user.type(screen.getByLabelText('Remote host'), 'mail.corp.example');
+      await user.type(screen.getByLabelText('Remote port'), '143');
+      await user.click(button('Save'));
+      expect(fieldError('Remote host')).toBe('Enter a host name or IP address.');
+      expect(screen.getByText('The relay rejected this tunnel’s settings.')).toBeTruthy();
+      // Editing the field clears main's message for it.
+      await user.type(screen.getByLabelText('Remote host'), 'x');
+      expect(fieldError('Remote host')).toBeNull();
+    });
+  },
+);
