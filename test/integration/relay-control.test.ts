@@ -18,6 +18,7 @@ import {
   type TestRelay,
   type TestRelayOptions,
 } from '../harness/relay';
+import { createSkipClock } from '../harness/skip-clock';
 
 const relays: TestRelay[] = [];
 const clients: RawRelayClient[] = [];
@@ -49,6 +50,15 @@ async function authed(relay: TestRelay, sub = 'alice', tenant?: string): Promise
   const reply = await c.next();
   expect(reply).toMatchObject({ type: 'auth_response', status: 'ok', client_id: sub });
   return c;
+}
+
+/** The relay has seen `count` sessions left (a dropped one released), bounded in time. */
+async function sessionsDropTo(relay: TestRelay, count: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (relay.relay.stats().sessions !== count) {
+    if (Date.now() > deadline) throw new Error(`sessions never dropped to ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function tunnelInfo(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -105,15 +115,16 @@ describe('control session', () => {
   });
 
   it('rate-limits heartbeats closer than the minimum interval and keeps the session open', async () => {
-    const relay = await relayWith({ limits: { minHeartbeatIntervalMs: 1_000 } });
+    const clock = createSkipClock();
+    const relay = await relayWith({ clock, limits: { minHeartbeatIntervalMs: 1_000 } });
     const c = await authed(relay);
     c.send({ type: 'heartbeat' });
     expect(await c.next()).toMatchObject({ type: 'heartbeat_response' });
     c.send({ type: 'heartbeat' });
     const refused = await c.next();
     expect(refused).toMatchObject({ type: 'error', code: 'rate_limit_exceeded' });
-    expect((refused['details'] as { retry_after: number }).retry_after).toBeGreaterThanOrEqual(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((refused['details'] as { retry_after: number }).retry_after).toBe(1);
+    clock.advance(1_000);
     c.send({ type: 'heartbeat' });
     expect(await c.next()).toMatchObject({ type: 'heartbeat_response' });
   });
@@ -437,12 +448,13 @@ describe('rate limits', () => {
 
 describe('grace period', () => {
   it('hands a dropped session’s tunnel back to the same client while another client’s same id stays its own', async () => {
-    const relay = await relayWith({ graceMs: 3_000 });
+    const clock = createSkipClock();
+    const relay = await relayWith({ clock, graceMs: 3_000 });
     const first = await authed(relay, 'alice');
     first.send(tunnelInfo('shared'));
     const original = await first.next();
     first.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sessionsDropTo(relay, 0);
 
     // Tunnel ids are per client: mallory's `shared` is a registration of her own.
     const other = await authed(relay, 'mallory');
@@ -471,7 +483,8 @@ describe('grace period', () => {
 
     // Dropped again: after the grace period the id is new for alice too.
     again.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 3_300));
+    await sessionsDropTo(relay, 1);
+    clock.advance(3_000);
     const later = await authed(relay, 'alice');
     later.send(tunnelInfo('shared'));
     const taken = await later.next();
