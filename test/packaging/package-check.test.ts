@@ -164,15 +164,12 @@ describe('packaged app (electron-builder --linux dir)', () => {
     ).toBe(true);
   });
 
-  it('has every package the main and preload bundles load', () => {
+  it('has every package the main, engine host and preload bundles load', () => {
     // The bundles load packages (require/import) that are not built in: each is checked above.
     expect(expected.bundleImports.length).toBeGreaterThan(0);
-    expect(
-      expected.bundleImports.every(
-        (entry) =>
-          entry.bundle === 'dist/main/main.js' || entry.bundle === 'dist/preload/preload.js',
-      ),
-    ).toBe(true);
+    expect(new Set(expected.bundleImports.map((entry) => entry.bundle))).toEqual(
+      new Set(['dist/main/main.js', 'dist/engine-host/host-child.js']),
+    );
     const sample =
       'require("node:fs");require("fs");require("electron");require("electron-log/main");import("keytar");require("@peculiar/x509/lib");require("./chunk.js")';
     expect(bundleImports('dist/main/main.js', sample).map((entry) => entry.name)).toEqual([

@@ -12,6 +12,7 @@ export const TRAY_STATES = ['disconnected', 'connecting', 'active', 'error'] as 
 const ALLOWED_ROOTS = [
   'package.json',
   'dist/main/',
+  'dist/engine-host/',
   'dist/preload/',
   'dist/renderer/',
   'dist/licenses.json',
