@@ -2,7 +2,7 @@
 // saved whole, "Saved." stays after main's answer re-creates the form, switches save at once,
 // a CA file main cannot read is said plainly. On the fake bridge, the two answers main's rules
 // make unreachable from this form: field problems from main, and a reply with no push.
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeSnapshot, firstRunSnapshot, MAIN_REPLIES } from '../harness/fake-bridge';
 import { mainServices, signedIn, type RelayUnderTest } from './main-services';
@@ -90,9 +90,12 @@ describe('Settings screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
       { launchAtLogin: !before.launchAtLogin },
       { notifications: { ...before.notifications, connectionLost: false } },
     ]);
-    expect(
-      screen.getByRole('switch', { name: 'Launch at login' }).getAttribute('aria-checked'),
-    ).toBe(String(!before.launchAtLogin));
+    // The switch shows what main saved once main pushes it.
+    await waitFor(() =>
+      expect(
+        screen.getByRole('switch', { name: 'Launch at login' }).getAttribute('aria-checked'),
+      ).toBe(String(!before.launchAtLogin)),
+    );
     // The words next to a switch flip it as well.
     await user.click(screen.getByText('Connect when the app starts'));
     expect(main.callsTo('cloudbridge:settings.update').at(-1)).toEqual({
