@@ -3,6 +3,7 @@
 // may be in this process or the engine host's proxy; this module does not care which. Token
 // failures reach the engine with their own code (keychain_unavailable, token_expired, ...).
 
+import { X509Certificate } from 'node:crypto';
 import type { Engine, EngineOptions, RelayEndpoint } from '../engine/types';
 import { EngineError } from '../engine/errors';
 import type { RelayProfile } from '../shared/ipc-contract';
@@ -50,6 +51,11 @@ export interface EngineSessionOptions {
 }
 
 export interface EngineSession {
+  /**
+   * Throws what apply() would throw for `profile` (an unreadable or empty CA file), so a
+   * profile is refused before it is saved rather than saved and then refused.
+   */
+  checkProfile(profile: RelayProfile): Promise<void>;
   /** Makes the engine match the relay profile in the settings: created, switched, or closed. */
   apply(previous: RelayProfile | null): Promise<void>;
   /** The profile the engine's endpoint was made from; the token gate checks it too. */
@@ -83,6 +89,18 @@ export function tokenFailureForEngine(error: unknown): EngineError {
   return new EngineError('internal_error', messageOf(error));
 }
 
+/** True when `pem` starts a parsable certificate (the first of a bundle is checked). */
+function holdsCertificate(pem: string): boolean {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  if (block === null) return false;
+  try {
+    new X509Certificate(block[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function endpointFor(
   profile: RelayProfile,
   readText: (path: string) => Promise<string>,
@@ -98,6 +116,12 @@ export async function endpointFor(
         messageOf(error),
       );
     }
+    if (!holdsCertificate(ca))
+      throw new ServiceError(
+        'tls_error',
+        `The CA file ${profile.caFile} holds no PEM certificate.`,
+        'no parsable BEGIN CERTIFICATE block',
+      );
   }
   return {
     host: profile.host,
@@ -154,6 +178,9 @@ export function createEngineSession(options: EngineSessionOptions): EngineSessio
   }
 
   return {
+    async checkProfile(profile) {
+      await endpointFor(profile, options.readText);
+    },
     async apply(previous) {
       const profile = settingsStore.get().relay;
       if (profile === null) {

@@ -91,6 +91,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
           { builtin: { key: 'validation.builtinRelay' } },
         );
       rejectInvalidFields(validateRelayProfile(patch.relay));
+      await session.checkProfile(patch.relay);
     }
     const next: AppSettings = { ...current, ...patch };
     await saveSettingsOrThrow(settingsStore, next);
