@@ -126,10 +126,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const ring: LogRecord[] = [];
   const listeners = new Set<(record: LogRecord) => void>();
   let writerBroken = false;
+  let seq = 0;
 
   const logger: Logger = {
     record(raw) {
-      const record = scrubRecord(raw);
+      seq += 1;
+      const record = { ...scrubRecord(raw), seq };
       ring.push(record);
       if (ring.length > ringSize) ring.splice(0, ring.length - ringSize);
       if (options.writer && !writerBroken && LOG_LEVELS.indexOf(record.level) >= fileLevel) {

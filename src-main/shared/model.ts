@@ -157,6 +157,11 @@ export interface LogRecord {
   readonly event: string;
   readonly tunnel_id: string | null;
   readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Position in the app's log, set by the services' logger: the same record from a query and
+   * from a push has the same seq, and two records equal in every other field do not.
+   */
+  readonly seq?: number;
 }
 
 /** docs/protocol.md#reconnect. */

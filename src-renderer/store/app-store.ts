@@ -51,9 +51,22 @@ function capLogs(records: readonly LogRecord[]): readonly LogRecord[] {
     : records;
 }
 
-/** Records carry no id; the same record from a query and from a push is equal in every field. */
+/**
+ * Main numbers its records (LogRecord.seq): the same record from a query and from a push has
+ * the same seq. A record without one is known by all its fields.
+ */
 function recordKey(r: LogRecord): string {
+  if (r.seq !== undefined) return `#${r.seq}`;
   return JSON.stringify([r.timestamp, r.level, r.event, r.tunnel_id, r.details]);
+}
+
+/** The newest record's seq in `logs` (records arrive in main's order), or -1. */
+function lastSeq(logs: readonly LogRecord[]): number {
+  for (let i = logs.length - 1; i >= 0; i -= 1) {
+    const seq = logs[i]?.seq;
+    if (seq !== undefined) return seq;
+  }
+  return -1;
 }
 
 /** `records` without those already in `have` (for answers that may overlap what is there). */
@@ -105,8 +118,12 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
 
     appendLogs: (batch) =>
       set((state) => {
-        // The catch-up on show may repeat records the first logs.query already returned.
-        const records = batch.catchUp ? unseen(state.logs, batch.records) : batch.records;
+        // The catch-up on show, and the first live batch after the first logs.query, may
+        // repeat records the store already has; main's seq tells them apart from new ones.
+        const newest = lastSeq(state.logs);
+        const records = batch.catchUp
+          ? unseen(state.logs, batch.records)
+          : batch.records.filter((r) => r.seq === undefined || r.seq > newest);
         if (records.length === 0 && batch.omitted === 0) return state;
         return {
           logs: capLogs([...state.logs, ...records]),

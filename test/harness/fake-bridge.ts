@@ -259,7 +259,7 @@ export function reconnectingSnapshot(now: number, attempt = 3, inMs = 4_000): Ap
 
 export function sampleLogs(now: number): LogRecord[] {
   const at = (ago: number) => iso(now - ago);
-  return [
+  const records: Omit<LogRecord, 'seq'>[] = [
     {
       timestamp: at(900_000),
       level: 'info',
@@ -310,6 +310,8 @@ export function sampleLogs(now: number): LogRecord[] {
       details: { waited_ms: 10_000 },
     },
   ];
+  // Main numbers every record it logs (services/logger.ts).
+  return records.map((record, i) => ({ ...record, seq: i + 1 }));
 }
 
 const EPOCH = '2026-01-01T00:00:00.000Z';

@@ -122,6 +122,18 @@ describe('app store', () => {
     expect(selectLogs(store.getState())).toHaveLength(4);
   });
 
+  it('skips the records of a live batch that the first logs.query already returned, by their seq', () => {
+    const store = createAppStore();
+    const numbered = (event: string, seq: number): LogRecord => ({ ...log(event), seq });
+    // Logged within one batch interval before the window asked: in the answer and the batch.
+    store.getState().setLogs([numbered('started', 1), numbered('connecting', 2)]);
+    store.getState().appendLogs(batch([numbered('connecting', 2), numbered('authenticated', 3)]));
+    expect(selectLogs(store.getState()).map((r) => r.seq)).toEqual([1, 2, 3]);
+    // Two records equal in every other field are two records.
+    store.getState().appendLogs(batch([numbered('authenticated', 4)]));
+    expect(selectLogs(store.getState()).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
   it('loads snapshot, info and recent logs from the bridge and follows its pushes until closed', async () => {
     const fake = createFakeBridge({ snapshot: activeSnapshot(NOW), logs: sampleLogs(NOW) });
     const store = createAppStore();
