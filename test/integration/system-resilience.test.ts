@@ -15,6 +15,7 @@ import {
   token,
   tunnelOf,
   tunnelTo,
+  waitUntil,
   watchRelayProcess,
   systemTestCleanup,
 } from './system-stack';
@@ -94,12 +95,15 @@ describe('resilience', () => {
     expect(active.session.reconnectAttempt).toBe(0);
     expect(active.tunnels.map((t) => t.id).sort()).toEqual(['t-one', 't-two']);
     expect(tunnelOf(active, 't-one').localPort).toBe(t1.localPort);
-    // The restarted relay saw the same ids registered again.
-    const registeredAfterRestart = relay.logs
-      .slice(relay.logs.findLastIndex((l) => l.event === 'relay_listening'))
-      .map((l) => JSON.stringify(l));
-    expect(registeredAfterRestart.some((l) => l.includes('t-one'))).toBe(true);
-    expect(registeredAfterRestart.some((l) => l.includes('t-two'))).toBe(true);
+    // The restarted relay saw the same ids registered again. Its log comes through a pipe
+    // that may lag the TLS answer the engine already acted on, so wait for the lines.
+    const registeredAfterRestart = (): string[] =>
+      relay.logs
+        .slice(relay.logs.findLastIndex((l) => l.event === 'relay_listening'))
+        .map((l) => JSON.stringify(l));
+    await waitUntil('the restarted relay logs both registrations', () =>
+      ['t-one', 't-two'].every((id) => registeredAfterRestart().some((l) => l.includes(id))),
+    );
 
     const after = await echoRoundTrip(t2.localPort, new Pattern(50_000, 2));
     expect(after.received.sha256).toBe(after.sent);
