@@ -1,8 +1,9 @@
 // One tcp_mux connection, for both ends (docs/protocol.md "Multiplexed data streams"): frame
-// dispatch to its streams (mux-stream.ts), stream ids and limits, PING/PONG, and a bound on
-// what the peer is owed (mux-output-budget.ts). Knows nothing of tunnels, tokens or relay
-// checks: callers decide what an OPEN means and which socket a stream carries. Nothing a peer
-// sends throws out of a socket handler: it closes this connection, naming the reason.
+// dispatch to its streams (mux-stream.ts), stream ids (odd from the client, even from the
+// relay) and limits, PING/PONG, and a bound on what the peer is owed (mux-output-budget.ts).
+// Knows nothing of tunnels, tokens or relay checks: callers decide what an OPEN means and
+// what a stream carries. Nothing a peer sends throws out of a socket handler: it closes this
+// connection, naming the reason.
 
 import type net from 'node:net';
 import { systemClock, type Clock } from '../shared/clock';
@@ -38,7 +39,7 @@ export const DEFAULT_MUX_MAX_STREAMS = 256;
  * every stream socket after every chunk.
  */
 export const MUX_SEND_BUFFER = 512 * 1024;
-const MAX_CLIENT_STREAM_ID = 0xffff_ffff;
+const MAX_STREAM_ID = 0xffff_ffff;
 
 export interface MuxConnectionOptions {
   /** The data connection, past its mux_open / mux_response lines. */
@@ -48,7 +49,11 @@ export interface MuxConnectionOptions {
   readonly initial?: Buffer;
   readonly window?: number;
   readonly maxStreams?: number;
-  /** Relay: the peer opened a stream; answer with accept()+attach() or refuse(). */
+  /**
+   * The peer opened a stream; answer with accept()+attach() or refuse(). The relay always
+   * takes OPENs; a client only on a serving connection of a published server (without this,
+   * the relay's OPEN is a protocol error).
+   */
   readonly onOpen?: (stream: MuxStream, payload: Buffer) => void;
   /** Once, when the connection is gone; `error` names a protocol violation or socket error. */
   readonly onClosed: (error: string | null) => void;
@@ -68,7 +73,8 @@ export class MuxConnection {
   private readonly socket: net.Socket;
   private readonly streams = new Map<number, MuxStream>();
   private readonly decoder = new FrameDecoder();
-  private nextId = 1;
+  /** Ours: odd for the client, even for the relay (docs/protocol.md). */
+  private nextId: number;
   private lastPeerId = 0;
   /** The TLS socket holds MUX_SEND_BUFFER or more: stream sockets wait for 'drain'. */
   blocked = false;
@@ -83,6 +89,7 @@ export class MuxConnection {
     this.socket = options.socket;
     this.window = options.window ?? DEFAULT_MUX_WINDOW;
     this.maxStreams = options.maxStreams ?? DEFAULT_MUX_MAX_STREAMS;
+    this.nextId = options.role === 'client' ? 1 : 2;
     const socket = this.socket;
     // A limit of 0 would close a connection on its first PONG: it means the default.
     const softLimit =
@@ -145,18 +152,24 @@ export class MuxConnection {
     return this.closed;
   }
 
-  /** Client: room for one more stream on this connection. */
+  /** Room for one more stream on this connection (both directions count). */
   get hasCapacity(): boolean {
-    return (
-      !this.closed && this.streams.size < this.maxStreams && this.nextId <= MAX_CLIENT_STREAM_ID
-    );
+    return !this.closed && this.streams.size < this.maxStreams && this.nextId <= MAX_STREAM_ID;
   }
 
-  /** Client: sends OPEN; the caller attaches the local socket at once (pipelining). */
+  /** Bytes the socket holds unsent. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Sends OPEN (the client on any connection, the relay on a serving connection); the caller
+   * attaches the local socket at once (pipelining), or waits for onOpenResult.
+   */
   openStream(payload: Buffer): MuxStream {
     const id = this.nextId;
     this.nextId += 2;
-    const stream = new MuxStream(this, id);
+    const stream = new MuxStream(this, id, true);
     this.streams.set(id, stream);
     this.write(encodeFrame(FrameType.OPEN, id, payload));
     return stream;
@@ -258,12 +271,11 @@ export class MuxConnection {
     if (stream === undefined) return;
     switch (frame.type) {
       case FrameType.OPEN_OK:
-        if (this.options.role !== 'client') return this.protocolError('OPEN_OK sent to the relay');
-        stream.handleOpenResult(null);
-        return;
       case FrameType.OPEN_ERR:
-        if (this.options.role !== 'client') return this.protocolError('OPEN_ERR sent to the relay');
-        stream.handleOpenResult(frame.payload);
+        // Only the side that received an OPEN answers it.
+        if (!stream.outbound)
+          return this.protocolError(`OPEN answer for stream ${stream.id}, which the peer opened`);
+        stream.handleOpenResult(frame.type === FrameType.OPEN_OK ? null : frame.payload);
         return;
       case FrameType.DATA:
         stream.handleData(frame.payload, frame.more === true);
@@ -283,16 +295,21 @@ export class MuxConnection {
   private onPeerOpen(frame: Frame): void {
     const id = frame.streamId;
     const onOpen = this.options.onOpen;
-    if (this.options.role !== 'relay' || onOpen === undefined)
-      return this.protocolError('OPEN sent to the client');
-    if (id % 2 !== 1 || id <= this.lastPeerId)
-      return this.protocolError(`stream id ${id} is not odd and increasing`);
+    if (onOpen === undefined) return this.protocolError('OPEN sent to a client that serves none');
+    // The client's ids are odd, the relay's even.
+    const parity = this.options.role === 'relay' ? 1 : 0;
+    if (id % 2 !== parity || id <= this.lastPeerId)
+      return this.protocolError(
+        `stream id ${id} is not ${parity === 1 ? 'odd' : 'even'} and increasing`,
+      );
     this.lastPeerId = id;
     if (this.streams.size >= this.maxStreams) {
+      const message = `a mux connection carries at most ${this.maxStreams} streams`;
       const refusal = {
         type: 'error',
         code: 'connection_limit_reached',
-        message: `a mux connection carries at most ${this.maxStreams} streams`,
+        message,
+        error: message,
         details: { reason: 'mux_streams', limit: this.maxStreams },
       };
       this.write(encodeFrame(FrameType.OPEN_ERR, id, Buffer.from(JSON.stringify(refusal))));

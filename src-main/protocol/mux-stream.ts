@@ -1,10 +1,10 @@
-// One stream of a tcp_mux connection (docs/protocol.md "Multiplexed data streams"): the plain
-// socket it carries, per-stream credit both ways (granted only for bytes the socket took
-// without back-pressure), FIN as FIN, RST as reset. Writes frames only through its connection
+// One stream of a tcp_mux connection (docs/protocol.md "Multiplexed data streams"): its id and
+// direction, the OPEN answer, per-stream credit both ways, FIN as FIN, RST as reset, and its
+// end. Where its bytes go is its carrier: a plain socket (mux-socket-carrier.ts) or a stream
+// it is spliced to (mux-splice.ts). Writes frames only through its connection
 // (mux-connection.ts), which owns the wire.
 
 import type net from 'node:net';
-import { guard } from './guard';
 import type { MuxConnection } from './mux-connection';
 import {
   encodeFrame,
@@ -13,6 +13,7 @@ import {
   MAX_FRAME_PAYLOAD,
   MAX_WINDOW_CREDIT,
 } from './mux-frames';
+import { SocketCarrier } from './mux-socket-carrier';
 import { resetSocket } from './socket-reset';
 
 /** socket -> peer is `to_peer`; peer -> socket is `from_peer`. */
@@ -27,57 +28,88 @@ export interface StreamEnd {
   readonly payload: Buffer | null;
 }
 
+/** What the peer's frames become once the stream has checked and counted them. */
+export interface StreamCarrier {
+  /** DATA, within credit; `more`: the frame goes on in a later piece. */
+  data(payload: Buffer, more: boolean): void;
+  fin(): void;
+  /** The peer granted `credit`, already added to the stream's send credit. */
+  window(credit: number): void;
+  /** The stream is reset (either side, a lost connection, a failure). */
+  reset(): void;
+  /** The connection's socket drained. */
+  drained(): void;
+  /** resumeCredit(): the relay's buffer budget lets credit go again. */
+  resumeCredit(): void;
+}
+
 export class MuxStream {
   /** Counts payload bytes as they pass (cheap; no allocation). */
   onBytes: ((direction: MuxDirection, bytes: number) => void) | null = null;
-  /** Client: OPEN_OK (null) or OPEN_ERR (its payload). */
+  /** The side that sent the OPEN: OPEN_OK (null) or OPEN_ERR (its payload). */
   onOpenResult: ((refusal: Buffer | null) => void) | null = null;
   /** Once, when the stream is over. */
   onEnd: ((end: StreamEnd) => void) | null = null;
   /** Relay: asked before each WINDOW grant; true holds the credit back until resumeCredit(). */
   holdCredit: (() => boolean) | null = null;
 
-  private socket: net.Socket | null = null;
+  private carrier: StreamCarrier | null = null;
+  /** An outbound stream (this side sent the OPEN) has had its answer; inbound ones always. */
+  private answered: boolean;
   private sendCredit: number;
   private recvCredit: number;
-  /** Bytes written to the socket whose credit has not been granted back yet. */
+  /** Bytes the carrier has taken whose credit has not been granted back yet. */
   private ungranted = 0;
-  private waitingDrain = false;
-  /** The socket is corked while the pieces of one DATA frame arrive. */
-  private corked = false;
-  /** A write() of the current frame returned false. */
-  private refused = false;
-  /** DATA that arrived before a socket was attached (relay: while dialling); at most a window. */
+  /** DATA that arrived before a carrier (relay: while dialling); at most a window. */
   private pendingIn: Buffer[] = [];
-  /** The part of a socket chunk that did not fit the credit; the socket is paused meanwhile. */
-  private pendingOut: Buffer | null = null;
-  /** The socket's read side ended with a FIN (its 'end'); pendingOut, if any, goes before it. */
-  private sawEnd = false;
-  /** The socket closed cleanly while bytes still waited for credit: FIN, then done. */
-  private closedAwaitingFin = false;
-  private finSent = false;
-  private finReceived = false;
+  private finSentValue = false;
+  private finReceivedValue = false;
   private ended = false;
-  private firstError: string | null = null;
 
   constructor(
     private readonly conn: MuxConnection,
     readonly id: number,
+    /** True when this side sent the OPEN (the peer answers it). */
+    readonly outbound = false,
   ) {
     this.sendCredit = conn.window;
     this.recvCredit = conn.window;
+    this.answered = !outbound;
   }
 
   get isEnded(): boolean {
     return this.ended;
   }
 
-  /** Relay: the target is connected. */
+  get finSent(): boolean {
+    return this.finSentValue;
+  }
+
+  get finReceived(): boolean {
+    return this.finReceivedValue;
+  }
+
+  /** Credit the peer may still use: bytes it may send before another WINDOW. */
+  get receiveCredit(): number {
+    return this.recvCredit;
+  }
+
+  /** Credit this side may still use towards its peer. */
+  get sendCreditLeft(): number {
+    return this.sendCredit;
+  }
+
+  /** Bytes the connection's socket holds unsent (all its streams together). */
+  get connectionQueuedBytes(): number {
+    return this.conn.queuedBytes;
+  }
+
+  /** The receiving side: the stream is open (its target is connected). */
   accept(): void {
     if (!this.ended) this.conn.write(encodeFrame(FrameType.OPEN_OK, this.id));
   }
 
-  /** Relay: the stream is refused with an `error` JSON; anything pipelined is dropped. */
+  /** The receiving side: refused with an `error` JSON; anything pipelined is dropped. */
   refuse(error: Record<string, unknown>): void {
     if (this.ended) return;
     this.conn.write(encodeFrame(FrameType.OPEN_ERR, this.id, Buffer.from(JSON.stringify(error))));
@@ -88,62 +120,44 @@ export class MuxStream {
     });
   }
 
-  /** Resets the stream both ways (user disconnect, engine close). */
+  /** Resets the stream both ways (user disconnect, engine close), and what carries it. */
   reset(): void {
     if (this.ended) return;
-    this.conn.write(encodeFrame(FrameType.RST, this.id));
-    if (this.socket !== null) resetSocket(this.socket);
-    this.finish({ reset: true, error: 'local_reset', payload: null });
+    this.writeRst();
+    this.endWithReset('local_reset');
   }
 
-  /** Carries `socket` on this stream from now on: its bytes go out as DATA, DATA comes in. */
-  attach(socket: net.Socket): void {
-    if (this.ended) {
+  /**
+   * Carries `socket` on this stream from now on: its bytes go out as DATA (after `initial`,
+   * bytes already read from it), DATA comes in.
+   */
+  attach(socket: net.Socket, initial?: Buffer): void {
+    if (this.ended || this.carrier !== null) {
       resetSocket(socket);
       return;
     }
-    this.socket = socket;
-    // A throw here is ours, not the peer's; it still ends only this stream.
-    const onThrow = (reason: string): void => this.fail(reason);
-    socket.on(
-      'data',
-      guard((chunk: Buffer) => {
-        this.onBytes?.('to_peer', chunk.length);
-        this.send(chunk);
-      }, onThrow),
-    );
-    socket.on(
-      'end',
-      guard(() => {
-        this.sawEnd = true;
-        if (this.pendingOut === null) this.sendFin();
-      }, onThrow),
-    );
-    socket.on('finish', () => {
-      // Both ways done; but bytes still waiting for credit (and our FIN after them) keep it open.
-      if (socket.readableEnded && this.finSent) socket.destroy();
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.firstError ??= error.code ?? error.message;
-    });
-    socket.on(
-      'close',
-      guard(() => this.onSocketClosed(), onThrow),
-    );
+    const carrier = new SocketCarrier(this, socket);
+    this.join(carrier);
+    carrier.start(initial);
+  }
+
+  /** @internal Gives the stream its carrier: DATA, then a FIN, that waited for one go first. */
+  join(carrier: StreamCarrier): void {
+    if (this.ended || this.carrier !== null) return;
+    this.carrier = carrier;
     const pending = this.pendingIn;
     this.pendingIn = [];
-    for (const payload of pending) this.writeToSocket(payload);
-    if (this.finReceived) socket.end();
-    socket.resume();
+    for (const payload of pending) carrier.data(payload, false);
+    if (this.finReceivedValue) carrier.fin();
   }
 
-  /** @internal The connection's TLS socket drained: go on reading unless credit holds us. */
+  /** @internal The connection's TLS socket drained. */
   resumeIfClear(): void {
-    if (this.socket !== null && this.pendingOut === null && !this.ended && !this.finSent)
-      this.socket.resume();
+    if (!this.ended) this.carrier?.drained();
   }
 
-  private send(chunk: Buffer): void {
+  /** @internal Sends up to `chunk.length` bytes as DATA within credit; returns how many went. */
+  sendData(chunk: Buffer): number {
     let offset = 0;
     const length = chunk.length;
     while (offset < length && this.sendCredit > 0) {
@@ -152,104 +166,94 @@ export class MuxStream {
       this.sendCredit -= n;
       offset += n;
     }
-    if (offset < length) {
-      this.pendingOut = offset === 0 ? chunk : chunk.subarray(offset);
-      this.socket?.pause();
-    } else if (this.conn.blocked) {
-      this.socket?.pause();
-    }
+    return offset;
   }
 
-  private sendFin(): void {
-    if (this.finSent || this.ended) return;
-    this.finSent = true;
+  /** @internal The connection's socket holds enough: carriers stop reading. */
+  get connectionBlocked(): boolean {
+    return this.conn.blocked;
+  }
+
+  /** @internal Sends our FIN once; false when it was sent already or the stream is over. */
+  sendFin(): boolean {
+    if (this.finSentValue || this.ended) return false;
+    this.finSentValue = true;
     this.conn.write(encodeFrame(FrameType.FIN, this.id));
-    if (this.closedAwaitingFin) {
-      this.finish({ reset: false, error: null, payload: null });
-      return;
-    }
-    const socket = this.socket;
-    if (socket !== null && socket.writableFinished) socket.destroy();
+    return true;
+  }
+
+  /** @internal The carrier took `bytes` of the peer's DATA: credit for them may be granted. */
+  took(bytes: number): void {
+    this.ungranted += bytes;
+  }
+
+  /**
+   * @internal Grants what was taken: in halves of the window for a socket (one small TLS record
+   * per 512 KiB, and the sender always has credit left), whole when `whole`; never while
+   * holdCredit holds it back.
+   */
+  grantDue(whole: boolean): void {
+    if (this.ungranted === 0) return;
+    if (!whole && this.ungranted < this.conn.window / 2) return;
+    if (this.holdCredit?.() === true) return;
+    if (this.ended || this.finReceivedValue) return;
+    this.conn.write(encodeWindow(this.id, this.ungranted));
+    this.recvCredit += this.ungranted;
+    this.ungranted = 0;
+  }
+
+  /** Grants what holdCredit held back, unless the carrier still waits for its socket. */
+  resumeCredit(): void {
+    if (this.ended) return;
+    if (this.carrier !== null) this.carrier.resumeCredit();
+    else this.grantDue(false);
+  }
+
+  /** @internal */
+  writeRst(): void {
+    this.conn.write(encodeFrame(FrameType.RST, this.id));
+  }
+
+  /** @internal The stream ends; `error` names why. */
+  finishWith(end: StreamEnd): void {
+    this.finish(end);
+  }
+
+  /** @internal Something threw while carrying this stream: reset it both ways, naming why. */
+  fail(reason: string): void {
+    if (this.ended) return;
+    this.writeRst();
+    this.endWithReset(reason);
   }
 
   /** @internal */
   handleOpenResult(refusal: Buffer | null): void {
+    if (this.answered) {
+      this.conn.protocolError(`stream ${this.id} answered twice`);
+      return;
+    }
+    this.answered = true;
     this.onOpenResult?.(refusal);
-    if (refusal === null) return;
-    // OPEN_ERR ends the stream on the relay's side: reset ours, send nothing more.
-    if (this.socket !== null) resetSocket(this.socket);
+    if (refusal === null || this.ended) return;
+    // OPEN_ERR ends the stream on the peer's side: reset ours, send nothing more.
+    this.carrier?.reset();
     this.finish({ reset: true, error: 'refused', payload: refusal });
   }
 
   /** @internal `more`: the frame goes on in a later piece (see FrameDecoder). */
   handleData(payload: Buffer, more = false): void {
-    if (this.ended || this.finReceived) return;
+    if (this.ended || this.finReceivedValue) return;
+    if (!this.answered) {
+      this.conn.protocolError(`DATA on stream ${this.id} before its OPEN_OK`);
+      return;
+    }
     this.recvCredit -= payload.length;
     if (this.recvCredit < 0) {
       this.conn.protocolError(`stream ${this.id} sent beyond its window`);
       return;
     }
-    if (this.socket === null) this.pendingIn.push(payload);
-    else this.writeToSocket(payload, more);
-  }
-
-  private writeToSocket(payload: Buffer, more = false): void {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed) return;
-    this.onBytes?.('from_peer', payload.length);
-    // A frame that arrives in pieces (TLS hands over 16 KiB at a time) goes out in one
-    // writev, not in one syscall per piece.
-    if (more && !this.corked) {
-      socket.cork();
-      this.corked = true;
-    }
-    if (!socket.write(payload)) this.refused = true;
-    this.ungranted += payload.length;
-    if (more) return;
-    if (this.corked) {
-      this.corked = false;
-      socket.uncork();
-    }
-    // Credit only for bytes the socket has taken without back-pressure (docs/protocol.md):
-    // a write() that returned false with bytes still queued arms 'drain'.
-    const backPressure = this.refused && socket.writableLength > 0;
-    this.refused = false;
-    if (backPressure) {
-      if (!this.waitingDrain) {
-        this.waitingDrain = true;
-        socket.once('drain', () => {
-          this.waitingDrain = false;
-          this.grantHalfWindow();
-        });
-      }
-    } else if (!this.waitingDrain) {
-      this.grantHalfWindow();
-    }
-  }
-
-  /**
-   * Half a window per WINDOW frame: one small TLS record per 512 KiB. What stays ungranted is
-   * under half the window, so the sender always has credit left to send more.
-   */
-  private grantHalfWindow(): void {
-    if (this.ungranted >= this.conn.window / 2 && this.holdCredit?.() !== true) this.grant();
-  }
-
-  /** Credit the peer may still use: bytes it may send before another WINDOW. */
-  get receiveCredit(): number {
-    return this.recvCredit;
-  }
-
-  /** Grants what holdCredit held back, unless the socket is still backed up ('drain' will). */
-  resumeCredit(): void {
-    if (!this.ended && !this.waitingDrain) this.grantHalfWindow();
-  }
-
-  private grant(): void {
-    if (this.ended || this.ungranted === 0 || this.finReceived) return;
-    this.conn.write(encodeWindow(this.id, this.ungranted));
-    this.recvCredit += this.ungranted;
-    this.ungranted = 0;
+    if (this.carrier === null) this.pendingIn.push(payload);
+    else this.carrier.data(payload, more);
   }
 
   /** @internal */
@@ -260,65 +264,42 @@ export class MuxStream {
       return;
     }
     this.sendCredit += credit;
-    const pending = this.pendingOut;
-    if (pending === null) return;
-    this.pendingOut = null;
-    this.send(pending);
-    if (this.pendingOut !== null) return;
-    if (this.sawEnd) this.sendFin();
-    else if (!this.conn.blocked) this.socket?.resume();
+    this.carrier?.window(credit);
   }
 
   /** @internal */
   handleFin(): void {
-    if (this.ended || this.finReceived) return;
-    this.finReceived = true;
-    const socket = this.socket;
-    if (socket === null) return;
-    socket.end();
+    if (this.ended || this.finReceivedValue) return;
+    if (!this.answered) {
+      this.conn.protocolError(`FIN on stream ${this.id} before its OPEN_OK`);
+      return;
+    }
+    this.finReceivedValue = true;
+    this.carrier?.fin();
   }
 
   /** @internal */
   handleRst(payload: Buffer): void {
     if (this.ended) return;
-    if (this.socket !== null) resetSocket(this.socket);
+    this.carrier?.reset();
     this.finish({ reset: true, error: 'peer_reset', payload: payload.length > 0 ? payload : null });
-  }
-
-  /** Something threw while carrying this stream: reset it both ways, naming why. */
-  private fail(reason: string): void {
-    if (this.ended) return;
-    this.conn.write(encodeFrame(FrameType.RST, this.id));
-    if (this.socket !== null) resetSocket(this.socket);
-    this.finish({ reset: true, error: reason, payload: null });
   }
 
   /** @internal The mux connection is gone. */
   abort(reason: string): void {
     if (this.ended) return;
-    if (this.socket !== null) resetSocket(this.socket);
-    this.finish({ reset: true, error: reason, payload: null });
+    this.endWithReset(reason);
   }
 
-  private onSocketClosed(): void {
-    if (this.ended) return;
-    const clean = this.sawEnd && this.finReceived && this.firstError === null;
-    if (clean && !this.finSent) {
-      // Node closes a socket once both ways are done, possibly while the last bytes it read
-      // still wait for credit: they, and the FIN after them, still go out (handleWindow).
-      this.closedAwaitingFin = true;
-      return;
-    }
-    // A socket that closed without both FINs (destroyed, reset, failed) resets the peer's side.
-    if (!clean) this.conn.write(encodeFrame(FrameType.RST, this.id));
-    this.finish({ reset: !clean, error: this.firstError, payload: null });
+  private endWithReset(reason: string): void {
+    this.carrier?.reset();
+    this.finish({ reset: true, error: reason, payload: null });
   }
 
   private finish(end: StreamEnd): void {
     if (this.ended) return;
     this.ended = true;
     this.pendingIn = [];
-    this.pendingOut = null;
     this.conn.forget(this);
     this.onEnd?.(end);
   }
