@@ -27,14 +27,17 @@ export interface TunnelSpec {
 }
 
 export interface ConnectArgs {
-  readonly relay: HostPort;
+  /** Null with --link, which names the relay itself. */
+  readonly relay: HostPort | null;
+  /** A `cloudbridge://invite/...` link or a .cloudbridge file (docs/protocol.md#connection-links). */
+  readonly link: string | null;
   readonly caFile: string | null;
   readonly serverName: string | null;
   readonly pinSha256: string | null;
   readonly insecure: boolean;
   readonly opener: OpenerMode;
   readonly allowDirect: boolean;
-  /** null: the token comes from CLOUDBRIDGE_TOKEN. */
+  /** null: the token comes from the link or CLOUDBRIDGE_TOKEN. */
   readonly tokenFile: string | null;
   readonly tunnels: readonly TunnelSpec[];
   readonly bind: string;
@@ -67,7 +70,11 @@ export const USAGE = `Usage:
                       [--ca FILE] [--servername NAME] [--pin SHA256] [--insecure]
                       [--opener auto|client|server] [--allow-direct] [--bind 127.0.0.1]
                       [--json] [--state-file FILE]
+  cloudbridge connect --link URL|FILE --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT [...] [options]
       The token may come from the environment variable CLOUDBRIDGE_TOKEN instead of --token-file.
+      --link takes a connection link (cloudbridge://invite/...) or a .cloudbridge file from
+      \`cloudbridge-relay invite\`: the relay, its pinned key, its CA and the token it carries.
+      --token-file wins over the link's token, which wins over CLOUDBRIDGE_TOKEN.
       --tunnel may be given several times.
   cloudbridge token --sub NAME [--tenant TENANT] [--ttl 1h] [--out FILE]
                     [--secret-file FILE | --secret SECRET]
@@ -190,6 +197,7 @@ function parseConnect(
 ): ConnectArgs {
   const flags = readFlags(argv, {
     relay: 'value',
+    link: 'value',
     ca: 'value',
     servername: 'value',
     pin: 'value',
@@ -203,7 +211,16 @@ function parseConnect(
     'state-file': 'value',
   });
   const relayText = one(flags, 'relay');
-  if (relayText === null) throw new UsageError('--relay HOST:PORT is required');
+  const link = one(flags, 'link');
+  if (link !== null) {
+    const clash = ['relay', 'ca', 'servername', 'pin', 'insecure'].filter((f) => flags.has(f));
+    if (clash.length > 0)
+      throw new UsageError(
+        `--link sets the relay, its CA, pin and server name: leave out ${clash.map((f) => `--${f}`).join(', ')}`,
+      );
+  } else if (relayText === null) {
+    throw new UsageError('--relay HOST:PORT (or --link URL|FILE) is required');
+  }
   const tunnelTexts = flags.get('tunnel') ?? [];
   if (tunnelTexts.length === 0)
     throw new UsageError('at least one --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT is required');
@@ -216,7 +233,8 @@ function parseConnect(
   }
   const tokenFile = one(flags, 'token-file');
   const envToken = env['CLOUDBRIDGE_TOKEN'];
-  if (tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
+  // A link may carry the token; whether it does is known once it is read (connect-link.ts).
+  if (link === null && tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
     throw new UsageError(
       'a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN',
     );
@@ -233,7 +251,8 @@ function parseConnect(
   }
   const bind = one(flags, 'bind') ?? '127.0.0.1';
   return {
-    relay: parseHostPort(relayText, '--relay'),
+    relay: relayText === null ? null : parseHostPort(relayText, '--relay'),
+    link,
     caFile,
     serverName: one(flags, 'servername'),
     pinSha256: pin === null ? null : parsePin(pin),

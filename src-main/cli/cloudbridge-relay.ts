@@ -1,15 +1,27 @@
 // `cloudbridge-relay`: the reference relay as a process. Parses flags and the config file
 // (relay/config.ts), starts the relay, prints JSON log lines on stdout and where it listens on
-// stderr, and shuts down cleanly on SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime
-// failure, 2 bad arguments.
+// stderr, and shuts down cleanly on SIGINT/SIGTERM; `cloudbridge-relay invite` makes a
+// connection link instead (relay-invite.ts). Exit codes: 0 clean stop, 1 runtime failure,
+// 2 bad arguments.
 
 import { ConfigError, parseRelayArgs, RELAY_USAGE } from '../relay/config';
 import { startRelay } from '../relay/relay-server';
+import { writeFileAtomically } from './file-output';
+import { runRelayInvite } from './relay-invite';
 
 async function main(): Promise<number> {
   // A log reader that goes away (EPIPE) must not take the relay with it: lines are dropped.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
+  if (process.argv[2] === 'invite')
+    return runRelayInvite(process.argv.slice(3), {
+      env: process.env,
+      cwd: process.cwd(),
+      nowMs: () => Date.now(),
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+      writeFile: writeFileAtomically,
+    });
   let config;
   try {
     config = parseRelayArgs(process.argv.slice(2), process.env);

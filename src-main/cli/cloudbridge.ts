@@ -3,12 +3,12 @@
 // the behaviour lives in args.ts, connect.ts and format.ts. Never prints a token except
 // the one `token` is asked to mint, on stdout or into its --out file (mode 0600).
 
-import { chmod, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 
 import { createEngine } from '../engine/engine';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, USAGE, UsageError, parseCommandLine } from './args';
 import { runConnect } from './connect';
+import { writeFileAtomically } from './file-output';
 
 const VERSION = '0.1.0';
 
@@ -94,27 +94,9 @@ async function warnIfShared(path: string): Promise<void> {
     );
 }
 
-/**
- * Writes a file only its owner can read: a new file made 0600 next to the target, then renamed
- * over it, so neither an old file's wider mode nor a half-written token is ever visible.
- */
-async function writePrivateFile(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${process.pid}-${Date.now()}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    // The umask cannot widen 0600, but a platform default might: say it explicitly.
-    await handle.chmod(0o600);
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await chmod(path, 0o600);
+/** Writes a file only its owner can read (file-output.ts). */
+function writePrivateFile(path: string, text: string): Promise<void> {
+  return writeFileAtomically(path, text, 0o600);
 }
 
 /** Exits once stdout has drained, so a timer some library left behind cannot keep us alive. */

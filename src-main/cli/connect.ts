@@ -1,10 +1,11 @@
-// `cloudbridge connect`: builds the engine options from parsed arguments, prints state and
-// counter lines, and turns the engine's end state into an exit code (3 auth refused,
-// 4 gave up reconnecting, 0 after a clean close on a signal). Takes the engine factory and
-// process I/O as options so tests drive it without a real process. Never prints the token.
+// `cloudbridge connect`: builds the engine options from parsed arguments or a connection link
+// (connect-link.ts), prints state and counter lines, and turns the engine's end state into an
+// exit code (3 auth refused, 4 gave up reconnecting, 0 after a clean close on a signal). Takes
+// the engine factory and process I/O as options so tests drive it without a real process.
+// Never prints the token.
 
 import type { EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
-import type { Engine, EngineOptions } from '../engine/types';
+import type { Engine, EngineOptions, RelayEndpoint } from '../engine/types';
 import {
   EXIT_AUTH_REFUSED,
   EXIT_FAILURE,
@@ -14,6 +15,7 @@ import {
   type ConnectArgs,
   type TunnelSpec,
 } from './args';
+import { readConnectLink } from './connect-link';
 import { Reporter } from './format';
 import { createFileStatePersistence } from './state-file';
 import { isCredentialRefusal } from '../shared/error-codes';
@@ -58,7 +60,11 @@ function redactor(secrets: readonly string[]): (text: string) => string {
   return (text) => live.reduce((acc, secret) => acc.split(secret).join('[redacted]'), text);
 }
 
-async function readToken(args: ConnectArgs, io: ConnectIo): Promise<string> {
+async function readToken(
+  args: ConnectArgs,
+  io: ConnectIo,
+  linkToken: string | null,
+): Promise<string> {
   let token: string;
   if (args.tokenFile !== null) {
     try {
@@ -67,8 +73,14 @@ async function readToken(args: ConnectArgs, io: ConnectIo): Promise<string> {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new UsageError(`--token-file: cannot read ${args.tokenFile} (${code})`);
     }
+  } else if (linkToken !== null) {
+    token = linkToken;
   } else {
     token = (io.env['CLOUDBRIDGE_TOKEN'] ?? '').trim();
+    if (token.length === 0 && args.link !== null)
+      throw new UsageError(
+        'the link carries no token: give one with --token-file FILE or CLOUDBRIDGE_TOKEN',
+      );
   }
   if (token.length === 0) throw new UsageError('the token is empty');
   if (/\s/.test(token)) throw new UsageError('the token contains white space; expected one JWT');
@@ -94,15 +106,29 @@ export function exitCodeFor(snapshot: EngineSnapshot, hasLeftDisconnected: boole
   return EXIT_GAVE_UP;
 }
 
-/** Runs until a signal, a refused authentication, or the engine giving up. Returns the exit code. */
-export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<number> {
-  const token = await readToken(args, io);
+/** The relay to dial: from the flags, or every TLS fact from a verified link. */
+async function relayFor(
+  args: ConnectArgs,
+  io: ConnectIo,
+): Promise<{ relay: RelayEndpoint; linkToken: string | null }> {
+  if (args.link !== null) {
+    const invite = await readConnectLink(args.link, { readTextFile: io.readTextFile, now: io.now });
+    return {
+      relay: {
+        host: invite.host,
+        port: invite.port,
+        ...(invite.caPem === null ? {} : { ca: invite.caPem }),
+        pinSha256: invite.pinSha256,
+        ...(invite.serverName === null ? {} : { serverName: invite.serverName }),
+        insecure: false,
+        opener: args.opener,
+      },
+      linkToken: invite.token,
+    };
+  }
+  if (args.relay === null) throw new UsageError('--relay HOST:PORT is required');
   const ca = await readCa(args, io);
-  const redact = redactor([token]);
-  const out = (line: string): void => io.out(redact(line));
-  const err = (line: string): void => io.err(redact(line));
-
-  const options: EngineOptions = {
+  return {
     relay: {
       host: args.relay.host,
       port: args.relay.port,
@@ -112,6 +138,20 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
       insecure: args.insecure,
       opener: args.opener,
     },
+    linkToken: null,
+  };
+}
+
+/** Runs until a signal, a refused authentication, or the engine giving up. Returns the exit code. */
+export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<number> {
+  const { relay, linkToken } = await relayFor(args, io);
+  const token = await readToken(args, io, linkToken);
+  const redact = redactor([token]);
+  const out = (line: string): void => io.out(redact(line));
+  const err = (line: string): void => io.err(redact(line));
+
+  const options: EngineOptions = {
+    relay,
     tunnels: args.tunnels.map((spec) => tunnelConfigFor(spec, args.bind)),
     getToken: () => Promise.resolve(token),
     allowDirect: args.allowDirect,

@@ -23,6 +23,7 @@ export class ConfigError extends Error {
 }
 
 export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options]
+       cloudbridge-relay invite --sub NAME [options]   a connection link (invite --help)
 
   --listen HOST:PORT        address to listen on (port 0 picks a free one)
   --cert FILE --key FILE    TLS certificate and key (PEM); without them a self-signed
