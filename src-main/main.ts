@@ -9,6 +9,8 @@ import { createKeytarSecretStore } from './services/secret-store';
 import { runTrayRequest, trayActionRequest } from './services/tray-actions';
 import { buildTrayModel, resolveLanguage } from './services/tray-model';
 import type { AppSnapshot } from './shared/ipc-contract';
+import { errorTextKey } from './shared/i18n/error-advice';
+import { translatorFor, type Translator } from './shared/i18n/translator';
 import type { TrayAction } from './shared/tray-types';
 import { handleAppProtocol, registerAppScheme } from './electron/app-protocol';
 import {
@@ -92,6 +94,7 @@ async function start(): Promise<void> {
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
     confirmRelayChange: createRelayChangeDialog(() => window),
+    systemLanguage: app.getLocale(),
     // The engine and the built-in relay run in a utility process (src-main/engine-host).
     engineHost: {
       start: (onOutput) =>
@@ -175,7 +178,9 @@ async function start(): Promise<void> {
 
   watchWakeEvents({ clock: systemClock, onWake: (reason) => svc.controller.reconnectNow(reason) });
   if (svc.controller.snapshot().notices.some((n) => n.kind === 'first_run')) {
-    showNotification(firstStartHint(process.platform), () => revealWindow(window));
+    showNotification(firstStartHint(process.platform, appTranslator(svc)), () =>
+      revealWindow(window),
+    );
   }
 }
 
@@ -188,5 +193,14 @@ async function runTrayAction(svc: AppServices, action: TrayAction): Promise<void
   if (error === null) return;
   // A refusal from the tray has no form to show it in: it becomes a notification.
   svc.logger.log('warn', 'tray_action_failed', { action: action.type, code: error.code });
-  showNotification({ title: 'CloudBridge', body: error.message }, () => revealWindow(window));
+  const t = appTranslator(svc);
+  showNotification({ title: t('app.title'), body: t(errorTextKey(error.code)) }, () =>
+    revealWindow(window),
+  );
+}
+
+/** The app's language as the settings and the OS resolve it now. */
+function appTranslator(svc: AppServices): Translator {
+  const { language } = svc.controller.snapshot().settings;
+  return translatorFor(resolveLanguage(language, app.getLocale()));
 }

@@ -9,6 +9,7 @@ import type { AppNotification } from '../services/app-controller';
 import { nodeStoreFs } from '../services/atomic-json';
 import { setLinuxAutostart } from '../services/linux-autostart';
 import type { Clock } from '../shared/clock';
+import type { Translator } from '../shared/i18n/translator';
 
 /** False when another instance runs: this one must quit. The first one is told to show up. */
 export function acquireSingleInstance(onSecondInstance: () => void): boolean {
@@ -175,16 +176,13 @@ export function heldNotificationCount(): number {
 }
 
 /** First start: tell the user the app keeps running in the tray / menu bar. */
-export function firstStartHint(platform: NodeJS.Platform): Pick<AppNotification, 'title' | 'body'> {
-  const where =
-    platform === 'darwin'
-      ? 'menu bar'
-      : platform === 'win32'
-        ? 'notification area (system tray)'
-        : 'system tray';
+export function firstStartHint(
+  platform: NodeJS.Platform,
+  t: Translator,
+): Pick<AppNotification, 'title' | 'body'> {
   return {
-    title: 'CloudBridge is running',
-    body: `CloudBridge lives in the ${where}. Closing the window keeps your tunnels up; use Quit in the tray menu to stop.`,
+    title: t('notification.firstStart.title'),
+    body: t('notification.firstStart.body', { platform }),
   };
 }
 

@@ -204,6 +204,7 @@ export function createEngineProxy(
         lastError: {
           code: 'internal_error',
           message: `The engine stopped (${reason}); it is restarting.`,
+          detailKey: 'errorDetail.engineRestarting',
           at,
         },
         at,

@@ -5,15 +5,22 @@
 // electron (the Electron layer forwards).
 
 import { readFile } from 'node:fs/promises';
-import type { ReplyOf } from '../shared/ipc-contract';
+import { resolveLanguage, type ReplyOf } from '../shared/ipc-contract';
+import { translatorFor } from '../shared/i18n/translator';
 import { createAppState } from './app-state';
 import { createBuiltinRelayFlow } from './builtin-relay-flow';
-import type { AppController, AppControllerOptions, AppNotification } from './controller-types';
+import type {
+  AppController,
+  AppControllerOptions,
+  AppNotification,
+  NotificationMessage,
+} from './controller-types';
 import { createEngineSession } from './engine-session';
 import { messageOf } from './errors';
 import { createExportFiles } from './export-files';
 import { createIpcHandlers } from './ipc-handlers';
 import { createKnownSecrets } from './known-secrets';
+import { notificationText } from './notification-policy';
 import { createPortHolders } from './port-holders';
 import { createTokenBindings } from './token-binding';
 import { createTokenExpiryWatch } from './token-expiry-watch';
@@ -44,7 +51,10 @@ export function createAppController(options: AppControllerOptions): AppControlle
   let closed = false;
 
   const notifyListeners = new Set<(n: AppNotification) => void>();
-  const notify = (n: AppNotification) => {
+  /** Worded when shown, in the app's language as the settings now resolve it. */
+  const notify = (message: NotificationMessage) => {
+    const language = resolveLanguage(settingsStore.get().language, options.systemLanguage);
+    const n = notificationText(message, translatorFor(language));
     for (const l of [...notifyListeners]) l(n);
   };
   const knownSecrets = createKnownSecrets();
@@ -59,6 +69,8 @@ export function createAppController(options: AppControllerOptions): AppControlle
   const holders = createPortHolders({
     ...(options.findPortOwner ? { findPortOwner: options.findPortOwner } : {}),
     onFound: () => state.changed(),
+    onHolder: (tunnelId, port, holder) =>
+      logger.log('info', 'port_holder_found', { port, holder }, tunnelId),
   });
   const state = createAppState({
     settingsStore,
@@ -181,25 +193,15 @@ export function createAppController(options: AppControllerOptions): AppControlle
       const loaded = await settingsStore.load();
       for (const notice of loaded.notices) state.setNotice(notice);
       // The keychain may prompt and take a while (E5): the window says why nothing shows yet.
-      state.setNotice({ kind: 'keychain_unlocking', message: 'Unlocking keychain…', at: iso() });
+      state.setNotice({ kind: 'keychain_unlocking', at: iso() });
       state.changed();
       await builtin.startAtLaunch();
       const account = await tokens.setAccount(settingsStore.get().relay?.id ?? null);
       await tokens.adoptAtStart(settingsStore.get().relay);
-      if (account.keychainError)
-        state.setNotice({
-          kind: 'keychain_unavailable',
-          message: account.keychainError.message,
-          at: iso(),
-        });
+      if (account.keychainError) state.setNotice({ kind: 'keychain_unavailable', at: iso() });
       state.dropNotices('keychain_unlocking');
       if (loaded.firstRun || settingsStore.get().relay === null)
-        state.setNotice({
-          kind: 'first_run',
-          message:
-            'Nothing is configured yet. Add your relay and token, or try the built-in local relay.',
-          at: iso(),
-        });
+        state.setNotice({ kind: 'first_run', at: iso() });
       try {
         await session.apply(null);
       } catch (error) {

@@ -9,6 +9,7 @@ import type { RestartPolicy } from '../engine-host/restart-policy';
 import type { HostTransport } from '../engine-host/transport';
 import type { Engine, EngineOptions } from '../engine/types';
 import type { AppInfo } from '../shared/ipc-contract';
+import type { MessageParams } from '../shared/model';
 import {
   createAppController,
   type AppController,
@@ -65,6 +66,8 @@ export interface AppServicesOptions {
   readonly confirmRelayChange?: RelayChangeConfirmer;
   /** Records logged while the window is hidden that it is shown on show (default 500). */
   readonly catchUpLogRecords?: number;
+  /** The OS language (app.getLocale()): notifications follow it while the setting is System. */
+  readonly systemLanguage?: string;
 }
 
 export interface AppServices {
@@ -184,16 +187,23 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.catchUpLogRecords !== undefined
       ? { catchUpLogRecords: options.catchUpLogRecords }
       : {}),
+    ...(options.systemLanguage !== undefined ? { systemLanguage: options.systemLanguage } : {}),
   });
   const router = createIpcRouter(controller, {
     clock,
     onRejected: (channel, reason) => logger.log('warn', 'ipc_rejected', { channel, reason }),
   });
   engineHost?.onRestart((restart) => {
-    const message = `The engine process stopped (${restart.reason}) and was restarted; tunnels come back by themselves.`;
+    // What the window and the notification say it with (catalogue noticeBody.engine_restarted).
+    const params: MessageParams =
+      restart.signal !== null
+        ? { cause: 'signal', signal: restart.signal }
+        : restart.code !== null
+          ? { cause: 'code', code: restart.code }
+          : { cause: 'start' };
     controller.showNotice(
-      { kind: 'engine_restarted', message, at: restart.at },
-      { kind: 'engine_restarted', title: 'CloudBridge engine restarted', body: message },
+      { kind: 'engine_restarted', params, at: restart.at },
+      { kind: 'engine_restarted', params },
     );
   });
   return {

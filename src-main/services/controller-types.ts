@@ -15,6 +15,7 @@ import type {
   RequestChannel,
   RequestOf,
 } from '../shared/ipc-contract';
+import type { MessageParams } from '../shared/model';
 import type { Logger } from './logger';
 import type { PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
@@ -27,8 +28,18 @@ export type Push = {
   [E in EventChannel]: { readonly event: E; readonly payload: Events[E] };
 }[EventChannel];
 
+export type NotificationKind =
+  'connection_lost' | 'connection_restored' | 'token_expiring' | 'engine_restarted';
+
+/** What main tells the user, as a code with values; worded by notification-policy.ts. */
+export interface NotificationMessage {
+  readonly kind: NotificationKind;
+  readonly params?: MessageParams;
+}
+
+/** A notification in words, in the app's language, for the OS to show. */
 export interface AppNotification {
-  readonly kind: 'connection_lost' | 'connection_restored' | 'token_expiring' | 'engine_restarted';
+  readonly kind: NotificationKind;
   readonly title: string;
   readonly body: string;
 }
@@ -78,6 +89,11 @@ export interface AppControllerOptions {
   readonly confirmRelayChange?: RelayChangeConfirmer;
   /** Log records logged while the window is hidden that it is shown on show (default 500). */
   readonly catchUpLogRecords?: number;
+  /**
+   * The OS language (app.getLocale() in the app): notifications follow it while the language
+   * setting is System (ipc-contract.ts resolveLanguage). Default: English.
+   */
+  readonly systemLanguage?: string;
 }
 
 export interface AppController {
@@ -95,6 +111,6 @@ export interface AppController {
   /** Resume, unlock, network change: skip the backoff wait. */
   reconnectNow(reason: string): void;
   /** A notice from outside (the engine host restarted): replaces one of its kind, may notify. */
-  showNotice(notice: Notice, notification?: AppNotification): void;
+  showNotice(notice: Notice, notification?: NotificationMessage): void;
   close(): Promise<void>;
 }

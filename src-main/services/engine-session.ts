@@ -10,7 +10,7 @@ import type { RelayProfile } from '../shared/ipc-contract';
 import type { EngineSnapshot, TunnelConfig } from '../shared/model';
 import type { Clock } from '../shared/clock';
 import { needsUser } from '../shared/error-codes';
-import type { AppNotification } from './controller-types';
+import type { NotificationMessage } from './controller-types';
 import { ServiceError, messageOf } from './errors';
 import type { Logger } from './logger';
 import {
@@ -43,7 +43,7 @@ export interface EngineSessionOptions {
   readonly shown: () => EngineSnapshot;
   /** Every engine snapshot that is not stale. */
   readonly onSnapshot: (next: EngineSnapshot) => void;
-  readonly onNotification: (notification: AppNotification) => void;
+  readonly onNotification: (notification: NotificationMessage) => void;
   /** An engine is about to close: its last counters, before they are gone. */
   readonly onEngineClosing: (last: EngineSnapshot) => void;
   /** There is no engine now (or its tunnels changed without one): show the idle snapshot. */

@@ -69,12 +69,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     if (previous?.id !== next?.id) await tokens.setAccount(next?.id ?? null);
     await session.apply(previous);
     state.dropNotices('insecure_relay');
-    if (next?.insecure)
-      state.setNotice({
-        kind: 'insecure_relay',
-        message: 'This relay uses plaintext: tunnel traffic is not encrypted.',
-        at: iso(),
-      });
+    if (next?.insecure) state.setNotice({ kind: 'insecure_relay', at: iso() });
   }
 
   async function updateSettings(

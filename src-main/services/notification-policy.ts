@@ -1,10 +1,13 @@
-// When the app tells the user something through a system notification: a connection lost for
-// good, one restored after a loss long enough to matter, a token about to expire. Pure: the
-// previous and next snapshots (and what it remembers) in, notifications out; no timers, no I/O.
+// When the app tells the user something through a system notification (a connection lost for
+// good, one restored after a loss long enough to matter, a token about to expire) and how it
+// is worded: decisions are codes with values, worded at the end from the shared catalogue in
+// the app's language. Pure: snapshots and memory in, notifications out; no timers, no I/O.
 
 import type { AccountInfo, NotificationSettings } from '../shared/ipc-contract';
-import type { EngineSnapshot } from '../shared/model';
-import type { AppNotification } from './controller-types';
+import type { Translator } from '../shared/i18n/translator';
+import { errorTextKey } from '../shared/i18n/error-advice';
+import { ERROR_CODES, type EngineSnapshot, type ErrorCode } from '../shared/model';
+import type { AppNotification, NotificationMessage } from './controller-types';
 
 /** What the policy remembers between snapshots. */
 export interface PolicyMemory {
@@ -25,7 +28,7 @@ export interface PolicyContext {
 
 export interface PolicyDecision {
   readonly memory: PolicyMemory;
-  readonly notifications: readonly AppNotification[];
+  readonly notifications: readonly NotificationMessage[];
 }
 
 export function decideNotifications(
@@ -34,7 +37,7 @@ export function decideNotifications(
   next: EngineSnapshot,
   ctx: PolicyContext,
 ): PolicyDecision {
-  const notifications: AppNotification[] = [];
+  const notifications: NotificationMessage[] = [];
   let { lostAt, userDisconnect } = memory;
   const wasUp = prev.state === 'active' || prev.state === 'reconnecting';
   if (prev.state === 'active' && next.state === 'reconnecting') lostAt = ctx.now;
@@ -42,11 +45,11 @@ export function decideNotifications(
     // Lost for good: backoff exhausted or the relay refused us (docs/protocol.md#reconnect).
     lostAt = null;
     if (ctx.prefs.connectionLost) {
-      notifications.push({
-        kind: 'connection_lost',
-        title: 'CloudBridge disconnected',
-        body: next.lastError ? next.lastError.message : 'The connection to the relay was lost.',
-      });
+      notifications.push(
+        next.lastError
+          ? { kind: 'connection_lost', params: { code: next.lastError.code } }
+          : { kind: 'connection_lost' },
+      );
     }
   }
   if (next.state === 'active' && prev.state !== 'active') {
@@ -55,11 +58,7 @@ export function decideNotifications(
       ctx.now - lostAt >= ctx.restoredAfterMs &&
       ctx.prefs.connectionRestored
     ) {
-      notifications.push({
-        kind: 'connection_restored',
-        title: 'CloudBridge reconnected',
-        body: 'Your tunnels are available again.',
-      });
+      notifications.push({ kind: 'connection_restored' });
     }
     lostAt = null;
   }
@@ -76,17 +75,61 @@ export function userConnected(memory: PolicyMemory): PolicyMemory {
   return { ...memory, userDisconnect: false };
 }
 
-/** The token-expiry warning for this account, or null when there is none to give. */
+/**
+ * The token-expiry warning for this account, or null when there is none to give: the values
+ * of its notice and, if the user wants one, its notification.
+ */
 export function tokenExpiryWarning(
   account: AccountInfo,
   prefs: NotificationSettings,
-): { readonly message: string; readonly notification: AppNotification | null } | null {
+): {
+  readonly params: { readonly expires: number };
+  readonly notification: NotificationMessage | null;
+} | null {
   if (!account.signedIn || !account.expiresSoon || account.expiresAt === null) return null;
-  const message = `Your relay token expires at ${account.expiresAt}. Paste a new one before then.`;
+  const expires = Date.parse(account.expiresAt);
+  if (!Number.isFinite(expires)) return null;
+  const params = { expires };
   return {
-    message,
-    notification: prefs.tokenExpiry
-      ? { kind: 'token_expiring', title: 'CloudBridge token expires soon', body: message }
-      : null,
+    params,
+    notification: prefs.tokenExpiry ? { kind: 'token_expiring', params } : null,
   };
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** A notification in words, from the shared catalogue in the translator's language. */
+export function notificationText(message: NotificationMessage, t: Translator): AppNotification {
+  const { kind, params } = message;
+  switch (kind) {
+    case 'connection_lost': {
+      const code = params?.['code'];
+      return {
+        kind,
+        title: t('notification.connectionLost.title'),
+        body:
+          typeof code === 'string' && KNOWN_CODES.has(code)
+            ? t(errorTextKey(code as ErrorCode))
+            : t('notification.connectionLost.body'),
+      };
+    }
+    case 'connection_restored':
+      return {
+        kind,
+        title: t('notification.connectionRestored.title'),
+        body: t('notification.connectionRestored.body'),
+      };
+    case 'token_expiring':
+      return {
+        kind,
+        title: t('notification.tokenExpiring.title'),
+        body: t('notification.tokenExpiring.body', params),
+      };
+    case 'engine_restarted':
+      return {
+        kind,
+        title: t('notification.engineRestarted.title'),
+        body: t('noticeBody.engine_restarted', params),
+      };
+  }
 }

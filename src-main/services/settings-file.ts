@@ -132,16 +132,11 @@ export function parseSettingsFile(value: unknown): ParsedSettings | null {
   };
 }
 
-/** The notice text for refused entries: which ones, which fields, where the file went. */
-export function describeRefused(refused: readonly RefusedEntry[], keptAs: string): string {
-  const parts = refused.map((r) =>
-    r.kind === 'relay'
-      ? `the relay profile "${r.label}" (${r.fields.join(', ')})`
-      : `the tunnel "${r.label}" (${r.fields.join(', ')})`,
-  );
-  return (
-    `The settings file had invalid values, so ${parts.join('; ')} ` +
-    `${refused.length === 1 ? 'was' : 'were'} not loaded. Everything else was. ` +
-    `The original file was kept as ${keptAs}.`
-  );
+/**
+ * The refused entries as the settings_reset notice names them: each entry's own name and the
+ * file's keys that were wrong, e.g. `"Corp" (host); "Evil" (localHost)`. Names and keys are
+ * the file's own words, so they read the same in every language.
+ */
+export function refusedEntries(refused: readonly RefusedEntry[]): string {
+  return refused.map((r) => `"${r.label}" (${r.fields.join(', ')})`).join('; ');
 }

@@ -10,7 +10,7 @@ import type { AppSettings, Notice, TunnelTotals } from '../shared/ipc-contract';
 import type { ErrorInfo } from '../shared/model';
 import { nodeStoreFs, writeJsonAtomic, writeJsonAtomicSync, type StoreFs } from './atomic-json';
 import { ServiceError, errnoCode, errorInfo, messageOf } from './errors';
-import { DEFAULT_SETTINGS, describeRefused, parseSettingsFile } from './settings-file';
+import { DEFAULT_SETTINGS, parseSettingsFile, refusedEntries } from './settings-file';
 
 export const SETTINGS_FILE = 'settings.json';
 export const TOTALS_FILE = 'totals.json';
@@ -182,7 +182,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
           settings = DEFAULT_SETTINGS;
           notices.push({
             kind: 'settings_reset',
-            message: `The settings file was damaged and has been reset. The old file was kept as ${aside ?? settingsPath}.`,
+            params: { reason: 'damaged', path: aside ?? settingsPath },
             at: new Date(clock.now()).toISOString(),
           });
         } else if (parsed.refused.length > 0) {
@@ -193,7 +193,12 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
             await writeJsonAtomic(fs, settingsPath, settings).catch(() => undefined);
           notices.push({
             kind: 'settings_reset',
-            message: describeRefused(parsed.refused, aside ?? settingsPath),
+            params: {
+              reason: 'refused',
+              count: parsed.refused.length,
+              entries: refusedEntries(parsed.refused),
+              path: aside ?? settingsPath,
+            },
             at: new Date(clock.now()).toISOString(),
           });
         } else {

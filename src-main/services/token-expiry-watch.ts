@@ -1,10 +1,11 @@
 // Warns once per token that it expires within 24 hours: a notice in the snapshot and, if the
 // user wants it, a system notification; checked at start, after a new token, and hourly.
-// Owns what it has warned about and its timer; the wording is notification-policy.ts's.
+// Owns what it has warned about and its timer; what it says is notification-policy.ts's,
+// worded from the shared catalogue.
 
 import type { AccountInfo, NotificationSettings, Notice } from '../shared/ipc-contract';
 import type { Clock } from '../shared/clock';
-import type { AppNotification } from './controller-types';
+import type { NotificationMessage } from './controller-types';
 import { tokenExpiryWarning } from './notification-policy';
 
 export const TOKEN_CHECK_MS = 60 * 60 * 1000;
@@ -14,7 +15,7 @@ export interface TokenExpiryWatchOptions {
   readonly account: () => AccountInfo;
   readonly prefs: () => NotificationSettings;
   /** Shows the warning: the notice replaces any earlier one of its kind. */
-  readonly warn: (notice: Notice, notification: AppNotification | null) => void;
+  readonly warn: (notice: Notice, notification: NotificationMessage | null) => void;
 }
 
 export interface TokenExpiryWatch {
@@ -37,7 +38,7 @@ export function createTokenExpiryWatch(options: TokenExpiryWatchOptions): TokenE
     if (warning === null || warnedFor === account.expiresAt) return;
     warnedFor = account.expiresAt;
     const at = new Date(clock.now()).toISOString();
-    options.warn({ kind: 'token_expiring', message: warning.message, at }, warning.notification);
+    options.warn({ kind: 'token_expiring', params: warning.params, at }, warning.notification);
   }
 
   function schedule(): void {

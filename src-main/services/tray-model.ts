@@ -1,62 +1,14 @@
-// Pure mapping from the app snapshot to the tray: icon state, tooltip and menu items, in
-// English or Russian. No electron here; electron/tray.ts renders the result.
+// Pure mapping from the app snapshot to the tray: icon state, tooltip and menu items, worded
+// from the shared catalogue (the window's words for states and errors). No electron here;
+// electron/tray.ts renders the result.
 
 import type { AppSnapshot, ResolvedLanguage } from '../shared/ipc-contract';
 import type { TunnelSnapshot } from '../shared/model';
+import { errorTextKey } from '../shared/i18n/error-advice';
+import { translatorFor } from '../shared/i18n/translator';
 import type { TrayIconState, TrayMenuItem, TrayModel } from '../shared/tray-types';
 
 type Lang = ResolvedLanguage;
-
-/** Russian plural forms: one (1, 21), few (2-4, 22-24), many (5-20, 11-14). */
-function ruPlural(n: number, one: string, few: string, many: string): string {
-  const mod10 = n % 10;
-  const mod100 = n % 100;
-  if (mod10 === 1 && mod100 !== 11) return one;
-  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
-  return many;
-}
-
-const STRINGS = {
-  en: {
-    disconnected: 'Disconnected',
-    connecting: 'Connecting…',
-    registered: 'Connected, registering tunnels…',
-    active: (up: number, total: number) =>
-      `Active, ${up} of ${total} ${total === 1 ? 'tunnel' : 'tunnels'}`,
-    reconnecting: (attempt: number, max: number) => `Reconnecting (attempt ${attempt} of ${max})`,
-    error: (message: string) => `Error: ${message}`,
-    nextTry: (s: number) => `Next try in ${s} s`,
-    retryNow: 'Retry now',
-    connect: 'Connect',
-    disconnect: 'Disconnect',
-    open: 'Open CloudBridge',
-    logs: 'View logs',
-    quit: 'Quit',
-    noTunnels: 'No tunnels configured',
-    insecure: ' (INSECURE, no TLS)',
-    unlocking: 'Unlocking keychain…',
-  },
-  ru: {
-    disconnected: 'Отключено',
-    connecting: 'Подключение…',
-    registered: 'Подключено, регистрация туннелей…',
-    active: (up: number, total: number) =>
-      `Активно, ${up} из ${total} ${ruPlural(total, 'туннеля', 'туннелей', 'туннелей')}`,
-    reconnecting: (attempt: number, max: number) =>
-      `Переподключение (попытка ${attempt} из ${max})`,
-    error: (message: string) => `Ошибка: ${message}`,
-    nextTry: (s: number) => `Следующая попытка через ${s} с`,
-    retryNow: 'Повторить сейчас',
-    connect: 'Подключить',
-    disconnect: 'Отключить',
-    open: 'Открыть CloudBridge',
-    logs: 'Журнал',
-    quit: 'Выход',
-    noTunnels: 'Туннели не настроены',
-    insecure: ' (НЕЗАЩИЩЕНО, без TLS)',
-    unlocking: 'Разблокировка связки ключей…',
-  },
-} as const;
 
 /** 'system' resolves through the OS locale the caller passes. */
 export { resolveLanguage } from '../shared/ipc-contract';
@@ -75,29 +27,37 @@ function isUp(t: TunnelSnapshot): boolean {
 }
 
 export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: number): TrayModel {
-  const s = STRINGS[language];
+  const t = translatorFor(language);
   const { engine } = snapshot;
-  const enabled = engine.tunnels.filter((t) => t.enabled);
+  const enabled = engine.tunnels.filter((x) => x.enabled);
   let status: string;
   switch (engine.state) {
     case 'active':
-      status = s.active(enabled.filter(isUp).length, enabled.length);
+      status = t('tray.active', { ready: enabled.filter(isUp).length, total: enabled.length });
       break;
     case 'authenticating':
-      status = s.connecting;
+      status = t('tray.connecting');
       break;
     case 'registered':
-      status = s.registered;
+      status = t('tray.startingTunnels');
       break;
     case 'reconnecting':
-      status = s.reconnecting(engine.session.reconnectAttempt, engine.session.maxReconnectAttempts);
+      status = t('tray.reconnecting', {
+        attempt: engine.session.reconnectAttempt,
+        max: engine.session.maxReconnectAttempts,
+      });
       break;
     default:
-      status = engine.lastError !== null ? s.error(engine.lastError.message) : s.disconnected;
+      status =
+        engine.lastError !== null
+          ? t('tray.error', { reason: t(errorTextKey(engine.lastError.code)) })
+          : t('state.disconnected');
   }
   // Start-up waits on the keychain (it may prompt): the tray says so instead of "Disconnected".
-  if (snapshot.notices.some((n) => n.kind === 'keychain_unlocking')) status = s.unlocking;
-  if (engine.session.insecure && engine.state !== 'disconnected') status += s.insecure;
+  if (snapshot.notices.some((n) => n.kind === 'keychain_unlocking'))
+    status = t('notice.keychain_unlocking');
+  if (engine.session.insecure && engine.state !== 'disconnected')
+    status = t('tray.insecure', { status });
 
   const items: TrayMenuItem[] = [{ kind: 'label', label: status }];
   if (engine.state === 'reconnecting') {
@@ -106,20 +66,29 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
         0,
         Math.ceil((Date.parse(engine.session.nextRetryAt) - nowMs) / 1000),
       );
-      items.push({ kind: 'label', label: s.nextTry(seconds) });
+      items.push({ kind: 'label', label: t('tray.nextTry', { seconds }) });
     }
-    items.push({ kind: 'action', label: s.retryNow, action: { type: 'retryNow' }, enabled: true });
+    items.push({
+      kind: 'action',
+      label: t('status.retryNow'),
+      action: { type: 'retryNow' },
+      enabled: true,
+    });
   }
   items.push({ kind: 'separator' });
   if (engine.tunnels.length === 0) {
-    items.push({ kind: 'label', label: s.noTunnels });
+    items.push({ kind: 'label', label: t('tray.noTunnels') });
   } else {
-    for (const t of engine.tunnels) {
+    for (const x of engine.tunnels) {
       items.push({
         kind: 'checkbox',
-        label: `${t.name} (${t.localPort} → ${t.remoteHost}:${t.remotePort})`,
-        checked: t.enabled,
-        action: { type: 'toggleTunnel', tunnelId: t.id, enabled: !t.enabled },
+        label: t('tray.tunnel', {
+          name: x.name,
+          local: String(x.localPort),
+          remote: `${x.remoteHost}:${x.remotePort}`,
+        }),
+        checked: x.enabled,
+        action: { type: 'toggleTunnel', tunnelId: x.id, enabled: !x.enabled },
         enabled: true,
       });
     }
@@ -129,25 +98,35 @@ export function buildTrayModel(snapshot: AppSnapshot, language: Lang, nowMs: num
   if (engine.state === 'disconnected') {
     items.push({
       kind: 'action',
-      label: s.connect,
+      label: t('status.connect'),
       action: { type: 'connect' },
       enabled: canConnect,
     });
   } else {
     items.push({
       kind: 'action',
-      label: s.disconnect,
+      label: t('status.disconnect'),
       action: { type: 'disconnect' },
       enabled: true,
     });
   }
   items.push({ kind: 'separator' });
-  items.push({ kind: 'action', label: s.open, action: { type: 'openWindow' }, enabled: true });
-  items.push({ kind: 'action', label: s.logs, action: { type: 'viewLogs' }, enabled: true });
+  items.push({
+    kind: 'action',
+    label: t('tray.open'),
+    action: { type: 'openWindow' },
+    enabled: true,
+  });
+  items.push({
+    kind: 'action',
+    label: t('tray.logs'),
+    action: { type: 'viewLogs' },
+    enabled: true,
+  });
   items.push({ kind: 'separator' });
-  items.push({ kind: 'action', label: s.quit, action: { type: 'quit' }, enabled: true });
+  items.push({ kind: 'action', label: t('tray.quit'), action: { type: 'quit' }, enabled: true });
 
-  const tooltip = `CloudBridge: ${status}`;
+  const tooltip = t('tray.tooltip', { status });
   return {
     icon: iconFor(snapshot),
     tooltip: tooltip.length > 127 ? `${tooltip.slice(0, 126)}…` : tooltip,

@@ -3,7 +3,14 @@
 // preload and the renderer's bridge are typed from this file; payload guards live in
 // ipc-guards.ts and a channel without a guard does not compile. Runs anywhere.
 
-import type { EngineSnapshot, ErrorInfo, LogLevel, LogRecord, TunnelConfig } from './model';
+import type {
+  EngineSnapshot,
+  ErrorInfo,
+  LogLevel,
+  LogRecord,
+  MessageParams,
+  TunnelConfig,
+} from './model';
 
 /**
  * What a form field is refused for, as a message key the renderer translates (its
@@ -118,9 +125,13 @@ export const NOTICE_KINDS = [
   'keychain_unlocking',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/**
+ * A notice is a code with values, never a sentence: the window says it in the user's language
+ * from the catalogue's `notice.<kind>` (title) and `noticeBody.<kind>` filled with `params`.
+ */
 export interface Notice {
   readonly kind: NoticeKind;
-  readonly message: string;
+  readonly params?: MessageParams;
   readonly at: string;
 }
 

@@ -60,6 +60,12 @@ export const ERROR_CODES = [
   'token_expired',
   /** The relay profile changed since the token was saved for it (services/token-binding.ts). */
   'token_relay_changed',
+  /** A connection link that fails a check of docs/protocol.md#connection-links. */
+  'invite_invalid',
+  /** A connection link, or the token it carries, past its expiry. */
+  'invite_expired',
+  /** A connection link already accepted or answered (asked once). */
+  'invite_used',
   'keychain_unavailable',
   'settings_corrupt',
   'disk_full',
@@ -68,12 +74,37 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** An error as every layer shows it: stable code, plain-words message, optional detail. */
+/** Values a catalogue message is filled with (shared/i18n): never a sentence of their own. */
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+/**
+ * Details main can say in the user's language (shared/i18n catalogue keys): the window renders
+ * them from `ErrorInfo.detailKey` and `params`, never from the English `detail`.
+ */
+export const ERROR_DETAIL_KEYS = [
+  /** params: port, command, pid. */
+  'errorDetail.portHeldBy',
+  /** params: port, pid (the OS did not name the program). */
+  'errorDetail.portHeldByPid',
+  /** The engine host child exited and is being started again (src-main/engine-host). */
+  'errorDetail.engineRestarting',
+] as const;
+export type ErrorDetailKey = (typeof ERROR_DETAIL_KEYS)[number];
+
+/**
+ * An error as every layer reports it. The window says it from `code` (and `detailKey` with
+ * `params`) in the user's language; `message` and `detail` stay English, for the log, the CLI
+ * and the window's technical details.
+ */
 export interface ErrorInfo {
   readonly code: ErrorCode;
+  /** English, for the log and the CLI. */
   readonly message: string;
-  /** Extra context for the log and the UI (a field name, a port holder, a relay reason). */
+  /** English context for the log (Node's reason, a field name, a relay's own words). */
   readonly detail?: string;
+  /** A detail the window can put in the user's language, filled with `params`. */
+  readonly detailKey?: ErrorDetailKey;
+  readonly params?: MessageParams;
   /** ISO 8601 time the error was observed. */
   readonly at: string;
 }

@@ -1,5 +1,7 @@
-// An error in plain words: what happened (from its stable code), the detail the engine gave,
-// and the one thing to do about it (i18n/error-advice.ts). Display only.
+// An error in plain words: what happened (from its stable code), the detail main could put in
+// the user's language (detailKey + params), the one thing to do about it
+// (i18n/error-advice.ts), and, folded away, the engine's own English words for support.
+// Display only.
 import type { ErrorInfo } from '../../src-main/shared/model';
 import type { Translate } from '../i18n/i18n';
 import { errorActionKey, errorTextKey } from '../i18n/error-advice';
@@ -14,21 +16,31 @@ export interface ErrorPanelProps {
 
 export function ErrorPanel({ error, t, title, testId }: ErrorPanelProps) {
   const action = t(errorActionKey(error.code));
+  const technical = error.detail || error.message;
   return (
     <Banner tone="danger" title={title ?? t(errorTextKey(error.code))} testId={testId}>
       {title ? <p>{t(errorTextKey(error.code))}</p> : null}
-      {/* The engine's own words (a port holder, a relay's reason) complete the plain text. */}
-      {error.detail || error.message ? (
-        <p className="error-detail">{error.detail || error.message}</p>
-      ) : null}
+      {error.detailKey ? <p className="error-detail">{t(error.detailKey, error.params)}</p> : null}
       {action ? (
         <p className="error-action">
           <strong>{t('status.whatToDo')}:</strong> {action}
         </p>
       ) : null}
-      <p className="error-code">
-        <code>{error.code}</code>
-      </p>
+      {/* What the engine or the OS said, untranslated: the log's words, for a support request. */}
+      <details className="error-code" data-testid="error-technical">
+        <summary>{t('status.technical')}</summary>
+        <p translate="no">
+          <code>{error.code}</code>
+          {technical ? (
+            <>
+              {' '}
+              <span className="error-detail" lang="en">
+                {technical}
+              </span>
+            </>
+          ) : null}
+        </p>
+      </details>
     </Banner>
   );
 }

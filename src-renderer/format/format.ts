@@ -2,30 +2,35 @@
 // in the UI's locale. No React, no clock of their own: callers pass `now`.
 export type FormatLocale = 'en' | 'ru';
 
+/**
+ * Decimal units, as people read them (1 KB = 1000 B) and as macOS and most Linux file managers
+ * count; the log keeps exact byte counts.
+ */
 const BYTE_UNITS: Readonly<Record<FormatLocale, readonly string[]>> = {
-  en: ['B', 'KiB', 'MiB', 'GiB', 'TiB'],
-  ru: ['Б', 'КиБ', 'МиБ', 'ГиБ', 'ТиБ'],
+  en: ['B', 'KB', 'MB', 'GB', 'TB'],
+  ru: ['Б', 'КБ', 'МБ', 'ГБ', 'ТБ'],
 };
+const BYTE_STEP = 1000;
 const PER_SECOND: Readonly<Record<FormatLocale, string>> = { en: '/s', ru: '/с' };
 
 function number(value: number, locale: FormatLocale, maximumFractionDigits: number): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits }).format(value);
 }
 
-/** 1536 -> "1.5 KiB". Binary units; whole bytes below 1 KiB; negative or NaN reads as 0. */
+/** 1536 -> "1.5 KB". Whole bytes below 1 KB; negative or NaN reads as 0. */
 export function formatBytes(bytes: number, locale: FormatLocale = 'en'): string {
   const units = BYTE_UNITS[locale];
   let value = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= BYTE_STEP && unit < units.length - 1) {
+    value /= BYTE_STEP;
     unit += 1;
   }
   const digits = unit === 0 ? 0 : value < 10 ? 1 : 0;
   return `${number(value, locale, digits)}\u00a0${units[unit] ?? 'B'}`;
 }
 
-/** Bytes per second -> "1.5 KiB/s". */
+/** Bytes per second -> "1.5 KB/s". */
 export function formatRate(bytesPerSecond: number, locale: FormatLocale = 'en'): string {
   return `${formatBytes(bytesPerSecond, locale)}${PER_SECOND[locale]}`;
 }

@@ -1,52 +1,7 @@
-// Maps each stable ErrorCode to the plain-words text and the one thing a person can do about
-// it (docs/protocol.md#errors: invalid token -> new token, limits -> wait, ...). Pure.
-import type { ErrorCode } from '../../src-main/shared/model';
-import type { MessageKey } from './en';
-
-export type ActionKey = Extract<MessageKey, `action.${string}`>;
-
-const ACTIONS: Readonly<Record<ErrorCode, ActionKey>> = {
-  invalid_token: 'action.newToken',
-  token_expired: 'action.newToken',
-  token_malformed: 'action.newToken',
-  token_missing: 'action.newToken',
-  token_relay_changed: 'action.confirmRelay',
-  rate_limit_exceeded: 'action.waitRetry',
-  auth_rate_limited: 'action.waitRetry',
-  connection_limit_reached: 'action.waitRetry',
-  buffer_pool_exhausted: 'action.waitRetry',
-  server_unavailable: 'action.waitRetry',
-  invalid_tunnel_info: 'action.checkTunnel',
-  tunnel_exists: 'action.checkTunnel',
-  target_unreachable: 'action.checkTunnel',
-  data_transfer_failed: 'action.checkTunnel',
-  stream_failed: 'action.checkTunnel',
-  unknown_message_type: 'action.contactAdmin',
-  tenant_limit_exceeded: 'action.contactAdmin',
-  tenant_not_found: 'action.contactAdmin',
-  ip_not_allowed: 'action.contactAdmin',
-  protocol_error: 'action.contactAdmin',
-  tls_error: 'action.checkCertificate',
-  tls_pin_mismatch: 'action.checkCertificate',
-  tls_version: 'action.contactAdmin',
-  connect_timeout: 'action.checkRelay',
-  connection_refused: 'action.checkRelay',
-  connection_lost: 'action.checkNetwork',
-  heartbeat_timeout: 'action.checkNetwork',
-  reconnect_exhausted: 'action.retryNow',
-  port_in_use: 'action.checkPort',
-  listen_failed: 'action.checkPort',
-  keychain_unavailable: 'action.checkKeychain',
-  settings_corrupt: 'action.none',
-  disk_full: 'action.checkDisk',
-  io_error: 'action.checkDisk',
-  internal_error: 'action.reportBug',
-};
-
-export function errorTextKey(code: ErrorCode): MessageKey {
-  return `error.${code}`;
-}
-
-export function errorActionKey(code: ErrorCode): ActionKey {
-  return ACTIONS[code];
-}
+// The error advice the screens use: the shared map from each ErrorCode to its plain words and
+// what to do (src-main/shared/i18n/error-advice.ts), so the tray says the same.
+export {
+  errorActionKey,
+  errorTextKey,
+  type ActionKey,
+} from '../../src-main/shared/i18n/error-advice';

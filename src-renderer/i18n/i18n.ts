@@ -1,29 +1,28 @@
-// Language choice and lookup: which dictionary a setting and the system language select, and
-// filling `{name}` placeholders. Pure (no React, no bridge), so it is tested directly.
+// The window's side of the shared message catalogue (src-main/shared/i18n): which language a
+// setting and the system language select, and `t(key, params)` for the screens. Pure (no
+// React, no bridge), so it is tested directly.
 import type { ResolvedLanguage } from '../../src-main/shared/ipc-contract';
-import { en, type Dictionary, type MessageKey } from './en';
-import { ru } from './ru';
+import {
+  CATALOGUES,
+  translatorFor,
+  type Catalogue,
+  type MessageKey,
+  type MessageParams,
+  type Translator,
+} from '../../src-main/shared/i18n/translator';
 
 export type Locale = ResolvedLanguage;
-export type { MessageKey, Dictionary };
-export type Params = Readonly<Record<string, string | number>>;
-export type Translate = (key: MessageKey, params?: Params) => string;
+export type { MessageKey };
+export type Dictionary = Catalogue;
+export type Params = MessageParams;
+export type Translate = Translator;
 
-export const DICTIONARIES: Readonly<Record<Locale, Dictionary>> = { en, ru };
+export const DICTIONARIES: Readonly<Record<Locale, Dictionary>> = CATALOGUES;
 
 /** `system` follows navigator.language here. */
 export { resolveLanguage as resolveLocale } from '../../src-main/shared/ipc-contract';
 
-export function translate(dictionary: Dictionary, key: MessageKey, params?: Params): string {
-  const template = dictionary[key];
-  if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const value = params[name];
-    return value === undefined ? whole : String(value);
-  });
-}
-
+/** Every screen of one language shares one translator, so each message compiles once. */
 export function makeTranslate(locale: Locale): Translate {
-  const dictionary = DICTIONARIES[locale];
-  return (key, params) => translate(dictionary, key, params);
+  return translatorFor(locale);
 }

@@ -9,7 +9,6 @@ import { ErrorPanel } from '../components/error-panel';
 import { StateBadge } from '../components/state-badge';
 import { formatDateTime, formatDuration, formatRelativeTime } from '../format/format';
 import {
-  selectAccount,
   selectConnectionState,
   selectIsFirstRun,
   selectIsInsecure,
@@ -50,7 +49,6 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
   const notices = useAppState(selectNotices);
-  const account = useAppState(selectAccount);
   const isReconnecting = state === 'reconnecting';
   const now = useNow(
     isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS,
@@ -90,11 +88,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
             bridge ? () => void run(() => bridge.noticeDismiss({ kind: notice.kind })) : undefined
           }
         >
-          <p>
-            {notice.kind === 'token_expiring' && account?.expiresAt
-              ? t('notice.token_expiring_body', { when: formatDateTime(account.expiresAt, locale) })
-              : notice.message}
-          </p>
+          <p>{t(`noticeBody.${notice.kind}`, notice.params)}</p>
         </Banner>
       ))}
 

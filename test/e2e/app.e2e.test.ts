@@ -132,12 +132,12 @@ function fetchThrough(port: number): Promise<number> {
   });
 }
 
-/** "256 KiB" -> 262144 (the page's formatBytes output, read back). */
+/** "256 KB" -> 256000 (the page's formatBytes output, read back; decimal units). */
 function parseBytes(text: string): number {
-  const match = /([\d.,]+)\s*(B|KiB|MiB|GiB)/.exec(text);
+  const match = /([\d.,]+)\s*(B|KB|MB|GB)/.exec(text);
   if (!match?.[1] || !match[2]) return 0;
-  const scale = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[
-    match[2] as 'B' | 'KiB' | 'MiB' | 'GiB'
+  const scale = { B: 1, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 }[
+    match[2] as 'B' | 'KB' | 'MB' | 'GB'
   ];
   return Number(match[1].replace(/,/g, '')) * scale;
 }
@@ -243,7 +243,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await row.getByRole('switch', { name: 'Turn tunnel Local web on or off' }).click();
     await expect
       .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
-      .toBe('Listening');
+      .toBe('Ready');
     const before = parseBytes((await row.getByTestId('bytes-in').textContent()) ?? '');
 
     // Real bytes through the relay; the page's counters follow.
@@ -277,7 +277,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await nav(page, 'Tunnels');
     await expect
       .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
-      .toBe('Listening');
+      .toBe('Ready');
     expect(await fetchThrough(localPort)).toBe(BODY_BYTES);
 
     // Logs: the loss and the reconnect are there, and the search finds them.

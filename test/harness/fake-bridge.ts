@@ -108,7 +108,7 @@ export function firstRunSnapshot(now: number): AppSnapshot {
     },
     settings: DEFAULT_SETTINGS,
     totals: {},
-    notices: [{ kind: 'first_run', message: 'No relay configured', at: iso(now) }],
+    notices: [{ kind: 'first_run', at: iso(now) }],
     logDirectory: '/home/user/.config/CloudBridge/logs',
   };
 }
@@ -189,12 +189,16 @@ export function activeSnapshot(now: number): AppSnapshot {
         tunnelSnapshot(SAMPLE_TUNNELS[2]!, {
           status: 'error',
           dataMode: 'stream',
-          error: errorInfo(
-            'port_in_use',
-            'Local port 8080 is in use',
-            now - 60_000,
-            '127.0.0.1:8080 is held by nginx (pid 1234)',
-          ),
+          error: {
+            ...errorInfo(
+              'port_in_use',
+              'Local port 8080 is in use',
+              now - 60_000,
+              'EADDRINUSE: listen EADDRINUSE: address already in use 127.0.0.1:8080',
+            ),
+            detailKey: 'errorDetail.portHeldBy',
+            params: { port: 8080, command: 'nginx', pid: 1234 },
+          },
         }),
       ],
       seq: 10,

@@ -183,7 +183,7 @@ describe('engine host child', () => {
       await h.app.router.handle('cloudbridge:app.snapshot', undefined),
     );
     const notice = snapshot.notices.find((n) => n.kind === 'engine_restarted');
-    expect(notice?.message).toMatch(/killed by SIGKILL/);
+    expect(notice?.params).toEqual({ cause: 'signal', signal: 'SIGKILL' });
     expect(
       h.pushes.some(
         (p) =>

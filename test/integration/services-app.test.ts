@@ -235,11 +235,11 @@ describe('desktop services against the built-in relay', () => {
     );
     const failed = await waitFor(() => {
       const t = app.controller.snapshot().engine.tunnels.find((x) => x.localPort === port);
-      return t?.error?.code === 'port_in_use' && t.error.detail?.includes(`process ${process.pid}`)
-        ? t
-        : null;
+      return t?.error?.code === 'port_in_use' && t.error.params?.['pid'] === process.pid ? t : null;
     });
-    expect(failed.error?.detail).toContain(`Port ${port} is held by`);
+    // Said as a catalogue key with values, so the window words it in the user's language.
+    expect(failed.error?.detailKey).toBe('errorDetail.portHeldBy');
+    expect(failed.error?.params).toMatchObject({ port, pid: process.pid });
   });
 
   it('exports logs and a diagnostics zip without the stored token, and opens an SSH tunnel in a terminal', async () => {

@@ -80,9 +80,10 @@ describe('settings.json with hostile hosts', () => {
       if (platform === 'win32') {
         // The first start names what it refused; later starts read the cleaned file.
         const notice = snapshot.notices.find((n) => n.kind === 'settings_reset');
-        expect(notice?.message).toContain('the relay profile "Corp" (host)');
-        expect(notice?.message).toContain('the tunnel "Evil" (localHost)');
-        expect(notice?.message).toContain('the tunnel "Amp" (localHost)');
+        const entries = String(notice?.params?.['entries']);
+        expect(entries).toContain('"Corp" (host)');
+        expect(entries).toContain('"Evil" (localHost)');
+        expect(entries).toContain('"Amp" (localHost)');
       }
       await app.close();
     }

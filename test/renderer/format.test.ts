@@ -10,14 +10,14 @@ import {
 const nb = '\u00a0';
 
 describe('formatBytes and formatRate', () => {
-  it('uses whole bytes below 1 KiB and binary units above', () => {
+  it('uses whole bytes below 1 KB and decimal units above, as people read them', () => {
     expect(formatBytes(0)).toBe(`0${nb}B`);
-    expect(formatBytes(1023)).toBe(`1,023${nb}B`);
-    expect(formatBytes(1024)).toBe(`1${nb}KiB`);
-    expect(formatBytes(1536)).toBe(`1.5${nb}KiB`);
-    expect(formatBytes(15 * 1024 * 1024 + 512 * 1024)).toBe(`16${nb}MiB`);
-    expect(formatBytes(3 * 1024 ** 4)).toBe(`3${nb}TiB`);
-    expect(formatBytes(5 * 1024 ** 5)).toBe(`5,120${nb}TiB`);
+    expect(formatBytes(999)).toBe(`999${nb}B`);
+    expect(formatBytes(1000)).toBe(`1${nb}KB`);
+    expect(formatBytes(1536)).toBe(`1.5${nb}KB`);
+    expect(formatBytes(15_500_000)).toBe(`16${nb}MB`);
+    expect(formatBytes(3 * 1000 ** 4)).toBe(`3${nb}TB`);
+    expect(formatBytes(5 * 1000 ** 5)).toBe(`5,000${nb}TB`);
   });
 
   it('reads negative, NaN and infinite counts as zero', () => {
@@ -26,10 +26,11 @@ describe('formatBytes and formatRate', () => {
     expect(formatBytes(Number.POSITIVE_INFINITY)).toBe(`0${nb}B`);
   });
 
-  it('speaks Russian units and decimal comma', () => {
-    expect(formatBytes(1536, 'ru')).toBe(`1,5${nb}КиБ`);
-    expect(formatRate(2048, 'ru')).toBe(`2${nb}КиБ/с`);
-    expect(formatRate(2048)).toBe(`2${nb}KiB/s`);
+  it('speaks Russian units (КБ, МБ, not КиБ) and decimal comma', () => {
+    expect(formatBytes(1536, 'ru')).toBe(`1,5${nb}КБ`);
+    expect(formatBytes(2_500_000, 'ru')).toBe(`2,5${nb}МБ`);
+    expect(formatRate(2048, 'ru')).toBe(`2${nb}КБ/с`);
+    expect(formatRate(2048)).toBe(`2${nb}KB/s`);
   });
 });
 

@@ -204,8 +204,11 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     const notice = screen.getByTestId('notice-settings_reset');
     expect(text(within(notice).getByRole('heading'))).toBe('Settings were reset');
     const { notices } = await main.snapshot();
-    const message = notices.find((n) => n.kind === 'settings_reset')?.message ?? 'none';
-    expect(text(notice)).toContain(message);
+    // Main sends the notice as a code with values; the window words it.
+    const path = String(notices.find((n) => n.kind === 'settings_reset')?.params?.['path']);
+    expect(text(notice)).toContain(
+      `The settings file was damaged and has been reset. The original file was kept as ${path}.`,
+    );
     expect(notice.getAttribute('role')).toBe('alert');
   });
 

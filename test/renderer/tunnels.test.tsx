@@ -64,7 +64,7 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(toggle.getAttribute('aria-checked')).toBe('false');
     await user.click(toggle);
     expect(main.callsTo('cloudbridge:tunnel.setEnabled')).toEqual([{ id, enabled: true }]);
-    await waitFor(() => expect(statusOf(id)).toBe('Listening'), { timeout: MAIN_PUSH_TIMEOUT_MS });
+    await waitFor(() => expect(statusOf(id)).toBe('Ready'), { timeout: MAIN_PUSH_TIMEOUT_MS });
     expect(toggle.getAttribute('aria-checked')).toBe('true');
   });
 
@@ -206,7 +206,7 @@ describe(
         view: 'tunnels',
       });
       const rdp = row('t-rdp');
-      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('46 MiB');
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('48 MB');
       const seq = fake.current().seq;
       act(() => {
         fake.emit(
@@ -222,15 +222,15 @@ describe(
           ]),
         );
       });
-      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
-      expect(text(within(rdp).getByTestId('bytes-out'))).toBe('1.5 KiB');
-      expect(text(within(rdp).getByTestId('rate'))).toBe('↓ 2 KiB/s · ↑ 0 B/s');
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('63 MB');
+      expect(text(within(rdp).getByTestId('bytes-out'))).toBe('1.5 KB');
+      expect(text(within(rdp).getByTestId('rate'))).toBe('↓ 2 KB/s · ↑ 0 B/s');
       expect(text(within(rdp).getByTestId('connections'))).toBe('5');
       // A late batch from before the one shown must not roll the counters back.
       act(() => {
         fake.emit('cloudbridge:stats.changed', statsUpdate(seq, [{ id: 't-rdp', bytesIn: 1 }]));
       });
-      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('60 MiB');
+      expect(text(within(rdp).getByTestId('bytes-in'))).toBe('63 MB');
     });
 
     it('shows field errors returned by main on the fields themselves', async () => {

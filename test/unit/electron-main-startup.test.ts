@@ -140,7 +140,7 @@ describe('main.ts start-up with a slow keychain', () => {
     expect(FakeWindow.made).toHaveLength(1);
     expect(FakeTray.made).toHaveLength(1);
     await vi.waitFor(() =>
-      expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge: Unlocking keychain…'),
+      expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge — Unlocking keychain…'),
     );
     const frame = FakeWindow.made[0]!.webContents;
     const ask = () =>
@@ -155,7 +155,7 @@ describe('main.ts start-up with a slow keychain', () => {
     ]);
 
     keychain.release(null);
-    await vi.waitFor(() => expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge: Disconnected'));
+    await vi.waitFor(() => expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge — Disconnected'));
     expect(JSON.stringify(await ask())).not.toContain('keychain_unlocking');
 
     // E7: the session end is listened for on the window (Windows) and the power monitor.

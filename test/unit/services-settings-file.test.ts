@@ -76,7 +76,8 @@ describe('settings.json validated like window input', () => {
       expect(loaded.settings.relay).toEqual(relay);
       expect(loaded.notices).toHaveLength(1);
       expect(loaded.notices[0]?.kind).toBe('settings_reset');
-      expect(loaded.notices[0]?.message).toContain('the tunnel "Evil" (localHost)');
+      expect(loaded.notices[0]?.params).toMatchObject({ reason: 'refused', count: 1 });
+      expect(loaded.notices[0]?.params?.['entries']).toBe('"Evil" (localHost)');
       // Nothing of the refused tunnel is left to open, in memory or in the file in place.
       expect(store.get().tunnels.some((t) => t.localHost === localHost)).toBe(false);
       expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('t-evil');
@@ -115,7 +116,7 @@ describe('settings.json validated like window input', () => {
     }
     const { loaded } = await load({ ...DEFAULT_SETTINGS, relay: { ...relay, host: 'x;y' } });
     expect(loaded.settings.relay).toBeNull();
-    expect(loaded.notices[0]?.message).toContain('the relay profile "Corp" (host)');
+    expect(loaded.notices[0]?.params?.['entries']).toBe('"Corp" (host)');
   });
 
   it('refuses every field the editor refuses: remote host, ports, name, a port another tunnel took', () => {

@@ -1,7 +1,9 @@
-// English strings: the reference dictionary. Its keys define MessageKey; every other language
-// must supply exactly the same keys (checked by the compiler and by a test). No logic here.
-import type { FieldMessageKey } from '../../src-main/shared/ipc-contract';
-import type { ErrorCode } from '../../src-main/shared/model';
+// English messages in ICU MessageFormat: the reference catalogue. Its keys define MessageKey;
+// every other language supplies the same keys with the same arguments (checked by the compiler
+// and by test/unit/i18n-catalogue.test.ts). Used by the window, the tray, notifications and
+// notices alike. No logic here.
+import type { FieldMessageKey, NoticeKind } from '../ipc-contract';
+import type { ErrorCode, ErrorDetailKey } from '../model';
 
 /** Plain-words text for every stable error code (model.ts ErrorCode). */
 const errorTexts = {
@@ -21,8 +23,9 @@ const errorTexts = {
   'error.tls_error': 'A secure connection to the relay could not be made.',
   'error.tls_pin_mismatch': 'The relay’s key does not match the pinned key.',
   'error.tls_version': 'The relay does not support TLS 1.3.',
-  'error.connect_timeout': 'The relay did not answer in time.',
-  'error.connection_refused': 'Nothing is listening at the relay address.',
+  'error.connect_timeout':
+    'The relay did not answer in time: it may be down, or a firewall may be dropping the connection.',
+  'error.connection_refused': 'The relay refused the connection, or its address was not found.',
   'error.connection_lost': 'The connection to the relay was lost.',
   'error.heartbeat_timeout': 'The relay stopped answering.',
   'error.reconnect_exhausted': 'Reconnecting failed after every attempt.',
@@ -35,6 +38,10 @@ const errorTexts = {
   'error.token_malformed': 'That does not look like an access token.',
   'error.token_expired': 'Your access token has expired.',
   'error.token_relay_changed': 'The relay changed: paste your token again or confirm.',
+  'error.invite_invalid':
+    'This connection link is not valid: it is damaged or was not made by the relay it names.',
+  'error.invite_expired': 'This connection link has expired.',
+  'error.invite_used': 'This connection link has already been used.',
   'error.keychain_unavailable': 'The system keychain cannot be used.',
   'error.settings_corrupt': 'The settings file was damaged and has been reset.',
   'error.disk_full': 'The disk is full.',
@@ -42,20 +49,27 @@ const errorTexts = {
   'error.internal_error': 'Something went wrong inside the app.',
 } as const satisfies Record<`error.${ErrorCode}`, string>;
 
+/** Details main reports as a key with values (model.ts ERROR_DETAIL_KEYS). */
+const errorDetailTexts = {
+  'errorDetail.portHeldBy': 'Port {port} is held by {command} (process {pid}).',
+  'errorDetail.portHeldByPid': 'Port {port} is held by process {pid}.',
+  'errorDetail.engineRestarting': 'The engine process stopped; it is starting again.',
+} as const satisfies Record<ErrorDetailKey, string>;
+
 /** Every field problem main or the forms report (ipc-contract.ts FIELD_MESSAGE_KEYS). */
 const validationTexts = {
   'validation.required': 'Required.',
   'validation.port': 'Enter a port from 1 to 65535.',
   'validation.host': 'Enter a host name or IP address.',
   'validation.duplicatePort': 'Tunnel “{name}” already uses this local port.',
-  'validation.nameLength': 'Use at most {max} characters.',
+  'validation.nameLength': 'Use at most {max, plural, one {# character} other {# characters}}.',
   'validation.pin': 'Enter 44 base64 characters (a SHA-256 digest).',
   'validation.tunnelGone': 'This tunnel no longer exists.',
   'validation.builtinRelay':
     'Only the app creates the built-in relay: choose “Use the built-in local relay” on Status.',
 } as const satisfies Record<FieldMessageKey, string>;
 
-/** What a person can do about an error, grouped (see i18n/error-advice.ts). */
+/** What a person can do about an error, grouped (shared/i18n/error-advice.ts). */
 const actionTexts = {
   'action.newToken': 'Paste a new token on the Account page.',
   'action.confirmRelay': 'On the Account page, confirm the new relay or paste your token again.',
@@ -66,11 +80,69 @@ const actionTexts = {
   'action.waitRetry': 'Wait a moment; the app retries on its own.',
   'action.checkTunnel': 'Check the tunnel’s ports and remote host.',
   'action.contactAdmin': 'Ask your relay administrator.',
+  'action.newLink': 'Ask your relay administrator for a new connection link.',
   'action.retryNow': 'Press Connect to try again.',
   'action.checkKeychain': 'Unlock or set up the system keychain; the app tries again by itself.',
   'action.checkDisk': 'Free some disk space.',
   'action.reportBug': 'Export diagnostics from the Logs page and report the problem.',
   'action.none': '',
+} as const;
+
+/** Notice titles: one per kind main raises (ipc-contract.ts NOTICE_KINDS). */
+const noticeTitles = {
+  'notice.settings_reset': 'Settings were reset',
+  'notice.first_run': 'Welcome to CloudBridge',
+  'notice.insecure_relay': 'Insecure relay connection',
+  'notice.keychain_unavailable': 'The system keychain is not available',
+  'notice.token_expiring': 'Your access token expires soon',
+  'notice.engine_restarted': 'The engine restarted',
+  'notice.keychain_unlocking': 'Unlocking keychain…',
+} as const satisfies Record<`notice.${NoticeKind}`, string>;
+
+/** Notice texts, filled with the notice's params. */
+const noticeBodies = {
+  'noticeBody.settings_reset':
+    '{reason, select, refused {The settings file had invalid values, so {count, plural, one {# entry was} other {# entries were}} not loaded: {entries}. Everything else was.} other {The settings file was damaged and has been reset.}} The original file was kept as {path}.',
+  'noticeBody.first_run':
+    'Nothing is configured yet. Add your relay and token, or try the built-in local relay.',
+  'noticeBody.insecure_relay':
+    'This relay does not encrypt: tunnel traffic can be read on the network.',
+  'noticeBody.keychain_unavailable':
+    'Your token cannot be read or saved until the system keychain works. The app tries again by itself.',
+  'noticeBody.token_expiring':
+    'It expires on {expires, date, medium} at {expires, time, short}. Paste a new one on the Account page before then.',
+  'noticeBody.engine_restarted':
+    '{cause, select, signal {The engine process was stopped by {signal}} code {The engine process exited with code {code}} other {The engine process could not be started}} and was started again; tunnels come back by themselves.',
+  'noticeBody.keychain_unlocking': 'The system may ask for your password to unlock it.',
+} as const satisfies Record<`noticeBody.${NoticeKind}`, string>;
+
+/** System notifications and the tray menu, built in main in the app's language. */
+const mainTexts = {
+  'notification.connectionLost.title': 'CloudBridge disconnected',
+  'notification.connectionLost.body': 'The connection to the relay was lost.',
+  'notification.connectionRestored.title': 'CloudBridge reconnected',
+  'notification.connectionRestored.body': 'Your tunnels are available again.',
+  'notification.tokenExpiring.title': 'CloudBridge token expires soon',
+  'notification.tokenExpiring.body':
+    'Your access token expires on {expires, date, medium} at {expires, time, short}. Paste a new one before then.',
+  'notification.engineRestarted.title': 'CloudBridge engine restarted',
+  'notification.firstStart.title': 'CloudBridge is running',
+  'notification.firstStart.body':
+    '{platform, select, darwin {CloudBridge lives in the menu bar.} win32 {CloudBridge lives in the notification area (system tray).} other {CloudBridge lives in the system tray.}} Closing the window keeps your tunnels up; use Quit in the tray menu to stop.',
+
+  'tray.tooltip': 'CloudBridge — {status}',
+  'tray.connecting': 'Connecting…',
+  'tray.startingTunnels': 'Starting tunnels…',
+  'tray.active': 'Active, {ready} of {total, plural, one {# tunnel} other {# tunnels}} ready',
+  'tray.reconnecting': 'Reconnecting (attempt {attempt} of {max})',
+  'tray.error': 'Error: {reason}',
+  'tray.insecure': '{status} (INSECURE: not encrypted)',
+  'tray.nextTry': 'Next try in {seconds, plural, one {# second} other {# seconds}}',
+  'tray.tunnel': '{name} ({local} → {remote})',
+  'tray.noTunnels': 'No tunnels configured',
+  'tray.open': 'Open CloudBridge',
+  'tray.logs': 'View logs',
+  'tray.quit': 'Quit',
 } as const;
 
 export const en = {
@@ -86,9 +158,10 @@ export const en = {
   'nav.settings': 'Settings',
   'nav.about': 'About',
 
+  // One vocabulary for the session's states, in the window and the tray.
   'state.disconnected': 'Disconnected',
-  'state.authenticating': 'Authenticating',
-  'state.registered': 'Registered',
+  'state.authenticating': 'Connecting',
+  'state.registered': 'Starting tunnels',
   'state.active': 'Active',
   'state.reconnecting': 'Reconnecting',
 
@@ -96,7 +169,7 @@ export const en = {
   'status.relay': 'Relay',
   'status.noRelay': 'No relay configured',
   'status.clientId': 'Client ID',
-  'status.tenant': 'Tenant',
+  'status.tenant': 'Organisation',
   'status.connectedSince': 'Connected since',
   'status.relayVersion': 'Relay version',
   'status.attempt': 'Attempt {n} of {max}',
@@ -105,11 +178,12 @@ export const en = {
   'status.retryNow': 'Retry now',
   'status.connect': 'Connect',
   'status.disconnect': 'Disconnect',
-  'status.lastError': 'Last problem',
+  'status.lastError': 'Last error',
   'status.whatToDo': 'What to do',
+  'status.technical': 'Technical details',
   'status.insecureTitle': 'Insecure relay connection',
   'status.insecureBody':
-    'This relay profile uses plaintext. Anyone on the network can read and change the traffic. Use it only for development.',
+    'This relay profile connects without encryption. Anyone on the network can read and change the traffic. Use it only for development.',
   'status.directMode':
     'This relay does not carry data: tunnels connect to their remote hosts directly from this computer.',
   'status.firstRunTitle': 'Welcome to CloudBridge',
@@ -117,15 +191,8 @@ export const en = {
     'No relay is set up yet. You can start with the built-in local relay on this computer, or enter your organisation’s relay in Settings.',
   'status.useBuiltin': 'Use the built-in local relay',
   'status.openSettings': 'Open Settings',
-  'status.tunnelsActive': '{n} of {total} tunnels active',
-  'notice.settings_reset': 'Settings were reset',
-  'notice.keychain_unavailable': 'The system keychain is not available',
-  'notice.token_expiring': 'Your access token expires soon',
-  'notice.engine_restarted': 'The engine restarted',
-  'notice.keychain_unlocking': 'Unlocking keychain…',
+  'status.tunnelsActive': '{n} of {total, plural, one {# tunnel} other {# tunnels}} ready',
   'notice.dismiss': 'Dismiss',
-  'notice.token_expiring_body':
-    'It expires {when}. Paste a new one on the Account page before then.',
 
   'tunnels.heading': 'Tunnels',
   'tunnels.empty': 'No tunnels yet. Add one to carry a local port to a remote host.',
@@ -143,16 +210,17 @@ export const en = {
   'tunnels.today': 'Today',
   'tunnels.allTime': 'All time',
   'tunnels.direct': 'Direct (relay does not carry data)',
+  // A tunnel's own states, the same words in the window and the tray.
   'tunnelStatus.off': 'Off',
-  'tunnelStatus.pending': 'Waiting for connection',
-  'tunnelStatus.registering': 'Registering',
-  'tunnelStatus.listening': 'Listening',
+  'tunnelStatus.pending': 'Waiting for the relay',
+  'tunnelStatus.registering': 'Starting',
+  'tunnelStatus.listening': 'Ready',
   'tunnelStatus.error': 'Error',
 
   'form.addTitle': 'Add tunnel',
   'form.editTitle': 'Edit tunnel',
   'form.name': 'Name',
-  'form.kind': 'Kind',
+  'form.kind': 'Type',
   'form.localHost': 'Local address',
   'form.localPort': 'Local port',
   'form.remoteHost': 'Remote host',
@@ -173,8 +241,8 @@ export const en = {
     'Paste the token your administrator gave you. It is stored in the system keychain only.',
   'account.save': 'Save token',
   'account.saving': 'Saving…',
-  'account.subject': 'Subject',
-  'account.tenant': 'Tenant',
+  'account.subject': 'Signed in as',
+  'account.tenant': 'Organisation',
   'account.expires': 'Expires',
   'account.noExpiry': 'Never',
   'account.expiresSoon': 'Your token expires {when}. Ask for a new one soon.',
@@ -192,15 +260,15 @@ export const en = {
   'logs.search': 'Search',
   'logs.pause': 'Pause',
   'logs.resume': 'Resume',
-  'logs.paused': 'Paused: {n} new records waiting.',
+  'logs.paused': 'Paused: {n, plural, one {# new record} other {# new records}} waiting.',
   'logs.export': 'Export…',
   'logs.exported': 'Saved to {path}',
   'logs.openFolder': 'Open log folder',
   'logs.diagnostics': 'Export diagnostics…',
   'logs.empty': 'No records match.',
-  'logs.count': 'Showing {n}',
+  'logs.count': 'Showing {n, plural, one {# record} other {# records}}',
   'logs.omitted':
-    '{n} older records from while the window was hidden are not shown. They are in the log file.',
+    '{n, plural, one {# older record} other {# older records}} from while the window was hidden {n, plural, one {is} other {are}} not shown. They are in the log file.',
   'level.debug': 'Debug',
   'level.info': 'Info',
   'level.warn': 'Warning',
@@ -240,8 +308,13 @@ export const en = {
 
   ...validationTexts,
   ...errorTexts,
+  ...errorDetailTexts,
   ...actionTexts,
+  ...noticeTitles,
+  ...noticeBodies,
+  ...mainTexts,
 } as const;
 
 export type MessageKey = keyof typeof en;
-export type Dictionary = { readonly [K in MessageKey]: string };
+/** A language's messages: exactly the English keys, each an ICU message. */
+export type Catalogue = { readonly [K in MessageKey]: string };

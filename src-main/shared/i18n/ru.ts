@@ -1,8 +1,14 @@
-// Russian strings. Typed as Dictionary, so a missing or extra key is a compile error; a test
-// checks the same at run time. No logic here.
-import type { Dictionary } from './en';
+// Russian messages in ICU MessageFormat. Typed as Catalogue, so a missing or extra key is a
+// compile error; a test checks that every message takes the same arguments as the English
+// one. Counts use CLDR's one/few/many/other (other: fractions). Words: «подключение» is the
+// session with the relay, «соединение» a connection through a tunnel. No logic here.
+import type { Catalogue } from './en';
 
-export const ru: Dictionary = {
+/** Genitive after «из N»: из 1 туннеля, из 2 туннелей, из 5 туннелей, из 1,5 туннеля. */
+const OF_TUNNELS =
+  '{total, plural, one {# туннеля} few {# туннелей} many {# туннелей} other {# туннеля}}';
+
+export const ru: Catalogue = {
   'app.title': 'CloudBridge',
   'app.noBridge': 'Окно не связано со службой CloudBridge. Перезапустите приложение.',
   'app.loading': 'Загрузка…',
@@ -16,8 +22,8 @@ export const ru: Dictionary = {
   'nav.about': 'О программе',
 
   'state.disconnected': 'Отключено',
-  'state.authenticating': 'Аутентификация',
-  'state.registered': 'Зарегистрировано',
+  'state.authenticating': 'Подключение',
+  'state.registered': 'Запуск туннелей',
   'state.active': 'Активно',
   'state.reconnecting': 'Переподключение',
 
@@ -32,29 +38,23 @@ export const ru: Dictionary = {
   'status.nextTry': 'Следующая попытка через {time}',
   'status.tryingNow': 'Подключение…',
   'status.retryNow': 'Повторить сейчас',
-  'status.connect': 'Подключить',
-  'status.disconnect': 'Отключить',
-  'status.lastError': 'Последняя проблема',
+  'status.connect': 'Подключиться',
+  'status.disconnect': 'Отключиться',
+  'status.lastError': 'Последняя ошибка',
   'status.whatToDo': 'Что делать',
+  'status.technical': 'Технические подробности',
   'status.insecureTitle': 'Небезопасное подключение к ретранслятору',
   'status.insecureBody':
-    'Этот профиль использует открытый текст. Любой в сети может прочитать и изменить трафик. Используйте только для разработки.',
+    'Этот профиль подключается без шифрования. Любой в сети может прочитать и изменить трафик. Используйте его только для разработки.',
   'status.directMode':
-    'Этот ретранслятор не передаёт данные: туннели подключаются к удалённым узлам напрямую с этого компьютера.',
+    'Этот ретранслятор не передаёт данные: туннели соединяются с удалёнными узлами напрямую с этого компьютера.',
   'status.firstRunTitle': 'Добро пожаловать в CloudBridge',
   'status.firstRunBody':
     'Ретранслятор ещё не настроен. Можно начать со встроенного локального ретранслятора на этом компьютере или указать ретранслятор организации в настройках.',
   'status.useBuiltin': 'Использовать встроенный ретранслятор',
   'status.openSettings': 'Открыть настройки',
-  'status.tunnelsActive': 'Активно туннелей: {n} из {total}',
-  'notice.settings_reset': 'Настройки были сброшены',
-  'notice.keychain_unavailable': 'Системная связка ключей недоступна',
-  'notice.token_expiring': 'Срок действия токена скоро истекает',
-  'notice.engine_restarted': 'Модуль подключений перезапущен',
-  'notice.keychain_unlocking': 'Разблокировка связки ключей…',
+  'status.tunnelsActive': `{n, plural, one {Работает} few {Работают} many {Работают} other {Работают}} {n} из ${OF_TUNNELS}`,
   'notice.dismiss': 'Скрыть',
-  'notice.token_expiring_body':
-    'Он истекает {when}. До этого вставьте новый токен на странице «Учётная запись».',
 
   'tunnels.heading': 'Туннели',
   'tunnels.empty':
@@ -74,9 +74,9 @@ export const ru: Dictionary = {
   'tunnels.allTime': 'Всего',
   'tunnels.direct': 'Напрямую (ретранслятор не передаёт данные)',
   'tunnelStatus.off': 'Выключен',
-  'tunnelStatus.pending': 'Ожидает подключения',
-  'tunnelStatus.registering': 'Регистрация',
-  'tunnelStatus.listening': 'Слушает',
+  'tunnelStatus.pending': 'Ждёт ретранслятор',
+  'tunnelStatus.registering': 'Запускается',
+  'tunnelStatus.listening': 'Работает',
   'tunnelStatus.error': 'Ошибка',
 
   'form.addTitle': 'Новый туннель',
@@ -100,7 +100,9 @@ export const ru: Dictionary = {
   'validation.port': 'Введите порт от 1 до 65535.',
   'validation.host': 'Введите имя узла или IP-адрес.',
   'validation.duplicatePort': 'Этот локальный порт уже занят туннелем «{name}».',
-  'validation.nameLength': 'Не более {max} символов.',
+  'validation.nameLength':
+    'Не более {max, plural, one {# символа} few {# символов} many {# символов} other {# символа}}.',
+  'validation.pin': 'Введите 44 символа base64 (дайджест SHA-256).',
   'validation.tunnelGone': 'Этого туннеля больше нет.',
   'validation.builtinRelay':
     'Встроенный ретранслятор создаёт только приложение: выберите «Использовать встроенный ретранслятор» на странице «Состояние».',
@@ -112,7 +114,7 @@ export const ru: Dictionary = {
     'Вставьте токен, выданный администратором. Он хранится только в системной связке ключей.',
   'account.save': 'Сохранить токен',
   'account.saving': 'Сохранение…',
-  'account.subject': 'Субъект',
+  'account.subject': 'Вы вошли как',
   'account.tenant': 'Организация',
   'account.expires': 'Истекает',
   'account.noExpiry': 'Никогда',
@@ -131,17 +133,19 @@ export const ru: Dictionary = {
   'logs.search': 'Поиск',
   'logs.pause': 'Пауза',
   'logs.resume': 'Продолжить',
-  'logs.paused': 'Пауза: ожидают новых записей: {n}.',
+  'logs.paused':
+    'Журнал на паузе, {n, plural, one {ждёт # новая запись} few {ждут # новые записи} many {ждут # новых записей} other {ждут # новой записи}}.',
   'logs.export': 'Экспорт…',
   'logs.exported': 'Сохранено в {path}',
   'logs.openFolder': 'Открыть папку журнала',
   'logs.diagnostics': 'Экспорт диагностики…',
   'logs.empty': 'Нет подходящих записей.',
-  'logs.count': 'Показано: {n}',
+  'logs.count':
+    'Показано {n, plural, one {# запись} few {# записи} many {# записей} other {# записи}}',
   'logs.omitted':
-    'Не показано более ранних записей, сделанных, пока окно было скрыто: {n}. Они есть в файле журнала.',
+    '{n, plural, one {Не показана # более ранняя запись} few {Не показаны # более ранние записи} many {Не показаны # более ранних записей} other {Не показаны # более ранней записи}}, сделанные, пока окно было скрыто. Они есть в файле журнала.',
   'level.debug': 'Отладка',
-  'level.info': 'Инфо',
+  'level.info': 'Сведения',
   'level.warn': 'Предупреждение',
   'level.error': 'Ошибка',
 
@@ -154,21 +158,20 @@ export const ru: Dictionary = {
   'settings.pin': 'Закреплённый ключ (SHA-256, base64)',
   'settings.serverName': 'Имя сервера (SNI)',
   'settings.serverNameHelp': 'Только если имя в сертификате отличается от узла.',
-  'settings.insecure': 'Небезопасное подключение открытым текстом (только для разработки)',
-  'settings.saveRelay': 'Сохранить ретранслятор',
+  'settings.insecure': 'Подключение без шифрования (только для разработки)',
+  'settings.saveRelay': 'Сохранить',
   'settings.saved': 'Сохранено.',
   'settings.general': 'Общие',
   'settings.autoConnect': 'Подключаться при запуске',
   'settings.launchAtLogin': 'Запускать при входе в систему',
   'settings.notifications': 'Уведомления',
-  'settings.notifyLost': 'При потере соединения',
-  'settings.notifyRestored': 'При восстановлении соединения',
+  'settings.notifyLost': 'При потере подключения',
+  'settings.notifyRestored': 'При восстановлении подключения',
   'settings.notifyExpiry': 'Перед истечением токена',
   'settings.language': 'Язык',
   'language.system': 'Системный',
   'language.en': 'English',
   'language.ru': 'Русский',
-  'validation.pin': 'Введите 44 символа base64 (дайджест SHA-256).',
 
   'about.heading': 'О программе',
   'about.version': 'Версия',
@@ -180,23 +183,25 @@ export const ru: Dictionary = {
 
   'error.invalid_token': 'Ретранслятор не принял ваш токен доступа.',
   'error.rate_limit_exceeded': 'Ретранслятор ограничивает запросы с этого компьютера.',
-  'error.connection_limit_reached': 'Ретранслятор достиг предела соединений.',
+  'error.connection_limit_reached': 'Ретранслятор достиг предела подключений.',
   'error.server_unavailable': 'Ретранслятор сообщил о внутренней ошибке.',
   'error.invalid_tunnel_info': 'Ретранслятор отклонил параметры этого туннеля.',
   'error.unknown_message_type': 'Ретранслятор не понимает версию протокола этого приложения.',
   'error.tenant_limit_exceeded': 'Ваша организация достигла предела туннелей.',
   'error.tenant_not_found': 'Ретранслятор не знает вашу организацию.',
-  'error.ip_not_allowed': 'Ретранслятор не разрешает подключения из этой сети или к этому узлу.',
+  'error.ip_not_allowed':
+    'Ретранслятор не разрешает подключения из этой сети или соединения с этим узлом.',
   'error.buffer_pool_exhausted': 'Ретранслятор перегружен.',
   'error.data_transfer_failed': 'Соединение через туннель не удалось.',
   'error.tunnel_exists': 'Этот туннель уже использует другой клиент.',
   'error.protocol_error': 'Ретранслятор прислал данные, которые приложение не может прочитать.',
-  'error.tls_error': 'Не удалось установить защищённое соединение с ретранслятором.',
+  'error.tls_error': 'Не удалось установить защищённое подключение к ретранслятору.',
   'error.tls_pin_mismatch': 'Ключ ретранслятора не совпадает с закреплённым.',
   'error.tls_version': 'Ретранслятор не поддерживает TLS 1.3.',
-  'error.connect_timeout': 'Ретранслятор не ответил вовремя.',
-  'error.connection_refused': 'По адресу ретранслятора никто не отвечает.',
-  'error.connection_lost': 'Соединение с ретранслятором потеряно.',
+  'error.connect_timeout':
+    'Ретранслятор не ответил за отведённое время: возможно, он выключен или подключение блокирует сетевой экран.',
+  'error.connection_refused': 'Ретранслятор отклонил подключение, или его адрес не найден.',
+  'error.connection_lost': 'Подключение к ретранслятору потеряно.',
   'error.heartbeat_timeout': 'Ретранслятор перестал отвечать.',
   'error.reconnect_exhausted': 'Все попытки переподключения не удались.',
   'error.auth_rate_limited': 'Слишком много попыток входа за последнюю минуту.',
@@ -208,11 +213,19 @@ export const ru: Dictionary = {
   'error.token_malformed': 'Это не похоже на токен доступа.',
   'error.token_expired': 'Срок действия токена истёк.',
   'error.token_relay_changed': 'Ретранслятор изменился: вставьте токен заново или подтвердите.',
+  'error.invite_invalid':
+    'Эта ссылка для подключения недействительна: она повреждена или создана не тем ретранслятором, который в ней указан.',
+  'error.invite_expired': 'Срок действия этой ссылки для подключения истёк.',
+  'error.invite_used': 'Эта ссылка для подключения уже использована.',
   'error.keychain_unavailable': 'Системная связка ключей недоступна.',
   'error.settings_corrupt': 'Файл настроек был повреждён и сброшен.',
   'error.disk_full': 'Диск заполнен.',
   'error.io_error': 'Не удалось прочитать или записать файл.',
   'error.internal_error': 'Внутренняя ошибка приложения.',
+
+  'errorDetail.portHeldBy': 'Порт {port} занят программой {command} (процесс {pid}).',
+  'errorDetail.portHeldByPid': 'Порт {port} занят процессом {pid}.',
+  'errorDetail.engineRestarting': 'Процесс модуля подключений остановился и запускается снова.',
 
   'action.newToken': 'Вставьте новый токен на странице «Учётная запись».',
   'action.confirmRelay':
@@ -225,10 +238,60 @@ export const ru: Dictionary = {
   'action.waitRetry': 'Подождите немного; приложение повторит попытку само.',
   'action.checkTunnel': 'Проверьте порты и удалённый узел туннеля.',
   'action.contactAdmin': 'Обратитесь к администратору ретранслятора.',
-  'action.retryNow': 'Нажмите «Подключить», чтобы попробовать снова.',
+  'action.newLink': 'Попросите у администратора ретранслятора новую ссылку для подключения.',
+  'action.retryNow': 'Нажмите «Подключиться», чтобы попробовать снова.',
   'action.checkKeychain':
     'Разблокируйте или настройте системную связку ключей; приложение повторит попытку само.',
   'action.checkDisk': 'Освободите место на диске.',
   'action.reportBug': 'Экспортируйте диагностику на странице «Журнал» и сообщите о проблеме.',
   'action.none': '',
+
+  'notice.settings_reset': 'Настройки сброшены',
+  'notice.first_run': 'Добро пожаловать в CloudBridge',
+  'notice.insecure_relay': 'Небезопасное подключение к ретранслятору',
+  'notice.keychain_unavailable': 'Системная связка ключей недоступна',
+  'notice.token_expiring': 'Срок действия токена скоро истекает',
+  'notice.engine_restarted': 'Модуль подключений перезапущен',
+  'notice.keychain_unlocking': 'Разблокировка связки ключей…',
+
+  'noticeBody.settings_reset':
+    '{reason, select, refused {В файле настроек были недопустимые значения, поэтому {count, plural, one {не загружена # запись} few {не загружены # записи} many {не загружены # записей} other {не загружены # записи}}: {entries}. Всё остальное загружено.} other {Файл настроек был повреждён, и настройки сброшены.}} Исходный файл сохранён как {path}.',
+  'noticeBody.first_run':
+    'Пока ничего не настроено. Укажите ретранслятор и токен или попробуйте встроенный локальный ретранслятор.',
+  'noticeBody.insecure_relay':
+    'Этот ретранслятор работает без шифрования: трафик туннелей можно прочитать в сети.',
+  'noticeBody.keychain_unavailable':
+    'Пока системная связка ключей не работает, токен нельзя прочитать или сохранить. Приложение повторит попытку само.',
+  'noticeBody.token_expiring':
+    'Он истекает {expires, date, medium} в {expires, time, short}. До этого вставьте новый токен на странице «Учётная запись».',
+  'noticeBody.engine_restarted':
+    '{cause, select, signal {Процесс модуля подключений остановлен сигналом {signal}} code {Процесс модуля подключений завершился с кодом {code}} other {Процесс модуля подключений не удалось запустить}}; он запущен снова, туннели восстановятся сами.',
+  'noticeBody.keychain_unlocking': 'Система может запросить пароль, чтобы разблокировать её.',
+
+  'notification.connectionLost.title': 'CloudBridge: подключение потеряно',
+  'notification.connectionLost.body': 'Подключение к ретранслятору потеряно.',
+  'notification.connectionRestored.title': 'CloudBridge: подключение восстановлено',
+  'notification.connectionRestored.body': 'Туннели снова доступны.',
+  'notification.tokenExpiring.title': 'CloudBridge: токен скоро истечёт',
+  'notification.tokenExpiring.body':
+    'Срок действия токена истекает {expires, date, medium} в {expires, time, short}. До этого вставьте новый токен.',
+  'notification.engineRestarted.title': 'CloudBridge: модуль подключений перезапущен',
+  'notification.firstStart.title': 'CloudBridge работает',
+  'notification.firstStart.body':
+    '{platform, select, darwin {CloudBridge находится в строке меню.} win32 {CloudBridge находится в области уведомлений.} other {CloudBridge находится в области значков на панели задач.}} Закрытое окно не отключает туннели; чтобы остановить приложение, выберите «Выход» в меню значка.',
+
+  'tray.tooltip': 'CloudBridge — {status}',
+  'tray.connecting': 'Подключение…',
+  'tray.startingTunnels': 'Запуск туннелей…',
+  'tray.active': `Активно, {ready, plural, one {работает} few {работают} many {работают} other {работают}} {ready} из ${OF_TUNNELS}`,
+  'tray.reconnecting': 'Переподключение (попытка {attempt} из {max})',
+  'tray.error': 'Ошибка: {reason}',
+  'tray.insecure': '{status} (НЕ ЗАЩИЩЕНО: без шифрования)',
+  'tray.nextTry':
+    'Следующая попытка через {seconds, plural, one {# секунду} few {# секунды} many {# секунд} other {# секунды}}',
+  'tray.tunnel': '{name} ({local} → {remote})',
+  'tray.noTunnels': 'Туннели не настроены',
+  'tray.open': 'Открыть CloudBridge',
+  'tray.logs': 'Открыть журнал',
+  'tray.quit': 'Выход',
 };
