@@ -18,6 +18,8 @@ import type {
 import { createEngineSession } from './engine-session';
 import { messageOf } from './errors';
 import { createExportFiles } from './export-files';
+import { createInviteLinks } from './invite-links';
+import { createInviteRequests } from './invite-requests';
 import { createIpcHandlers } from './ipc-handlers';
 import { createKnownSecrets } from './known-secrets';
 import { notificationText } from './notification-policy';
@@ -72,8 +74,21 @@ export function createAppController(options: AppControllerOptions): AppControlle
     onHolder: (tunnelId, port, holder) =>
       logger.log('info', 'port_holder_found', { port, holder }, tunnelId),
   });
+  const links = createInviteLinks({
+    clock,
+    random,
+    logger,
+    dataDir: options.dataDir,
+    settingsProfile: () => settingsStore.get().relay,
+    ...(options.maxInviteBytes !== undefined ? { maxBytes: options.maxInviteBytes } : {}),
+    onSecret: (token) => knownSecrets.remember(token),
+    onChange: () => {
+      if (!closed) state.changed();
+    },
+  });
   const state = createAppState({
     settingsStore,
+    invite: () => links.view(),
     account: () => tokens.account(),
     logDirectory: options.logDirectory,
     clock,
@@ -149,6 +164,18 @@ export function createAppController(options: AppControllerOptions): AppControlle
     builtin,
     tokens,
     expiry,
+    invites: createInviteRequests({
+      links,
+      settingsStore,
+      dataDir: options.dataDir,
+      builtin,
+      tokens,
+      session,
+      state,
+      expiry,
+      logger,
+      clock,
+    }),
     exports: createExportFiles({
       dataDir: options.dataDir,
       logDirectory: options.logDirectory,
@@ -226,6 +253,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
       return () => notifyListeners.delete(listener);
     },
     setWindowVisible: (visible) => feed.setVisible(visible),
+    receiveInvite: (input) => (closed ? Promise.resolve() : links.receive(input)),
     reconnectNow(reason) {
       if (tokens.account().keychainError === null) session.reconnectNow(reason);
       else void retryKeychain(reason);

@@ -1,7 +1,8 @@
 // The AppSnapshot and the one app-wide `seq`: folds the shown engine snapshot, the account,
-// settings, totals and notices into what the window and the tray draw, and stamps every state
-// change and every stats push with the next seq, whatever engine or engine host produced it.
-// Pushes nothing itself (window-feed.ts does) and never talks to an engine.
+// settings, totals, notices and the pending connection link into what the window and the tray
+// draw, and stamps every state change and every stats push with the next seq, whatever engine
+// or engine host produced it. Pushes nothing itself (window-feed.ts does), never talks to an
+// engine.
 
 import type {
   AccountInfo,
@@ -12,6 +13,7 @@ import type {
 } from '../shared/ipc-contract';
 import type { EngineSnapshot } from '../shared/model';
 import type { Clock } from '../shared/clock';
+import { NO_INVITE, type InviteState } from '../shared/invite-view';
 import { emptyEngineSnapshot } from '../shared/tunnel-snapshot';
 import type { SettingsStore } from './settings-store';
 
@@ -22,6 +24,8 @@ export interface AppStateOptions {
   readonly clock: Clock;
   /** What the app adds to the engine's view before it is shown (who holds a port). */
   readonly decorate?: (engine: EngineSnapshot) => EngineSnapshot;
+  /** The connection link waiting for an answer (services/invite-links.ts). */
+  readonly invite?: () => InviteState;
 }
 
 export interface AppState {
@@ -89,6 +93,7 @@ export function createAppState(options: AppStateOptions): AppState {
       totals: settingsStore.totals(),
       notices,
       logDirectory: options.logDirectory,
+      invite: options.invite?.() ?? NO_INVITE,
     };
     return cache;
   }

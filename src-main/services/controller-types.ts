@@ -16,6 +16,7 @@ import type {
   RequestOf,
 } from '../shared/ipc-contract';
 import type { MessageParams } from '../shared/model';
+import type { InviteInput } from './invite-links';
 import type { Logger } from './logger';
 import type { PortOwner } from './port-owner';
 import type { SettingsStore } from './settings-store';
@@ -89,6 +90,8 @@ export interface AppControllerOptions {
   readonly confirmRelayChange?: RelayChangeConfirmer;
   /** Log records logged while the window is hidden that it is shown on show (default 500). */
   readonly catchUpLogRecords?: number;
+  /** Largest connection link or .cloudbridge file read (docs/protocol.md#connection-links). */
+  readonly maxInviteBytes?: number;
   /**
    * The OS language (app.getLocale() in the app): notifications follow it while the language
    * setting is System (ipc-contract.ts resolveLanguage). Default: English.
@@ -110,6 +113,11 @@ export interface AppController {
   setWindowVisible(visible: boolean): void;
   /** Resume, unlock, network change: skip the backoff wait. */
   reconnectNow(reason: string): void;
+  /**
+   * A connection link or .cloudbridge file the OS handed over: verified and kept pending for the
+   * window to show and the user to answer (docs/protocol.md#connection-links). Never throws.
+   */
+  receiveInvite(input: InviteInput): Promise<void>;
   /** A notice from outside (the engine host restarted): replaces one of its kind, may notify. */
   showNotice(notice: Notice, notification?: NotificationMessage): void;
   close(): Promise<void>;

@@ -18,6 +18,7 @@ import type { EngineSession } from './engine-session';
 import { ServiceError } from './errors';
 import type { ExportFiles } from './export-files';
 import { isAllowedExternalUrl } from './external-url';
+import type { InviteRequests } from './invite-requests';
 import type { Logger } from './logger';
 import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
 import type { TokenExpiryWatch } from './token-expiry-watch';
@@ -36,6 +37,7 @@ export interface IpcHandlerDeps {
   readonly tokens: TokenGate;
   readonly expiry: TokenExpiryWatch;
   readonly exports: ExportFiles;
+  readonly invites: InviteRequests;
   readonly settingsStore: SettingsStore;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -185,6 +187,8 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       await deps.openPath(deps.logDirectory);
     },
     'cloudbridge:diagnostics.export': () => deps.exports.exportDiagnostics(),
+    'cloudbridge:invite.accept': ({ id }) => deps.invites.accept(id),
+    'cloudbridge:invite.dismiss': ({ id }) => settled(() => deps.invites.dismiss(id)),
     'cloudbridge:notice.dismiss': ({ kind }) => {
       if (state.dropNotices(kind)) state.changed();
       return Promise.resolve();

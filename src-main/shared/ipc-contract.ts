@@ -11,6 +11,7 @@ import type {
   MessageParams,
   TunnelConfig,
 } from './model';
+import type { InviteState } from './invite-view';
 
 /**
  * What a form field is refused for, as a message key the renderer translates (its
@@ -150,6 +151,8 @@ export interface AppSnapshot {
   readonly totals: Readonly<Record<string, TunnelTotals>>;
   readonly notices: readonly Notice[];
   readonly logDirectory: string;
+  /** A connection link waiting for the user's answer, or why the last one was refused. */
+  readonly invite: InviteState;
 }
 
 /** Live counters pushed at most 4 times a second (SNAPSHOT_MIN_INTERVAL_MS). */
@@ -232,6 +235,13 @@ export interface Requests {
   'cloudbridge:diagnostics.export': { request: void; reply: { path: string | null } };
   /** The user has read a notice; it stays gone until its cause happens again. */
   'cloudbridge:notice.dismiss': { request: { kind: NoticeKind }; reply: void };
+  /**
+   * The pending connection link, named by its id only (never its contents): accepting sets its
+   * relay profile, stores its token and connects (docs/protocol.md#connection-links).
+   */
+  'cloudbridge:invite.accept': { request: { id: string }; reply: AppSettings };
+  /** "Not now" for the pending link, or closing the refusal of one. */
+  'cloudbridge:invite.dismiss': { request: { id: string }; reply: void };
 }
 export type RequestChannel = keyof Requests;
 export type RequestOf<C extends RequestChannel> = Requests[C]['request'];
@@ -290,6 +300,8 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:logs.openFolder',
   'cloudbridge:diagnostics.export',
   'cloudbridge:notice.dismiss',
+  'cloudbridge:invite.accept',
+  'cloudbridge:invite.dismiss',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [

@@ -192,6 +192,8 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
   'cloudbridge:logs.export': isVoid,
   'cloudbridge:logs.openFolder': isVoid,
   'cloudbridge:diagnostics.export': isVoid,
+  'cloudbridge:invite.accept': isIdPayload,
+  'cloudbridge:invite.dismiss': isIdPayload,
   'cloudbridge:notice.dismiss': (v): v is { kind: NoticeKind } =>
     isPlainObject(v) &&
     hasOnlyKeys(v, ['kind']) &&

@@ -110,6 +110,7 @@ export function firstRunSnapshot(now: number): AppSnapshot {
     totals: {},
     notices: [{ kind: 'first_run', at: iso(now) }],
     logDirectory: '/home/user/.config/CloudBridge/logs',
+    invite: { pending: null, problem: null },
   };
 }
 

@@ -60,6 +60,8 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:logs.openFolder': undefined,
   'cloudbridge:diagnostics.export': undefined,
   'cloudbridge:notice.dismiss': { kind: 'settings_reset' },
+  'cloudbridge:invite.accept': { id: 'inv-1-abc' },
+  'cloudbridge:invite.dismiss': { id: 'inv-1-abc' },
 };
 
 describe('ipc guards', () => {
@@ -89,6 +91,11 @@ describe('ipc guards', () => {
       ['cloudbridge:app.openExternal', { url: 42 }],
       ['cloudbridge:notice.dismiss', { kind: 'everything' }],
       ['cloudbridge:notice.dismiss', {}],
+      // A link is accepted by the id main gave it, never by contents the window supplies.
+      ['cloudbridge:invite.accept', { link: 'cloudbridge://invite/a.b.c' }],
+      ['cloudbridge:invite.accept', { id: 'inv-1', link: 'cloudbridge://invite/a.b.c' }],
+      ['cloudbridge:invite.accept', { id: '' }],
+      ['cloudbridge:invite.dismiss', { id: 'x'.repeat(201) }],
     ];
     for (const [channel, payload] of refused)
       expect(isValidRequest(channel, payload), `${channel} ${JSON.stringify(payload)}`).toBe(false);

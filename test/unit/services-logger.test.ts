@@ -171,6 +171,7 @@ describe('diagnostics zip', () => {
         totals: {},
         notices: [],
         logDirectory: '/logs',
+        invite: { pending: null, problem: null },
       },
       versions: {
         version: '1.0.0',

@@ -78,6 +78,7 @@ function snap(
     totals: {},
     notices: [],
     logDirectory: '/tmp/logs',
+    invite: { pending: null, problem: null },
   };
 }
 
