@@ -93,7 +93,10 @@ async function start(): Promise<void> {
       });
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
-    confirmRelayChange: createRelayChangeDialog(() => window),
+    confirmRelayChange: createRelayChangeDialog(
+      () => window,
+      () => (services ? appTranslator(services) : translatorFor('en')),
+    ),
     systemLanguage: app.getLocale(),
     // The engine and the built-in relay run in a utility process (src-main/engine-host).
     engineHost: {

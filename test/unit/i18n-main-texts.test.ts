@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstStartHint } from '../../src-main/electron/app-lifecycle';
+import { relayChangeText } from '../../src-main/electron/relay-change-dialog';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import type { AppNotification } from '../../src-main/services/app-controller';
 import { createAppServices, type AppServices } from '../../src-main/services/app-services';
@@ -175,6 +176,24 @@ describe('notices and notifications from main', () => {
     const hint = firstStartHint('win32', ru);
     expect(englishWords(`${hint.title} ${hint.body}`)).toEqual([]);
     expect(firstStartHint('darwin', en).body).toMatch(/^CloudBridge lives in the menu bar\./);
+  });
+
+  it('asks about a changed relay in Russian, naming both relays', () => {
+    const { message, detail } = relayChangeText(
+      {
+        profileName: 'Corp relay',
+        from: { ...RELAY, host: 'relay.corp.example', port: 443, caFile: '/etc/corp-ca.pem' },
+        to: { ...RELAY, host: 'relay.evil.example', port: 80, insecure: true },
+        fields: ['host', 'port', 'insecure'],
+      },
+      ru,
+    );
+    expect(message).toBe('Отправить токен изменённому ретранслятору «Corp relay»?');
+    expect(detail).toContain(
+      'relay.corp.example:443 (файл ЦС /etc/corp-ca.pem, без закреплённого ключа)',
+    );
+    expect(detail).toContain('relay.evil.example:80 (БЕЗ ШИФРОВАНИЯ)');
+    expect(englishWords(`${message} ${detail}`, ['Corp relay'])).toEqual([]);
   });
 
   it('decides a lost connection as a code, not the engine’s English message', () => {

@@ -116,7 +116,7 @@ const noticeBodies = {
   'noticeBody.keychain_unlocking': 'The system may ask for your password to unlock it.',
 } as const satisfies Record<`noticeBody.${NoticeKind}`, string>;
 
-/** System notifications and the tray menu, built in main in the app's language. */
+/** System notifications, main's own dialog and the tray menu, built in main in the app's language. */
 const mainTexts = {
   'notification.connectionLost.title': 'CloudBridge disconnected',
   'notification.connectionLost.body': 'The connection to the relay was lost.',
@@ -129,6 +129,20 @@ const mainTexts = {
   'notification.firstStart.title': 'CloudBridge is running',
   'notification.firstStart.body':
     '{platform, select, darwin {CloudBridge lives in the menu bar.} win32 {CloudBridge lives in the notification area (system tray).} other {CloudBridge lives in the system tray.}} Closing the window keeps your tunnels up; use Quit in the tray menu to stop.',
+
+  'relayChange.title': 'CloudBridge: relay changed',
+  'relayChange.message': 'Send your token to the changed relay "{name}"?',
+  'relayChange.detail':
+    'Your token was saved for {from}.\nThe profile now points to {to}.\n\nOnly continue if you made this change yourself. Otherwise cancel and check Settings.',
+  'relayChange.noRelay': 'no relay (the token was saved for another profile)',
+  'relayChange.endpoint': '{address} ({security})',
+  'relayChange.plaintext': 'PLAINTEXT, not encrypted',
+  'relayChange.systemCertificates': 'system certificates',
+  'relayChange.caFile': 'CA file {path}',
+  'relayChange.noPin': 'no pin',
+  'relayChange.pin': 'pin {pin}',
+  'relayChange.serverName': 'name {name}',
+  'relayChange.send': 'Send token to this relay',
 
   'tray.tooltip': 'CloudBridge — {status}',
   'tray.connecting': 'Connecting…',

@@ -280,6 +280,20 @@ export const ru: Catalogue = {
   'notification.firstStart.body':
     '{platform, select, darwin {CloudBridge находится в строке меню.} win32 {CloudBridge находится в области уведомлений.} other {CloudBridge находится в области значков на панели задач.}} Закрытое окно не отключает туннели; чтобы остановить приложение, выберите «Выход» в меню значка.',
 
+  'relayChange.title': 'CloudBridge: ретранслятор изменён',
+  'relayChange.message': 'Отправить токен изменённому ретранслятору «{name}»?',
+  'relayChange.detail':
+    'Токен был сохранён для {from}.\nТеперь профиль указывает на {to}.\n\nПродолжайте, только если вы сами внесли это изменение. Иначе нажмите «Отмена» и проверьте настройки.',
+  'relayChange.noRelay': 'нет ретранслятора (токен был сохранён для другого профиля)',
+  'relayChange.endpoint': '{address} ({security})',
+  'relayChange.plaintext': 'БЕЗ ШИФРОВАНИЯ',
+  'relayChange.systemCertificates': 'системные сертификаты',
+  'relayChange.caFile': 'файл ЦС {path}',
+  'relayChange.noPin': 'без закреплённого ключа',
+  'relayChange.pin': 'закреплённый ключ {pin}',
+  'relayChange.serverName': 'имя {name}',
+  'relayChange.send': 'Отправить токен этому ретранслятору',
+
   'tray.tooltip': 'CloudBridge — {status}',
   'tray.connecting': 'Подключение…',
   'tray.startingTunnels': 'Запуск туннелей…',
