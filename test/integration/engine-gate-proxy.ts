@@ -3,7 +3,7 @@
 // everything after it on that connection) until released, so a test can keep a registration
 // in flight while it changes the tunnels. Data and mux connections pass through untouched.
 
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { LineDecoder, type JsonObject } from '../../src-main/protocol/codec';
 import type { RelayEndpoint } from '../../src-main/engine/types';
@@ -43,11 +43,9 @@ export async function startGateProxy(
     { cert: pki.serverEc.cert, key: pki.serverEc.key, minVersion: 'TLSv1.3', allowHalfOpen: true },
     (client) => {
       const upstream = tls.connect({
-        host: relay.host,
-        port: relay.port,
+        socket: net.connect({ host: relay.host, port: relay.port, allowHalfOpen: true }),
         ca: pki.caPem,
         servername: 'localhost',
-        allowHalfOpen: true,
       });
       for (const s of [client, upstream]) {
         sockets.add(s);
