@@ -88,6 +88,8 @@
       DeleteRegValue HKCU "Software\Microsoft\Windows\CurrentVersion\Run" "${APP_ID}"
       DeleteRegValue HKCU "Software\Microsoft\Windows\CurrentVersion\Run" "${PRODUCT_NAME}"
       DeleteRegValue HKCU "Software\Microsoft\Windows\CurrentVersion\Run" "electron.app.${PRODUCT_NAME}"
+      ; The app registers the cloudbridge:// scheme itself (electron/app-lifecycle.ts).
+      DeleteRegKey HKCU "Software\Classes\cloudbridge"
 
       ${If} $cbRemoveCredentials == "1"
         InitPluginsDir

@@ -5,6 +5,8 @@
 import { app, dialog, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from './services/app-services';
+import { createInviteInbox, inviteInputFromArgv } from './services/invite-handover';
+import type { InviteInput } from './services/invite-links';
 import { createKeytarSecretStore } from './services/secret-store';
 import { runTrayRequest, trayActionRequest } from './services/tray-actions';
 import { buildTrayModel, resolveLanguage } from './services/tray-model';
@@ -19,6 +21,8 @@ import {
   firstStartHint,
   flushOnSessionEnd,
   installQuitHandling,
+  receiveOpenRequests,
+  registerLinkScheme,
   reportUncaughtErrors,
   revealOnActivate,
   setWindowsAppIdentity,
@@ -46,9 +50,19 @@ let quitting = false;
 registerAppScheme();
 setWindowsAppIdentity(process.platform);
 
-if (!acquireSingleInstance(() => revealWindow(window))) {
+// Connection links from the OS, held until the services are up (services/invite-handover.ts).
+const invites = createInviteInbox();
+const handOver = (input: InviteInput | null): void => {
+  revealWindow(window);
+  if (input !== null) invites.push(input);
+};
+
+if (!acquireSingleInstance((argv, cwd) => handOver(inviteInputFromArgv(argv, cwd)))) {
   app.quit();
 } else {
+  receiveOpenRequests(handOver);
+  const launchLink = inviteInputFromArgv(process.argv, process.cwd());
+  if (launchLink !== null) invites.push(launchLink);
   installQuitHandling({
     onQuitting: () => {
       quitting = true;
@@ -160,6 +174,8 @@ async function start(): Promise<void> {
   });
 
   await svc.start();
+  registerLinkScheme(process.platform, app.isPackaged);
+  invites.attach((input) => void svc.controller.receiveInvite(input));
 
   const applyLoginItem = (enabled: boolean) =>
     applyLaunchAtLogin(enabled).catch((error: unknown) =>

@@ -1,21 +1,59 @@
-// Process-level behaviour of the desktop app: one instance (a second start focuses the
-// first), Quit that closes tunnels cleanly before exiting, resume/unlock/network-back ->
-// reconnect now, system notifications, launch at login. Decisions live in the services.
+// Process-level behaviour of the desktop app: one instance (a second start focuses the first
+// and hands over its command line), connection links from the OS, Quit that closes tunnels
+// cleanly before exiting, resume/unlock/network-back -> reconnect now, system notifications,
+// launch at login. Decisions live in the services.
 
 import { Notification, app, net, powerMonitor, type BrowserWindow } from 'electron';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AppNotification } from '../services/app-controller';
+import type { InviteInput } from '../services/invite-links';
 import { nodeStoreFs } from '../services/atomic-json';
 import { setLinuxAutostart } from '../services/linux-autostart';
 import type { Clock } from '../shared/clock';
 import type { Translator } from '../shared/i18n/translator';
 
-/** False when another instance runs: this one must quit. The first one is told to show up. */
-export function acquireSingleInstance(onSecondInstance: () => void): boolean {
+/**
+ * False when another instance runs: this one must quit. The first one is told to show up, with
+ * the second one's command line and working directory: on Windows and Linux that is how a
+ * connection link or a .cloudbridge file opened from the OS reaches the running app.
+ */
+export function acquireSingleInstance(
+  onSecondInstance: (argv: readonly string[], workingDirectory: string) => void,
+): boolean {
   if (!app.requestSingleInstanceLock()) return false;
-  app.on('second-instance', () => onSecondInstance());
+  app.on('second-instance', (_event, argv, workingDirectory) =>
+    onSecondInstance(argv, workingDirectory),
+  );
   return true;
+}
+
+/** The URL scheme of connection links (docs/protocol.md#connection-links, electron-builder.yml). */
+export const LINK_SCHEME = 'cloudbridge';
+
+/**
+ * macOS hands links and files over as events, not arguments (also for the launch that opens
+ * the app, before `ready`): `open-url` and `open-file`. Registered at once, before ready.
+ */
+export function receiveOpenRequests(onInput: (input: InviteInput) => void): void {
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    onInput({ kind: 'link', text: url });
+  });
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    onInput({ kind: 'file', path });
+  });
+}
+
+/**
+ * Windows: electron-builder's NSIS installer registers the file type but not the URL scheme,
+ * so the packaged app registers itself for it (HKCU; the uninstaller removes it). macOS takes
+ * the scheme from Info.plist and Linux from the .desktop file, both written by electron-builder.
+ */
+export function registerLinkScheme(platform: NodeJS.Platform, isPackaged: boolean): void {
+  if (platform === 'win32' && isPackaged && !app.isDefaultProtocolClient(LINK_SCHEME))
+    app.setAsDefaultProtocolClient(LINK_SCHEME);
 }
 
 /** The arguments a login item starts the app with (Windows and Linux pass them on). */

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { INVITE_FILE_EXTENSION, INVITE_LINK_PREFIX } from '../../src-main/protocol/invite-link';
 
 const projectDir = join(import.meta.dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(projectDir, path), 'utf8');
@@ -38,6 +39,8 @@ interface BuilderConfig {
   };
   linux: { icon: string; target: string[]; executableName: string };
   deb?: { depends?: string[] };
+  protocols: { name: string; schemes: string[]; role?: string }[];
+  fileAssociations: { ext: string; name: string; mimeType?: string; role?: string }[];
 }
 interface WorkflowStep {
   uses?: string;
@@ -77,6 +80,26 @@ function npmScripts(run: string, matrixScripts: string[]): string[] {
 }
 
 describe('electron-builder.yml', () => {
+  it('opens connection links: the cloudbridge scheme and .cloudbridge files on every OS', () => {
+    const scheme = INVITE_LINK_PREFIX.slice(0, INVITE_LINK_PREFIX.indexOf(':'));
+    expect(builder.protocols.flatMap((p) => p.schemes)).toEqual([scheme]);
+    const [file, ...others] = builder.fileAssociations;
+    expect(others).toEqual([]);
+    expect(`.${file!.ext}`).toBe(INVITE_FILE_EXTENSION);
+    // Linux needs a MIME type for the .desktop entry; Windows uses the name as a ProgID.
+    expect(file!.mimeType).toMatch(/^application\/x-[a-z-]+$/);
+    expect(file!.name).toMatch(/^[A-Za-z][\w.]*$/);
+    // NSIS registers files, not schemes: the app registers the scheme (HKCU), the uninstaller
+    // removes it, outside updates.
+    const nsh = read(builder.nsis.include);
+    const unInstall = nsh.slice(nsh.indexOf('!macro customUnInstall'));
+    expect(unInstall).toContain(`DeleteRegKey HKCU "Software\\Classes\\${scheme}"`);
+    expect(unInstall.indexOf('${IfNot} ${isUpdated}')).toBeLessThan(
+      unInstall.indexOf('DeleteRegKey HKCU'),
+    );
+    expect(read('src-main/electron/app-lifecycle.ts')).toContain(`LINK_SCHEME = '${scheme}'`);
+  });
+
   it('names the product and puts os and arch in every artifact name', () => {
     expect(builder.appId).toBe('dev.cloudbridge.desktop');
     expect(builder.productName).toBe('CloudBridge Desktop');
