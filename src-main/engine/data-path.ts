@@ -14,7 +14,7 @@ import type { EngineContext } from './engine-context';
 import { EngineError, toEngineError } from './errors';
 import { forwardMuxStream, MuxClient } from './mux-client';
 import { forwardStream, type ForwardHandle } from './stream-forwarder';
-import { openTransport } from './tls-options';
+import { openTransport, osTrust, trustLabel } from './tls-options';
 import type { TunnelRoute } from './tunnel-set';
 import type { RelayEndpoint } from './types';
 
@@ -41,6 +41,7 @@ export class DataPath {
   private mux: MuxClient | null = null;
   private tlsSession: Buffer | undefined;
   private closed = false;
+  private osTrustChecked = false;
 
   constructor(private readonly options: DataPathOptions) {
     this.ctx = options.context;
@@ -50,8 +51,10 @@ export class DataPath {
 
   /** One transport to the relay, resuming the last TLS session (control and data alike). */
   openRelayConnection(): Promise<net.Socket> {
+    const endpoint = this.options.relay();
+    if (!this.osTrustChecked && trustLabel(endpoint) === 'os_store') this.checkOsTrust();
     return openTransport({
-      endpoint: this.options.relay(),
+      endpoint,
       clock: this.ctx.clock,
       ...(this.tlsSession !== undefined ? { session: this.tlsSession } : {}),
       onSession: (session) => {
@@ -245,6 +248,17 @@ export class DataPath {
         );
       });
     });
+  }
+
+  /** Says once that the OS store could not be read, so only Node's own roots are trusted. */
+  private checkOsTrust(): void {
+    this.osTrustChecked = true;
+    const { store } = osTrust();
+    if (store.systemError !== null)
+      this.ctx.log('warn', 'os_trust_store_unreadable', null, {
+        reason: store.systemError,
+        roots: store.certs.length,
+      });
   }
 
   private track(socket: net.Socket): void {

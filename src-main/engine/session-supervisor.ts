@@ -13,6 +13,7 @@ import { afterFailure } from './retry-decision';
 import { OpenerMemory, RelayMemory } from './session-memory';
 import { relayKey, type SessionView } from './snapshot-builder';
 import { transition, type SessionEvent } from './state-machine';
+import { trustLabel } from './tls-options';
 import type { RegistrationLink } from './tunnel-set';
 import type { EngineOptions, RelayEndpoint } from './types';
 
@@ -170,7 +171,11 @@ export class SessionSupervisor {
     if (run !== this.run) return;
     this.ctx.secrets.add(token);
     const where = relayKey(this.relay);
-    this.ctx.log('info', 'connecting', null, { relay: where, attempt: this.attempt });
+    this.ctx.log('info', 'connecting', null, {
+      relay: where,
+      attempt: this.attempt,
+      trust: trustLabel(this.relay),
+    });
     if (this.relay.insecure === true)
       this.ctx.log('warn', 'insecure_connection', null, {
         relay: where,

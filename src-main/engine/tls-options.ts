@@ -1,6 +1,7 @@
-// How the client dials a relay (PROTOCOL.md §1): TLS 1.3 only, CA and SNI from the profile,
-// an SPKI SHA-256 pin checked on every connection (resumed sessions included), Node's
-// failure reasons mapped to stable ErrorCodes. Plain TCP only behind `insecure`.
+// How the client dials a relay (docs/protocol.md#transport): TLS 1.3 only, the profile's CA
+// file or else the OS trust store with Node's roots, SNI from the profile, an SPKI SHA-256 pin
+// checked on every connection (resumed sessions included), Node's failure reasons mapped to
+// stable ErrorCodes. Plain TCP only behind `insecure`.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -10,22 +11,52 @@ import { EngineError } from './errors';
 import { rememberRawSocket } from '../protocol/socket-reset';
 import { guard } from '../protocol/guard';
 import { TLS13_CIPHER_SUITES, pinMatches, spkiSha256 } from '../protocol/tls';
+import { readTrustStore, type TrustStore } from './trust-store';
 import type { Clock } from '../shared/clock';
 
 /**
- * One secure context per endpoint object: parsing the CA PEM for every data connection costs
- * more than the rest of opening it. Endpoints are immutable (setRelay passes a new object).
+ * One secure context per endpoint object with a CA file: parsing the CA PEM for every data
+ * connection costs more than the rest of opening it. Endpoints are immutable (setRelay passes
+ * a new object).
  */
 const SECURE_CONTEXTS = new WeakMap<RelayEndpoint, tls.SecureContext>();
 
+export interface OsTrust {
+  readonly store: TrustStore;
+  readonly context: tls.SecureContext;
+}
+
+/**
+ * Built on first use and shared by every endpoint without a CA file: reading the OS store and
+ * parsing a few hundred roots takes about 0.1 s, and Node reads the OS store once per process.
+ */
+let osTrustCache: OsTrust | null = null;
+
+/** The secure context of a profile without a CA file: the OS store plus Node's roots. */
+export function osTrust(): OsTrust {
+  if (osTrustCache === null) {
+    const store = readTrustStore();
+    osTrustCache = { store, context: contextWith([...store.certs]) };
+  }
+  return osTrustCache;
+}
+
+function contextWith(ca: string | string[]): tls.SecureContext {
+  return tls.createSecureContext({ minVersion: 'TLSv1.3', ciphers: TLS13_CIPHER_SUITES, ca });
+}
+
+/** What a relay certificate is checked against, for logs. */
+export function trustLabel(endpoint: RelayEndpoint): 'none' | 'ca_file' | 'os_store' {
+  if (endpoint.insecure === true) return 'none';
+  return endpoint.ca !== undefined ? 'ca_file' : 'os_store';
+}
+
+/** A CA file replaces every other root; without one, the OS store and Node's roots. */
 function secureContextFor(endpoint: RelayEndpoint): tls.SecureContext {
+  if (endpoint.ca === undefined) return osTrust().context;
   let context = SECURE_CONTEXTS.get(endpoint);
   if (context === undefined) {
-    context = tls.createSecureContext({
-      minVersion: 'TLSv1.3',
-      ciphers: TLS13_CIPHER_SUITES,
-      ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
-    });
+    context = contextWith(endpoint.ca);
     SECURE_CONTEXTS.set(endpoint, context);
   }
   return context;
