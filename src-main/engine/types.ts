@@ -11,7 +11,7 @@ export type OpenerMode = 'auto' | 'client' | 'server';
 export interface RelayEndpoint {
   readonly host: string;
   readonly port: number;
-  /** PEM text of the CA(s) to trust instead of the system store. */
+  /** PEM text of the CA(s) to trust instead of the OS trust store and Node's roots. */
   readonly ca?: string;
   /** Base64 SHA-256 of the relay certificate's SubjectPublicKeyInfo (DER). */
   readonly pinSha256?: string;
