@@ -1,16 +1,19 @@
 // Status: the connection state, relay and identity, the reconnect countdown with Retry now,
-// the last error with what to do, a loud insecure-relay warning and the first-run offer.
+// the last error with what to do, a loud insecure-relay warning, the first-run offer and a
+// connection link waiting for an answer.
 // What it shows comes from main's pushes only; a request's reply never writes the store.
 import type { Notice, NoticeKind } from '../../src-main/shared/ipc-contract';
 import { useAppState, useBridge, useI18n, useNow } from '../app-context';
 import { Banner } from '../components/banner';
 import { DetailsList } from '../components/details-list';
 import { ErrorPanel } from '../components/error-panel';
+import { InvitePanel, InviteProblemPanel } from '../components/invite-panel';
 import { StateBadge } from '../components/state-badge';
 import { formatDateTime, formatDuration, formatRelativeTime } from '../format/format';
 import {
   selectConnectionState,
   selectIsFirstRun,
+  selectInvite,
   selectIsInsecure,
   selectLastError,
   selectNotices,
@@ -49,6 +52,7 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
   const isFirstRun = useAppState(selectIsFirstRun);
   const isInsecure = useAppState(selectIsInsecure);
   const notices = useAppState(selectNotices);
+  const invite = useAppState(selectInvite);
   const isReconnecting = state === 'reconnecting';
   const now = useNow(
     isReconnecting ? COUNTDOWN_TICK_MS : RELATIVE_TICK_MS,
@@ -70,6 +74,33 @@ export function StatusScreen({ onOpenSettings }: StatusScreenProps) {
         <h2 id="status-heading">{t('status.heading')}</h2>
         <StateBadge state={state} label={t(`state.${state}`)} />
       </header>
+
+      {invite.pending ? (
+        <InvitePanel
+          invite={invite.pending}
+          t={t}
+          locale={locale}
+          isBusy={!bridge || action.isBusy}
+          onAccept={() => {
+            const id = invite.pending?.id;
+            if (id !== undefined) void run(() => bridge?.inviteAccept({ id }));
+          }}
+          onDismiss={() => {
+            const id = invite.pending?.id;
+            if (id !== undefined) void run(() => bridge?.inviteDismiss({ id }));
+          }}
+        />
+      ) : null}
+      {invite.problem ? (
+        <InviteProblemPanel
+          problem={invite.problem}
+          t={t}
+          onDismiss={() => {
+            const id = invite.problem?.id;
+            if (id !== undefined) void run(() => bridge?.inviteDismiss({ id }));
+          }}
+        />
+      ) : null}
 
       {isInsecure ? (
         <Banner tone="danger" title={t('status.insecureTitle')} testId="insecure-warning">

@@ -14,6 +14,7 @@ import type {
   SessionInfo,
   TunnelSnapshot,
 } from '../../src-main/shared/model';
+import { NO_INVITE, type InviteState } from '../../src-main/shared/invite-view';
 import type { AppState, LoadState } from './app-store';
 
 const NO_TUNNELS: readonly TunnelSnapshot[] = [];
@@ -41,6 +42,8 @@ export const selectLogsOmitted = (s: AppState): number => s.logsOmitted;
 export const selectInfo = (s: AppState): AppInfo | null => s.info;
 const NO_NOTICES: readonly Notice[] = [];
 export const selectNotices = (s: AppState): readonly Notice[] => s.snapshot?.notices ?? NO_NOTICES;
+/** A connection link waiting for an answer, or why the last one was refused. */
+export const selectInvite = (s: AppState): InviteState => s.snapshot?.invite ?? NO_INVITE;
 /** First run lasts until a relay is configured (the first_run notice may outlive that). */
 export const selectIsFirstRun = (s: AppState): boolean =>
   s.snapshot !== null && s.snapshot.settings.relay === null;

@@ -137,6 +137,7 @@ export function createMainHostClient(bundlePath: string): MainHostClient {
         call({ op: 'log', mainId, level, event, details, tunnelId }),
       setWindowVisible: (visible) => call({ op: 'setVisible', mainId, visible }),
       lockKeychain: (locked) => call({ op: 'lockKeychain', mainId, locked }),
+      handOver: (link) => call({ op: 'handOver', mainId, link }),
       outside: () => call<MainOutside>({ op: 'outside', mainId }),
       async close() {
         if (!openMains.delete(mainId)) return;
@@ -172,6 +173,7 @@ export function createMainHostClient(bundlePath: string): MainHostClient {
       token: token(false),
       foreignToken: token(true),
       stop: () => call({ op: 'stopRelay', relayId }),
+      invite: (options = {}) => call<string>({ op: 'invite', relayId, options }),
       start: () => call({ op: 'restartRelay', relayId }),
     };
   }

@@ -2,7 +2,12 @@
 // id and their answers, and main's pushes. Types only; both sides run in Node.
 import type { EventChannel } from '../../src-main/shared/ipc-contract';
 import type { LogLevel } from '../../src-main/shared/model';
-import type { MainOptions, RelayOptions, TokenClaims } from '../renderer/main-services';
+import type {
+  InviteOptions,
+  MainOptions,
+  RelayOptions,
+  TokenClaims,
+} from '../renderer/main-services';
 
 export type HostCall =
   | { readonly op: 'startMain'; readonly options: MainOptions }
@@ -23,6 +28,8 @@ export type HostCall =
     }
   | { readonly op: 'setVisible'; readonly mainId: number; readonly visible: boolean }
   | { readonly op: 'lockKeychain'; readonly mainId: number; readonly locked: boolean }
+  | { readonly op: 'handOver'; readonly mainId: number; readonly link: string }
+  | { readonly op: 'invite'; readonly relayId: number; readonly options: InviteOptions }
   | { readonly op: 'startRelay'; readonly options: RelayOptions }
   | { readonly op: 'stopRelay' | 'restartRelay'; readonly relayId: number }
   | {

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueInvite } from '../../src-main/relay/invite-issuer';
 import { mintDevToken } from '../../src-main/relay/tokens';
 import { createAppServices, type AppServices } from '../../src-main/services/app-services';
 import { ServiceError } from '../../src-main/services/errors';
@@ -196,6 +197,31 @@ async function answer(call: HostCall): Promise<unknown> {
     case 'lockKeychain':
       mainOf(call.mainId).lock(call.locked);
       return undefined;
+    case 'handOver':
+      return mainOf(call.mainId).app.controller.receiveInvite({ kind: 'link', text: call.link });
+    case 'invite': {
+      const hosted = relayOf(call.relayId);
+      const running = hosted.relay;
+      if (running === null || running.relay.insecure) throw new Error('no TLS relay to invite to');
+      const { options } = call;
+      const { link } = await issueInvite({
+        certPem: running.pki.serverEc.cert,
+        keyPem: running.pki.serverEc.key,
+        extraCaPem: running.caPem,
+        host: '127.0.0.1',
+        port: running.port,
+        serverName: 'localhost',
+        subject: options.sub ?? 'test-user',
+        tenant: options.tenant ?? null,
+        ttlSec: 3600,
+        token:
+          options.withToken === false
+            ? null
+            : { secret: hosted.options.secret ?? '', ttlSec: 86_400, issuer: null, audience: null },
+        nowSec: Math.floor(Date.now() / 1000),
+      });
+      return link;
+    }
     case 'closeMain':
       return mains.get(call.mainId)?.close();
     case 'startRelay':

@@ -57,6 +57,8 @@ export interface MainUnderTest {
   setWindowVisible(visible: boolean): Promise<void>;
   /** From now on every keychain call fails as a locked keyring's does (or works again). */
   lockKeychain(locked: boolean): Promise<void>;
+  /** A connection link handed over as the OS would (a second instance, open-url). */
+  handOver(link: string): Promise<void>;
   outside(): Promise<MainOutside>;
   close(): Promise<void>;
 }
@@ -79,6 +81,16 @@ export interface RelayUnderTest {
   /** Stops serving (its sessions are cut) until start() serves again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** A connection link for this relay, signed with its key (docs/protocol.md#connection-links). */
+  invite(options?: InviteOptions): Promise<string>;
+}
+
+/** A connection link for a test relay (cloudbridge-relay invite's options). */
+export interface InviteOptions {
+  readonly sub?: string;
+  readonly tenant?: string;
+  /** Default true: the link carries a token this relay accepts. */
+  readonly withToken?: boolean;
 }
 
 export interface RelayOptions {

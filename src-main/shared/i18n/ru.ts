@@ -55,6 +55,28 @@ export const ru: Catalogue = {
   'status.openSettings': 'Открыть настройки',
   'status.tunnelsActive': `{n, plural, one {Работает} few {Работают} many {Работают} other {Работают}} {n} из ${OF_TUNNELS}`,
   'notice.dismiss': 'Скрыть',
+  'invite.title': 'Ссылка для подключения',
+  'invite.body':
+    'Если принять ссылку, приложение настроит этот ретранслятор и подключится к нему. Принимайте только ссылку, которую вы ждали от его администратора.',
+  'invite.relay': 'Ретранслятор',
+  'invite.serverName': 'Имя сервера',
+  'invite.key': 'Отпечаток ключа ретранслятора',
+  'invite.ca': 'Сертификат',
+  'invite.caIncluded': 'Передан в ссылке',
+  'invite.caSystem': 'Проверяется по центрам сертификации, которым доверяет этот компьютер',
+  'invite.identity': 'Вы войдёте как',
+  'invite.organisation': 'Организация',
+  'invite.expires': 'Ссылка действует до',
+  'invite.token': 'Токен доступа',
+  'invite.tokenIncluded': 'Передан в ссылке, действует до {when}',
+  'invite.tokenIncludedNoExpiry': 'Передан в ссылке',
+  'invite.tokenMissing': 'Не передан: после принятия вставьте свой токен',
+  'invite.replaces': 'Заменит ретранслятор {name} ({address}).',
+  'invite.newKey':
+    'Ключ или сертификат ретранслятора не тот, к которому вы подключались раньше. Принимайте, только если администратор сообщил вам о замене.',
+  'invite.accept': 'Принять и подключиться',
+  'invite.notNow': 'Не сейчас',
+  'invite.problemTitle': 'Эту ссылку для подключения нельзя использовать',
 
   'tunnels.heading': 'Туннели',
   'tunnels.empty':
