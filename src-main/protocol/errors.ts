@@ -87,6 +87,21 @@ export function normaliseErrorCode(raw: unknown): RelayErrorCode {
   return 'server_unavailable';
 }
 
+/** The v2 codes that have a v1 number, for the relay's `v1_code` (docs/protocol.md#errors). */
+const V1_NUMBER_OF: Readonly<Record<string, number>> = {
+  invalid_token: 1002,
+  tunnel_exists: 2001,
+  invalid_tunnel_info: 2002,
+  rate_limit_exceeded: 3001,
+  server_unavailable: 5000,
+};
+
+/** The v1 number of a v2 code (1003 for an expired token), or null where v1 has none. */
+export function v1CodeFor(code: string, reason?: unknown): number | null {
+  if (code === 'invalid_token' && (reason === 'expired' || reason === 'token_expired')) return 1003;
+  return V1_NUMBER_OF[code] ?? null;
+}
+
 export function actionFor(code: RelayErrorCode): ClientAction {
   return RELAY_ERROR_ACTIONS[code];
 }

@@ -5,6 +5,12 @@
 
 import type { JsonObject } from './codec';
 import { normaliseErrorCode, type RelayErrorCode } from './errors';
+import type {
+  RegisterMessage,
+  ServersMessage,
+  ServerTunnelInfoMessage,
+  UnregisterMessage,
+} from './server-messages';
 
 export const PROTOCOL_VERSION = '1.0';
 
@@ -63,13 +69,20 @@ export interface StreamOpenMessage {
   readonly tunnel_id: string;
   readonly stream_token: string;
 }
-export type ClientMessage =
+/** What parseClientMessage reads; published servers' messages are server-messages.ts. */
+export type CoreClientMessage =
   | HelloMessage
   | AuthMessage
   | TunnelInfoMessage
   | HeartbeatMessage
   | HeartbeatResponseMessage
   | StreamOpenMessage;
+export type ClientMessage =
+  | CoreClientMessage
+  | RegisterMessage
+  | UnregisterMessage
+  | ServersMessage
+  | ServerTunnelInfoMessage;
 
 // ---------------------------------------------------------------------------------------
 // Relay -> client, normalised
@@ -346,8 +359,40 @@ function requirePort(obj: JsonObject, key: string): number {
   return value;
 }
 
+/**
+ * The fields every tunnel_info has, whatever it reaches (a `remote_host` or a published
+ * `server`). Throws MessageError naming the field.
+ */
+export function parseTunnelIds(obj: JsonObject): {
+  tunnel_id: string;
+  tenant_id?: string;
+  local_port: number;
+} {
+  const tunnelId = requireString(obj, 'tunnel_id', 'invalid_tunnel_info', 128);
+  if (!TUNNEL_ID_PATTERN.test(tunnelId)) {
+    throw new MessageError(
+      'invalid_tunnel_info',
+      'field "tunnel_id" has characters outside [A-Za-z0-9._:-]',
+      'tunnel_id',
+    );
+  }
+  const tenant = obj['tenant_id'];
+  if (tenant !== undefined && typeof tenant !== 'string') {
+    throw new MessageError(
+      'invalid_tunnel_info',
+      'field "tenant_id" must be a string',
+      'tenant_id',
+    );
+  }
+  return {
+    tunnel_id: tunnelId,
+    ...(typeof tenant === 'string' ? { tenant_id: tenant } : {}),
+    local_port: requirePort(obj, 'local_port'),
+  };
+}
+
 /** Validates a message from a client. Throws MessageError with the code the relay answers. */
-export function parseClientMessage(obj: JsonObject): ClientMessage {
+export function parseClientMessage(obj: JsonObject): CoreClientMessage {
   const type = obj['type'];
   if (typeof type !== 'string')
     throw new MessageError('protocol_error', 'field "type" must be a string', 'type');
@@ -375,27 +420,12 @@ export function parseClientMessage(obj: JsonObject): ClientMessage {
       };
     }
     case 'tunnel_info': {
-      const tunnelId = requireString(obj, 'tunnel_id', 'invalid_tunnel_info', 128);
-      if (!TUNNEL_ID_PATTERN.test(tunnelId)) {
-        throw new MessageError(
-          'invalid_tunnel_info',
-          'field "tunnel_id" has characters outside [A-Za-z0-9._:-]',
-          'tunnel_id',
-        );
-      }
-      const tenant = obj['tenant_id'];
-      if (tenant !== undefined && typeof tenant !== 'string') {
-        throw new MessageError(
-          'invalid_tunnel_info',
-          'field "tenant_id" must be a string',
-          'tenant_id',
-        );
-      }
+      const ids = parseTunnelIds(obj);
       return {
         type,
-        tunnel_id: tunnelId,
-        ...(typeof tenant === 'string' ? { tenant_id: tenant } : {}),
-        local_port: requirePort(obj, 'local_port'),
+        tunnel_id: ids.tunnel_id,
+        ...(ids.tenant_id !== undefined ? { tenant_id: ids.tenant_id } : {}),
+        local_port: ids.local_port,
         remote_host: requireString(obj, 'remote_host', 'invalid_tunnel_info', MAX_HOST_LENGTH),
         remote_port: requirePort(obj, 'remote_port'),
       };

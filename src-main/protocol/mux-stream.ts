@@ -89,6 +89,16 @@ export class MuxStream {
     return this.finReceivedValue;
   }
 
+  /** FIN sent and received: both ways are done. */
+  get isClosedBothWays(): boolean {
+    return this.finSentValue && this.finReceivedValue;
+  }
+
+  /** The window of its connection: what each side may send before a WINDOW. */
+  get windowSize(): number {
+    return this.conn.window;
+  }
+
   /** Credit the peer may still use: bytes it may send before another WINDOW. */
   get receiveCredit(): number {
     return this.recvCredit;
