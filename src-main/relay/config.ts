@@ -42,7 +42,8 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
   --config FILE             JSON config (flags win): listen, cert, key, dataDir, tenants,
                             allow, jwt {secretFile, jwks, allowInsecureJwksUrl,
                             algorithms, issuer, audience, clockToleranceSec,
-                            maxLifetimeSec, requireExpiry}, metrics, insecure,
+                            maxLifetimeSec, requireExpiry}, metrics, publicEndpoint,
+                            insecure,
                             graceMs, idleTimeoutMs, dialTimeoutMs, logLevel,
                             limits {minHeartbeatIntervalMs and every name of
                             docs/protocol.md#limits}, streams {idleTimeoutMs,
@@ -51,6 +52,9 @@ export const RELAY_USAGE = `Usage: cloudbridge-relay --listen HOST:PORT [options
                             dns {mode, servers, hostsFile, timeoutMs, perClient,
                             total, cacheEntries, maxTtlMs, negativeTtlMs}
   --metrics HOST:PORT       serve Prometheus metrics on http://HOST:PORT/metrics
+  --public-endpoint H:P     where publishing computers open their serving connections
+                            (register_response config.endpoint; default: the name the
+                            client dialled and the listening port)
   --insecure                plaintext TCP, development only
   --grace-ms N              keep a dropped session's tunnels this long (default 60000)
   --heartbeat-min-ms N      minimum spacing of heartbeats (default 28000)
@@ -194,6 +198,7 @@ export function parseRelayArgs(
         allow: { type: 'string', multiple: true },
         config: { type: 'string' },
         metrics: { type: 'string' },
+        'public-endpoint': { type: 'string' },
         insecure: { type: 'boolean' },
         'grace-ms': { type: 'string' },
         'heartbeat-min-ms': { type: 'string' },
@@ -247,6 +252,12 @@ export function parseRelayArgs(
       : file['allow'] !== undefined
         ? checkCidrs(file['allow'], '"allow"')
         : undefined;
+  const endpointText =
+    flags['public-endpoint'] ??
+    (typeof file['publicEndpoint'] === 'string' ? file['publicEndpoint'] : undefined);
+  // Checked here, given on as written (it goes on the wire as HOST:PORT).
+  const endpoint =
+    endpointText !== undefined ? parseHostPort(endpointText, '--public-endpoint') : undefined;
   const metricsText =
     flags.metrics ?? (typeof file['metrics'] === 'string' ? file['metrics'] : undefined);
   const metrics = metricsText !== undefined ? parseHostPort(metricsText, '--metrics') : undefined;
@@ -280,6 +291,9 @@ export function parseRelayArgs(
       ...(tenants ? { tenants } : {}),
       ...(allow ? { allow } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(endpoint !== undefined && endpointText !== undefined
+        ? { publicEndpoint: endpointText.trim() }
+        : {}),
       ...(flags.insecure === true || file['insecure'] === true ? { insecure: true } : {}),
       ...(graceMs !== undefined ? { graceMs } : {}),
       ...(limits !== undefined ? { limits } : {}),

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { encodeMessage, type CodecError, type JsonObject } from '../protocol/codec';
+import { v1CodeFor } from '../protocol/errors';
 import type { TokenVerifier } from './auth';
 import type { RelayLogger } from './log';
 import type { RelayMetrics } from './metrics';
@@ -14,6 +15,7 @@ import type { AuthFailureLimits, MinIntervalGate, TunnelCreationLimits } from '.
 import type { RefusalLog } from './refusal-log';
 import type { SourcePenalties } from './source-penalties';
 import type { FrontDoorLimits } from './relay-limits';
+import type { ServerRegistry } from './published-servers';
 import type { TunnelRegistry } from './registry';
 import type { StreamBudget } from './stream-budget';
 import type { StreamTable } from './stream-table';
@@ -39,6 +41,15 @@ export interface RelayContext {
   readonly tenants: TenantTable;
   readonly verifier: TokenVerifier;
   readonly registry: TunnelRegistry;
+  /** Published servers (docs/protocol.md "Published servers"). */
+  readonly servers: ServerRegistry;
+  /** What register_response says of the relay (its `config`). */
+  readonly serverInfo: {
+    /** Where serving connections go, for a client that reached the relay as `serverName`. */
+    endpoint(serverName: string | null): string;
+    /** The relay's SPKI pin; null when plaintext. */
+    readonly pin: string | null;
+  };
   readonly authLimits: AuthFailureLimits;
   readonly tunnelLimits: TunnelCreationLimits;
   /** Rate-limited log for records a peer can cause at will (refusal-log.ts). */
@@ -110,11 +121,18 @@ export function framingError(error: CodecError): WireError {
   };
 }
 
+/**
+ * An `error` line or JSON (docs/protocol.md#errors): the text in `message` and in `error`
+ * (older clients read it there), the v1 number in `v1_code` where there is one.
+ */
 export function errorMessage(error: WireError): JsonObject {
+  const v1 = v1CodeFor(error.code, error.details?.['reason']);
   return {
     type: 'error',
     code: error.code,
+    ...(v1 !== null ? { v1_code: v1 } : {}),
     message: error.message,
+    error: error.message,
     ...(error.details ? { details: error.details } : {}),
   };
 }

@@ -3,8 +3,8 @@
 // and hands its registrations to the grace period when the connection ends. Every phase has a
 // deadline (docs/protocol.md#limits): auth within authTimeoutMs of the first line, a message at
 // least every sessionIdleTimeoutMs after, and nothing past the token's `exp` plus skew.
-// The auth decision is session-auth.ts, registration tunnel-registration.ts, data streams
-// data-stream.ts.
+// The auth decision is session-auth.ts, registration tunnel-registration.ts, published servers
+// server-registration.ts, data streams data-stream.ts.
 //
 // Framing errors: PROTOCOL.md §1 says the relay answers `error` and closes but defines no
 // wire code for them. This relay answers code `unknown_message_type` with `details.reason`
@@ -12,6 +12,7 @@
 // invalid_field for a known message whose fields have the wrong type), then closes.
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
 import type { Slot } from './connection-limits';
 import {
@@ -27,13 +28,15 @@ import { startDeadline, type Deadline } from './deadline';
 import { READ_BUDGET_ERROR, type SessionAdmission } from './front-door';
 import type { RefusalScope } from './refusal-log';
 import { LIMIT_LABELS } from './relay-limits';
-import { retryAfterSeconds, type MinIntervalGate } from './rate-limit';
+import type { MinIntervalGate } from './rate-limit';
 import {
+  answerHeartbeat,
   authenticate,
   startSessionDeadlines,
   TOKEN_EXPIRED_ERROR,
   type SessionDeadlines,
 } from './session-auth';
+import { listServers, registerServer, unregisterServer } from './server-registration';
 import {
   registerTunnel,
   type RegisteringSession,
@@ -42,11 +45,6 @@ import {
 
 /** Above this many queued messages the session stops reading until it catches up. */
 const MAX_QUEUED_MESSAGES = 32;
-const NOT_AUTHENTICATED: WireError = {
-  code: 'invalid_token',
-  message: 'authenticate first',
-  details: { reason: 'not_authenticated' },
-};
 
 export class ControlSession implements RegisteringSession {
   readonly id: number;
@@ -103,6 +101,11 @@ export class ControlSession implements RegisteringSession {
 
   get ended(): boolean {
     return this.endedValue;
+  }
+
+  get serverName(): string | null {
+    const name = (this.socket as Partial<TLSSocket>).servername;
+    return typeof name === 'string' && name.length > 0 ? name : null;
   }
 
   /** Takes over the connection after its first line (already parsed) and any bytes after it. */
@@ -245,8 +248,14 @@ export class ControlSession implements RegisteringSession {
         return this.onAuth(message);
       case 'tunnel_info':
         return registerTunnel(this.ctx, this, message);
+      case 'register':
+        return registerServer(this.ctx, this, message);
+      case 'unregister':
+        return unregisterServer(this.ctx, this, message);
+      case 'servers':
+        return listServers(this.ctx, this);
       case 'heartbeat':
-        return this.onHeartbeat();
+        return answerHeartbeat(this.ctx, this, this.heartbeatGate);
       case 'heartbeat_response':
         return;
       case 'stream_open':
@@ -328,28 +337,6 @@ export class ControlSession implements RegisteringSession {
     });
   }
 
-  private onHeartbeat(): void {
-    // An unauthenticated heartbeat is not answered: it would keep a stranger's session busy.
-    if (this.identityValue === null) {
-      this.reply(NOT_AUTHENTICATED);
-      return;
-    }
-    const gate = this.heartbeatGate.take();
-    if (!gate.allowed) {
-      this.reply({
-        code: 'rate_limit_exceeded',
-        message: 'heartbeats too frequent',
-        details: { retry_after: retryAfterSeconds(gate) },
-      });
-      return;
-    }
-    this.send({
-      type: 'heartbeat_response',
-      status: 'ok',
-      server_time: new Date(this.ctx.clock.now()).toISOString(),
-    });
-  }
-
   /**
    * Relay shutdown: tells the client in a code it retries with backoff (PROTOCOL.md §2,
    * server_unavailable), then half-closes. The relay destroys what is still open shortly after.
@@ -378,9 +365,11 @@ export class ControlSession implements RegisteringSession {
     this.identitySlot?.release();
     this.ctx.metrics.sessionClosed();
     const released = this.ctx.registry.releaseSession(this.id);
+    const servers = this.ctx.servers.releaseSession(this.id);
     const details = {
       session: this.id,
       tunnels_in_grace: released.length,
+      ...(servers.length > 0 ? { servers_in_grace: servers.length } : {}),
       grace_ms: this.ctx.limits.graceMs,
     };
     if (this.identityValue === null)

@@ -1,10 +1,11 @@
 // One data stream (PROTOCOL.md §3), on its own data connection or as a tcp_mux stream: checks
 // the stream_open fields (constant-time token compare), the client's and the tenant's stream
 // limits and the allow-list, resolves the target once (bounded per client, lookup.ts), dials
-// that exact address with a timeout, and keeps the stream's slot (stream-table.ts), metrics and
-// log records. handleDataConnection() is the classic one-connection form (the bytes a client
-// pipelined after stream_open go first). Streams live on when the control session that
-// registered the tunnel drops, and end when its registration expires.
+// that exact address with a timeout, or opens a stream towards a published server
+// (server-streams.ts), and keeps the stream's slot (stream-table.ts), metrics and log records.
+// handleDataConnection() is the classic one-connection form (the bytes a client pipelined
+// after stream_open go first). Streams live on when the control session that registered the
+// tunnel drops, and end when its registration expires.
 
 import type { Socket } from 'node:net';
 import type { JsonObject } from '../protocol/codec';
@@ -12,23 +13,35 @@ import { MessageError, parseClientMessage } from '../protocol/messages';
 import { resetSocket } from '../protocol/socket-reset';
 import { closeWithError, sendLine, type RelayContext, type WireError } from './context';
 import { linkSockets, type Link, type LinkHooks } from './pipe';
+import {
+  carryClassicToServer,
+  openServerStream,
+  type ServerCarry,
+  type ServerOpening,
+} from './server-streams';
 import { SendWatch } from './stream-budget';
 import type { CarriedStream, StreamSlot } from './stream-table';
 import { clientKeyOf, dialTarget, resolveTarget } from './target';
 
 /** The outcome of the per-stream checks and the dial, shared by both stream forms. */
 export type Admission =
-  | {
+  | ({
       readonly ok: true;
       readonly tunnelId: string;
-      readonly target: Socket;
-      /** `address:port` actually dialled. */
+      /** `address:port` actually dialled, or `server NAME:PORT`. */
       readonly targetLabel: string;
       /** The stream's slot; the hooks of streamOpened() release it. */
       readonly slot: StreamSlot;
       /** Frees the slot (same as slot.release()). */
       readonly release: () => void;
-    }
+    } & (
+      | { readonly kind: 'dial'; readonly target: Socket }
+      | {
+          readonly kind: 'server';
+          /** The relay's OPEN towards the published server, waiting for its answer. */
+          readonly opening: Extract<ServerOpening, { ok: true }>;
+        }
+    ))
   | {
       readonly ok: false;
       readonly tunnelId: string | null;
@@ -45,6 +58,7 @@ export async function admitStream(
   ctx: RelayContext,
   first: JsonObject,
   signal: AbortSignal,
+  remoteAddress: string,
 ): Promise<Admission> {
   let open;
   try {
@@ -114,6 +128,22 @@ export async function admitStream(
   // The slot is held from here, so concurrent opens cannot overshoot a limit while dialling.
   const slot = reservation.slot;
   const release = (): void => slot.release();
+  if (registration.server !== null) {
+    const opening = openServerStream(ctx, registration, remoteAddress);
+    if (!opening.ok) {
+      release();
+      return refused(opening.error, opening.result);
+    }
+    return {
+      ok: true,
+      kind: 'server',
+      tunnelId,
+      opening,
+      targetLabel: opening.label,
+      slot,
+      release,
+    };
+  }
 
   const host = registration.remoteHost;
   const port = registration.remotePort;
@@ -162,6 +192,7 @@ export async function admitStream(
   }
   return {
     ok: true,
+    kind: 'dial',
     tunnelId,
     target: target.socket,
     targetLabel: `${address.address}:${port}`,
@@ -244,6 +275,44 @@ export function streamOpened(
   };
 }
 
+/**
+ * What a stream to a published server reports here: counters, reapers and log records from
+ * the publisher's OPEN_OK on, the refusal otherwise; the slot is released either way. `watch`
+ * names the consumer's socket for the buffer budget, when there is one.
+ */
+export function serverCarry(
+  ctx: RelayContext,
+  remoteAddress: string,
+  admission: Extract<Admission, { ok: true }>,
+  watch: (toClient: boolean) => Socket | null,
+): ServerCarry {
+  return {
+    opened(carried) {
+      const socket = watch(true);
+      const toClient = socket === null ? null : new SendWatch(socket, ctx.budget, ctx.clock);
+      const hooks = streamOpened(ctx, remoteAddress, admission, {
+        ...carried,
+        heldBytes: () => carried.heldBytes() + (toClient?.held() ?? 0),
+        measure: (queues) => toClient?.measure(queues),
+      });
+      return {
+        holdBack: () => hooks.holdBack?.('to_target') ?? false,
+        onBytes: (direction, bytes) => {
+          if (direction === 'to_client') toClient?.wrote();
+          hooks.onBytes(direction, bytes);
+        },
+        onClosed: (end) => hooks.onClosed({ reset: end.reset, error: end.error }),
+      };
+    },
+    refused(error, result) {
+      logRefusal(ctx, remoteAddress, admission.tunnelId, error, result);
+    },
+    abandoned() {
+      admission.release();
+    },
+  };
+}
+
 /** The classic form: one TLS data connection carries one stream. */
 export async function handleDataConnection(
   ctx: RelayContext,
@@ -257,13 +326,23 @@ export async function handleDataConnection(
   const abort = new AbortController();
   const onClientClose = (): void => abort.abort();
   client.once('close', onClientClose);
-  const admission = await admitStream(ctx, first, abort.signal);
+  const admission = await admitStream(ctx, first, abort.signal, remoteAddress);
   client.off('close', onClientClose);
   if (!admission.ok) {
     if (admission.error !== null && !client.destroyed) {
       logRefusal(ctx, remoteAddress, admission.tunnelId, admission.error, admission.result);
       closeWithError(ctx, client, admission.error);
     }
+    return;
+  }
+  if (admission.kind === 'server') {
+    carryClassicToServer(
+      ctx,
+      client,
+      rest,
+      admission.opening,
+      serverCarry(ctx, remoteAddress, admission, (toClient) => (toClient ? client : null)),
+    );
     return;
   }
   const socket = admission.target;

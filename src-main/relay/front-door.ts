@@ -1,14 +1,21 @@
 // The relay's front door (docs/protocol.md#limits): accepts TCP, runs the TLS handshake under a
 // hard deadline and a cap per source and in total, reads the first line under an absolute
-// deadline, a small line limit and the unauthenticated caps, then hands the connection to a
-// control session, a mux connection or a data stream. Every connection holds exactly one slot
-// (handshake, unauthenticated, established) until it closes. Reads nothing past the first line.
+// deadline, a small line limit and the unauthenticated caps (greeting one that stays silent,
+// docs/protocol.md#opener), then hands the connection to a control session, a mux connection
+// or a data stream. Every connection holds exactly one slot (handshake, unauthenticated,
+// established) until it closes. Reads nothing past the first line.
 
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { CodecError, LineDecoder, type JsonObject } from '../protocol/codec';
 import { SlotPool, sourceKeyOf, type Slot, type SlotResult } from './connection-limits';
-import { closeWithError, framingError, type RelayContext, type WireError } from './context';
+import {
+  closeWithError,
+  framingError,
+  sendLine,
+  type RelayContext,
+  type WireError,
+} from './context';
 import { IdleWatch, startDeadline } from './deadline';
 import { TokenBucket } from './rate-limit';
 import { LIMIT_LABELS, type FrontDoorLimitName } from './relay-limits';
@@ -32,7 +39,7 @@ export interface FrontDoorHandlers {
     admission: SessionAdmission,
   ): void;
   /** null when tcp_mux is off: `mux_open` then goes to a control session as an unknown type. */
-  readonly mux: ((socket: Socket, rest: Buffer, remote: string) => void) | null;
+  readonly mux: ((socket: Socket, first: JsonObject, rest: Buffer, remote: string) => void) | null;
   data(socket: Socket, first: JsonObject, rest: Buffer, remote: string): void;
 }
 
@@ -115,8 +122,22 @@ export function createFrontDoor(
     const decoder = new LineDecoder(limits.maxLineBytesBeforeAuth);
     // A first line dribbled in tiny TLS records costs the relay a read each: budgeted.
     const budget = new TokenBucket(limits.controlReadsPerSecond, limits.controlReadBurst, clock);
+    const startedAt = clock.now();
+    let bytes = 0;
+    let greeted = false;
+    /** Handed on, refused or timed out: the relay has said why, nothing more to log at close. */
+    let settled = false;
+    // A client that waits for the relay to speak first gets its hello; one that spoke (any
+    // byte) never does (docs/protocol.md#opener).
+    const greeting = startDeadline(clock, limits.greetDelayMs, () => {
+      if (bytes > 0 || socket.destroyed) return;
+      greeted = true;
+      ctx.hit(LIMIT_LABELS.greetDelayMs);
+      sendLine(socket, { type: 'hello', version: ctx.version, features: [...ctx.features] });
+    });
     // Absolute: a byte now and then does not move it (docs/protocol.md#limits).
     const deadline = startDeadline(clock, limits.firstLineTimeoutMs, () => {
+      settled = true;
       ctx.hit(LIMIT_LABELS.firstLineTimeoutMs);
       ctx.penalties.penalise(source, 'first_line_timeout');
       ctx.refusals.log(source, 'info', 'first_line_timeout', {
@@ -129,12 +150,28 @@ export function createFrontDoor(
     const onEarlyEnd = (): void => {
       socket.destroy();
     };
-    const detach = (): void => {
+    // Incumbent clients that waited in vain left nothing in the log (docs/protocol.md#opener).
+    const onEarlyClose = (): void => {
+      greeting.cancel();
       deadline.cancel();
+      if (settled) return;
+      ctx.refusals.log(source, 'info', 'closed_before_first_line', {
+        remote,
+        duration_ms: clock.now() - startedAt,
+        greeted,
+        bytes,
+      });
+    };
+    const detach = (): void => {
+      settled = true;
+      deadline.cancel();
+      greeting.cancel();
       socket.off('data', onData);
       socket.off('end', onEarlyEnd);
     };
     const onData = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      greeting.cancel();
       if (budget.spend(1) > 0) {
         detach();
         ctx.hit(LIMIT_LABELS.controlReadsPerSecond);
@@ -175,6 +212,7 @@ export function createFrontDoor(
     };
     socket.on('data', onData);
     socket.once('end', onEarlyEnd);
+    socket.once('close', onEarlyClose);
   };
 
   const dispatch = (
@@ -189,7 +227,7 @@ export function createFrontDoor(
     const type = first['type'];
     if (type === 'mux_open' && handlers.mux !== null) {
       if (!establish(socket, source, held)) return;
-      handlers.mux(socket, rest, remote);
+      handlers.mux(socket, first, rest, remote);
       watchMuxIdle(socket, source, remote);
     } else if (type === 'stream_open') {
       if (!establish(socket, source, held)) return;

@@ -1,14 +1,16 @@
 // The relay's side of a tcp_mux data connection (docs/protocol.md "Multiplexed data streams"):
 // answers mux_open, then runs each OPEN through the same checks and dial as a classic data
-// connection (data-stream.ts) and carries the admitted stream. Owns no policy of its own.
+// connection (data-stream.ts) and carries the admitted stream, to its target or spliced to a
+// published server (server-streams.ts). Owns no policy of its own.
 
 import type { Socket } from 'node:net';
 import { CodecError, parseLine } from '../protocol/codec';
 import { MAX_FRAME_PAYLOAD } from '../protocol/mux-frames';
 import { MuxConnection, type MuxStream } from '../protocol/mux-connection';
 import { errorMessage, sendLine, type RelayContext, type WireError } from './context';
-import { admitStream, logRefusal, streamOpened } from './data-stream';
+import { admitStream, logRefusal, serverCarry, streamOpened } from './data-stream';
 import { LIMIT_LABELS } from './relay-limits';
+import { carryMuxToServer } from './server-streams';
 import { SendWatch } from './stream-budget';
 
 export interface MuxLimits {
@@ -99,10 +101,35 @@ async function openStream(
   // A client RST (or the connection dying) while the relay dials aborts the dial.
   const abort = new AbortController();
   stream.onEnd = () => abort.abort();
-  const admission = await admitStream(ctx, { ...first, type: 'stream_open' }, abort.signal);
+  const admission = await admitStream(
+    ctx,
+    { ...first, type: 'stream_open' },
+    abort.signal,
+    remoteAddress,
+  );
   if (!admission.ok) {
     if (admission.error !== null && !stream.isEnded)
       refuse(admission.tunnelId, admission.error, admission.result);
+    return;
+  }
+  if (admission.kind === 'server') {
+    stream.onEnd = null;
+    if (stream.isEnded) {
+      // The consumer reset it while it was admitted: the OPEN towards the server is withdrawn.
+      admission.opening.stream.reset();
+      admission.opening.answered();
+      admission.opening.release();
+      admission.release();
+      return;
+    }
+    const carry = serverCarry(ctx, remoteAddress, admission, () => null);
+    carryMuxToServer(ctx, stream, admission.opening, {
+      ...carry,
+      refused(error, result) {
+        ctx.metrics.errorsTotal.inc({ code: error.code });
+        carry.refused(error, result);
+      },
+    });
     return;
   }
   const target = admission.target;

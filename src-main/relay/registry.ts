@@ -15,6 +15,8 @@ export interface Registration {
   remoteHost: string;
   remotePort: number;
   localPort: number;
+  /** A tunnel to a published server: the registration it was bound to (published-servers.ts). */
+  server: ServerBinding | null;
   /** Live session holding it, or null while in grace. */
   sessionId: number | null;
   graceTimer: unknown;
@@ -27,10 +29,18 @@ export interface Registration {
   accessUntil: number | null;
 }
 
+/** The published server a tunnel names, by name and by the registration that held it. */
+export interface ServerBinding {
+  readonly name: string;
+  readonly tunnelId: string;
+}
+
 export interface RegistrationTarget {
+  /** Empty for a tunnel to a published server. */
   readonly remoteHost: string;
   readonly remotePort: number;
   readonly localPort: number;
+  readonly server?: ServerBinding | null;
 }
 
 export function newOpaqueToken(bytes = 32): string {
@@ -133,7 +143,10 @@ export class TunnelRegistry {
       tenantId,
       subject,
       streamToken: (this.options.mintToken ?? newOpaqueToken)(),
-      ...target,
+      remoteHost: target.remoteHost,
+      remotePort: target.remotePort,
+      localPort: target.localPort,
+      server: target.server ?? null,
       sessionId,
       graceTimer: null,
       graceUntil: null,
@@ -161,6 +174,7 @@ export class TunnelRegistry {
     registration.remoteHost = target.remoteHost;
     registration.remotePort = target.remotePort;
     registration.localPort = target.localPort;
+    registration.server = target.server ?? null;
     registration.accessUntil = accessUntil;
     return registration;
   }

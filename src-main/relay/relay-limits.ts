@@ -1,6 +1,7 @@
 // Every bound of the relay's front door with its default (docs/protocol.md#limits): phase
 // deadlines, connection caps per source and in total, sessions per client, line sizes, auth
-// and tunnel-creation budgets, refusal-log budgets. Resolves the options against the defaults
+// and tunnel-creation budgets, refusal-log budgets, the greeting delay and the bounds of
+// published servers. Resolves the options against the defaults
 // and, for defaults only, against the process's open-file limit. Pure apart from reading
 // /proc/self/limits when asked.
 
@@ -67,6 +68,16 @@ export interface FrontDoorLimits {
   readonly refusalLogPerSource: number;
   readonly refusalLogTotal: number;
   readonly refusalLogWindowMs: number;
+  /** A connection silent this long after its handshake gets the relay's hello (0: never). */
+  readonly greetDelayMs: number;
+  /** Published servers one client (tenant + subject) may hold, live or in grace. */
+  readonly maxServersPerClient: number;
+  /** Published servers a tenant may hold (0: publishing off). */
+  readonly maxServersPerTenant: number;
+  /** Streams to one published server, from all its consumers. */
+  readonly maxStreamsPerServer: number;
+  /** Relay OPENs towards one published server still waiting for its answer. */
+  readonly maxServerOpensInFlight: number;
 }
 
 export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
@@ -106,6 +117,14 @@ export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
   refusalLogPerSource: 20,
   refusalLogTotal: 200,
   refusalLogWindowMs: 60_000,
+  // Short enough that a client waiting for the relay barely notices, long enough that one
+  // that speaks first (its hello or auth follows the handshake at once) is never greeted.
+  greetDelayMs: 200,
+  maxServersPerClient: 10,
+  maxServersPerTenant: 100,
+  // One serving connection's worth (DEFAULT_MUX_MAX_STREAMS).
+  maxStreamsPerServer: 256,
+  maxServerOpensInFlight: 32,
 };
 
 export type FrontDoorLimitName = keyof FrontDoorLimits;
@@ -144,6 +163,11 @@ export const LIMIT_LABELS: Readonly<Record<FrontDoorLimitName, string>> = {
   refusalLogPerSource: 'refusal_log_per_source',
   refusalLogTotal: 'refusal_log_total',
   refusalLogWindowMs: 'refusal_log_window_ms',
+  greetDelayMs: 'greet_delay_ms',
+  maxServersPerClient: 'servers_per_client',
+  maxServersPerTenant: 'servers_per_tenant',
+  maxStreamsPerServer: 'streams_per_server',
+  maxServerOpensInFlight: 'server_opens_in_flight',
 };
 
 export function isFrontDoorLimitName(name: string): name is FrontDoorLimitName {

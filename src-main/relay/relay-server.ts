@@ -14,9 +14,10 @@ import { createDataPlane, type DnsOptions, type StreamOptions } from './data-pla
 import { ControlSession } from './control-session';
 import { createFrontDoor } from './front-door';
 import { handleDataConnection } from './data-stream';
-import { handleMuxConnection, type MuxLimits } from './mux-handler';
+import type { MuxLimits } from './mux-handler';
 import { DEFAULT_MUX_MAX_STREAMS, DEFAULT_MUX_WINDOW } from '../protocol/mux-connection';
-import { TLS13_CIPHER_SUITES } from '../protocol/tls';
+import { PUBLISHED_SERVERS_FEATURE } from '../protocol/server-messages';
+import { spkiSha256, TLS13_CIPHER_SUITES } from '../protocol/tls';
 import { createLogger, type LogSink } from './log';
 import { RelayMetrics, startMetricsServer } from './metrics';
 import { TenantTable, type TenantConfig } from './policy';
@@ -31,6 +32,8 @@ import {
   type FrontDoorLimits,
 } from './relay-limits';
 import { TunnelRegistry } from './registry';
+import { createServerPlane } from './server-plane';
+import { certificateFor, logStartup, realClock } from './relay-startup';
 import type { LogLevel } from '../shared/model';
 import type { Clock } from '../shared/clock';
 
@@ -83,11 +86,19 @@ export interface RelayOptions {
    * `false` leaves the feature unannounced and treats `mux_open` as an unknown message.
    */
   readonly mux?: boolean | Partial<MuxLimits>;
+  /**
+   * `HOST:PORT` that register_response gives publishing computers for their serving
+   * connections (docs/protocol.md "Register"); default: the name the client asked for (SNI)
+   * and the listening port.
+   */
+  readonly publicEndpoint?: string;
 }
 
 export interface RelayStats {
   readonly sessions: number;
   readonly tunnels: number;
+  /** Published server registrations held. */
+  readonly servers: number;
   readonly streams: number;
   readonly openSockets: number;
   readonly bytesToTarget: number;
@@ -118,38 +129,6 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 export const DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 28_000;
 /** How long close() lets a shutdown notice reach control clients before it cuts sockets. */
 const SHUTDOWN_FLUSH_MS = 200;
-
-const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-async function certificateFor(
-  options: RelayOptions,
-): Promise<{ cert: string; key: string; source: string }> {
-  if (options.tls) return { ...options.tls, source: 'configured' };
-  // Loaded only when needed: the X.509 library is the slowest part of relay start-up.
-  const { issueCertificate, loadOrCreateDevCertificate } = await import('./certs');
-  if (options.dataDir !== undefined) {
-    const dev = await loadOrCreateDevCertificate(options.dataDir);
-    return {
-      cert: dev.cert,
-      key: dev.key,
-      source: dev.created ? 'development (created)' : 'development',
-    };
-  }
-  const temp = await issueCertificate({
-    commonName: 'CloudBridge development relay',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1', '::1'],
-  });
-  return { cert: temp.cert, key: temp.key, source: 'development (in memory)' };
-}
 
 export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const clock = options.clock ?? realClock;
@@ -224,6 +203,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       dataPlane.closeRegistration(registration, registration.tunnelId);
     },
   });
+  const serverPlane = createServerPlane({ clock, log, metrics, graceMs: limits.graceMs });
+  // Known once listening and once the certificate is loaded; read when a server registers.
+  let listenHost = options.host ?? '127.0.0.1';
+  let listenPort = 0;
+  let relayPin: string | null = null;
   const ctx: RelayContext = {
     clock,
     log,
@@ -231,6 +215,14 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     tenants,
     verifier,
     registry,
+    servers: serverPlane.servers,
+    serverInfo: {
+      endpoint: (serverName) =>
+        options.publicEndpoint ?? `${serverName ?? listenHost}:${listenPort}`,
+      get pin() {
+        return relayPin;
+      },
+    },
     authLimits: new AuthFailureLimits({
       perSource: limits.authAttemptsPerMinute,
       perIdentity: limits.authFailuresPerIdentityPerMinute,
@@ -262,11 +254,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     limits,
     lookup: dataPlane.lookup,
     // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
-    features: CLIENT_FEATURES.filter(
-      (feature) =>
-        !(feature === 'tls' && options.insecure === true) &&
-        !(feature === TCP_MUX_FEATURE && muxLimits === null),
-    ),
+    features: [
+      ...CLIENT_FEATURES.filter(
+        (feature) =>
+          !(feature === 'tls' && options.insecure === true) &&
+          !(feature === TCP_MUX_FEATURE && muxLimits === null),
+      ),
+      // Serving connections are mux connections (docs/protocol.md "Published servers").
+      ...(muxLimits !== null && limits.maxServersPerTenant > 0 ? [PUBLISHED_SERVERS_FEATURE] : []),
+    ],
     version: PROTOCOL_VERSION,
     streams: dataPlane.streams,
     budget: dataPlane.budget,
@@ -282,6 +278,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
 
   const insecure = options.insecure === true;
   const certificate = insecure ? null : await certificateFor(options);
+  relayPin = certificate === null ? null : spkiSha256(certificate.cert);
 
   const secureContext =
     certificate === null
@@ -301,7 +298,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     mux:
       muxLimits === null
         ? null
-        : (socket, rest, remote) => handleMuxConnection(ctx, socket, rest, remote, muxLimits),
+        : (socket, first, rest, remote) =>
+            serverPlane.openMux(ctx, socket, first, rest, remote, muxLimits),
     data: (socket, first, rest, remote) => {
       handleDataConnection(ctx, socket, first, rest, remote).catch((error: unknown) => {
         log.log('error', 'stream_internal_error', { error });
@@ -321,6 +319,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     });
   });
   const address = server.address() as AddressInfo;
+  listenPort = address.port;
+  listenHost = address.address;
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   try {
@@ -331,33 +331,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     throw error;
   }
 
-  if (insecure)
-    log.log('warn', 'insecure_mode', { message: 'PLAINTEXT relay: no TLS. For development only.' });
-  if (!tenants.multiTenant && (tenants.resolve(null)?.allow.length ?? 0) === 0)
-    log.log('warn', 'no_targets_allowed', {
-      message: 'no --allow rule: every stream is refused (docs/protocol.md#target-addresses)',
-    });
-  log.log('info', 'relay_listening', {
-    host: address.address,
-    port: address.port,
-    tls: !insecure,
-    certificate: certificate?.source ?? null,
-    metrics: metricsServer?.url ?? null,
-    tenants: tenants.multiTenant ? 'configured' : 'single',
-    jwt_issuer_checked: options.jwt.issuer !== undefined,
-    jwt_audience_checked: options.jwt.audience !== undefined,
+  logStartup(log, options, {
+    address,
+    insecure,
+    certificateSource: certificate?.source ?? null,
+    metricsUrl: metricsServer?.url ?? null,
+    multiTenant: tenants.multiTenant,
+    allowRules: tenants.resolve(null)?.allow.length ?? 0,
+    scaled: resolved.scaled,
   });
-  if (options.jwt.jwksUrl?.startsWith('http:') === true)
-    log.log('warn', 'insecure_jwks_url', {
-      url: options.jwt.jwksUrl,
-      message:
-        'JWKS fetched over plaintext http: explicitly allowed, anyone on the path can swap keys',
-    });
-  if (Object.keys(resolved.scaled).length > 0)
-    log.log('warn', 'limits_fitted_to_open_file_limit', {
-      open_file_limit: options.openFileLimit ?? readOpenFileLimit(),
-      ...resolved.scaled,
-    });
 
   let closePromise: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -367,6 +349,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       refusals.close();
       const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.clear();
+      serverPlane.servers.clear();
       // Sessions hear why first; whatever has not closed after a short flush is cut.
       if (ctx.sessions.size > 0) {
         for (const session of [...ctx.sessions]) session.shutdown();
@@ -398,6 +381,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       return {
         sessions: ctx.sessions.size,
         tunnels: registry.size,
+        servers: serverPlane.servers.size,
         streams: ctx.streams.size,
         openSockets: sockets.size,
         bytesToTarget: metrics.totals.bytesToTarget,

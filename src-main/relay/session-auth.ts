@@ -1,17 +1,17 @@
 // The `auth` step of a control session (docs/protocol.md#authentication): verifies the token,
 // budgets failures per source and per claimed client (a valid token is never refused for
 // others' failures), then takes the client's session slot and the established connection slot;
-// and the deadlines of the session once authenticated. Decides and counts; the session
-// answers, logs and keeps the identity.
+// and, once authenticated, the session's deadlines and its heartbeat answers. Decides and
+// counts; the session answers, logs and keeps the identity.
 
 import type { Slot } from './connection-limits';
 import type { RelayContext, WireError } from './context';
 import { IdleWatch, startDeadline } from './deadline';
 import type { SessionAdmission } from './front-door';
-import { retryAfterSeconds } from './rate-limit';
+import { retryAfterSeconds, type MinIntervalGate } from './rate-limit';
 import { LIMIT_LABELS } from './relay-limits';
 import { clientKeyOf } from './target';
-import type { SessionIdentity } from './tunnel-registration';
+import type { RegisteringSession, SessionIdentity } from './tunnel-registration';
 
 export const TOKEN_EXPIRED_ERROR: WireError = {
   code: 'invalid_token',
@@ -120,4 +120,38 @@ export function startSessionDeadlines(
       access?.cancel();
     },
   };
+}
+
+/**
+ * A heartbeat (docs/protocol.md#heartbeats): answered with the relay's time, no closer than
+ * the gate allows. An unauthenticated one is not answered: it would keep a stranger's session
+ * busy.
+ */
+export function answerHeartbeat(
+  ctx: RelayContext,
+  session: RegisteringSession,
+  gate: MinIntervalGate,
+): void {
+  if (session.identity === null) {
+    session.reply({
+      code: 'invalid_token',
+      message: 'authenticate first',
+      details: { reason: 'not_authenticated' },
+    });
+    return;
+  }
+  const taken = gate.take();
+  if (!taken.allowed) {
+    session.reply({
+      code: 'rate_limit_exceeded',
+      message: 'heartbeats too frequent',
+      details: { retry_after: retryAfterSeconds(taken) },
+    });
+    return;
+  }
+  session.send({
+    type: 'heartbeat_response',
+    status: 'ok',
+    server_time: new Date(ctx.clock.now()).toISOString(),
+  });
 }
