@@ -27,6 +27,7 @@ import { createPortHolders } from './port-holders';
 import { createTokenBindings } from './token-binding';
 import { createTokenExpiryWatch } from './token-expiry-watch';
 import { createTokenGate } from './token-gate';
+import { createPortSuggestions } from './port-suggestions';
 import { createTrafficTotals } from './traffic-totals';
 import { createTunnelRequests } from './tunnel-requests';
 import { createWindowFeed } from './window-feed';
@@ -160,6 +161,13 @@ export function createAppController(options: AppControllerOptions): AppControlle
       random,
       platform,
       ...(options.launch ? { launch: options.launch } : {}),
+      ...(options.openExternal ? { openUrl: options.openExternal } : {}),
+      ...(options.writeClipboard ? { writeClipboard: options.writeClipboard } : {}),
+      ports: createPortSuggestions({
+        ...(options.probePort ? { probe: options.probePort } : {}),
+        ...(options.maxPortProbes !== undefined ? { maxProbes: options.maxPortProbes } : {}),
+      }),
+      tunnelStatus: (id) => state.engine().tunnels.find((t) => t.id === id)?.status ?? null,
     }),
     builtin,
     tokens,

@@ -57,6 +57,8 @@ export interface AppServicesOptions {
   readonly launch?: Spawner;
   readonly openExternal?: (url: string) => Promise<void>;
   readonly openPath?: (path: string) => Promise<void>;
+  /** Puts a tunnel's address on the clipboard (Electron's clipboard in the app). */
+  readonly writeClipboard?: (text: string) => void;
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
   readonly restoredNotifyAfterMs?: number;
   readonly allowDirect?: boolean;
@@ -177,6 +179,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     launch: options.launch ?? spawnDetached,
     ...(options.openExternal ? { openExternal: options.openExternal } : {}),
     ...(options.openPath ? { openPath: options.openPath } : {}),
+    ...(options.writeClipboard ? { writeClipboard: options.writeClipboard } : {}),
     ...(options.chooseExportPath ? { chooseExportPath: options.chooseExportPath } : {}),
     ...(options.restoredNotifyAfterMs !== undefined
       ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs }

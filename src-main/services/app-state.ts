@@ -139,6 +139,8 @@ export function createAppState(options: AppStateOptions): AppState {
       return {
         seq,
         at: engineSnap.at,
+        // Already holding these counters' bytes: traffic-totals folds each snapshot in first.
+        totals: settingsStore.totals(),
         tunnels: engineSnap.tunnels.map((t) => ({
           id: t.id,
           bytesIn: t.bytesIn,

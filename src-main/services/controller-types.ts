@@ -19,6 +19,7 @@ import type { MessageParams } from '../shared/model';
 import type { InviteInput } from './invite-links';
 import type { Logger } from './logger';
 import type { PortOwner } from './port-owner';
+import type { PortProbe } from './port-suggestions';
 import type { SettingsStore } from './settings-store';
 import type { RelayChangeConfirmer } from './token-gate';
 import type { TokenService } from './token-service';
@@ -74,6 +75,12 @@ export interface AppControllerOptions {
   readonly openExternal?: (url: string) => Promise<void>;
   /** Opens a folder in the file manager (shell.openPath in the app). */
   readonly openPath?: (path: string) => Promise<void>;
+  /** Puts text on the system clipboard (a tunnel's address; Electron's clipboard in the app). */
+  readonly writeClipboard?: (text: string) => void;
+  /** Whether a local port can be bound now (default: bind and close a listener). */
+  readonly probePort?: PortProbe;
+  /** Ports tried per free-port suggestion (default 64, services/port-suggestions.ts). */
+  readonly maxPortProbes?: number;
   /** Where to save an export; null = the user cancelled. Default: <dataDir>/exports/<name>. */
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
   /** Hosts `app.openExternal` may open (https only). */

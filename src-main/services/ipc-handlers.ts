@@ -134,6 +134,11 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       state.changed();
     },
     'cloudbridge:tunnel.open': ({ id }) => tunnels.open(id),
+    'cloudbridge:tunnel.retry': ({ id }) => tunnels.retry(id),
+    'cloudbridge:tunnel.copyAddress': async ({ id }) => ({ text: await tunnels.copyAddress(id) }),
+    'cloudbridge:tunnel.suggestPort': async (request) => ({
+      port: await tunnels.suggestPort(request),
+    }),
     'cloudbridge:token.save': async ({ token }) => {
       const account = await tokens.save(token);
       state.dropNotices('token_expiring', 'keychain_unavailable');

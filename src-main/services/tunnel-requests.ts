@@ -1,13 +1,16 @@
 // The tunnel requests of the window and the tray: switch one on or off, add or change one
 // (checked by the shared rules, refused field by field with message keys), remove one, open
-// one in its app. Changes go to the settings first, then to the engine session.
+// one in its app or the browser, try one again, copy its address, suggest a free local port.
+// Changes go to the settings first, then to the engine session.
 
-import type { TunnelDraft, FieldErrors } from '../shared/ipc-contract';
-import type { TunnelConfig } from '../shared/model';
-import { validateTunnelDraft } from '../shared/tunnel-validation';
+import type { TunnelDraft, FieldErrors, PortSuggestionRequest } from '../shared/ipc-contract';
+import type { TunnelConfig, TunnelStatus } from '../shared/model';
+import { dialAddress, webUrl } from '../shared/tunnel-presets';
+import { isValidHost, isValidPort, validateTunnelDraft } from '../shared/tunnel-validation';
 import type { EngineSession } from './engine-session';
 import { ServiceError, messageOf } from './errors';
 import type { Logger } from './logger';
+import type { PortSuggestions } from './port-suggestions';
 import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
 import { buildOpenCommand, type Spawner } from './tunnel-launcher';
 
@@ -18,6 +21,13 @@ export interface TunnelRequestsOptions {
   readonly random: () => number;
   readonly platform: NodeJS.Platform;
   readonly launch?: Spawner;
+  /** Opens a Web tunnel's page in the system browser (shell.openExternal in the app). */
+  readonly openUrl?: (url: string) => Promise<void>;
+  /** Puts text on the system clipboard (Electron's clipboard in the app). */
+  readonly writeClipboard?: (text: string) => void;
+  readonly ports?: PortSuggestions;
+  /** The tunnel's status as shown now (a listening tunnel holds its own port). */
+  readonly tunnelStatus?: (id: string) => TunnelStatus | null;
 }
 
 export interface TunnelRequests {
@@ -25,6 +35,11 @@ export interface TunnelRequests {
   save(draft: TunnelDraft): Promise<TunnelConfig>;
   remove(id: string): Promise<void>;
   open(id: string): Promise<void>;
+  /** Off and on again in the engine only: a new listener and registration, settings untouched. */
+  retry(id: string): Promise<void>;
+  /** The address a client dials, put on the clipboard; returns what was copied. */
+  copyAddress(id: string): Promise<string>;
+  suggestPort(request: PortSuggestionRequest): Promise<number>;
 }
 
 export function newTunnelId(random: () => number): string {
@@ -50,6 +65,26 @@ function gone(): ServiceError {
 
 export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequests {
   const { settingsStore, session, logger } = options;
+  const find = (id: string): TunnelConfig => {
+    const tunnel = settingsStore.get().tunnels.find((t) => t.id === id);
+    if (!tunnel) throw gone();
+    return tunnel;
+  };
+
+  /** Only a loopback-style URL built from a valid local address ever reaches the browser. */
+  async function openInBrowser(tunnel: TunnelConfig): Promise<void> {
+    if (!isValidPort(tunnel.localPort) || !isValidHost(tunnel.localHost) || !options.openUrl)
+      throw new ServiceError(
+        'internal_error',
+        'There is no browser to open this tunnel with; open its address yourself.',
+      );
+    const url = webUrl(tunnel);
+    try {
+      await options.openUrl(url);
+    } catch (error) {
+      throw new ServiceError('internal_error', `Could not open ${url}.`, messageOf(error));
+    }
+  }
 
   return {
     async setEnabled(id, enabled) {
@@ -100,6 +135,7 @@ export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequ
     async open(id) {
       const tunnel = settingsStore.get().tunnels.find((t) => t.id === id);
       if (!tunnel) throw gone();
+      if (tunnel.kind === 'web') return openInBrowser(tunnel);
       const command = buildOpenCommand(tunnel, options.platform);
       if (command === null || !options.launch) {
         throw new ServiceError(
@@ -116,6 +152,33 @@ export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequ
           messageOf(error),
         );
       }
+    },
+    retry(id) {
+      return new Promise<void>((resolve) => {
+        const tunnel = find(id);
+        if (tunnel.enabled) {
+          session.setTunnelEnabled(id, false);
+          session.setTunnelEnabled(id, true);
+          logger.log('info', 'tunnel_retried', { local_port: tunnel.localPort }, id);
+        }
+        resolve();
+      });
+    },
+    copyAddress(id) {
+      // An executor: what find() throws becomes the rejection.
+      return new Promise<string>((resolve) => {
+        const text = dialAddress(find(id));
+        if (!options.writeClipboard)
+          throw new ServiceError('internal_error', `There is no clipboard here; it is ${text}.`);
+        options.writeClipboard(text);
+        resolve(text);
+      });
+    },
+    async suggestPort(request) {
+      if (!options.ports) throw new ServiceError('internal_error', 'Ports cannot be checked here.');
+      const ownListening =
+        request.tunnelId !== undefined && options.tunnelStatus?.(request.tunnelId) === 'listening';
+      return options.ports.suggest(request, settingsStore.get().tunnels, ownListening);
     },
   };
 }

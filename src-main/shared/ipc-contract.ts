@@ -160,6 +160,12 @@ export interface StatsUpdate {
   /** The same app-wide sequence as AppSnapshot.seq. */
   readonly seq: number;
   readonly at: string;
+  /**
+   * Today and all time with every byte of these counters in them: main folds each counter
+   * snapshot into the totals before it pushes (services/traffic-totals.ts), so the window
+   * shows them live; they reach the disk every 10 s.
+   */
+  readonly totals: Readonly<Record<string, TunnelTotals>>;
   readonly tunnels: readonly {
     readonly id: string;
     readonly bytesIn: number;
@@ -184,6 +190,13 @@ export interface LogBatch {
    * logs.query returned, so the window skips the ones it already has.
    */
   readonly catchUp: boolean;
+}
+
+/** Which local port to try first, where, and for which tunnel (its own port is not "taken"). */
+export interface PortSuggestionRequest {
+  readonly port: number;
+  readonly localHost: string;
+  readonly tunnelId?: string;
 }
 
 /** A tunnel as the editor submits it; `id` absent means "add". */
@@ -217,6 +230,15 @@ export interface Requests {
   'cloudbridge:tunnel.save': { request: TunnelDraft; reply: TunnelConfig };
   'cloudbridge:tunnel.remove': { request: { id: string }; reply: void };
   'cloudbridge:tunnel.open': { request: { id: string }; reply: void };
+  /** A tunnel in error tries its listener and registration again; the settings stay as they are. */
+  'cloudbridge:tunnel.retry': { request: { id: string }; reply: void };
+  /** Main puts the tunnel's local address on the clipboard and says what it copied. */
+  'cloudbridge:tunnel.copyAddress': { request: { id: string }; reply: { text: string } };
+  /**
+   * A local port for a tunnel on `localHost`: `port` itself when it is free there and no other
+   * tunnel uses it, else the next one that is (services/port-suggestions.ts).
+   */
+  'cloudbridge:tunnel.suggestPort': { request: PortSuggestionRequest; reply: { port: number } };
   'cloudbridge:token.save': { request: { token: string }; reply: AccountInfo };
   'cloudbridge:token.signOut': { request: void; reply: AccountInfo };
   /**
@@ -290,6 +312,9 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:tunnel.save',
   'cloudbridge:tunnel.remove',
   'cloudbridge:tunnel.open',
+  'cloudbridge:tunnel.retry',
+  'cloudbridge:tunnel.copyAddress',
+  'cloudbridge:tunnel.suggestPort',
   'cloudbridge:token.save',
   'cloudbridge:token.signOut',
   'cloudbridge:token.confirmRelay',

@@ -17,6 +17,7 @@ import {
   type NoticeKind,
   type NotificationSettings,
   type OpenerMode,
+  type PortSuggestionRequest,
   type RelayProfile,
   type RequestChannel,
   type RequestOf,
@@ -162,6 +163,18 @@ export function isLogQuery(value: unknown): value is LogQuery {
   );
 }
 
+export function isPortSuggestionRequest(value: unknown): value is PortSuggestionRequest {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['port', 'localHost'], ['tunnelId']) &&
+    isInteger(value.port) &&
+    value.port >= 1 &&
+    value.port <= 65_535 &&
+    isNonEmptyString(value.localHost, 253) &&
+    (value.tunnelId === undefined || isNonEmptyString(value.tunnelId, 200))
+  );
+}
+
 function isIdPayload(value: unknown): value is { id: string } {
   return isPlainObject(value) && hasOnlyKeys(value, ['id']) && isNonEmptyString(value.id, 200);
 }
@@ -182,6 +195,9 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
   'cloudbridge:tunnel.save': isTunnelDraft,
   'cloudbridge:tunnel.remove': isIdPayload,
   'cloudbridge:tunnel.open': isIdPayload,
+  'cloudbridge:tunnel.retry': isIdPayload,
+  'cloudbridge:tunnel.copyAddress': isIdPayload,
+  'cloudbridge:tunnel.suggestPort': isPortSuggestionRequest,
   'cloudbridge:token.save': (v): v is { token: string } =>
     isPlainObject(v) && hasOnlyKeys(v, ['token']) && isNonEmptyString(v.token, MAX_TOKEN),
   'cloudbridge:token.signOut': isVoid,

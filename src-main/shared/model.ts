@@ -12,7 +12,8 @@ export const CONNECTION_STATES = [
 ] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export const TUNNEL_KINDS = ['rdp', 'ssh', 'other'] as const;
+/** What a tunnel carries: picks its preset (shared/tunnel-presets.ts) and what Open starts. */
+export const TUNNEL_KINDS = ['rdp', 'ssh', 'web', 'other'] as const;
 export type TunnelKind = (typeof TUNNEL_KINDS)[number];
 
 /**

@@ -11,6 +11,7 @@ import type {
   StatsUpdate,
 } from '../../src-main/shared/ipc-contract';
 import type { ErrorInfo, LogRecord } from '../../src-main/shared/model';
+import { NO_HISTORY, recordTraffic, type TrafficHistory } from './traffic-history';
 
 /** The Logs view keeps at most this many records in memory; older ones are in the log file. */
 export const MAX_LOG_RECORDS = 5_000;
@@ -32,6 +33,8 @@ export interface AppState {
    * is dropped. Engine seqs start again with each engine and are never compared.
    */
   readonly seq: number;
+  /** Each tunnel's last minute of rates and last activity, from main's pushes. */
+  readonly history: TrafficHistory;
 }
 
 export interface AppActions {
@@ -85,12 +88,20 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
     logs: [],
     logsOmitted: 0,
     seq: -1,
+    history: NO_HISTORY,
     ...initial,
 
     applySnapshot: (snapshot) =>
       set((state) => {
         if (state.snapshot && snapshot.seq < state.seq) return state;
-        return { snapshot, seq: snapshot.seq, load: 'ready', loadError: null };
+        const { tunnels, at } = snapshot.engine;
+        const history = recordTraffic(
+          state.history,
+          tunnels,
+          Date.parse(at),
+          tunnels.map((t) => t.id),
+        );
+        return { snapshot, seq: snapshot.seq, load: 'ready', loadError: null, history };
       }),
 
     applyStats: (update) =>
@@ -112,7 +123,12 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
         });
         return {
           seq: update.seq,
-          snapshot: { ...state.snapshot, engine: { ...state.snapshot.engine, tunnels } },
+          snapshot: {
+            ...state.snapshot,
+            engine: { ...state.snapshot.engine, tunnels },
+            totals: update.totals,
+          },
+          history: recordTraffic(state.history, update.tunnels, Date.parse(update.at)),
         };
       }),
 

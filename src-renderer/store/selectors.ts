@@ -16,6 +16,7 @@ import type {
 } from '../../src-main/shared/model';
 import { NO_INVITE, type InviteState } from '../../src-main/shared/invite-view';
 import type { AppState, LoadState } from './app-store';
+import type { TrafficHistory } from './traffic-history';
 
 const NO_TUNNELS: readonly TunnelSnapshot[] = [];
 const NO_TOTALS: Readonly<Record<string, TunnelTotals>> = {};
@@ -32,6 +33,8 @@ export const selectTunnels = (s: AppState): readonly TunnelSnapshot[] =>
   s.snapshot?.engine.tunnels ?? NO_TUNNELS;
 export const selectTotals = (s: AppState): Readonly<Record<string, TunnelTotals>> =>
   s.snapshot?.totals ?? NO_TOTALS;
+/** Each tunnel's last minute of rates and when its counters last moved. */
+export const selectHistory = (s: AppState): TrafficHistory => s.history;
 export const selectAccount = (s: AppState): AccountInfo | null => s.snapshot?.account ?? null;
 export const selectSettings = (s: AppState): AppSettings | null => s.snapshot?.settings ?? null;
 export const selectLanguage = (s: AppState): AppSettings['language'] =>

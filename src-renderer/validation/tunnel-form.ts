@@ -27,7 +27,12 @@ export type TunnelField = 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'r
 export type TunnelFormErrors = Partial<Record<TunnelField | 'id', FieldProblem>>;
 
 export { MAX_NAME_LENGTH } from '../../src-main/shared/tunnel-validation';
-const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = { rdp: '3389', ssh: '22', other: '' };
+const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = {
+  rdp: '3389',
+  ssh: '22',
+  web: '80',
+  other: '',
+};
 
 /** True when the remote port is empty or some kind's usual one, i.e. not typed by hand. */
 export function isDefaultRemotePort(text: string): boolean {

@@ -262,57 +262,63 @@ export function reconnectingSnapshot(now: number, attempt = 3, inMs = 4_000): Ap
   };
 }
 
+/** A day of main's own records (real events and details), the newest a minute ago. */
 export function sampleLogs(now: number): LogRecord[] {
   const at = (ago: number) => iso(now - ago);
+  const minute = 60_000;
   const records: Omit<LogRecord, 'seq'>[] = [
     {
-      timestamp: at(900_000),
+      timestamp: at(26 * 60 * minute),
       level: 'info',
-      event: 'session.connecting',
+      event: 'app_started',
       tunnel_id: null,
-      details: { relay: 'relay.corp.example:443' },
+      details: { version: '0.1.0', platform: 'linux' },
     },
     {
-      timestamp: at(899_000),
-      level: 'debug',
-      event: 'tls.handshake',
-      tunnel_id: null,
-      details: { protocol: 'TLSv1.3' },
-    },
-    {
-      timestamp: at(898_000),
-      level: 'info',
-      event: 'session.authenticated',
-      tunnel_id: null,
-      details: { client_id: 'c-5f2a91', tenant_id: 'acme' },
-    },
-    {
-      timestamp: at(897_000),
-      level: 'info',
-      event: 'tunnel.registered',
-      tunnel_id: 't-rdp',
-      details: { local_port: 13389 },
-    },
-    {
-      timestamp: at(896_000),
-      level: 'error',
-      event: 'tunnel.listen_failed',
-      tunnel_id: 't-web',
-      details: { code: 'port_in_use', port: 8080 },
-    },
-    {
-      timestamp: at(120_000),
-      level: 'info',
-      event: 'stream.opened',
-      tunnel_id: 't-rdp',
-      details: { remote: 'desk-42.corp.example:3389' },
-    },
-    {
-      timestamp: at(60_000),
+      timestamp: at(15 * minute),
       level: 'warn',
-      event: 'session.heartbeat_late',
+      event: 'connection_lost',
       tunnel_id: null,
-      details: { waited_ms: 10_000 },
+      details: { code: 'heartbeat_timeout', reason: 'no answer to 2 heartbeats' },
+    },
+    {
+      timestamp: at(15 * minute - 10),
+      level: 'info',
+      event: 'reconnect_scheduled',
+      tunnel_id: null,
+      details: { attempt: 1, delay_ms: 900 },
+    },
+    {
+      timestamp: at(14 * minute),
+      level: 'info',
+      event: 'authenticated',
+      tunnel_id: null,
+      details: { client_id: 'c-5f2a91', tenant_id: 'acme', relay_version: '2.0' },
+    },
+    {
+      timestamp: at(14 * minute - 200),
+      level: 'info',
+      event: 'tunnel_listening',
+      tunnel_id: 't-rdp',
+      details: { address: '127.0.0.1:13389' },
+    },
+    {
+      timestamp: at(14 * minute - 300),
+      level: 'error',
+      event: 'tunnel_error',
+      tunnel_id: 't-web',
+      details: {
+        code: 'port_in_use',
+        reason: 'Local port 8080 is in use',
+        detail: 'listen EADDRINUSE: address already in use 127.0.0.1:8080',
+      },
+    },
+    {
+      timestamp: at(minute),
+      level: 'debug',
+      event: 'mux_connected',
+      tunnel_id: null,
+      details: { connections: 1 },
     },
   ];
   // Main numbers every record it logs (services/logger.ts).
@@ -362,10 +368,12 @@ export function statsUpdate(
     rateOutBps?: number;
   }[],
   now = Date.now(),
+  totals: Readonly<Record<string, TunnelTotals>> = {},
 ): StatsUpdate {
   return {
     seq,
     at: iso(now),
+    totals,
     tunnels: tunnels.map((t) => ({
       id: t.id,
       bytesIn: t.bytesIn,

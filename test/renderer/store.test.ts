@@ -55,6 +55,7 @@ describe('app store', () => {
     const stats = (seq: number, bytesIn: number) => ({
       seq,
       at: new Date(NOW).toISOString(),
+      totals: {},
       tunnels: [
         { id: 't-rdp', bytesIn, bytesOut: 0, rateInBps: 0, rateOutBps: 0, openConnections: 0 },
       ],
@@ -74,6 +75,7 @@ describe('app store', () => {
     store.getState().applyStats({
       seq: 11,
       at: new Date(NOW).toISOString(),
+      totals: {},
       tunnels: [
         { id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 },
       ],

@@ -4,6 +4,7 @@
 // notices alike. No logic here.
 import type { FieldMessageKey, NoticeKind } from '../ipc-contract';
 import type { ErrorCode, ErrorDetailKey } from '../model';
+import { enStatusTunnels } from './status-tunnels-en';
 
 /** Plain-words text for every stable error code (model.ts ErrorCode). */
 const errorTexts = {
@@ -349,6 +350,7 @@ export const en = {
   ...noticeTitles,
   ...noticeBodies,
   ...mainTexts,
+  ...enStatusTunnels,
 } as const;
 
 export type MessageKey = keyof typeof en;

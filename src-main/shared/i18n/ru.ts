@@ -3,6 +3,7 @@
 // one. Counts use CLDR's one/few/many/other (other: fractions). Words: «подключение» is the
 // session with the relay, «соединение» a connection through a tunnel. No logic here.
 import type { Catalogue } from './en';
+import { ruStatusTunnels } from './status-tunnels-ru';
 
 /** Genitive after «из N»: из 1 туннеля, из 2 туннелей, из 5 туннелей, из 1,5 туннеля. */
 const OF_TUNNELS =
@@ -330,4 +331,5 @@ export const ru: Catalogue = {
   'tray.open': 'Открыть CloudBridge',
   'tray.logs': 'Открыть журнал',
   'tray.quit': 'Выход',
+  ...ruStatusTunnels,
 };
