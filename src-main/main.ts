@@ -152,11 +152,11 @@ async function start(): Promise<void> {
   });
 
   const trayModel = (snapshot: AppSnapshot) =>
-    buildTrayModel(
-      snapshot,
-      resolveLanguage(snapshot.settings.language, app.getLocale()),
-      systemClock.now(),
-    );
+    buildTrayModel(snapshot, {
+      language: resolveLanguage(snapshot.settings.language, app.getLocale()),
+      nowMs: systemClock.now(),
+      platform: process.platform,
+    });
   const dispatch = (action: TrayAction) => {
     void runTrayAction(svc, action);
   };
@@ -165,6 +165,7 @@ async function start(): Promise<void> {
     platform: process.platform,
     dispatch,
     initial: trayModel(svc.controller.snapshot()),
+    now: () => systemClock.now(),
   });
 
   svc.controller.onChange((snapshot) => tray?.update(trayModel(snapshot)));
@@ -189,7 +190,8 @@ async function start(): Promise<void> {
       void applyLoginItem(launchAtLogin);
     }
   });
-  // "Next try in N s" counts down between state changes.
+  // "Next try in N s" counts down between state changes: the tooltip and title follow at once,
+  // the menu only while it is closed (electron/tray.ts).
   setInterval(() => {
     const snapshot = svc.controller.snapshot();
     if (snapshot.engine.state === 'reconnecting') tray?.update(trayModel(snapshot));
@@ -205,6 +207,14 @@ async function start(): Promise<void> {
 
 async function runTrayAction(svc: AppServices, action: TrayAction): Promise<void> {
   if (action.type === 'openWindow') return revealWindow(window);
+  if (action.type === 'showView') {
+    revealWindow(window);
+    sendPush(window, {
+      event: 'cloudbridge:window.show',
+      payload: { view: action.view, tunnelId: action.tunnelId },
+    });
+    return;
+  }
   if (action.type === 'quit') return app.quit();
   const request = trayActionRequest(action);
   if (request === null) return;

@@ -124,6 +124,10 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       await tunnels.setEnabled(id, enabled);
       state.changed();
     },
+    'cloudbridge:tunnel.setAllEnabled': async ({ enabled }) => {
+      await tunnels.setAllEnabled(enabled);
+      state.changed();
+    },
     'cloudbridge:tunnel.save': async (draft) => {
       const config = await tunnels.save(draft);
       state.changed();

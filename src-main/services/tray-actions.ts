@@ -1,6 +1,7 @@
 // What a tray menu click asks the services for: the same requests the window makes, through
 // the same router, so a tray action is checked and answered like any other. A refusal is
-// handed back to the caller to show, never dropped. Window and quit stay with the caller.
+// handed back to the caller to show, never dropped. The window, the clipboard and quit stay
+// with the Electron layer.
 
 import type { ErrorInfo } from '../shared/model';
 import type { RequestChannel } from '../shared/ipc-contract';
@@ -23,9 +24,15 @@ export function trayActionRequest(action: TrayAction): TrayRequest | null {
         channel: 'cloudbridge:tunnel.setEnabled',
         payload: { id: action.tunnelId, enabled: action.enabled },
       };
+    case 'turnAllTunnelsOff':
+      return { channel: 'cloudbridge:tunnel.setAllEnabled', payload: { enabled: false } };
+    case 'openTunnel':
+      return { channel: 'cloudbridge:tunnel.open', payload: { id: action.tunnelId } };
     case 'viewLogs':
       return { channel: 'cloudbridge:logs.openFolder', payload: undefined };
+    case 'copyText':
     case 'openWindow':
+    case 'showView':
     case 'quit':
       return null;
   }

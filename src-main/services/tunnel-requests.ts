@@ -1,4 +1,4 @@
-// The tunnel requests of the window and the tray: switch one on or off, add or change one
+// The tunnel requests of the window and the tray: switch one or all on or off, add or change one
 // (checked by the shared rules, refused field by field with message keys), remove one, open
 // one in its app or the browser, try one again, copy its address, suggest a free local port.
 // Changes go to the settings first, then to the engine session.
@@ -32,6 +32,8 @@ export interface TunnelRequestsOptions {
 
 export interface TunnelRequests {
   setEnabled(id: string, enabled: boolean): Promise<void>;
+  /** Every tunnel to `enabled`, saved once; the ones already there are left alone. */
+  setAllEnabled(enabled: boolean): Promise<void>;
   save(draft: TunnelDraft): Promise<TunnelConfig>;
   remove(id: string): Promise<void>;
   open(id: string): Promise<void>;
@@ -95,6 +97,17 @@ export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequ
         tunnels: current.tunnels.map((t) => (t.id === id ? { ...t, enabled } : t)),
       });
       session.setTunnelEnabled(id, enabled);
+    },
+    async setAllEnabled(enabled) {
+      const current = settingsStore.get();
+      const changing = current.tunnels.filter((t) => t.enabled !== enabled);
+      if (changing.length === 0) return;
+      const tunnels = current.tunnels.map((t) => (t.enabled === enabled ? t : { ...t, enabled }));
+      await saveSettingsOrThrow(settingsStore, { ...current, tunnels });
+      session.setTunnels(tunnels);
+      logger.log('info', enabled ? 'tunnels_all_on' : 'tunnels_all_off', {
+        count: changing.length,
+      });
     },
     async save(draft) {
       const current = settingsStore.get();

@@ -227,6 +227,8 @@ export interface Requests {
   'cloudbridge:session.disconnect': { request: void; reply: void };
   'cloudbridge:session.retryNow': { request: void; reply: void };
   'cloudbridge:tunnel.setEnabled': { request: { id: string; enabled: boolean }; reply: void };
+  /** Every tunnel on or off in one settings write (the tray's "Turn all tunnels off"). */
+  'cloudbridge:tunnel.setAllEnabled': { request: { enabled: boolean }; reply: void };
   'cloudbridge:tunnel.save': { request: TunnelDraft; reply: TunnelConfig };
   'cloudbridge:tunnel.remove': { request: { id: string }; reply: void };
   'cloudbridge:tunnel.open': { request: { id: string }; reply: void };
@@ -269,11 +271,25 @@ export type RequestChannel = keyof Requests;
 export type RequestOf<C extends RequestChannel> = Requests[C]['request'];
 export type ReplyOf<C extends RequestChannel> = Requests[C]['reply'];
 
+/** The window's views, in navigation order. */
+export const WINDOW_VIEWS = ['status', 'tunnels', 'account', 'logs', 'settings', 'about'] as const;
+export type WindowView = (typeof WINDOW_VIEWS)[number];
+
+/**
+ * Main asks the window to show a view (a tray entry: "Show in window", "Sign in…"): sent right
+ * after the window is revealed; `tunnelId` is the tunnel to select on the Tunnels view.
+ */
+export interface WindowShowRequest {
+  readonly view: WindowView;
+  readonly tunnelId: string | null;
+}
+
 /** Main -> renderer pushes. */
 export interface Events {
   'cloudbridge:app.changed': AppSnapshot;
   'cloudbridge:stats.changed': StatsUpdate;
   'cloudbridge:logs.appended': LogBatch;
+  'cloudbridge:window.show': WindowShowRequest;
 }
 export type EventChannel = keyof Events;
 
@@ -309,6 +325,7 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:session.disconnect',
   'cloudbridge:session.retryNow',
   'cloudbridge:tunnel.setEnabled',
+  'cloudbridge:tunnel.setAllEnabled',
   'cloudbridge:tunnel.save',
   'cloudbridge:tunnel.remove',
   'cloudbridge:tunnel.open',
@@ -333,4 +350,5 @@ export const EVENT_CHANNELS = [
   'cloudbridge:app.changed',
   'cloudbridge:stats.changed',
   'cloudbridge:logs.appended',
+  'cloudbridge:window.show',
 ] as const satisfies readonly EventChannel[];

@@ -192,6 +192,8 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
     hasOnlyKeys(v, ['id', 'enabled']) &&
     isNonEmptyString(v.id, 200) &&
     isBoolean(v.enabled),
+  'cloudbridge:tunnel.setAllEnabled': (v): v is { enabled: boolean } =>
+    isPlainObject(v) && hasOnlyKeys(v, ['enabled']) && isBoolean(v.enabled),
   'cloudbridge:tunnel.save': isTunnelDraft,
   'cloudbridge:tunnel.remove': isIdPayload,
   'cloudbridge:tunnel.open': isIdPayload,

@@ -205,7 +205,9 @@ describe('the fake bridge answers as main does', () => {
     // One app-wide seq across both kinds of push, never falling, as the fake's update() keeps
     // it; it rises with each change (on show main sends again the snapshot it has, seq and all).
     const seqs = pushes.flatMap((p) =>
-      p.event === 'cloudbridge:logs.appended' ? [] : [p.payload.seq],
+      p.event === 'cloudbridge:app.changed' || p.event === 'cloudbridge:stats.changed'
+        ? [p.payload.seq]
+        : [],
     );
     expect(seqs.length).toBeGreaterThan(2);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

@@ -1,8 +1,7 @@
 // The Electron glue against the stand-in electron module: IPC sender and payload checks,
 // window options and the denial of navigation/new windows/permissions, close-hides, the
-// tray menu built from a state, the preload's exposed surface, and Quit closing cleanly.
+// preload's exposed surface, and Quit closing cleanly (the tray: electron-tray.test.ts).
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { electronStandIn } from '../harness/electron-stand-in';
@@ -15,7 +14,6 @@ import {
 import { installQuitHandling, watchWakeEvents } from '../../src-main/electron/app-lifecycle';
 import { isTrustedSender, registerIpcHandlers, sendPush } from '../../src-main/electron/ipc-main';
 import { createMainWindow, mainWindowOptions } from '../../src-main/electron/main-window';
-import { buildMenuTemplate, createAppTray, trayIconPath } from '../../src-main/electron/tray';
 import { isAllowedExternalUrl } from '../../src-main/services/external-url';
 import { createIpcRouter } from '../../src-main/services/ipc-router';
 import {
@@ -24,7 +22,6 @@ import {
   methodName,
   type Result,
 } from '../../src-main/shared/ipc-contract';
-import type { TrayModel } from '../../src-main/shared/tray-types';
 
 type Handler = (event: unknown, payload: unknown) => Promise<Result<unknown>>;
 
@@ -291,105 +288,6 @@ describe('main window', () => {
     expect(resolveAppFile('cloudbridge://app/..%2f..%2f..%2fetc%2fpasswd', root)).toBeNull();
     expect(resolveAppFile('cloudbridge://other/index.html', root)).toBeNull();
     expect(isAppUrl('https://app/index.html')).toBe(false);
-  });
-});
-
-describe('tray', () => {
-  const model: TrayModel = {
-    icon: 'active',
-    tooltip: 'CloudBridge: Active, 1 of 1 tunnel',
-    items: [
-      { kind: 'label', label: 'Active, 1 of 1 tunnel' },
-      { kind: 'separator' },
-      {
-        kind: 'checkbox',
-        label: 'SSH',
-        checked: true,
-        enabled: true,
-        action: { type: 'toggleTunnel', tunnelId: 't1', enabled: false },
-      },
-      { kind: 'action', label: 'Disconnect', enabled: true, action: { type: 'disconnect' } },
-      { kind: 'action', label: 'Quit', enabled: true, action: { type: 'quit' } },
-    ],
-  };
-
-  it('builds the menu from the model and dispatches the item actions', () => {
-    const dispatched: unknown[] = [];
-    const template = buildMenuTemplate(model, (a) => dispatched.push(a));
-    expect(template.map((t) => [t.type ?? 'normal', t.label, t.enabled, t.checked])).toEqual([
-      ['normal', 'Active, 1 of 1 tunnel', false, undefined],
-      ['separator', undefined, undefined, undefined],
-      ['checkbox', 'SSH', true, true],
-      ['normal', 'Disconnect', true, undefined],
-      ['normal', 'Quit', true, undefined],
-    ]);
-    (template[2]!.click as () => void)();
-    (template[3]!.click as () => void)();
-    expect(dispatched).toEqual([
-      { type: 'toggleTunnel', tunnelId: 't1', enabled: false },
-      { type: 'disconnect' },
-    ]);
-  });
-
-  it('picks state icons (Template on macOS, .ico on Windows) that exist in assets/tray', () => {
-    for (const state of ['active', 'connecting', 'disconnected', 'error'] as const) {
-      for (const platform of ['darwin', 'win32', 'linux'] as const)
-        expect(existsSync(trayIconPath('assets', state, platform)), `${state} ${platform}`).toBe(
-          true,
-        );
-    }
-  });
-
-  it('picks state icons and swaps the image only when the state changes', () => {
-    expect(trayIconPath('/a', 'connecting', 'darwin')).toBe(
-      join('/a', 'tray', 'connectingTemplate.png'),
-    );
-    expect(trayIconPath('/a', 'error', 'win32')).toBe(join('/a', 'tray', 'error.ico'));
-    expect(trayIconPath('/a', 'error', 'linux')).toBe(join('/a', 'tray', 'error.png'));
-    const images: string[] = [];
-    const events: string[] = [];
-    electronStandIn.nativeImage = {
-      createFromPath: (p: string) => ({ path: p, setTemplateImage: () => undefined }),
-    };
-    electronStandIn.Menu = { buildFromTemplate: (t: unknown[]) => ({ items: t }) };
-    electronStandIn.Tray = class extends EventEmitter {
-      constructor(image: { path: string }) {
-        super();
-        images.push(image.path);
-      }
-      setImage(image: { path: string }) {
-        images.push(image.path);
-      }
-      setToolTip(t: string) {
-        events.push(`tooltip:${t}`);
-      }
-      setContextMenu(m: { items: unknown[] }) {
-        events.push(`menu:${m.items.length}`);
-      }
-      destroy() {
-        events.push('destroy');
-      }
-    };
-    const dispatched: unknown[] = [];
-    const tray = createAppTray({
-      assetsDir: '/a',
-      platform: 'linux',
-      dispatch: (a) => dispatched.push(a),
-      initial: model,
-    });
-    tray.update({ ...model, tooltip: 'again' });
-    tray.update({ ...model, icon: 'error', tooltip: 'broken' });
-    tray.destroy();
-    expect(images).toEqual([join('/a', 'tray', 'active.png'), join('/a', 'tray', 'error.png')]);
-    expect(events).toEqual([
-      `tooltip:${model.tooltip}`,
-      'menu:5',
-      'tooltip:again',
-      'menu:5',
-      'tooltip:broken',
-      'menu:5',
-      'destroy',
-    ]);
   });
 });
 

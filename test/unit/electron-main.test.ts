@@ -87,7 +87,9 @@ describe('main.ts composition root', () => {
       }),
       BrowserWindow: FakeWindow,
       Tray: FakeTray,
-      Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
+      Menu: {
+        buildFromTemplate: (items: unknown[]) => Object.assign(new EventEmitter(), { items }),
+      },
       nativeImage: { createFromPath: (p: string) => ({ path: p, setTemplateImage: vi.fn() }) },
       shell: { openExternal: vi.fn(), openPath: vi.fn(() => Promise.resolve('')) },
       dialog: { showSaveDialog: vi.fn(), showErrorBox: vi.fn() },
@@ -116,8 +118,8 @@ describe('main.ts composition root', () => {
     );
     expect(win.loadURL).toHaveBeenCalledWith(APP_URL);
 
-    // The tray speaks the system language (ru) and offers Quit.
-    expect(trays[0]!.tooltip).toContain('Отключено');
+    // The tray speaks the system language (ru), says nothing is set up yet and offers Quit.
+    expect(trays[0]!.tooltip).toContain('Ещё не настроено');
     expect(trays[0]!.menu.items.map((i) => i.label)).toContain('Выход');
 
     // The tray is up before start() has finished (E5); wait for start to settle.

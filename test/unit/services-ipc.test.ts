@@ -43,6 +43,7 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:session.disconnect': null,
   'cloudbridge:session.retryNow': undefined,
   'cloudbridge:tunnel.setEnabled': { id: 't1', enabled: false },
+  'cloudbridge:tunnel.setAllEnabled': { enabled: false },
   'cloudbridge:tunnel.save': draft,
   'cloudbridge:tunnel.remove': { id: 't1' },
   'cloudbridge:tunnel.open': { id: 't1' },
