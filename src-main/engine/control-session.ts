@@ -1,11 +1,12 @@
-// One control connection to a relay (PROTOCOL.md §2): opener negotiation, hello, auth,
-// tunnel registration and heartbeats, tolerant of every dialect in PROTOCOL.md §7. Owns the
-// socket it is given; knows nothing of retries, listeners or data streams (engine.ts).
+// One control connection to a relay (docs/protocol.md#control-session): opener negotiation,
+// hello, auth, tunnel registration and heartbeats, tolerant of every dialect in
+// docs/protocol.md#relays-in-the-wild-tolerances. Owns the socket it is given; knows nothing of
+// retries, listeners or data streams (session-supervisor.ts, tunnel-set.ts, data-path.ts).
 
 import os from 'node:os';
 import type net from 'node:net';
 import { CodecError, LineDecoder, encodeMessage, type JsonObject } from '../protocol/codec';
-import { actionFor, type ClientAction } from '../protocol/errors';
+import { actionFor } from '../protocol/errors';
 import { guard } from '../protocol/guard';
 import {
   CLIENT_FEATURES,
@@ -17,18 +18,23 @@ import {
   type RelayMessage,
   type TunnelInfoMessage,
 } from '../protocol/messages';
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../shared/model';
+import {
+  readAuthAnswer,
+  readRegistrationAnswer,
+  relayErrorToEngine,
+  type HandshakeResult,
+  type RegistrationResult,
+} from './control-answers';
 import { EngineError } from './errors';
+import { Heartbeat } from './heartbeat';
 import type { LogFn } from './log';
 import type { OpenerMode } from './types';
 import type { Clock } from '../shared/clock';
 
-/** How long `auto` waits for an unprompted server hello (PROTOCOL.md §2.1). */
+/** How long `auto` waits for an unprompted server hello (docs/protocol.md#opener). */
 export const HELLO_WAIT_MS = 300;
 /** Answer timeout for hello, auth and tunnel_info. */
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** Missed heartbeat answers in a row that mean the connection is lost (PROTOCOL.md §2.4). */
-export const MAX_MISSED_HEARTBEATS = 2;
 
 export interface ControlSessionOptions {
   readonly socket: net.Socket;
@@ -44,52 +50,6 @@ export interface ControlSessionOptions {
   readonly onClosed?: (err: EngineError) => void;
 }
 
-export interface HandshakeResult {
-  /** What the relay did, to remember for the next connect (PROTOCOL.md §2.1). */
-  readonly opener: 'client' | 'server';
-  readonly relayVersion: string | null;
-  readonly features: readonly string[];
-  readonly clientId: string | null;
-  readonly tenantId: string | null;
-  readonly reconnectToken: string | null;
-}
-
-export type RegistrationResult =
-  | {
-      readonly ok: true;
-      readonly streamToken: string | null;
-      readonly reconnectToken: string | null;
-      /** The id the relay echoed, when it differs from ours (we keep ours, PROTOCOL.md §7). */
-      readonly echoedId: string | null;
-      readonly v1Register: boolean;
-    }
-  | { readonly ok: false; readonly error: EngineError; readonly action: ClientAction };
-
-/** Turns a normalised relay error into an EngineError carrying its code and retry_after. */
-export function relayErrorToEngine(e: RelayError): EngineError {
-  const raw = e.rawCode === null ? '' : ` (wire code ${String(e.rawCode)})`;
-  return new EngineError(
-    e.code,
-    e.message !== '' ? e.message : `relay reported ${e.code}`,
-    `relay error${raw}`,
-    e.retryAfterSec,
-  );
-}
-
-/** A failure status on a tunnel answer: only that tunnel fails (PROTOCOL.md §2). */
-function tunnelRefused(detail: string): RegistrationResult {
-  return {
-    ok: false,
-    action: 'tunnel',
-    error: new EngineError('invalid_tunnel_info', 'relay refused the tunnel', detail),
-  };
-}
-
-function readRawString(obj: JsonObject, key: string): string | null {
-  const v = obj[key];
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
-}
-
 type Waiter = {
   resolve: (m: RelayMessage | null) => void;
   reject: (e: EngineError) => void;
@@ -103,14 +63,9 @@ export class ControlSession {
   private closedWith: EngineError | null = null;
   private established = false;
   private chain: Promise<unknown> = Promise.resolve();
-  private heartbeatTimer: unknown = null;
-  private heartbeatTimeoutTimer: unknown = null;
-  private relayAnswersHeartbeats = false;
-  private awaitingHeartbeat = false;
-  private missedHeartbeats = 0;
-  private statsSource: (() => HeartbeatMessage['stats']) | null = null;
+  private heartbeat: Heartbeat | null = null;
   private lastRelayError: RelayError | null = null;
-  /** True once the relay sent `hello` on its own or as its answer: it may be a speak-first relay. */
+  /** True once the relay sent `hello` on its own or as its answer: maybe a speak-first relay. */
   sawServerHello = false;
 
   constructor(private readonly options: ControlSessionOptions) {
@@ -186,8 +141,8 @@ export class ControlSession {
         helloVersion = reply.version;
         features = [...reply.features];
       } else if (reply?.type === 'error') {
-        // A v1 relay may answer hello with an error and still accept auth (PROTOCOL.md §2.1);
-        // only errors that mean "stop" or "wait" end the attempt here.
+        // A v1 relay may answer hello with an error and still accept auth
+        // (docs/protocol.md#opener); only errors that mean "stop" or "wait" end the attempt here.
         const action = actionFor(reply.code);
         if (action === 'fatal' || action === 'retry_after') throw relayErrorToEngine(reply);
         this.options.log('info', 'hello_refused', null, {
@@ -213,42 +168,9 @@ export class ControlSession {
           'protocol_error',
           `relay did not answer auth within ${requestTimeout} ms`,
         );
-      if (answer.type === 'hello_response') continue; // a late or duplicate hello
-      if (answer.type === 'error') throw relayErrorToEngine(answer);
-      if (answer.type === 'auth_response') {
-        if (answer.status !== 'ok') {
-          throw new EngineError(
-            'invalid_token',
-            'relay rejected the token',
-            `auth status "${answer.rawStatus ?? ''}"`,
-          );
-        }
-        return {
-          opener,
-          relayVersion: answer.serverVersion ?? helloVersion,
-          features: [...new Set([...features, ...answer.features])],
-          clientId: answer.clientId,
-          tenantId: answer.tenantId,
-          reconnectToken: answer.reconnectToken,
-        };
-      }
-      if (answer.type === 'untyped') {
-        // Very old relays answer without `type` (PROTOCOL.md §7): read it as the auth answer.
-        if (answer.status === 'failed')
-          throw new EngineError(
-            'invalid_token',
-            'relay rejected the token',
-            'untyped failure answer',
-          );
-        return {
-          opener,
-          relayVersion: helloVersion,
-          features,
-          clientId: readRawString(answer.raw, 'client_id'),
-          tenantId: readRawString(answer.raw, 'tenant_id'),
-          reconnectToken: readRawString(answer.raw, 'reconnect_token'),
-        };
-      }
+      const result = readAuthAnswer(answer, { opener, version: helloVersion, features });
+      if (result === 'late_hello') continue;
+      if (result !== 'ignored') return result;
       this.options.log('debug', 'relay_message_ignored', null, {
         type: answer.type,
         phase: 'auth',
@@ -273,36 +195,8 @@ export class ControlSession {
             ),
           };
         }
-        if (answer.type === 'error')
-          return { ok: false, action: actionFor(answer.code), error: relayErrorToEngine(answer) };
-        if (answer.type === 'tunnel_response') {
-          if (answer.status !== 'ok') {
-            return tunnelRefused(`status "${answer.rawStatus ?? ''}"`);
-          }
-          return {
-            ok: true,
-            streamToken: answer.streamToken,
-            reconnectToken: answer.reconnectToken,
-            echoedId:
-              answer.tunnelId !== null && answer.tunnelId !== info.tunnel_id
-                ? answer.tunnelId
-                : null,
-            v1Register: answer.v1Register,
-          };
-        }
-        if (answer.type === 'untyped') {
-          if (answer.status === 'failed') {
-            return tunnelRefused('untyped failure answer');
-          }
-          const echoed = readRawString(answer.raw, 'tunnel_id');
-          return {
-            ok: true,
-            streamToken: readRawString(answer.raw, 'stream_token'),
-            reconnectToken: readRawString(answer.raw, 'reconnect_token'),
-            echoedId: echoed !== null && echoed !== info.tunnel_id ? echoed : null,
-            v1Register: false,
-          };
-        }
+        const result = readRegistrationAnswer(answer, info.tunnel_id);
+        if (result !== null) return result;
         this.options.log('debug', 'relay_message_ignored', info.tunnel_id, {
           type: answer.type,
           phase: 'register',
@@ -318,9 +212,21 @@ export class ControlSession {
       return;
     }
     this.established = true;
-    this.statsSource = stats;
+    this.heartbeat = new Heartbeat({
+      clock: this.options.clock,
+      log: this.options.log,
+      ...(this.options.heartbeatIntervalMs !== undefined
+        ? { intervalMs: this.options.heartbeatIntervalMs }
+        : {}),
+      ...(this.options.heartbeatTimeoutMs !== undefined
+        ? { timeoutMs: this.options.heartbeatTimeoutMs }
+        : {}),
+      stats,
+      send: (message) => this.send(message),
+      lost: (err) => this.fail(err),
+    });
     for (const message of this.inbox.splice(0)) this.unsolicited(message);
-    this.scheduleHeartbeat();
+    this.heartbeat.start();
   }
 
   /** Closes the connection; onClosed is not called for a close we asked for. */
@@ -374,7 +280,8 @@ export class ControlSession {
       if (this.closedWith !== null) return;
       const message = parseRelayMessage(obj);
       if (message.type === 'invalid') {
-        // A field of the wrong type: skipped, as an unknown message is (PROTOCOL.md §7).
+        // A field of the wrong type: skipped, as an unknown message is
+        // (docs/protocol.md#relays-in-the-wild-tolerances).
         this.options.log('warn', 'relay_message_invalid', null, {
           reason: message.reason,
           field: message.field,
@@ -388,11 +295,12 @@ export class ControlSession {
   private dispatch(message: RelayMessage): void {
     switch (message.type) {
       case 'heartbeat':
-        // An unprompted server heartbeat gets an answer (PROTOCOL.md §7).
+        // An unprompted server heartbeat gets an answer
+        // (docs/protocol.md#relays-in-the-wild-tolerances).
         this.send({ type: 'heartbeat_response' });
         return;
       case 'heartbeat_response':
-        this.onHeartbeatAnswer();
+        this.heartbeat?.answered();
         return;
       case 'other':
         // Unknown types, and server-pushed tunnel_info, are logged and never acted on (§7).
@@ -403,11 +311,11 @@ export class ControlSession {
     }
     if (
       message.type === 'untyped' &&
-      this.awaitingHeartbeat &&
+      this.heartbeat?.isAwaitingAnswer === true &&
       this.waiter === null &&
       this.established
     ) {
-      this.onHeartbeatAnswer(); // a bare heartbeat answer
+      this.heartbeat?.answered(); // a bare heartbeat answer
       return;
     }
     if (this.waiter !== null) {
@@ -436,48 +344,6 @@ export class ControlSession {
     this.options.log('debug', 'relay_message_ignored', null, { type: message.type });
   }
 
-  private scheduleHeartbeat(): void {
-    const interval = this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
-    this.heartbeatTimer = this.options.clock.setTimeout(() => {
-      this.heartbeatTimer = null;
-      this.sendHeartbeat();
-    }, interval);
-  }
-
-  private sendHeartbeat(): void {
-    if (this.closedWith !== null) return;
-    const stats = this.statsSource?.();
-    this.send(stats !== undefined ? { type: 'heartbeat', stats } : { type: 'heartbeat' });
-    this.awaitingHeartbeat = true;
-    // Missed answers count only once the relay has shown it answers (PROTOCOL.md §7).
-    if (this.relayAnswersHeartbeats && this.heartbeatTimeoutTimer === null) {
-      this.heartbeatTimeoutTimer = this.options.clock.setTimeout(() => {
-        this.heartbeatTimeoutTimer = null;
-        this.missedHeartbeats += 1;
-        this.options.log('warn', 'heartbeat_missed', null, { missed: this.missedHeartbeats });
-        if (this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
-          this.fail(
-            new EngineError(
-              'heartbeat_timeout',
-              `relay missed ${this.missedHeartbeats} heartbeat answers in a row`,
-            ),
-          );
-        }
-      }, this.options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS);
-    }
-    this.scheduleHeartbeat();
-  }
-
-  private onHeartbeatAnswer(): void {
-    this.relayAnswersHeartbeats = true;
-    this.awaitingHeartbeat = false;
-    this.missedHeartbeats = 0;
-    if (this.heartbeatTimeoutTimer !== null) {
-      this.options.clock.clearTimeout(this.heartbeatTimeoutTimer);
-      this.heartbeatTimeoutTimer = null;
-    }
-  }
-
   private fail(err: EngineError): void {
     if (this.closedWith !== null) return;
     // A relay that said why before closing (rate limit, server error) decides the code.
@@ -501,10 +367,6 @@ export class ControlSession {
   }
 
   private clearTimers(): void {
-    const { clock } = this.options;
-    if (this.heartbeatTimer !== null) clock.clearTimeout(this.heartbeatTimer);
-    if (this.heartbeatTimeoutTimer !== null) clock.clearTimeout(this.heartbeatTimeoutTimer);
-    this.heartbeatTimer = null;
-    this.heartbeatTimeoutTimer = null;
+    this.heartbeat?.stop();
   }
 }

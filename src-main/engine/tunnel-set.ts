@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { TunnelConfig } from '../shared/model';
 import { TCP_STREAM_FEATURE, type TunnelInfoMessage } from '../protocol/messages';
-import type { RegistrationResult } from './control-session';
+import type { RegistrationResult } from './control-answers';
 import type { EngineContext } from './engine-context';
 import { EngineError, toEngineError } from './errors';
 import type { TunnelState } from './snapshot-builder';
