@@ -1,5 +1,6 @@
-// Client-side auth rate limit (PROTOCOL.md §4): never more than 5 auth attempts in any 60 s
-// window, so a reconnect loop cannot trip the relay's own limit. Pure: time comes in as args.
+// Client-side auth rate limit (docs/protocol.md#reconnect): never more than 5 auth attempts
+// in any 60 s window, so a reconnect loop cannot trip the relay's own limit. Pure: time comes
+// in as args.
 
 import { MAX_AUTH_ATTEMPTS_PER_MINUTE } from '../shared/model';
 

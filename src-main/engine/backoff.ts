@@ -1,4 +1,4 @@
-// Reconnect delay schedule (PROTOCOL.md §4, seed v1 §6.1): 1 s, x2, 30 s cap, 10 attempts,
+// Reconnect delay schedule (docs/protocol.md#reconnect): 1 s, x2, 30 s cap, 10 attempts,
 // jitter from an injected random, and the relay's retry_after honoured. Pure: no timers.
 
 import { RECONNECT_POLICY } from '../shared/model';

@@ -1,7 +1,7 @@
-// Warm pool of ready data connections to one relay (PROTOCOL.md §3): TLS handshakes done
-// ahead of time so a new local connection costs one write, refilled in the background and
-// replaced before the relay's 60 s idle limit. Owns idle sockets only; a taken socket is the
-// caller's.
+// Warm pool of ready data connections to one relay (docs/protocol.md "Data streams"): TLS
+// handshakes done ahead of time so a new local connection costs one write, refilled in the
+// background and replaced before the relay's 60 s idle limit. Owns idle sockets only; a taken
+// socket is the caller's.
 
 import type net from 'node:net';
 import type { LogFn } from './log';

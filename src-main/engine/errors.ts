@@ -9,7 +9,7 @@ export class EngineError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
-    /** Relay's `details.retry_after` in seconds (PROTOCOL.md §2), when it gave one. */
+    /** Relay's `details.retry_after` in seconds (docs/protocol.md#errors), when it gave one. */
     readonly retryAfterSec: number | null = null,
   ) {
     super(message);

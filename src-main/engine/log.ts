@@ -1,4 +1,4 @@
-// Structured log records (PROTOCOL.md §6, seed v1 §7.2) and the scrubber that keeps every
+// Structured log records (docs/protocol.md#metrics-and-logs) and the scrubber that keeps every
 // token, stream token and reconnect token out of them. Emits records; never writes files.
 
 import type { LogLevel, LogRecord } from '../shared/model';

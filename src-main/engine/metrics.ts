@@ -1,4 +1,4 @@
-// Client metrics in Prometheus text (PROTOCOL.md §6, seed v1 §7.1) on a registry of our own,
+// Client metrics in Prometheus text (docs/protocol.md#metrics-and-logs) on a registry of our own,
 // custom metrics only (prom-client's default process metrics fail promtool). Values are read
 // from the engine at scrape time, so the data path never touches prom-client.
 
@@ -49,7 +49,7 @@ export class EngineMetrics {
     });
     new Counter({
       name: 'cloudbridge_errors_total',
-      help: 'Errors by code; rate() of this is the error_rate of PROTOCOL.md §6.',
+      help: 'Errors by code; rate() of this is the error rate (docs/protocol.md#metrics-and-logs).',
       labelNames: ['code'] as const,
       registers,
       collect() {

@@ -72,7 +72,7 @@ export class MuxClient {
 
   /**
    * Stops re-establishing; idle connections close now, busy ones once their last stream ends
-   * (established streams outlive the control connection, PROTOCOL.md §3).
+   * (established streams outlive the control connection, docs/protocol.md "Data streams").
    */
   stop(): void {
     this.running = false;

@@ -1,6 +1,6 @@
-// Validation of PersistedSessionState (seed v1 §6.2) for whoever stores it: the desktop
-// settings store and the CLI's --state-file. Keeps only the declared fields, so nothing else
-// (and never a token) is written or read back.
+// Validation of PersistedSessionState (docs/protocol.md#persisted-client-state) for whoever stores
+// it: the desktop settings store and the CLI's --state-file. Keeps only the declared fields, so
+// nothing else (and never a token) is written or read back.
 
 import type { PersistedSessionState } from './types';
 

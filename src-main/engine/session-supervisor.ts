@@ -154,7 +154,7 @@ export class SessionSupervisor {
   private async attemptOnce(run: number): Promise<void> {
     await this.memory.load(relayKey(this.relay), this.opener);
     if (run !== this.run) return;
-    // docs/protocol.md#reconnect: never more than 5 auth attempts a minute, whatever the backoff says.
+    // docs/protocol.md#reconnect: at most 5 auth attempts a minute, whatever the backoff says.
     const wait = this.limiter.delayMs(this.ctx.clock.now());
     if (wait > 0) {
       this.ctx.log('warn', 'auth_rate_limited', null, { wait_ms: wait });
@@ -256,7 +256,8 @@ export class SessionSupervisor {
       if (this.session === session) this.session = null;
       if (run !== this.run) return;
       this.hooks.sessionEnded();
-      // A speak-first relay closes on our hello: next time, wait for its hello (docs/protocol.md#opener).
+      // A speak-first relay closes on our hello: next time, wait for its hello
+      // (docs/protocol.md#opener).
       if (configured === 'auto' && session.sawServerHello) this.opener.remember('server');
       this.onAttemptFailed(toEngineError(err, 'connection_lost'));
     }

@@ -1,4 +1,4 @@
-// Snapshot delivery policy (STYLE.md state flow, types.ts EngineEvents): a state change is
+// Snapshot delivery policy (types.ts EngineEvents): a state change is
 // pushed at once; counter-only changes are coalesced into at most one push per interval
 // (trailing edge). Owns timing only; building the snapshot is the caller's job.
 

@@ -1,4 +1,4 @@
-// The session state machine of PROTOCOL.md §5 (seed v1 §3.1) as a pure transition table with
+// The session state machine of docs/protocol.md#state-machine as a pure transition table with
 // typed events. Owns which moves are legal; timers, sockets and retries live in engine.ts.
 
 import type { ConnectionState } from '../shared/model';
@@ -16,7 +16,7 @@ export type SessionEvent =
   | { readonly type: 'reconnected' }
   /** Fatal relay error (invalid_token, tenant_not_found): stop retrying. */
   | { readonly type: 'fatal_error' }
-  /** Reconnect attempts exhausted (PROTOCOL.md §4). */
+  /** Reconnect attempts exhausted (docs/protocol.md#reconnect). */
   | { readonly type: 'gave_up' }
   | { readonly type: 'user_disconnect' };
 

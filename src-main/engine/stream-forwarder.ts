@@ -1,6 +1,6 @@
-// One local socket <-> one data connection (PROTOCOL.md §3): the stream_open line, then raw
-// bytes both ways with back-pressure, FIN passed on as FIN and reset as reset. Counts bytes
-// into plain numbers; no per-chunk allocation, copy or log. Whatever the relay answers, no
+// One local socket <-> one data connection (docs/protocol.md "Data streams"): the stream_open line,
+// then raw bytes both ways with back-pressure, FIN passed on as FIN and reset as reset. Counts
+// bytes into plain numbers; no per-chunk allocation, copy or log. Whatever the relay answers, no
 // handler throws: a bad answer fails this stream only.
 
 import type net from 'node:net';
@@ -15,7 +15,7 @@ import { resetSocket } from '../protocol/socket-reset';
 /** stream_response and mux_response are one short line; anything longer is a broken relay. */
 export const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
 
-/** Relay stream errors as the tunnel shows them (PROTOCOL.md §2 table, data_transfer_failed row). */
+/** Relay stream errors as the tunnel shows them (docs/protocol.md#errors, data_transfer_failed). */
 export function streamErrorCode(code: string): ErrorCode {
   switch (code) {
     case 'data_transfer_failed':
@@ -101,7 +101,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   };
 
   // local -> relay starts at once, right behind stream_open (pipelining: the relay buffers
-  // until the target is connected, PROTOCOL.md §3).
+  // until the target is connected, docs/protocol.md "Data streams").
   if (options.openLine !== null) remote.write(options.openLine);
   local.on('data', (chunk: Buffer) => {
     counters.bytesOut += chunk.length;

@@ -134,7 +134,7 @@ const SESSION_SPKI = new WeakMap<Buffer, string>();
 
 /**
  * SPKI SHA-256 of the peer: from its certificate on a full handshake; on a resumed TLS 1.3
- * session (no certificate is sent, PROTOCOL.md §1 pin caveat) the one recorded for the ticket.
+ * session (no certificate is sent, docs/protocol.md#transport) the one recorded for the ticket.
  */
 function peerSpki(socket: tls.TLSSocket, resumedFrom: Buffer | undefined): string | null {
   if (socket.isSessionReused())
@@ -240,7 +240,7 @@ export function openTransport(options: ConnectOptions): Promise<net.Socket> {
 
 /**
  * Checks done on every secure connection, resumed or not: a resumed TLS 1.3 session never
- * calls checkServerIdentity, so the pin is compared here (PROTOCOL.md §1 pin caveat).
+ * calls checkServerIdentity, so the pin is compared here (docs/protocol.md#transport).
  */
 export function verifyPeer(
   socket: tls.TLSSocket,

@@ -1,5 +1,5 @@
-// The local listener of one tunnel (PROTOCOL.md §3): 127.0.0.1:local_port unless configured,
-// half-open allowed, accepted sockets paused until a data connection is ready. Owns the
+// The local listener of one tunnel (docs/protocol.md "Data streams"): 127.0.0.1:local_port unless
+// configured, half-open allowed, accepted sockets paused until a data connection is ready. Owns the
 // server socket only; what happens to each connection is the caller's.
 
 import net from 'node:net';

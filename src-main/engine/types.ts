@@ -7,7 +7,7 @@ import type { EngineSnapshot, LogRecord, TunnelConfig } from '../shared/model';
 
 export type OpenerMode = 'auto' | 'client' | 'server';
 
-/** Where and how to reach a relay (PROTOCOL.md §1). */
+/** Where and how to reach a relay (docs/protocol.md#transport). */
 export interface RelayEndpoint {
   readonly host: string;
   readonly port: number;
@@ -22,12 +22,12 @@ export interface RelayEndpoint {
   readonly opener?: OpenerMode;
 }
 
-/** Reconnect state kept across restarts (seed v1 §6.2). Never contains the JWT. */
+/** Reconnect state kept across restarts (docs/protocol.md#persisted-client-state); no JWT. */
 export interface PersistedSessionState {
   readonly relay: string;
   readonly clientId: string | null;
   readonly reconnectToken: string | null;
-  /** What this relay did last time, so the next connect does not wait (PROTOCOL.md §2.1). */
+  /** What this relay did last time, so the next connect does not wait (docs/protocol.md#opener). */
   readonly opener: 'client' | 'server' | null;
   readonly tunnelIds: readonly string[];
 }
@@ -43,11 +43,11 @@ export interface EngineOptions {
   /** Asked at every (re)connect; the engine never keeps the token in its state or logs. */
   readonly getToken: () => Promise<string>;
   /**
-   * Data mode when the relay lacks `tcp_stream` (PROTOCOL.md §3): refuse (default), or dial
-   * targets directly and show it.
+   * Data mode when the relay lacks `tcp_stream` (docs/protocol.md "Data streams"): refuse
+   * (default), or dial targets directly and show it.
    */
   readonly allowDirect?: boolean;
-  /** Ready data connections kept per relay (PROTOCOL.md §3 warm pool). */
+  /** Ready data connections kept per relay (docs/protocol.md, the warm pool of data streams). */
   readonly poolSize?: number;
   /** Carry streams over tcp_mux when the relay announces it (docs/protocol.md); default true. */
   readonly mux?: boolean;
@@ -56,7 +56,7 @@ export interface EngineOptions {
   readonly persistence?: SessionStatePersistence;
   /** Client version reported in v1 `client_info`. */
   readonly clientVersion?: string;
-  /** Heartbeat period (PROTOCOL.md §2.4); default HEARTBEAT_INTERVAL_MS (30 s). */
+  /** Heartbeat period (docs/protocol.md#heartbeats); default HEARTBEAT_INTERVAL_MS (30 s). */
   readonly heartbeatIntervalMs?: number;
   /** Wait for each heartbeat answer; default HEARTBEAT_TIMEOUT_MS (10 s). */
   readonly heartbeatTimeoutMs?: number;
@@ -82,7 +82,7 @@ export interface Engine {
   setRelay(relay: RelayEndpoint): void;
   snapshot(): EngineSnapshot;
   on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): () => void;
-  /** Prometheus text exposition of the client metrics (PROTOCOL.md §6). */
+  /** Prometheus text exposition of the client metrics (docs/protocol.md#metrics-and-logs). */
   metrics(): Promise<string>;
   /** Stops everything and releases every socket and timer. */
   close(): Promise<void>;
