@@ -99,7 +99,9 @@ const V1_NUMBER_OF: Readonly<Record<string, number>> = {
 /** The v1 number of a v2 code (1003 for an expired token), or null where v1 has none. */
 export function v1CodeFor(code: string, reason?: unknown): number | null {
   if (code === 'invalid_token' && (reason === 'expired' || reason === 'token_expired')) return 1003;
-  return V1_NUMBER_OF[code] ?? null;
+  return Object.prototype.hasOwnProperty.call(V1_NUMBER_OF, code)
+    ? (V1_NUMBER_OF[code] ?? null)
+    : null;
 }
 
 export function actionFor(code: RelayErrorCode): ClientAction {

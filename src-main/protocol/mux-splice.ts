@@ -109,7 +109,9 @@ class Splice {
     this.ends.push(end);
     if (this.ends.length !== 2) return;
     const reset = this.ends.some((e) => e.reset);
-    const error = this.ends.find((e) => e.error !== null)?.error ?? null;
+    // The stream that caused the end names it; the other one only followed (far_reset).
+    const cause = this.ends.find((e) => e.error !== null && e.error !== 'far_reset');
+    const error = (cause ?? this.ends.find((e) => e.error !== null))?.error ?? null;
     this.options.onEnd({ reset, error });
   }
 }

@@ -37,12 +37,17 @@ export async function authedSession(relay: Relay, token: string): Promise<RawRel
   return client;
 }
 
-/** A TLS data connection whose first line is `first`; resolves with the answer and the rest. */
+/**
+ * A TLS data connection whose first line is `first`, sent `silentMs` after the handshake (a
+ * warm-pool connection waits); resolves with the answer, the bytes after it, and whether a
+ * leading relay hello was skipped.
+ */
 export async function dataConnection(
   relay: Relay,
   first: JsonObject,
   tlsOptions: ConnectionOptions = {},
-): Promise<{ socket: Socket; answer: JsonObject; rest: Buffer }> {
+  silentMs = 0,
+): Promise<{ socket: Socket; answer: JsonObject; rest: Buffer; greeted: boolean }> {
   const socket = tlsConnect({
     host: relay.host,
     port: relay.port,
@@ -57,10 +62,14 @@ export async function dataConnection(
     socket.once('error', reject);
   });
   socket.setNoDelay(true);
-  socket.write(JSON.stringify(first) + '\n');
   const decoder = new LineDecoder(64 * 1024);
   let skipped = false;
-  return new Promise((resolve, reject) => {
+  const answered = new Promise<{
+    socket: Socket;
+    answer: JsonObject;
+    rest: Buffer;
+    greeted: boolean;
+  }>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       let data = chunk;
       for (;;) {
@@ -74,13 +83,16 @@ export async function dataConnection(
         }
         socket.off('data', onData);
         socket.pause();
-        resolve({ socket, answer, rest: decoder.takeRest() });
+        resolve({ socket, answer, rest: decoder.takeRest(), greeted: skipped });
         return;
       }
     };
     socket.on('data', onData);
     socket.once('close', () => reject(new Error('data connection closed before its answer')));
   });
+  if (silentMs > 0) await new Promise((resolve) => setTimeout(resolve, silentMs));
+  socket.write(JSON.stringify(first) + '\n');
+  return answered;
 }
 
 export interface PublisherOptions {
@@ -92,6 +104,8 @@ export interface PublisherOptions {
   readonly allowedSubs?: readonly string[];
   /** The local port that serves each published port (default: the same number). */
   readonly targets?: Readonly<Record<number, number>>;
+  /** Never answer the relay's OPENs (a computer that hangs): they are only recorded. */
+  readonly hold?: boolean;
 }
 
 export interface Publisher {
@@ -155,6 +169,7 @@ export async function publish(options: PublisherOptions): Promise<Publisher> {
       return;
     }
     opens.push(open);
+    if (options.hold === true) return;
     const local = netConnect({
       host: '127.0.0.1',
       port: options.targets?.[open.port] ?? open.port,
