@@ -24,6 +24,8 @@ export function trayActionRequest(action: TrayAction): TrayRequest | null {
         channel: 'cloudbridge:tunnel.setEnabled',
         payload: { id: action.tunnelId, enabled: action.enabled },
       };
+    case 'retryTunnel':
+      return { channel: 'cloudbridge:tunnel.retry', payload: { id: action.tunnelId } };
     case 'turnAllTunnelsOff':
       return { channel: 'cloudbridge:tunnel.setAllEnabled', payload: { enabled: false } };
     case 'openTunnel':

@@ -6,17 +6,18 @@ import type { ConnectionState, TunnelSnapshot } from '../shared/model';
 import { errorActionKey, errorTextKey } from '../shared/i18n/error-advice';
 import type { Translator } from '../shared/i18n/translator';
 import type { TrayMenuItem } from '../shared/tray-types';
+import { dialAddress } from '../shared/tunnel-presets';
 import { buildOpenCommand } from './tunnel-launcher';
 
-/** Where a client dials the tunnel: a wildcard or empty bind address is reached on loopback. */
+/** Where a client dials the tunnel, as the window says and copies it (shared/tunnel-presets.ts). */
 export function tunnelAddress(t: Pick<TunnelSnapshot, 'localHost' | 'localPort'>): string {
-  const host =
-    t.localHost === '' || t.localHost === '0.0.0.0'
-      ? '127.0.0.1'
-      : t.localHost === '::'
-        ? '::1'
-        : t.localHost;
-  return host.includes(':') ? `[${host}]:${t.localPort}` : `${host}:${t.localPort}`;
+  // The engine binds an empty address as 127.0.0.1 (engine/tunnel-runtime.ts).
+  return dialAddress({ localPort: t.localPort, localHost: t.localHost || '127.0.0.1' });
+}
+
+/** Open is offered where there is something to open it with: a browser, or an app. */
+function canOpen(x: TunnelSnapshot, platform: NodeJS.Platform): boolean {
+  return x.kind === 'web' || buildOpenCommand(x, platform) !== null;
 }
 
 /** An enabled tunnel that failed, or whose connections are failing while it listens. */
@@ -51,19 +52,22 @@ export function disabledItem(t: Translator, label: string, reason: string): Tray
   return { kind: 'disabled', label: t('tray.disabled', { label, reason }), reason };
 }
 
+/** A tunnel's trouble in a few words ("port 8080 in use"), for its row. */
+function problemWords(t: Translator, x: TunnelSnapshot): string {
+  return t('tray.problem', { code: x.error?.code ?? 'other', port: String(x.localPort) });
+}
+
 function rowLabel(t: Translator, x: TunnelSnapshot, session: ConnectionState): string {
   const name = x.name;
   const address = tunnelAddress(x);
-  const problem = () =>
-    t('tray.problem', { code: x.error?.code ?? 'other', port: String(x.localPort) });
   if (!x.enabled) return t('tray.tunnel.off', { name });
   switch (x.status) {
     case 'listening':
       return x.error === null
         ? t('tray.tunnel.ready', { name, address })
-        : t('tray.tunnel.readyProblem', { name, address, problem: problem() });
+        : t('tray.tunnel.readyProblem', { name, address, problem: problemWords(t, x) });
     case 'error':
-      return t('tray.tunnel.problem', { name, problem: problem() });
+      return t('tray.tunnel.problem', { name, problem: problemWords(t, x) });
     case 'registering':
       return t('tray.tunnel.registering', { name });
     default:
@@ -86,14 +90,26 @@ function problemLines(t: Translator, x: TunnelSnapshot): TrayMenuItem[] {
   return lines;
 }
 
+/** Why Open cannot work yet: the tunnel is off, its own trouble, or it is not ready. */
+function openBlocker(t: Translator, x: TunnelSnapshot): string {
+  if (!x.enabled) return t('tray.reason.tunnelOff');
+  return x.status === 'error' ? problemWords(t, x) : t('tray.reason.notReady');
+}
+
 function tunnelRow(
   t: Translator,
   x: TunnelSnapshot,
   session: ConnectionState,
   platform: NodeJS.Platform,
 ): TrayMenuItem {
-  const items: TrayMenuItem[] = [
-    ...problemLines(t, x),
+  const items: TrayMenuItem[] = problemLines(t, x);
+  if (x.enabled && x.status === 'error')
+    items.push({
+      kind: 'action',
+      label: t('tray.retryTunnel'),
+      action: { type: 'retryTunnel', tunnelId: x.id },
+    });
+  items.push(
     {
       kind: 'action',
       label: t(x.enabled ? 'tray.turnOff' : 'tray.turnOn'),
@@ -104,16 +120,13 @@ function tunnelRow(
       label: t('tray.copyAddress'),
       action: { type: 'copyText', text: tunnelAddress(x) },
     },
-  ];
-  // Open only for the kinds there is an app for (tunnel-launcher.ts decides, as for the window).
-  if (buildOpenCommand(x, platform) !== null) {
+  );
+  // Open only for the kinds there is an app for (services/tunnel-requests.ts opens them).
+  if (canOpen(x, platform)) {
     const label = t('tray.openTunnel', { type: x.kind });
     if (x.enabled && x.status === 'listening')
       items.push({ kind: 'action', label, action: { type: 'openTunnel', tunnelId: x.id } });
-    else
-      items.push(
-        disabledItem(t, label, t(x.enabled ? 'tray.reason.notReady' : 'tray.reason.tunnelOff')),
-      );
+    else items.push(disabledItem(t, label, openBlocker(t, x)));
   }
   items.push({
     kind: 'action',

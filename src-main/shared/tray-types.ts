@@ -11,6 +11,8 @@ export type TrayAction =
   | { readonly type: 'disconnect' }
   | { readonly type: 'retryNow' }
   | { readonly type: 'toggleTunnel'; readonly tunnelId: string; readonly enabled: boolean }
+  /** A failed tunnel tries its listener and registration again, settings unchanged. */
+  | { readonly type: 'retryTunnel'; readonly tunnelId: string }
   | { readonly type: 'turnAllTunnelsOff' }
   | { readonly type: 'openTunnel'; readonly tunnelId: string }
   /** Done by the Electron layer itself (the clipboard); the model says what to copy. */

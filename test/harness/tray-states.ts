@@ -70,7 +70,7 @@ export function sampleTunnels(nowMs: number): TunnelSnapshot[] {
       {
         id: 't-intranet',
         name: 'Intranet',
-        kind: 'other',
+        kind: 'web',
         localPort: 8080,
         remoteHost: 'intranet',
         remotePort: 80,
@@ -88,7 +88,7 @@ export function sampleTunnels(nowMs: number): TunnelSnapshot[] {
       {
         id: 't-wiki',
         name: 'Wiki',
-        kind: 'other',
+        kind: 'web',
         localPort: 8443,
         remoteHost: 'wiki',
         remotePort: 443,

@@ -1,7 +1,7 @@
 // The tray over the real services, engine and relay: a port another program holds is the
 // engine's own English error, and the tray says it in the user's language only; the submenu's
-// entries do what they say through the same router as the window (open, turn on), and "Turn all
-// tunnels off" switches every tunnel off in the settings and the engine, freeing their ports.
+// entries do what they say through the same router as the window (open, try again, turn on),
+// and "Turn all tunnels off" switches every tunnel off in the settings and the engine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -141,6 +141,14 @@ describe('the tray over the real services', () => {
     });
     await click(app, actionOf(office, 'Open in Remote Desktop'));
     expect(launched).toEqual([{ command: 'xdg-open', args: [`rdp://127.0.0.1:${officePort}`] }]);
+
+    // The other program lets the port go: "Try again" from the failed row brings it up.
+    await new Promise<void>((resolve) => held.server.close(() => resolve()));
+    await click(app, actionOf(rowOf(english, 'Held').items, 'Try again'));
+    await waitFor(() => tunnel('Held')?.status === 'listening');
+    expect(rowOf(buildTrayModel(app.controller.snapshot(), en), 'Held').label).toBe(
+      `Held — ready · 127.0.0.1:${held.port}`,
+    );
 
     await click(app, actionOf(english.items, 'Turn all tunnels off'));
     await waitFor(() => app.controller.snapshot().engine.tunnels.every((t) => t.status === 'off'));

@@ -118,6 +118,18 @@ describe('tray model: tunnel rows', () => {
       reason: 'the tunnel is off',
     });
     expect(labels(row(active, 'Staging DB').items)).not.toContain('Open');
+    // A web tunnel opens in the browser once it listens, even while some connections fail.
+    expect(actionOf(row(active, 'Wiki').items, 'Open in browser')).toEqual({
+      type: 'openTunnel',
+      tunnelId: 't-wiki',
+    });
+    // A failed one says what stands in the way, and offers to try again.
+    expect(labels(row(active, 'Intranet').items)).toContain('Open in browser (port 8080 in use)');
+    expect(actionOf(row(active, 'Intranet').items, 'Try again')).toEqual({
+      type: 'retryTunnel',
+      tunnelId: 't-intranet',
+    });
+    expect(labels(office)).not.toContain('Try again');
   });
 
   it('puts the error, who holds the port and what to do at the top of a failed tunnel’s submenu', () => {
@@ -138,7 +150,7 @@ describe('tray model: tunnel rows', () => {
   it('copies an address a client can dial', () => {
     expect(tunnelAddress({ localHost: '0.0.0.0', localPort: 80 })).toBe('127.0.0.1:80');
     expect(tunnelAddress({ localHost: '', localPort: 80 })).toBe('127.0.0.1:80');
-    expect(tunnelAddress({ localHost: '::', localPort: 80 })).toBe('[::1]:80');
+    expect(tunnelAddress({ localHost: '::', localPort: 80 })).toBe('127.0.0.1:80');
     expect(tunnelAddress({ localHost: '::1', localPort: 8080 })).toBe('[::1]:8080');
   });
 
@@ -431,6 +443,7 @@ describe('tray model: in every state', () => {
         'openWindow',
         'quit',
         'retryNow',
+        'retryTunnel',
         'showView',
         'toggleTunnel',
         'turnAllTunnelsOff',
@@ -448,6 +461,10 @@ describe('tray actions', () => {
     });
     expect(trayActionRequest({ type: 'openTunnel', tunnelId: 't-1' })).toEqual({
       channel: 'cloudbridge:tunnel.open',
+      payload: { id: 't-1' },
+    });
+    expect(trayActionRequest({ type: 'retryTunnel', tunnelId: 't-1' })).toEqual({
+      channel: 'cloudbridge:tunnel.retry',
       payload: { id: 't-1' },
     });
     expect(trayActionRequest({ type: 'turnAllTunnelsOff' })).toEqual({

@@ -174,6 +174,7 @@ const mainTexts = {
   'tray.tunnel.readyProblem': '{name} — {problem} · {address}',
   'tray.problem':
     '{code, select, port_in_use {port {port} in use} listen_failed {port {port} cannot be opened} target_unreachable {remote host unreachable} stream_failed {connections failing} data_transfer_failed {connections failing} tunnel_exists {used by another client} invalid_tunnel_info {refused by the relay} ip_not_allowed {not allowed by the relay} tenant_limit_exceeded {over your organisation’s limit} other {error}}',
+  'tray.retryTunnel': 'Try again',
   'tray.turnOn': 'Turn on',
   'tray.turnOff': 'Turn off',
   'tray.copyAddress': 'Copy address',

@@ -346,6 +346,7 @@ export const ru: Catalogue = {
   'tray.tunnel.readyProblem': '{name} — {problem} · {address}',
   'tray.problem':
     '{code, select, port_in_use {порт {port} занят} listen_failed {порт {port} не открывается} target_unreachable {удалённый узел недоступен} stream_failed {соединения не проходят} data_transfer_failed {соединения не проходят} tunnel_exists {занят другим клиентом} invalid_tunnel_info {отклонён ретранслятором} ip_not_allowed {запрещён ретранслятором} tenant_limit_exceeded {превышен лимит организации} other {ошибка}}',
+  'tray.retryTunnel': 'Повторить попытку',
   'tray.turnOn': 'Включить',
   'tray.turnOff': 'Выключить',
   'tray.copyAddress': 'Копировать адрес',
