@@ -45,7 +45,8 @@ export function buildMenuTemplate(
 
 /**
  * A menu reported open for longer than this is taken as closed: a shell that announces the
- * opening but never the closing (some Linux trays) must not freeze the menu for good.
+ * opening but never the closing must not freeze the menu for good. Linux trays may report
+ * neither event; the menu is then rebuilt as the model changes, as before.
  */
 export const MENU_OPEN_LIMIT_MS = 120_000;
 
