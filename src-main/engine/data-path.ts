@@ -45,8 +45,7 @@ export class DataPath {
 
   constructor(private readonly options: DataPathOptions) {
     this.ctx = options.context;
-    const ctx = this.ctx;
-    this.progress = () => ctx.countersChanged();
+    this.progress = options.context.countersChanged;
   }
 
   /** One transport to the relay, resuming the last TLS session (control and data alike). */

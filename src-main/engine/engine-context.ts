@@ -14,8 +14,8 @@ export interface EngineContext {
   countError(code: string): void;
   /** Something a snapshot shows changed: pushed at once. */
   stateChanged(): void;
-  /** Only counters moved: pushed within the throttle interval. */
-  countersChanged(): void;
+  /** Only counters moved: pushed within the throttle interval. Called per chunk: keep it direct. */
+  readonly countersChanged: () => void;
 }
 
 /** Failures seen so far, by code; the one owner of the counts metrics.ts reads. */
