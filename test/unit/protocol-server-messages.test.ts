@@ -3,7 +3,7 @@
 // be, the name rule, a tunnel that names a server, a serving mux_open, the relay's OPEN, and
 // the v1 number of an error. Readers never throw, whatever they are given.
 
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { v1CodeFor } from '../../src-main/protocol/errors';
@@ -20,7 +20,7 @@ import {
   readServersResponse,
 } from '../../src-main/protocol/server-messages';
 
-function spki(pair: { publicKey: { export(o: object): Buffer } }): string {
+function spki(pair: { publicKey: KeyObject }): string {
   return pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 }
 
