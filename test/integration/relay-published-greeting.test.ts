@@ -72,7 +72,8 @@ describe('relay greeting', () => {
       auth.send({ type: 'auth', token: await relay.token('v1-server-example') });
       expect(await auth.next()).toMatchObject({ type: 'auth_response', status: 'ok' });
     }
-    expect(timings['on']).toBeLessThan(3_000);
+    // Both answered before the greeting could have gone out: speaking first waits for nothing.
+    expect(Math.max(timings['on'] ?? Infinity, timings['off'] ?? Infinity)).toBeLessThan(3_000);
     // Past the delay: the speakers still hold no greeting, and none was sent.
     await sleep(3_300);
     expect(await on.metric(GREETINGS)).toBe(0);
