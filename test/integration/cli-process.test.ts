@@ -305,7 +305,7 @@ describe('cloudbridge connect', () => {
   });
 
   it.each([
-    [['connect'], '--relay HOST:PORT is required'],
+    [['connect'], '--relay HOST:PORT (or --link URL|FILE) is required'],
     [['connect', '--relay', '127.0.0.1:1', '--token-file', '/dev/null'], 'at least one --tunnel'],
     [
       ['connect', '--relay', '127.0.0.1:1', '--token-file', 'x', '--tunnel', '80:host'],
