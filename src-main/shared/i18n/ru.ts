@@ -3,6 +3,8 @@
 // one. Counts use CLDR's one/few/many/other (other: fractions). Words: «подключение» is the
 // session with the relay, «соединение» a connection through a tunnel. No logic here.
 import type { Catalogue } from './en';
+import { logMessagesRu } from './log-messages-ru';
+import { relayTestMessagesRu } from './relay-test-messages-ru';
 import { ruStatusTunnels } from './status-tunnels-ru';
 
 /** Genitive after «из N»: из 1 туннеля, из 2 туннелей, из 5 туннелей, из 1,5 туннеля. */
@@ -147,10 +149,28 @@ export const ru: Catalogue = {
   'account.keychainTitle': 'Проблема со связкой ключей',
   'account.replace': 'Заменить токен',
   'account.confirmRelay': 'Подтвердить новый ретранслятор',
+  'account.paste': 'Вставить из буфера обмена',
+  'account.or': 'или вставьте его сюда:',
+  'account.preview':
+    'Показаны первые и последние знаки из {length, plural, one {# знака} few {# знаков} many {# знаков} other {# знака}}; остальное скрыто.',
+  'account.expiresValue': '{relative} ({expires, date, medium}, {expires, time, short})',
+  'account.savedTitle': 'Токен сохранён',
+  'account.connectNow': 'Подключиться сейчас',
+  'account.noRelayYet': 'Прежде чем добавлять токен, настройте ретранслятор в настройках.',
 
   'logs.heading': 'Журнал',
-  'logs.level': 'Уровень',
-  'logs.allLevels': 'Все уровни',
+  'logs.level': 'Минимальный уровень',
+  'logs.minimum.debug': 'Все записи (отладка и выше)',
+  'logs.minimum.info': 'Сведения и выше',
+  'logs.minimum.warn': 'Предупреждения и ошибки',
+  'logs.minimum.error': 'Только ошибки',
+  'logs.searchHint': 'Текст или имя туннеля',
+  'logs.fields': 'Показать поля записи',
+  'logs.copy': 'Копировать',
+  'logs.copied': 'Скопировано',
+  'logs.onlyTunnel': 'Показать только туннель {name}',
+  'logs.today': 'Сегодня',
+  'logs.yesterday': 'Вчера',
   'logs.tunnel': 'Туннель',
   'logs.allTunnels': 'Все туннели',
   'logs.search': 'Поиск',
@@ -158,10 +178,10 @@ export const ru: Catalogue = {
   'logs.resume': 'Продолжить',
   'logs.paused':
     'Журнал на паузе, {n, plural, one {ждёт # новая запись} few {ждут # новые записи} many {ждут # новых записей} other {ждут # новой записи}}.',
-  'logs.export': 'Экспорт…',
+  'logs.export': 'Сохранить журнал…',
   'logs.exported': 'Сохранено в {path}',
   'logs.openFolder': 'Открыть папку журнала',
-  'logs.diagnostics': 'Экспорт диагностики…',
+  'logs.diagnostics': 'Диагностика для поддержки…',
   'logs.empty': 'Нет подходящих записей.',
   'logs.count':
     'Показано {n, plural, one {# запись} few {# записи} many {# записей} other {# записи}}',
@@ -183,6 +203,22 @@ export const ru: Catalogue = {
   'settings.serverNameHelp': 'Только если имя в сертификате отличается от узла.',
   'settings.insecure': 'Подключение без шифрования (только для разработки)',
   'settings.saveRelay': 'Сохранить',
+  'settings.advanced': 'Дополнительно: сертификат, ключ, имя сервера',
+  'settings.chooseFile': 'Выбрать…',
+  'settings.change': 'Изменить…',
+  'settings.address': 'Адрес',
+  'settings.trust': 'Сертификат',
+  'settings.pinShort': 'Закреплённый ключ',
+  'settings.setUp': 'Настроить ретранслятор',
+  'settings.trustSystem': 'Системные сертификаты',
+  'settings.trustCa': 'Файл ЦС {path}',
+  'settings.pinSet': 'Ключ закреплён',
+  'settings.pinNone': 'Ключ не закреплён',
+  'settings.plaintext': 'Без шифрования',
+  'settings.builtin': 'Встроенный локальный ретранслятор',
+  'settings.applies': 'Изменения здесь применяются сразу.',
+  'settings.relayApplies':
+    'Ретранслятор сохраняется кнопкой «Сохранить»; проверка подключения ничего не сохраняет.',
   'settings.saved': 'Сохранено.',
   'settings.general': 'Общие',
   'settings.autoConnect': 'Подключаться при запуске',
@@ -359,5 +395,7 @@ export const ru: Catalogue = {
   'tray.open': 'Открыть CloudBridge',
   'tray.logs': 'Открыть журнал',
   'tray.quit': 'Выход',
+  ...logMessagesRu,
+  ...relayTestMessagesRu,
   ...ruStatusTunnels,
 };
