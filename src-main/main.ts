@@ -2,7 +2,7 @@
 // app-services.ts) with the real keychain and electron-log, then the window, tray, IPC and
 // lifecycle glue from src-main/electron. No decisions are made here.
 
-import { app, dialog, shell, type BrowserWindow } from 'electron';
+import { app, clipboard, dialog, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from './services/app-services';
 import { createInviteInbox, inviteInputFromArgv } from './services/invite-handover';
@@ -107,6 +107,17 @@ async function start(): Promise<void> {
       });
       return result.canceled || result.filePath === undefined ? null : result.filePath;
     },
+    chooseCaFile: async () => {
+      const options = {
+        properties: ['openFile' as const],
+        filters: [{ name: 'PEM', extensions: ['pem', 'crt', 'cer'] }],
+      };
+      const result = window
+        ? await dialog.showOpenDialog(window, options)
+        : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    readClipboardText: () => Promise.resolve(clipboard.readText()),
     confirmRelayChange: createRelayChangeDialog(
       () => window,
       () => (services ? appTranslator(services) : translatorFor('en')),

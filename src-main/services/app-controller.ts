@@ -24,6 +24,7 @@ import { createIpcHandlers } from './ipc-handlers';
 import { createKnownSecrets } from './known-secrets';
 import { notificationText } from './notification-policy';
 import { createPortHolders } from './port-holders';
+import { createRelayProbe } from './relay-probe';
 import { createTokenBindings } from './token-binding';
 import { createTokenExpiryWatch } from './token-expiry-watch';
 import { createTokenGate } from './token-gate';
@@ -210,6 +211,15 @@ export function createAppController(options: AppControllerOptions): AppControlle
     ...(options.openExternal ? { openExternal: options.openExternal } : {}),
     ...(options.openPath ? { openPath: options.openPath } : {}),
     ...(options.confirmRelayChange ? { confirmRelayChange: options.confirmRelayChange } : {}),
+    relayProbe: createRelayProbe({
+      clock,
+      readText,
+      tokenFor: (profile) => tokens.tokenForProbe(profile),
+      clientVersion: options.appInfo.version,
+      logger,
+    }),
+    ...(options.chooseCaFile ? { chooseCaFile: options.chooseCaFile } : {}),
+    ...(options.readClipboardText ? { readClipboardText: options.readClipboardText } : {}),
   });
 
   /** The keychain could not be read (locked at start): a wake-up asks it again. */

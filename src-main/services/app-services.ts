@@ -60,6 +60,10 @@ export interface AppServicesOptions {
   /** Puts a tunnel's address on the clipboard (Electron's clipboard in the app). */
   readonly writeClipboard?: (text: string) => void;
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
+  /** Main's open-file dialog for a relay's CA file (dialog.showOpenDialog); null = cancelled. */
+  readonly chooseCaFile?: () => Promise<string | null>;
+  /** The clipboard's text (clipboard.readText), for Account's Paste. */
+  readonly readClipboardText?: () => Promise<string>;
   readonly restoredNotifyAfterMs?: number;
   readonly allowDirect?: boolean;
   /** Hosts `app.openExternal` may open over https (default: github.com). */
@@ -181,6 +185,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.openPath ? { openPath: options.openPath } : {}),
     ...(options.writeClipboard ? { writeClipboard: options.writeClipboard } : {}),
     ...(options.chooseExportPath ? { chooseExportPath: options.chooseExportPath } : {}),
+    ...(options.chooseCaFile ? { chooseCaFile: options.chooseCaFile } : {}),
+    ...(options.readClipboardText ? { readClipboardText: options.readClipboardText } : {}),
     ...(options.restoredNotifyAfterMs !== undefined
       ? { restoredNotifyAfterMs: options.restoredNotifyAfterMs }
       : {}),

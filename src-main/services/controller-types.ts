@@ -83,6 +83,10 @@ export interface AppControllerOptions {
   readonly maxPortProbes?: number;
   /** Where to save an export; null = the user cancelled. Default: <dataDir>/exports/<name>. */
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
+  /** Main's open-file dialog for a relay's CA file; null = cancelled. Absent: no picker. */
+  readonly chooseCaFile?: () => Promise<string | null>;
+  /** The clipboard's text, for pasting a token in main. Absent: nothing to paste. */
+  readonly readClipboardText?: () => Promise<string>;
   /** Hosts `app.openExternal` may open (https only). */
   readonly externalAllowList?: readonly string[];
   /** A loss shorter than this is a brief drop: no "restored" notification. */

@@ -3,6 +3,7 @@
 // the state change. Payloads arrive already checked by ipc-router.ts; nothing here is pushed.
 
 import type {
+  AccountInfo,
   AppInfo,
   AppSettings,
   RelayProfile,
@@ -20,6 +21,7 @@ import type { ExportFiles } from './export-files';
 import { isAllowedExternalUrl } from './external-url';
 import type { InviteRequests } from './invite-requests';
 import type { Logger } from './logger';
+import type { RelayProbe } from './relay-probe';
 import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
 import type { TokenExpiryWatch } from './token-expiry-watch';
 import { confirmPendingChange, type RelayChangeConfirmer, type TokenGate } from './token-gate';
@@ -48,6 +50,12 @@ export interface IpcHandlerDeps {
   readonly openExternal?: (url: string) => Promise<void>;
   readonly openPath?: (path: string) => Promise<void>;
   readonly confirmRelayChange?: RelayChangeConfirmer;
+  /** "Test connection" (relay-probe.ts). */
+  readonly relayProbe: RelayProbe;
+  /** Main's open-file dialog for a CA file (dialog.showOpenDialog in the app); null: cancelled. */
+  readonly chooseCaFile?: () => Promise<string | null>;
+  /** The clipboard's text (clipboard.readText in the app), for token.paste. */
+  readonly readClipboardText?: () => Promise<string>;
 }
 
 /** A synchronous step as a request's promise: what it throws becomes the rejection. */
@@ -97,6 +105,21 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     return next;
   }
 
+  async function saveToken(token: string): Promise<AccountInfo> {
+    const account = await tokens.save(token);
+    state.dropNotices('token_expiring', 'keychain_unavailable');
+    expiry.forget();
+    expiry.check();
+    logger.log('info', 'token_saved', {
+      subject: account.subject,
+      tenant: account.tenant,
+      expires_at: account.expiresAt,
+    });
+    if (settingsStore.get().autoConnect) session.resume();
+    state.changed();
+    return account;
+  }
+
   async function openExternal(url: string): Promise<void> {
     let parsed: URL;
     try {
@@ -143,19 +166,13 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     'cloudbridge:tunnel.suggestPort': async (request) => ({
       port: await tunnels.suggestPort(request),
     }),
-    'cloudbridge:token.save': async ({ token }) => {
-      const account = await tokens.save(token);
-      state.dropNotices('token_expiring', 'keychain_unavailable');
-      expiry.forget();
-      expiry.check();
-      logger.log('info', 'token_saved', {
-        subject: account.subject,
-        tenant: account.tenant,
-        expires_at: account.expiresAt,
-      });
-      if (settingsStore.get().autoConnect) session.resume();
-      state.changed();
-      return account;
+    'cloudbridge:token.save': ({ token }) => saveToken(token),
+    'cloudbridge:token.paste': async () => {
+      // The clipboard's text goes from main's clipboard to the keychain; the window never has it.
+      const text = deps.readClipboardText ? await deps.readClipboardText() : '';
+      if (text.trim() === '')
+        throw new ServiceError('token_malformed', 'The clipboard holds no text to use as a token.');
+      return saveToken(text.trim());
     },
     'cloudbridge:token.confirmRelay': async () => {
       const change = await confirmPendingChange(tokens, deps.confirmRelayChange);
@@ -177,6 +194,15 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       return account;
     },
     'cloudbridge:settings.update': updateSettings,
+    'cloudbridge:relay.test': async (profile) => {
+      rejectInvalidFields(validateRelayProfile(profile));
+      return deps.relayProbe.test(profile);
+    },
+    'cloudbridge:relay.chooseCaFile': async () => {
+      if (!deps.chooseCaFile)
+        throw new ServiceError('internal_error', 'This build cannot open a file dialog.');
+      return { path: await deps.chooseCaFile() };
+    },
     'cloudbridge:relay.useBuiltin': async () => {
       const { previous, settings } = await builtin.use();
       expiry.forget();

@@ -5,6 +5,7 @@
 import { EngineError } from '../engine/errors';
 import type { AccountInfo, RelayProfile } from '../shared/ipc-contract';
 import { ServiceError } from './errors';
+import type { ProbeToken } from './relay-probe';
 import type { TokenService } from './token-service';
 import {
   identityChanges,
@@ -43,6 +44,11 @@ export interface TokenGate extends TokenService {
   pendingChange(): RelayChange | null;
   /** The user agreed: the stored token is bound to the settings profile as it is now. */
   rebind(): Promise<AccountInfo>;
+  /**
+   * For "Test connection" (relay-probe.ts): the stored token only when `profile` is this
+   * account's and names the relay identity the token is bound to; never to another relay.
+   */
+  tokenForProbe(profile: RelayProfile): Promise<ProbeToken>;
 }
 
 function refused(fields: readonly string[]): EngineError {
@@ -111,6 +117,14 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     pendingChange() {
       const profile = options.settingsProfile();
       return profile === null || profile.id !== accountId ? null : changeFor(profile);
+    },
+    async tokenForProbe(profile) {
+      await loaded;
+      if (!tokens.account().signedIn) return { kind: 'none' };
+      if (profile.id !== accountId || changeFor(profile) !== null) return { kind: 'other_relay' };
+      const token = await tokens.getToken();
+      options.onHandedOut?.(token);
+      return { kind: 'token', token };
     },
     async rebind() {
       await loaded;

@@ -12,6 +12,7 @@ import type {
   TunnelConfig,
 } from './model';
 import type { InviteState } from './invite-view';
+import type { RelayTestReport } from './relay-test';
 
 /**
  * What a form field is refused for, as a message key the renderer translates (its
@@ -253,6 +254,16 @@ export interface Requests {
     reply: AppSettings;
   };
   'cloudbridge:relay.useBuiltin': { request: void; reply: AppSettings };
+  /**
+   * "Test connection": dials the relay this profile names without saving it and reports TLS,
+   * pin and sign-in step by step (shared/relay-test.ts). The stored token goes only to the
+   * relay it is bound to.
+   */
+  'cloudbridge:relay.test': { request: RelayProfile; reply: RelayTestReport };
+  /** Main's own file dialog for the profile's CA file; null when the user cancelled. */
+  'cloudbridge:relay.chooseCaFile': { request: void; reply: { path: string | null } };
+  /** Main reads the token from the clipboard itself and saves it as token.save does. */
+  'cloudbridge:token.paste': { request: void; reply: AccountInfo };
   'cloudbridge:logs.query': { request: LogQuery; reply: readonly LogRecord[] };
   'cloudbridge:logs.export': { request: void; reply: { path: string | null } };
   'cloudbridge:logs.openFolder': { request: void; reply: void };
@@ -337,6 +348,9 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:token.confirmRelay',
   'cloudbridge:settings.update',
   'cloudbridge:relay.useBuiltin',
+  'cloudbridge:relay.test',
+  'cloudbridge:relay.chooseCaFile',
+  'cloudbridge:token.paste',
   'cloudbridge:logs.query',
   'cloudbridge:logs.export',
   'cloudbridge:logs.openFolder',
