@@ -39,7 +39,7 @@ function kindFor(remotePort: number): TunnelKind {
   return 'other';
 }
 
-/** The tunnel id is derived from the local port, so it stays the same across runs (PROTOCOL.md §4). */
+/** The tunnel id is derived from the local port, so it stays the same across runs (docs/protocol.md#reconnect). */
 export function tunnelConfigFor(spec: TunnelSpec, bind: string): TunnelConfig {
   const id = `t-${spec.localPort}`;
   return {

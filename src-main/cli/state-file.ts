@@ -1,6 +1,6 @@
-// Reconnect state for the headless CLI (`--state-file`, seed v1 §6.2): the engine's
-// PersistedSessionState as a JSON file, written atomically with mode 0600. Never holds the
-// JWT: the engine does not put it in this state, and only the declared fields are written.
+// Reconnect state for the headless CLI (`--state-file`, docs/protocol.md#persisted-client-state):
+// the engine's PersistedSessionState as a JSON file, written atomically with mode 0600. Never holds
+// the JWT: the engine does not put it in this state, and only the declared fields are written.
 
 import { parseSessionState, pickSessionState } from '../engine/session-state';
 import type { SessionStatePersistence } from '../engine/types';

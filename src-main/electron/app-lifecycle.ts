@@ -149,9 +149,9 @@ export function flushOnSessionEnd(options: {
 }
 
 /**
- * Resume, unlock and the network coming back skip the reconnect backoff (PROTOCOL.md §4:
- * "a user action or a network/resume event starts again"). Electron's main process has no
- * online event, so connectivity is polled with net.isOnline().
+ * Resume, unlock and the network coming back skip the reconnect backoff
+ * (docs/protocol.md#reconnect: "a user action or a network/resume event starts again"). Electron's
+ * main process has no online event, so connectivity is polled with net.isOnline().
  */
 export function watchWakeEvents(options: {
   onWake: (reason: string) => void;

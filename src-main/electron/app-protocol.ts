@@ -10,7 +10,7 @@ export const APP_SCHEME = 'cloudbridge';
 export const APP_HOST = 'app';
 export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
-/** connect-src 'none': the renderer talks only through the preload bridge (STYLE.md). */
+/** connect-src 'none': the renderer talks only through the preload bridge, never the network. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

@@ -1,5 +1,5 @@
 // Newline-delimited JSON framing shared by the client engine and the reference relay
-// (PROTOCOL.md §1). Owns byte-level framing only: what a message means is messages.ts.
+// (docs/protocol.md#framing). Owns byte-level framing only: what a message means is messages.ts.
 // Memory is bounded: a line that passes MAX_LINE_BYTES without a newline fails at once.
 
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -70,7 +70,7 @@ const INITIAL_HOLD_BYTES = 256;
  *
  * `push(chunk, limit)` stops after `limit` messages and keeps the rest unparsed; `takeRest()`
  * then hands those bytes on, for connections that switch from lines to raw bytes
- * (`stream_open` / `stream_response`, PROTOCOL.md §3).
+ * (`stream_open` / `stream_response`, docs/protocol.md#data-streams-feature-tcp_stream).
  */
 export class LineDecoder {
   private hold: Buffer | null = null;

@@ -1,11 +1,11 @@
-// The relay error table of PROTOCOL.md §2: every dialect's error form (v2 string, v1 number,
-// UPPER_CASE string, nested object) normalised to one ErrorCode, and what the client does
+// The relay error table of docs/protocol.md#errors: every dialect's error form (v2 string, v1
+// number, UPPER_CASE string, nested object) normalised to one ErrorCode, and what the client does
 // about each. Pure data and functions; no I/O.
 
 import type { ErrorCode } from '../shared/model';
 import { RELAY_REFUSAL_CODES } from '../shared/error-codes';
 
-/** What the client does when the relay reports an error (PROTOCOL.md §2, last column). */
+/** What the client does when the relay reports an error (docs/protocol.md#errors, last column). */
 export type ClientAction =
   /** Stop retrying; the user must act (new token, fix tenant or allow-list). */
   | 'fatal'
@@ -20,7 +20,7 @@ export type ClientAction =
   /** Protocol mismatch: logged, nothing else changes. */
   | 'log';
 
-/** v1 numeric codes (seed v1 §4.1). */
+/** v1 numeric codes (docs/protocol.md#errors). */
 const V1_NUMERIC: Readonly<Record<number, ErrorCode>> = {
   1001: 'invalid_token', // AUTH_FAILED
   1002: 'invalid_token', // INVALID_TOKEN
@@ -31,7 +31,7 @@ const V1_NUMERIC: Readonly<Record<number, ErrorCode>> = {
   5000: 'server_unavailable', // SERVER_ERROR
 };
 
-/** v1 symbolic names, as UPPER_CASE strings in the wild (PROTOCOL.md §7). */
+/** v1 symbolic names, as UPPER_CASE strings in the wild (docs/protocol.md#relays-in-the-wild-tolerances). */
 const V1_NAMES: Readonly<Record<string, ErrorCode>> = {
   auth_failed: 'invalid_token',
   token_expired: 'invalid_token',

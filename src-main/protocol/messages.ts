@@ -1,5 +1,6 @@
-// Typed control messages of both directions (PROTOCOL.md §2-3, both dialects) and their
-// validation. The client side is tolerant (PROTOCOL.md §7: every dialect seen in the wild
+// Typed control messages of both directions (docs/protocol.md#control-session and
+// #data-streams-feature-tcp_stream, both dialects) and their validation. The client side is
+// tolerant (docs/protocol.md#relays-in-the-wild-tolerances: every dialect seen in the wild
 // normalises to one shape) and never throws: a message it cannot read comes back as `invalid`.
 // The relay side is strict and throws only MessageError. Nothing here does I/O.
 
@@ -14,7 +15,7 @@ import type {
 
 export const PROTOCOL_VERSION = '1.0';
 
-/** Features this project's client and relay announce. `tcp_stream` is PROTOCOL.md §3. */
+/** Features this project's client and relay announce. `tcp_stream` is docs/protocol.md#data-streams-feature-tcp_stream. */
 export const CLIENT_FEATURES = [
   'tls',
   'heartbeat',
@@ -113,7 +114,7 @@ export interface RelayTunnelResponse {
   readonly v1Register: boolean;
   readonly status: Status;
   readonly rawStatus: string | null;
-  /** As echoed by the relay; may be wrong or absent (PROTOCOL.md §7): keep our own id. */
+  /** As echoed by the relay; may be wrong or absent (docs/protocol.md#relays-in-the-wild-tolerances): keep our own id. */
   readonly tunnelId: string | null;
   readonly streamToken: string | null;
   readonly reconnectToken: string | null;
@@ -210,7 +211,7 @@ function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** `ok` / `success` in any case is success (PROTOCOL.md §7); anything else is failure. */
+/** `ok` / `success` in any case is success (docs/protocol.md#relays-in-the-wild-tolerances); anything else is failure. */
 function readStatus(obj: JsonObject): { status: Status; rawStatus: string | null } {
   const raw = obj['status'];
   if (raw === undefined || raw === null) return { status: 'ok', rawStatus: null };
@@ -223,7 +224,7 @@ function readStatus(obj: JsonObject): { status: Status; rawStatus: string | null
 }
 
 function readError(obj: JsonObject): RelayError {
-  // Nested form: {"error": {"code", "message"}} (PROTOCOL.md §7).
+  // Nested form: {"error": {"code", "message"}} (docs/protocol.md#relays-in-the-wild-tolerances).
   const source = isObject(obj['error']) ? obj['error'] : obj;
   const rawCode = source['code'];
   const details = isObject(source['details'])
@@ -236,7 +237,7 @@ function readError(obj: JsonObject): RelayError {
     (typeof source['error'] === 'string' && source['error']) ||
     (typeof details['reason'] === 'string' && details['reason']) ||
     '';
-  // A v1 relay may put the specific v2 code in details.reason (seed v1 §4.2).
+  // A v1 relay may put the specific v2 code in details.reason (docs/protocol.md#errors).
   const code =
     rawCode === undefined && typeof details['reason'] === 'string'
       ? normaliseErrorCode(details['reason'])

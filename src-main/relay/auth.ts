@@ -1,6 +1,6 @@
-// Verifies the client's JWT (PROTOCOL.md §2.2) with jose: an explicit algorithm allow-list
-// per key kind (so HS/RS confusion and `alg: none` cannot pass), no keys taken from the token
-// itself (jwk/jku/x5u/x5c headers are refused), sane `kid`s only, exp/nbf with a small skew,
+// Verifies the client's JWT (docs/protocol.md#authentication) with jose: an explicit algorithm
+// allow-list per key kind (so HS/RS confusion and `alg: none` cannot pass), no keys taken from the
+// token itself (jwk/jku/x5u/x5c headers are refused), sane `kid`s only, exp/nbf with a small skew,
 // iss/aud when configured, `sub` required, a bounded lifetime, no `iat` in the future, and the
 // tenant rules. Never logs or returns a token.
 
@@ -126,7 +126,7 @@ function fail(reason: AuthFailureReason, message: string): AuthResult {
   return { ok: false, code, reason, message };
 }
 
-/** Reads a claim that some issuers send as a number (PROTOCOL.md §7). */
+/** Reads a claim that some issuers send as a number (docs/protocol.md#relays-in-the-wild-tolerances). */
 function claimString(payload: JWTPayload, name: string): string | null {
   const value = payload[name];
   if (typeof value === 'string' && value.length > 0) return value;

@@ -1,7 +1,7 @@
-// CIDR parsing and address matching for the relay's allow-lists (PROTOCOL.md §3: the relay
-// checks allowed networks before it dials). Pure functions over bigints; IPv4-mapped IPv6
-// addresses (::ffff:a.b.c.d) are matched as the IPv4 address they carry, and the other IPv6
-// forms that carry an IPv4 address give it up for checking (embeddedIpv4). No DNS, no I/O.
+// CIDR parsing and address matching for the relay's allow-lists (docs/protocol.md#target-addresses:
+// the relay checks allowed networks before it dials). Pure functions over bigints; IPv4-mapped IPv6
+// addresses (::ffff:a.b.c.d) are matched as the IPv4 address they carry, and the other IPv6 forms
+// that carry an IPv4 address give it up for checking (embeddedIpv4). No DNS, no I/O.
 
 import { isIP } from 'node:net';
 

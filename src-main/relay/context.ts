@@ -28,9 +28,9 @@ export type LookupAll = (hostname: string, identity?: string) => Promise<readonl
 export interface RelayLimits extends FrontDoorLimits {
   /** Seed v1 §5.2: heartbeats no closer than 30 s; the default leaves 2 s of slack. */
   readonly minHeartbeatIntervalMs: number;
-  /** PROTOCOL.md §4 grace period for a dropped session's registrations. */
+  /** docs/protocol.md#reconnect: grace period for a dropped session's registrations. */
   readonly graceMs: number;
-  /** PROTOCOL.md §3: dial timeout towards the target (10 s). */
+  /** docs/protocol.md#data-streams-feature-tcp_stream: dial timeout towards the target (10 s). */
   readonly dialTimeoutMs: number;
 }
 

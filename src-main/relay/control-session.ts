@@ -1,12 +1,12 @@
-// One control session (PROTOCOL.md §2): hello, auth, tunnel_info, heartbeat, errors, on one
-// long-lived connection. Handles messages strictly in order, never throws on client input,
-// and hands its registrations to the grace period when the connection ends. Every phase has a
-// deadline (docs/protocol.md#limits): auth within authTimeoutMs of the first line, a message at
-// least every sessionIdleTimeoutMs after, and nothing past the token's `exp` plus skew.
-// The auth decision is session-auth.ts, registration tunnel-registration.ts, published servers
+// One control session (docs/protocol.md#control-session): hello, auth, tunnel_info, heartbeat,
+// errors, on one long-lived connection. Handles messages strictly in order, never throws on client
+// input, and hands its registrations to the grace period when the connection ends. Every phase has
+// a deadline (docs/protocol.md#limits): auth within authTimeoutMs of the first line, a message at
+// least every sessionIdleTimeoutMs after, and nothing past the token's `exp` plus skew. The auth
+// decision is session-auth.ts, registration tunnel-registration.ts, published servers
 // server-registration.ts, data streams data-stream.ts.
 //
-// Framing errors: PROTOCOL.md §1 says the relay answers `error` and closes but defines no
+// Framing errors: docs/protocol.md#framing says the relay answers `error` and closes but defines no
 // wire code for them. This relay answers code `unknown_message_type` with `details.reason`
 // = invalid_json | line_too_long | invalid_utf8 | not_an_object | missing_type (or
 // invalid_field for a known message whose fields have the wrong type), then closes.
@@ -338,7 +338,7 @@ export class ControlSession implements RegisteringSession {
   }
 
   /**
-   * Relay shutdown: tells the client in a code it retries with backoff (PROTOCOL.md §2,
+   * Relay shutdown: tells the client in a code it retries with backoff (docs/protocol.md#errors,
    * server_unavailable), then half-closes. The relay destroys what is still open shortly after.
    */
   shutdown(): void {

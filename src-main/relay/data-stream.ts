@@ -1,11 +1,11 @@
-// One data stream (PROTOCOL.md §3), on its own data connection or as a tcp_mux stream: checks
-// the stream_open fields (constant-time token compare), the client's and the tenant's stream
-// limits and the allow-list, resolves the target once (bounded per client, lookup.ts), dials
-// that exact address with a timeout, or opens a stream towards a published server
+// One data stream (docs/protocol.md#data-streams-feature-tcp_stream), on its own data connection or
+// as a tcp_mux stream: checks the stream_open fields (constant-time token compare), the client's
+// and the tenant's stream limits and the allow-list, resolves the target once (bounded per client,
+// lookup.ts), dials that exact address with a timeout, or opens a stream towards a published server
 // (server-streams.ts), and keeps the stream's slot (stream-table.ts), metrics and log records.
-// handleDataConnection() is the classic one-connection form (the bytes a client pipelined
-// after stream_open go first). Streams live on when the control session that registered the
-// tunnel drops, and end when its registration expires.
+// handleDataConnection() is the classic one-connection form (the bytes a client pipelined after
+// stream_open go first). Streams live on when the control session that registered the tunnel drops,
+// and end when its registration expires.
 
 import type { Socket } from 'node:net';
 import type { JsonObject } from '../protocol/codec';
@@ -51,8 +51,9 @@ export type Admission =
     };
 
 /**
- * The checks of PROTOCOL.md §3 and the dial, in that order. Holds a stream slot from the limit
- * check on; on failure the slot is already released. `signal` aborts a dial in progress.
+ * The checks of docs/protocol.md#data-streams-feature-tcp_stream and the dial, in that order. Holds
+ * a stream slot from the limit check on; on failure the slot is already released. `signal` aborts a
+ * dial in progress.
  */
 export async function admitStream(
   ctx: RelayContext,

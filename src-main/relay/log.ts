@@ -1,4 +1,4 @@
-// Structured JSON log lines of the relay (PROTOCOL.md §6, seed v1 §7.2): one object per line
+// Structured JSON log lines of the relay (docs/protocol.md#metrics-and-logs): one object per line
 // with timestamp, level, event, tunnel_id and details. Owns redaction: no token, stream
 // token, reconnect token or secret ever reaches the sink, whatever a caller passes.
 

@@ -1,6 +1,6 @@
-// The relay's Prometheus metrics (PROTOCOL.md §6) on a registry of its own: custom metrics
-// only (no default Node collectors, which fail `promtool check metrics`), counters named
-// *_total. Also the optional HTTP listener that serves them on /metrics.
+// The relay's Prometheus metrics (docs/protocol.md#metrics-and-logs) on a registry of its own:
+// custom metrics only (no default Node collectors, which fail `promtool check metrics`), counters
+// named *_total. Also the optional HTTP listener that serves them on /metrics.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,8 +1,9 @@
-// Carries raw bytes both ways between two sockets (PROTOCOL.md §3): honours write() returning
-// false ('drain'), so no hop buffers more than a socket's high-water mark plus one chunk;
-// stops reading while the owner is over its buffer ceiling (holdBack, stream-budget.ts);
-// passes a FIN as a FIN (end(), with allowHalfOpen on both sockets) and a reset as a reset
-// (resetAndDestroy()). Owns the listeners it adds and nothing else.
+// Carries raw bytes both ways between two sockets
+// (docs/protocol.md#data-streams-feature-tcp_stream): honours write() returning false ('drain'), so
+// no hop buffers more than a socket's high-water mark plus one chunk; stops reading while the owner
+// is over its buffer ceiling (holdBack, stream-budget.ts); passes a FIN as a FIN (end(), with
+// allowHalfOpen on both sockets) and a reset as a reset (resetAndDestroy()). Owns the listeners it
+// adds and nothing else.
 
 import type { Socket } from 'node:net';
 import { resetSocket } from '../protocol/socket-reset';

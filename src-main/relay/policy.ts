@@ -1,6 +1,6 @@
-// Tenants and their limits, and the target allow-list decision (PROTOCOL.md §3-4, seed v2
-// error codes tenant_*, ip_not_allowed). Pure: no sockets, no DNS; the caller resolves
-// names once and asks about the addresses it got.
+// Tenants and their limits, and the target allow-list decision (docs/protocol.md
+// #target-addresses, #limits, and #errors for tenant_* and ip_not_allowed). Pure: no
+// sockets, no DNS; the caller resolves names once and asks about the addresses it got.
 
 import {
   cidrContains,

@@ -155,8 +155,8 @@ export class TokenBucket {
 }
 
 /**
- * Minimum spacing between heartbeats of one session (seed v1 §5.2: 30 s). The first one is
- * always accepted; a refused one does not move the window.
+ * Minimum spacing between heartbeats of one session (docs/protocol.md#heartbeats: 30 s). The first
+ * one is always accepted; a refused one does not move the window.
  */
 export class MinIntervalGate {
   private last: number | null = null;

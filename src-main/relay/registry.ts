@@ -10,7 +10,7 @@ export interface Registration {
   readonly tunnelId: string;
   readonly tenantId: string;
   readonly subject: string;
-  /** Opaque, 256 random bits, base64url (PROTOCOL.md §3 asks for at least 128). */
+  /** Opaque, 256 random bits, base64url (docs/protocol.md#data-streams-feature-tcp_stream asks for at least 128). */
   readonly streamToken: string;
   remoteHost: string;
   remotePort: number;
@@ -117,8 +117,8 @@ export class TunnelRegistry {
   }
 
   /**
-   * The reconnect token of an owner (seed v1 §6.2), made on first use and stable while the
-   * relay runs, so a client that reconnects gets the same one back.
+   * The reconnect token of an owner (docs/protocol.md#persisted-client-state), made on first use
+   * and stable while the relay runs, so a client that reconnects gets the same one back.
    */
   reconnectTokenFor(tenantId: string, subject: string): string {
     const key = ownerKey(tenantId, subject);

@@ -1,4 +1,4 @@
-// The reference relay (PROTOCOL.md §1-4): a TLS 1.3 listener whose connections are control
+// The reference relay (docs/protocol.md): a TLS 1.3 listener whose connections are control
 // sessions or data streams, decided by their first line. startRelay() composes the parts
 // (certs, auth, tenants, limits, registry, metrics, log) from one options object, so the
 // relay runs the same in the CLI, in tests and embedded in the desktop app. The listener and
@@ -54,7 +54,7 @@ export interface RelayOptions {
   readonly tenants?: readonly TenantConfig[];
   /** Allowed target networks without tenants. Default none: every target is refused. */
   readonly allow?: readonly string[];
-  /** Plaintext TCP, for development only (PROTOCOL.md §1). Logged loudly. */
+  /** Plaintext TCP, for development only (docs/protocol.md#transport). Logged loudly. */
   readonly insecure?: boolean;
   readonly log?: LogSink;
   readonly logLevel?: LogLevel;
@@ -253,7 +253,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     newHeartbeatGate: () => new MinIntervalGate(limits.minHeartbeatIntervalMs, clock),
     limits,
     lookup: dataPlane.lookup,
-    // A plaintext relay does not claim `tls` (PROTOCOL.md §1: insecure mode is never quiet).
+    // A plaintext relay does not claim `tls` (docs/protocol.md#transport: insecure mode is never
+    // quiet).
     features: [
       ...CLIENT_FEATURES.filter(
         (feature) =>
@@ -286,7 +287,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       : createSecureContext({
           cert: certificate.cert,
           key: certificate.key,
-          // PROTOCOL.md §1 and seed v2: TLS 1.3 only; a TLS 1.2 client fails the handshake.
+          // docs/protocol.md#transport: TLS 1.3 only; a TLS 1.2 client fails the handshake.
           minVersion: 'TLSv1.3',
           maxVersion: 'TLSv1.3',
           ciphers: TLS13_CIPHER_SUITES,

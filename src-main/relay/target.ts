@@ -1,7 +1,8 @@
 // Resolves a tunnel target once and filters the addresses through the tenant's allow-list
-// (PROTOCOL.md §3), then dials exactly one of them. The data stream dials an address returned
-// here, so a name cannot resolve to an allowed address for the check and to another one for
-// the dial. IP literals, inet_aton spellings (`127.1`, `0`) included, never reach DNS.
+// (docs/protocol.md#target-addresses), then dials exactly one of them. The data stream dials an
+// address returned here, so a name cannot resolve to an allowed address for the check and to
+// another one for the dial. IP literals, inet_aton spellings (`127.1`, `0`) included, never reach
+// DNS.
 
 import { connect, isIP, type Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';

@@ -23,7 +23,7 @@ export interface TestPki {
   /** Right names, signed by another CA (`unknownCaPem`) that clients do not trust. */
   readonly unknownCa: KeyAndCert;
   readonly unknownCaPem: string;
-  /** Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (PROTOCOL.md §1 pin). */
+  /** Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (docs/protocol.md#transport pin). */
   pin(certPem: string): string;
 }
 

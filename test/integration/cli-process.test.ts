@@ -165,7 +165,8 @@ describe('cloudbridge connect', () => {
     const all = proc.stdout() + proc.stderr();
     expect(all).not.toContain(token);
     expect(all).not.toContain(token.split('.')[2]!);
-    // Reconnect state is kept for the next run (seed v1 §6.2), never the token.
+    // Reconnect state is kept for the next run (docs/protocol.md#persisted-client-state), never the
+    // token.
     const state = readFileSync(stateFile, 'utf8');
     expect(JSON.parse(state)).toMatchObject({
       relay: `127.0.0.1:${relay.server.port}`,
@@ -367,7 +368,7 @@ describe('cloudbridge connect', () => {
 
   it('exits 4 after the relay goes away and all 10 reconnect attempts fail (fast clock)', async () => {
     // The real engine and relay, with time running 20x faster for the engine, so the
-    // 1 s..30 s backoff of 10 attempts (PROTOCOL.md §4) takes seconds, not minutes.
+    // 1 s..30 s backoff of 10 attempts (docs/protocol.md#reconnect) takes seconds, not minutes.
     const SCALE = 20;
     const base = Date.now();
     const clock: Clock = {

@@ -1,6 +1,6 @@
-// The engine's TLS transport (PROTOCOL.md §1) against local TLS servers with certificates
-// made per run: SPKI pin with an EC key, the pin held on resumed sessions, TLS 1.3 only,
-// NODE_TLS_REJECT_UNAUTHORIZED=0 not weakening anything, and Node's failures mapped to codes.
+// The engine's TLS transport (docs/protocol.md#transport) against local TLS servers with
+// certificates made per run: SPKI pin with an EC key, the pin held on resumed sessions, TLS 1.3
+// only, NODE_TLS_REJECT_UNAUTHORIZED=0 not weakening anything, and Node's failures mapped to codes.
 import { X509Certificate, createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';

@@ -1,7 +1,8 @@
-// Data streams through the real relay over TLS on 127.0.0.1 (PROTOCOL.md §3): pipelined
-// bytes after stream_open, checksummed transfers both ways, FIN passed as FIN, reset as
-// reset, back-pressure, token/limit/allow-list refusals, DNS checked once per stream, the
-// idle timeout, and streams outliving their control session.
+// Data streams through the real relay over TLS on 127.0.0.1
+// (docs/protocol.md#data-streams-feature-tcp_stream): pipelined bytes after stream_open,
+// checksummed transfers both ways, FIN passed as FIN, reset as reset, back-pressure,
+// token/limit/allow-list refusals, DNS checked once per stream, the idle timeout, and streams
+// outliving their control session.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

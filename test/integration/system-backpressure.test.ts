@@ -1,8 +1,8 @@
-// Back-pressure through the whole path (PROTOCOL.md §3; STYLE.md "streams respect
-// back-pressure"): a local client stops reading while the target offers 256 MiB. The target
-// must stall after a bounded amount, the relay and the client (the `cloudbridge` CLI and the
-// relay each in a process of their own, so RSS is theirs alone) must not hold the difference
-// in memory, and once the client reads again every byte arrives intact.
+// Back-pressure through the whole path (docs/protocol.md#data-streams-feature-tcp_stream: no hop
+// buffers more than a socket's worth): a local client stops reading while the target offers 256
+// MiB. The target must stall after a bounded amount, the relay and the client (the `cloudbridge`
+// CLI and the relay each in a process of their own, so RSS is theirs alone) must not hold the
+// difference in memory, and once the client reads again every byte arrives intact.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,7 @@
-// What happens when the relay or the network misbehaves (PROTOCOL.md §2.4, §3, §4): the relay
-// process killed with SIGKILL and restarted on the same port, the control connection cut
-// while a stream is open, and a frozen (SIGSTOP) relay that keeps TCP up but answers nothing.
+// What happens when the relay or the network misbehaves (docs/protocol.md#heartbeats,
+// #data-streams-feature-tcp_stream, #reconnect): the relay process killed with SIGKILL and
+// restarted on the same port, the control connection cut while a stream is open, and a frozen
+// (SIGSTOP) relay that keeps TCP up but answers nothing.
 
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -166,7 +167,8 @@ describe('resilience', () => {
     );
     client.engine.connect();
     await client.waitFor('active', isActive);
-    // Missed answers count only once the relay has answered one (PROTOCOL.md §7).
+    // Missed answers count only once the relay has answered one
+    // (docs/protocol.md#relays-in-the-wild-tolerances).
     await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS * 2 + 200));
     expect(client.logs.filter((r) => r.event === 'heartbeat_missed')).toEqual([]);
 
@@ -176,7 +178,8 @@ describe('resilience', () => {
     const elapsed = Date.now() - stoppedAt;
     expect(lost.lastError?.code).toBe('heartbeat_timeout');
     // The first unanswered heartbeat goes out at most one interval after the stop; the loss is
-    // declared after a second missed answer: interval + timeout later (PROTOCOL.md §2.4).
+    // declared after a second missed answer: interval + timeout later
+    // (docs/protocol.md#heartbeats).
     expect(elapsed).toBeLessThanOrEqual(2 * HEARTBEAT_MS + TIMEOUT_MS + 600);
     expect(elapsed).toBeGreaterThanOrEqual(HEARTBEAT_MS + TIMEOUT_MS - 100);
 

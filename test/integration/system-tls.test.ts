@@ -171,7 +171,7 @@ describe('TLS trust, end to end', () => {
     );
     expect(snapshot.lastError?.code).toBe('invalid_token');
     captured.push(JSON.stringify(snapshot.lastError));
-    // Fatal: no further attempts (PROTOCOL.md §2 table).
+    // Fatal: no further attempts (docs/protocol.md#errors).
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(client.engine.snapshot().state).toBe('disconnected');
   });

@@ -164,8 +164,9 @@ describe('traffic through the tunnel', () => {
       const socket = await connectTcp(dead.localPort);
       socket.write('anyone there?');
       const result = await readAll(socket);
-      // No bytes from a target that does not exist, and no clean FIN either: the relay refuses
-      // the stream and the client passes that on as a reset (PROTOCOL.md §3).
+      // No bytes from a target that does not exist, and no clean FIN either: the relay refuses the
+      // stream and the client passes that on as a reset
+      // (docs/protocol.md#data-streams-feature-tcp_stream).
       expect(result.bytes).toBe(0);
       expect(result.ending).toBe('error');
       expect(result.error).toBe('ECONNRESET');

@@ -1,4 +1,4 @@
-// Property tests of the line codec (PROTOCOL.md §1): chunking never changes the messages
+// Property tests of the line codec (docs/protocol.md#framing): chunking never changes the messages
 // (multi-byte UTF-8 split anywhere included), arbitrary bytes fail only with documented
 // reasons, memory stays bounded on an endless line, and takeRest hands on exact bytes.
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4: never more than 5 auth attempts in any 60 s window.
+// docs/protocol.md#reconnect: never more than 5 auth attempts in any 60 s window.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthLimiter } from '../../src-main/engine/auth-limiter';

@@ -1,4 +1,4 @@
-// Reconnect schedule (PROTOCOL.md §4): 1 s, x2, 30 s cap, 10 attempts, jitter bounds,
+// Reconnect schedule (docs/protocol.md#reconnect): 1 s, x2, 30 s cap, 10 attempts, jitter bounds,
 // retry_after honoured. Pure functions, injected random.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
-// Dialect tolerance of the control session (PROTOCOL.md §2, §7), driven against tiny
-// scripted relays on loopback: v2 and v1 answers, a relay that speaks first, nested errors,
-// answers without `type`, wrong tunnel_id echoes, register_response, heartbeats.
+// Dialect tolerance of the control session (docs/protocol.md#control-session,
+// #relays-in-the-wild-tolerances), driven against tiny scripted relays on loopback: v2 and v1
+// answers, a relay that speaks first, nested errors, answers without `type`, wrong tunnel_id
+// echoes, register_response, heartbeats.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlSession, type ControlSessionOptions } from '../../src-main/engine/control-session';

@@ -1,6 +1,6 @@
-// The warm pool of data connections (PROTOCOL.md §3): filled to size in the background,
-// idle connections replaced before the relay's 60 s limit, refilled after a take, and
-// failures retried with a growing delay rather than a tight loop. Injected clock.
+// The warm pool of data connections (docs/protocol.md#data-streams-feature-tcp_stream): filled to
+// size in the background, idle connections replaced before the relay's 60 s limit, refilled after a
+// take, and failures retried with a growing delay rather than a tight loop. Injected clock.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataPool, POOL_MAX_IDLE_MS } from '../../src-main/engine/data-pool';

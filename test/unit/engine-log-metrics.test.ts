@@ -1,5 +1,5 @@
-// Log records never carry tokens (PROTOCOL.md §6) and metrics are valid Prometheus text
-// with the seed metric names.
+// Log records never carry tokens (docs/protocol.md#metrics-and-logs) and metrics are valid
+// Prometheus text with the seed metric names.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src-main/engine/log';
 import { EngineMetrics } from '../../src-main/engine/metrics';

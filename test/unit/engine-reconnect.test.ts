@@ -239,7 +239,7 @@ describe('engine reconnect loop', () => {
     const authSeen: JsonObject[] = [];
     let helloDelayMs = 0;
     const sockets = new Set<net.Socket>();
-    // Speaks first (after helloDelayMs) and closes on anything but auth (PROTOCOL.md §2.1).
+    // Speaks first (after helloDelayMs) and closes on anything but auth (docs/protocol.md#opener).
     const server = net.createServer((socket) => {
       sockets.add(socket);
       socket.on('error', () => undefined);

@@ -1,5 +1,5 @@
-// The session state machine of PROTOCOL.md §5 as a table: every legal move, and illegal
-// moves ignored.
+// The session state machine of docs/protocol.md#state-machine as a table: every legal move, and
+// illegal moves ignored.
 import { describe, expect, it } from 'vitest';
 import { transition, type SessionEvent } from '../../src-main/engine/state-machine';
 import { CONNECTION_STATES, type ConnectionState } from '../../src-main/shared/model';

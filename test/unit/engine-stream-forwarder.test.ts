@@ -1,6 +1,7 @@
-// One local socket <-> one data connection (PROTOCOL.md §3), against a scripted relay end on
-// loopback: local bytes follow stream_open at once (pipelining), bytes that arrive in the
-// same chunk as stream_response reach the local side, and a refusal resets the local socket.
+// One local socket <-> one data connection (docs/protocol.md#data-streams-feature-tcp_stream),
+// against a scripted relay end on loopback: local bytes follow stream_open at once (pipelining),
+// bytes that arrive in the same chunk as stream_response reach the local side, and a refusal resets
+// the local socket.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TunnelCounters } from '../../src-main/engine/counters';

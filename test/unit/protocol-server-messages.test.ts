@@ -180,7 +180,7 @@ describe('tunnels to servers and serving connections', () => {
 });
 
 describe('v1 error numbers', () => {
-  it('gives the v1 number where seed v1 has one and none elsewhere', () => {
+  it('gives the v1 number where protocol v1 has one and none elsewhere', () => {
     expect(v1CodeFor('invalid_token')).toBe(1002);
     expect(v1CodeFor('invalid_token', 'token_expired')).toBe(1003);
     expect(v1CodeFor('tunnel_exists')).toBe(2001);
