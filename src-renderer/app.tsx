@@ -1,10 +1,14 @@
-// The window: left navigation and one screen at a time. Which screen shows is local UI state;
-// everything else comes from the store.
-import { useState } from 'react';
-import { useAppState, useI18n } from './app-context';
+// The window: a fixed sidebar (the app's name, one button per view, a status dot on Status)
+// and one view at a time. Which view shows is local UI state, moved by the sidebar and by
+// main's window.show push (a tray entry); everything else comes from the store. The
+// connection state is said once, on Status; the dot only hints at it elsewhere.
+import { useEffect, useState } from 'react';
+import type { ConnectionState } from '../src-main/shared/model';
+import { useAppState, useBridge, useI18n } from './app-context';
+import { AppMark } from './components/app-mark';
 import { ErrorPanel } from './components/error-panel';
-import { NavBar } from './components/nav-bar';
-import { StateBadge } from './components/state-badge';
+import type { IconName } from './components/icon';
+import { NavBar, type IndicatorTone } from './components/nav-bar';
 import { AboutScreen } from './screens/about-screen';
 import { AccountScreen } from './screens/account-screen';
 import { LogsScreen } from './screens/logs-screen';
@@ -16,16 +20,47 @@ import { selectConnectionState, selectLoad, selectLoadError } from './store/sele
 export const VIEWS = ['status', 'tunnels', 'account', 'logs', 'settings', 'about'] as const;
 export type View = (typeof VIEWS)[number];
 
+const ICONS: Readonly<Record<View, IconName>> = {
+  status: 'status',
+  tunnels: 'tunnels',
+  account: 'account',
+  logs: 'logs',
+  settings: 'settings',
+  about: 'about',
+};
+
+const TONES: Readonly<Record<ConnectionState, IndicatorTone>> = {
+  active: 'ok',
+  authenticating: 'busy',
+  registered: 'busy',
+  reconnecting: 'warn',
+  disconnected: 'off',
+};
+
+function isView(value: unknown): value is View {
+  return typeof value === 'string' && (VIEWS as readonly string[]).includes(value);
+}
+
 export interface AppProps {
   readonly initialView?: View;
 }
 
 export function App({ initialView = 'status' }: AppProps) {
   const { t, locale } = useI18n();
+  const bridge = useBridge();
   const [view, setView] = useState<View>(initialView);
   const load = useAppState(selectLoad);
   const loadError = useAppState(selectLoadError);
   const state = useAppState(selectConnectionState);
+
+  // A tray entry ("Show in window", "Sign in…") names the view main revealed the window for.
+  useEffect(
+    () =>
+      bridge?.on('cloudbridge:window.show', (request) => {
+        if (isView(request.view)) setView(request.view);
+      }),
+    [bridge],
+  );
 
   let content;
   if (load === 'no-bridge') {
@@ -47,7 +82,7 @@ export function App({ initialView = 'status' }: AppProps) {
         content = <TunnelsScreen />;
         break;
       case 'account':
-        content = <AccountScreen />;
+        content = <AccountScreen onOpenSettings={() => setView('settings')} />;
         break;
       case 'logs':
         content = <LogsScreen />;
@@ -64,17 +99,22 @@ export function App({ initialView = 'status' }: AppProps) {
   return (
     <div className="app" lang={locale}>
       <aside className="sidebar">
-        <h1 className="app-title">{t('app.title')}</h1>
+        <h1 className="app-title">
+          <AppMark />
+          <span className="app-title-text">{t('app.title')}</span>
+        </h1>
         <NavBar<View>
           label={t('nav.label')}
-          items={VIEWS.map((v) => ({ view: v, label: t(`nav.${v}`) }))}
+          items={VIEWS.map((v) => ({
+            view: v,
+            label: t(`nav.${v}`),
+            icon: ICONS[v],
+            ...(v === 'status' && load === 'ready'
+              ? { indicator: { tone: TONES[state], label: t(`state.${state}`) } }
+              : {}),
+          }))}
           current={view}
           onSelect={setView}
-          footer={
-            load === 'ready' ? (
-              <StateBadge state={state} label={t(`state.${state}`)} isLive={false} />
-            ) : null
-          }
         />
       </aside>
       <main className="content">{content}</main>

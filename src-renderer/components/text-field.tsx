@@ -1,5 +1,6 @@
-// A labelled text input with help text and an error tied to it by aria-describedby.
-import type { ChangeEvent } from 'react';
+// A labelled text input with help text and an error tied to it by aria-describedby, and an
+// optional control beside the input (a "Choose…" button). Display and callbacks only.
+import type { ChangeEvent, ReactNode } from 'react';
 
 export interface TextFieldProps {
   readonly id: string;
@@ -16,6 +17,10 @@ export interface TextFieldProps {
   readonly required?: boolean;
   readonly multiline?: boolean;
   readonly disabled?: boolean;
+  /** A control drawn beside the input, on the same line (e.g. a file picker's button). */
+  readonly action?: ReactNode;
+  /** Extra class for the field (e.g. a narrow port field). */
+  readonly className?: string;
 }
 
 export function TextField(props: TextFieldProps) {
@@ -48,7 +53,7 @@ export function TextField(props: TextFieldProps) {
     spellCheck: false,
   };
   return (
-    <div className="field">
+    <div className={props.className ? `field ${props.className}` : 'field'}>
       <label htmlFor={id} className="field-label">
         {label}
       </label>
@@ -58,6 +63,17 @@ export function TextField(props: TextFieldProps) {
           rows={4}
           onChange={(e: ChangeEvent<HTMLTextAreaElement>) => onChange(e.target.value)}
         />
+      ) : props.action ? (
+        <div className="input-row">
+          <input
+            {...common}
+            type={type}
+            inputMode={inputMode}
+            autoComplete={autoComplete}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => onChange(e.target.value)}
+          />
+          {props.action}
+        </div>
       ) : (
         <input
           {...common}

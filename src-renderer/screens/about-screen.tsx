@@ -1,5 +1,7 @@
-// About: the app's version and commit and the runtime versions, from app.info.
+// About: the app's name beside its mark, then its version, commit and the runtime versions,
+// from app.info.
 import { useAppState, useI18n } from '../app-context';
+import { AppMark } from '../components/app-mark';
 import { DetailsList } from '../components/details-list';
 import { selectInfo } from '../store/selectors';
 
@@ -11,7 +13,10 @@ export function AboutScreen() {
       <header className="screen-header">
         <h2 id="about-heading">{t('about.heading')}</h2>
       </header>
-      <p className="about-name">{t('app.title')}</p>
+      <div className="panel about-card">
+        <AppMark />
+        <p className="about-name">{t('app.title')}</p>
+      </div>
       {info ? (
         <DetailsList
           items={[

@@ -1,6 +1,8 @@
-// The Logs view's filter: minimum level, one tunnel, and text in the event or details. Pure.
+// The Logs view's filter: minimum level, one tunnel, and text in what a record says (its
+// sentence and tunnel name, given by the caller) or in its raw event and details. Pure.
 import { LOG_LEVELS, type LogLevel, type LogRecord } from '../../src-main/shared/model';
 
+/** `all` is the same as the lowest level, debug: everything. */
 export type LevelFilter = LogLevel | 'all';
 
 export interface LogFilter {
@@ -9,25 +11,39 @@ export interface LogFilter {
   readonly text: string;
 }
 
+export const NO_LOG_FILTER: LogFilter = { level: 'debug', tunnelId: '', text: '' };
+
+export interface FilterLogsOptions {
+  /** Only the newest `limit` matches (still oldest first), found from the end. */
+  readonly limit?: number;
+  /** What a person reads for a record (its sentence, its tunnel's name), searched as well. */
+  readonly readable?: (record: LogRecord) => string;
+}
+
 /**
- * Minimum level, one tunnel ('' for all), and case-insensitive text in the event or details.
- * With `limit`, only the newest `limit` matches (still oldest first), found from the end so a
- * long buffer is not scanned past them. Returns a new array.
+ * Records at or above the minimum level, of one tunnel ('' for all), whose readable text, event,
+ * tunnel id or details contain the search text (case-insensitive). Returns a new array, oldest
+ * first; a long buffer is not scanned past the newest `limit` matches.
  */
 export function filterLogs(
   records: readonly LogRecord[],
   filter: LogFilter,
-  limit = Infinity,
+  options: FilterLogsOptions = {},
 ): LogRecord[] {
+  const limit = options.limit ?? Infinity;
   const minLevel = filter.level === 'all' ? 0 : LOG_LEVELS.indexOf(filter.level);
-  const needle = filter.text.trim().toLowerCase();
+  const needle = filter.text.trim().toLocaleLowerCase();
   const matches = (record: LogRecord): boolean => {
     if (LOG_LEVELS.indexOf(record.level) < minLevel) return false;
     if (filter.tunnelId !== '' && record.tunnel_id !== filter.tunnelId) return false;
     if (needle === '') return true;
-    return `${record.event} ${record.tunnel_id ?? ''} ${JSON.stringify(record.details)}`
-      .toLowerCase()
-      .includes(needle);
+    const haystack = [
+      options.readable?.(record) ?? '',
+      record.event,
+      record.tunnel_id ?? '',
+      JSON.stringify(record.details),
+    ].join(' ');
+    return haystack.toLocaleLowerCase().includes(needle);
   };
   const kept: LogRecord[] = [];
   for (let i = records.length - 1; i >= 0 && kept.length < limit; i--) {

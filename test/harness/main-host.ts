@@ -107,6 +107,8 @@ async function startMain(options: MainOptions): Promise<number> {
     lock: keychain.lock,
     async close() {
       if (closed) return;
+    chooseCaFile: () => Promise.resolve(options.caFileChoice ?? null),
+    readClipboardText: () => Promise.resolve(options.clipboardText ?? ''),
       closed = true;
       mains.delete(mainId);
       await app.close();

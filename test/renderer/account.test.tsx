@@ -1,8 +1,11 @@
-// Account screen over main's real services: pasting a token shows its claims, an expiring token
+// Account screen over main's real services: pasting a token shows its claims and its expiry in
+// words and as a date, Paste hands main's clipboard to main without the window holding the
+// token, the field shows only the token's ends, Connect now after saving, an expiring token
 // warns, a bad token is refused as main refuses it, sign out, a locked keychain is stated with
-// what to do, and a changed relay is confirmed through main's own dialog.
+// what to do, no relay yet leads to Settings, and a changed relay is confirmed through main's
+// own dialog.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { expectOk, mainServices, signedIn, type RelayUnderTest } from './main-services';
 import { button, MAIN_PUSH_TIMEOUT_MS, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
 
@@ -38,7 +41,12 @@ describe('Account screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(main.callsTo('cloudbridge:token.save')).toEqual([{ token }]);
     expect(text(await screen.findByTestId('subject'))).toBe('anna@acme.example');
     expect(text(screen.getByTestId('account-tenant'))).toBe('acme');
-    expect(text(screen.getByTestId('expires'))).toContain('in 10 days');
+    const expiry = text(screen.getByTestId('expires'));
+    // Relative and absolute: "in 10 days (Dec 11, 2026, 2:05 PM)".
+    expect(expiry).toMatch(/^in 10 days \([A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s?[AP]M\)$/);
+    expect(screen.getByTestId('expires').querySelector('time')?.getAttribute('datetime')).toBe(
+      (await main.snapshot()).account.expiresAt,
+    );
     expect(screen.queryByLabelText('Access token')).toBeNull();
     expect(screen.queryByTestId('token-expiring')).toBeNull();
     expect((await main.snapshot()).account).toMatchObject({
@@ -92,6 +100,60 @@ describe('Account screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(text(panel)).toContain('The system keychain cannot be used.');
     expect(text(panel)).toContain('The login keyring is locked');
     expect(text(panel)).toContain('Unlock or set up the system keychain');
+  });
+});
+
+describe('Account screen, signing in', { timeout: UI_TEST_TIMEOUT_MS }, () => {
+  it('pastes from main’s clipboard: main saves the token and the window never has it', async () => {
+    const token = await relay.token({ sub: 'anna@acme.example', tenant: 'acme' });
+    const main = await mainServices().startMain({ clipboardText: `${token}\n` });
+    expectOk(await main.prep.settingsUpdate({ relay: relay.profile() }), 'choosing the relay');
+    const { user } = await renderApp(main, { view: 'account' });
+    await user.click(button('Paste from clipboard'));
+    expect(text(await screen.findByTestId('subject'))).toBe('anna@acme.example');
+    expect(main.callsTo('cloudbridge:token.paste')).toEqual([undefined]);
+    expect(main.callsTo('cloudbridge:token.save')).toEqual([]);
+    expect(document.body.textContent).not.toContain(token);
+  });
+
+  it('shows only the ends of a token typed in, never the whole of it', async () => {
+    const main = await mainWithRelay();
+    const { user } = await renderApp(main, { view: 'account' });
+    const token = await relay.token({ sub: 'anna' });
+    const field = screen.getByLabelText<HTMLInputElement>('Access token');
+    expect(field.type).toBe('password');
+    await user.click(field);
+    await user.paste(token);
+    expect(text(screen.getByTestId('token-preview'))).toBe(
+      `${token.slice(0, 6)}…${token.slice(-4)} Shown: the first and last characters of ${token.length} characters; the rest is hidden.`,
+    );
+    expect(document.body.textContent).not.toContain(token);
+    expect(document.body.textContent).not.toContain(token.slice(0, 12));
+  });
+
+  it('offers Connect now after saving while the session is down, and connects', async () => {
+    const main = await mainWithRelay();
+    expectOk(await main.prep.settingsUpdate({ autoConnect: false }), 'no connecting at start');
+    const { user } = await renderApp(main, { view: 'account' });
+    await pasteToken(user, await relay.token({ sub: 'anna' }));
+    const saved = await screen.findByTestId('token-saved');
+    expect(text(saved)).toContain('Token saved');
+    await user.click(within(saved).getByRole('button', { name: 'Connect now' }));
+    expect(main.callsTo('cloudbridge:session.connect')).toHaveLength(1);
+    await main.until((s) => s.engine.state === 'active', 'connected');
+    await waitFor(
+      () => expect(within(screen.getByTestId('token-saved')).queryByRole('button')).toBeNull(),
+      { timeout: MAIN_PUSH_TIMEOUT_MS },
+    );
+  });
+
+  it('says a relay comes first when there is none, and leads to Settings', async () => {
+    const main = await mainServices().startMain();
+    const { user } = await renderApp(main, { view: 'account' });
+    const banner = screen.getByTestId('account-no-relay');
+    expect(text(banner)).toContain('Set up a relay in Settings before adding a token.');
+    await user.click(within(banner).getByRole('button', { name: 'Open Settings' }));
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Settings');
   });
 });
 

@@ -1,14 +1,30 @@
 // Logs screen over main's real services: the live tail from main's log batches, the catch-up on
-// show of what was logged while the window was hidden, filters by level, tunnel and text,
-// pause, and export through main.
+// show of what was logged while the window was hidden, each record as a sentence with its raw
+// fields and Copy, filters by minimum level, tunnel (a click on a record's tunnel too) and text
+// (sentences and tunnel names included), pause, saving the log and diagnostics through main;
+// on the fake bridge, records of two days under their date headings.
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { LogLevel } from '../../src-main/shared/model';
 import { expectOk, mainServices, type MainUnderTest } from './main-services';
-import { button, MAIN_PUSH_TIMEOUT_MS, renderApp, text, UI_TEST_TIMEOUT_MS } from './render-app';
+import {
+  button,
+  MAIN_PUSH_TIMEOUT_MS,
+  renderApp,
+  renderOnFake,
+  text,
+  UI_TEST_TIMEOUT_MS,
+} from './render-app';
+import { activeSnapshot } from '../harness/fake-bridge';
 
+/** The raw event of each record shown, newest first. */
 function events(): string[] {
-  return screen.queryAllByTestId('log-record').map((li) => text(li.querySelector('.log-event')!));
+  return screen.queryAllByTestId('log-record').map((li) => li.getAttribute('data-event') ?? '');
+}
+
+/** What each record shown says, newest first. */
+function sentences(): string[] {
+  return screen.queryAllByTestId('log-record').map((li) => text(li.querySelector('.log-text')!));
 }
 
 /** Main logs these in this order (oldest first), as its parts do during a session. */
@@ -94,9 +110,14 @@ describe('Logs screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     const web = await addTunnel(main, 'Intranet', 8080);
     await logSession(main, rdp, web);
     const { user } = await openWindow(main);
-    await user.selectOptions(screen.getByLabelText('Level'), 'Warning');
+    await user.selectOptions(screen.getByLabelText('Minimum level'), 'Warnings and errors');
     expect(events()).toEqual(['session.heartbeat_late', 'tunnel.listen_failed']);
-    await user.selectOptions(screen.getByLabelText('Level'), 'All levels');
+    await user.selectOptions(screen.getByLabelText('Minimum level'), 'Errors only');
+    expect(events()).toEqual(['tunnel.listen_failed']);
+    await user.selectOptions(
+      screen.getByLabelText('Minimum level'),
+      'Everything (debug and above)',
+    );
     await user.selectOptions(screen.getByLabelText('Tunnel'), 'Office desktop');
     // Main's own record of adding the tunnel is one of them.
     expect(events()).toEqual(['stream.opened', 'tunnel.registered', 'tunnel_added']);
@@ -122,16 +143,75 @@ describe('Logs screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(events().slice(0, 3)).toEqual(['third', 'second', 'first']);
   });
 
+  it('says each record as a sentence, with the raw fields and Copy behind a toggle', async () => {
+    const main = await mainInTray();
+    await main.log('info', 'reconnect_scheduled', { attempt: 1, delay_ms: 900 });
+    const { user } = await openWindow(main);
+    await shows('reconnect_scheduled');
+    const row = screen.getAllByTestId('log-record')[0]!;
+    expect(text(row.querySelector('.log-text')!)).toBe('Reconnecting in 0.9 s (attempt 1).');
+    // The raw fields are folded away until asked for.
+    expect(row.querySelector('.log-details')).toBeNull();
+    const toggle = within(row).getByRole('button', { name: 'Show the raw fields' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    await user.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(text(row.querySelector('.log-details')!)).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z reconnect_scheduled attempt=1 delay_ms=900$/,
+    );
+    await user.click(within(row).getByRole('button', { name: /^Copy/ }));
+    const copied = JSON.parse(await navigator.clipboard.readText()) as Record<string, unknown>;
+    expect(copied).toMatchObject({
+      level: 'info',
+      event: 'reconnect_scheduled',
+      tunnel_id: null,
+      details: { attempt: 1, delay_ms: 900 },
+    });
+    expect(within(row).getByRole('button', { name: /^Copied/ })).toBeTruthy();
+    // The time shows to the second; the full date and time is on hover.
+    const time = row.querySelector('time')!;
+    expect(text(time)).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(time.getAttribute('title')).toMatch(/\d{4} at \d\d:\d\d:\d\d\.\d{3}$/);
+  });
+
+  it('finds records by the words they show and by tunnel name, and filters by a clicked tunnel', async () => {
+    const main = await mainInTray();
+    const rdp = await addTunnel(main, 'Office desktop', 13389);
+    const web = await addTunnel(main, 'Intranet', 8080);
+    await main.log('info', 'tunnel_listening', { address: '127.0.0.1:13389' }, rdp);
+    await main.log('warn', 'tunnel_error', { code: 'port_in_use', reason: 'EADDRINUSE' }, web);
+    await main.log('info', 'reconnect_scheduled', { attempt: 2, delay_ms: 2_000 });
+    const { user } = await openWindow(main);
+    await shows('reconnect_scheduled');
+    await user.type(screen.getByLabelText('Search'), 'intranet');
+    // Neither record of that tunnel names it in its fields: the name is what the window shows.
+    expect(events()).toEqual(['tunnel_error', 'tunnel_added']);
+    await user.clear(screen.getByLabelText('Search'));
+    await user.type(screen.getByLabelText('Search'), 'already in use');
+    expect(sentences()).toEqual([
+      'The tunnel stopped. The local port is already in use by another program.',
+    ]);
+    await user.clear(screen.getByLabelText('Search'));
+    const ready = screen
+      .getAllByTestId('log-record')
+      .find((li) => li.dataset['event'] === 'tunnel_listening')!;
+    await user.click(
+      within(ready).getByRole('button', { name: 'Show only tunnel Office desktop' }),
+    );
+    expect(events()).toEqual(['tunnel_listening', 'tunnel_added']);
+    expect(screen.getByLabelText<HTMLSelectElement>('Tunnel').value).toBe(rdp);
+  });
+
   it('exports through main and shows where the file went', async () => {
     const main = await mainServices().startMain();
     const { user } = await renderApp(main, { view: 'logs' });
-    await user.click(button('Export…'));
+    await user.click(button('Save log…'));
     expect(main.callsTo('cloudbridge:logs.export')).toHaveLength(1);
     // Main saves into its data dir when no dialog chooses a place.
     expect(
       await screen.findByText(/^Saved to \/.*\/exports\/cloudbridge-logs-[^/]+$/),
     ).toBeTruthy();
-    await user.click(button('Export diagnostics…'));
+    await user.click(button('Diagnostics for support…'));
     expect(main.callsTo('cloudbridge:diagnostics.export')).toHaveLength(1);
     expect(
       await screen.findByText(/^Saved to \/.*\/exports\/cloudbridge-diagnostics-[^/]+$/),
@@ -141,5 +221,39 @@ describe('Logs screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     const { logDirectory } = await main.snapshot();
     expect((await main.outside()).openedPaths).toEqual([logDirectory]);
     expect(within(screen.getByRole('search')).getAllByRole('combobox')).toHaveLength(2);
+  });
+});
+
+describe('Logs screen on the fake bridge', { timeout: UI_TEST_TIMEOUT_MS }, () => {
+  it('heads each day’s records with Today, Yesterday or the date', async () => {
+    const now = Date.now();
+    // Noon today, local time: a day either side of it never crosses midnight, DST or not.
+    const noon = new Date(now);
+    noon.setHours(12, 0, 0, 0);
+    const at = (ms: number) => new Date(noon.getTime() - ms).toISOString();
+    const day = 86_400_000;
+    const record = (ago: number, seq: number) => ({
+      timestamp: at(ago),
+      level: 'info' as const,
+      event: 'token_removed',
+      tunnel_id: null,
+      details: {},
+      seq,
+    });
+    await renderOnFake({
+      snapshot: activeSnapshot(now),
+      logs: [record(3 * day, 1), record(day, 2), record(0, 3)],
+      view: 'logs',
+    });
+    const headings = screen.getAllByRole('heading', { level: 3 }).map((h) => text(h));
+    const longAgo = new Intl.DateTimeFormat('en', { dateStyle: 'full' }).format(
+      new Date(noon.getTime() - 3 * day),
+    );
+    expect(headings).toEqual(['Today', 'Yesterday', longAgo]);
+    expect(sentences()).toEqual([
+      'Signed out: the access token was removed.',
+      'Signed out: the access token was removed.',
+      'Signed out: the access token was removed.',
+    ]);
   });
 });

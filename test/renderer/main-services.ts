@@ -24,6 +24,10 @@ export interface MainOptions {
   readonly builtinRelay?: boolean;
   /** False: the window starts hidden, as when the app starts in the tray (default: shown). */
   readonly windowShown?: boolean;
+  /** What main's open-file dialog answers for a CA file (default: cancelled, null). */
+  readonly caFileChoice?: string | null;
+  /** What main's clipboard holds for Account's Paste (default: nothing). */
+  readonly clipboardText?: string;
 }
 
 /** What main handed the OS instead of doing it: programs launched, folders opened. */
