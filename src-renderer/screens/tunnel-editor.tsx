@@ -1,33 +1,49 @@
-// The add/edit tunnel form: checks each field as it is typed (validation/tunnel-form.ts, the
-// rules main applies) and shows main's Result.fields, message keys, on the same fields in
-// the reader's language. It submits through a callback, never the bridge.
-import { useMemo, useState } from 'react';
-import type { FieldProblem, Result } from '../../src-main/shared/ipc-contract';
+// The add/edit tunnel form: a preset (Remote Desktop, SSH, Web, Other) fills what the person
+// has not typed, main suggests a free local port (and a free one next to a taken one the
+// person typed), each field is checked as it is typed (validation/tunnel-form.ts, the rules
+// main applies) and main's Result.fields show on the same fields in the reader's language.
+// It submits and asks through callbacks, never the bridge.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type {
+  FieldProblem,
+  PortSuggestionRequest,
+  Result,
+  TunnelDraft,
+} from '../../src-main/shared/ipc-contract';
 import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
-import { TUNNEL_KINDS } from '../../src-main/shared/model';
+import {
+  PRESET_REMOTE_HOST,
+  TUNNEL_PRESETS,
+  preferredLocalPort,
+} from '../../src-main/shared/tunnel-presets';
 import { useI18n } from '../app-context';
 import { ErrorPanel } from '../components/error-panel';
-import { SelectField } from '../components/select-field';
+import { PresetPicker } from '../components/preset-picker';
 import { Switch } from '../components/switch';
 import { TextField } from '../components/text-field';
 import {
   emptyTunnelForm,
-  isDefaultRemotePort,
+  parsePort,
   toTunnelDraft,
   tunnelFormFrom,
   validateTunnelForm,
+  withPreset,
   type TunnelField,
   type TunnelFormValues,
 } from '../validation/tunnel-form';
 import { useAction } from './use-action';
-import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
 
 export interface TunnelEditorProps {
   readonly editing: TunnelConfig | null;
   readonly tunnels: readonly TunnelConfig[];
+  /** The preset a new tunnel starts with. */
+  readonly initialKind?: TunnelKind;
   /** Undefined when there is no bridge to send the draft to. */
   readonly onSubmit: (draft: TunnelDraft) => Promise<Result<TunnelConfig>> | undefined;
-  readonly onDone: () => void;
+  /** Main's free port from `port` up; null when it cannot say. Absent without a bridge. */
+  readonly suggestPort?: (request: PortSuggestionRequest) => Promise<number | null>;
+  /** Closed: with the tunnel saved, or null when cancelled. */
+  readonly onDone: (saved: TunnelConfig | null) => void;
 }
 
 const FIELDS: readonly TunnelField[] = [
@@ -37,36 +53,81 @@ const FIELDS: readonly TunnelField[] = [
   'remoteHost',
   'remotePort',
 ];
+/** A typed local port is checked once typing pauses this long. */
+const PORT_CHECK_DELAY_MS = 300;
 
-export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEditorProps) {
+export function TunnelEditor(props: TunnelEditorProps) {
+  const { editing, tunnels, suggestPort } = props;
   const { t } = useI18n();
-  const [values, setValues] = useState<TunnelFormValues>(() =>
-    editing ? tunnelFormFrom(editing) : emptyTunnelForm(),
-  );
+  const presetNames = useMemo(() => TUNNEL_PRESETS.map((p) => t(`preset.${p.kind}`)), [t]);
+  const [values, setValues] = useState<TunnelFormValues>(() => {
+    if (editing) return tunnelFormFrom(editing);
+    const kind = props.initialKind ?? 'rdp';
+    return emptyTunnelForm(kind, kind === 'other' ? '' : t(`preset.${kind}`));
+  });
   const [touched, setTouched] = useState<ReadonlySet<TunnelField>>(new Set());
+  // The local port is the person's once they type in it (an edited tunnel's is theirs).
+  const [isPortTyped, setPortTyped] = useState(editing !== null);
+  const [taken, setTaken] = useState<{ port: number; free: number } | null>(null);
   const [action, run] = useAction();
   // Main's field messages the person has since edited away.
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
+  const asked = useRef(0);
   const editingId = editing?.id ?? null;
   const errors = useMemo(
     () => validateTunnelForm(values, tunnels, editingId),
     [values, tunnels, editingId],
   );
   const idPrefix = `tunnel-${editingId ?? 'new'}`;
+  const remotePort = parsePort(values.remotePort);
+  const localPort = parsePort(values.localPort);
+  const localHost = values.localHost.trim();
+  const hasPortError = errors.localPort !== undefined;
+
+  // Untyped: main's free port for this remote port. Typed: is it free? If not, the next one.
+  useEffect(() => {
+    // Every change makes an answer to an earlier question stale.
+    const ticket = ++asked.current;
+    if (!suggestPort || localHost === '') return undefined;
+    const wanted = isPortTyped
+      ? localPort
+      : remotePort === null
+        ? null
+        : preferredLocalPort(remotePort);
+    // A note from an earlier answer shows only while it is about the port in the field.
+    if (wanted === null || (isPortTyped && hasPortError)) return undefined;
+    const timer = setTimeout(
+      () => {
+        void suggestPort({
+          port: wanted,
+          localHost,
+          ...(editingId ? { tunnelId: editingId } : {}),
+        }).then((free) => {
+          if (ticket !== asked.current || free === null) return;
+          if (!isPortTyped) {
+            setValues((prev) => ({ ...prev, localPort: String(free) }));
+            setTaken(null);
+          } else setTaken(free === wanted ? null : { port: wanted, free });
+        });
+      },
+      isPortTyped ? PORT_CHECK_DELAY_MS : 0,
+    );
+    return () => clearTimeout(timer);
+  }, [suggestPort, isPortTyped, localPort, remotePort, localHost, hasPortError, editingId]);
 
   const update = <K extends keyof TunnelFormValues>(key: K, value: TunnelFormValues[K]) => {
-    setValues((prev) => {
-      const next = { ...prev, [key]: value };
-      // A kind change fills the usual remote port when the field is empty or still a default.
-      if (key === 'kind' && isDefaultRemotePort(prev.remotePort)) {
-        return { ...next, remotePort: emptyTunnelForm(value as TunnelKind).remotePort };
-      }
-      return next;
-    });
+    setValues((prev) => ({ ...prev, [key]: value }));
+    if (key === 'localPort') setPortTyped(true);
     if (key in action.fields) setDismissed((prev) => new Set(prev).add(key));
     if ((FIELDS as readonly string[]).includes(key))
       setTouched((prev) => new Set(prev).add(key as TunnelField));
   };
+  const choosePreset = (kind: TunnelKind) =>
+    setValues((prev) => {
+      const next = withPreset(prev, kind, kind === 'other' ? '' : t(`preset.${kind}`), presetNames);
+      // A port main suggested for the last preset is not this one's.
+      return isPortTyped ? next : { ...next, localPort: '' };
+    });
 
   const say = (problem: FieldProblem | undefined): string | null =>
     problem ? t(problem.key, problem.params) : null;
@@ -82,17 +143,17 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
     setTouched(new Set(FIELDS));
     if (Object.keys(errors).length > 0) return;
     setDismissed(new Set());
-    const result = await run(() => onSubmit(toTunnelDraft(values, editingId)));
-    if (result?.ok) onDone();
+    const result = await run(() => props.onSubmit(toTunnelDraft(values, editingId)));
+    if (result?.ok) props.onDone(result.value);
   };
 
-  // The five text inputs differ only in their field and keyboard.
-  const textField = (field: TunnelField, inputMode?: 'numeric') => (
+  const textField = (field: TunnelField, extra: { inputMode?: 'numeric'; help?: string } = {}) => (
     <TextField
       id={`${idPrefix}-${field}`}
       label={t(`form.${field}`)}
       value={values[field]}
-      inputMode={inputMode}
+      inputMode={extra.inputMode}
+      help={extra.help}
       required
       error={fieldError(field)}
       onChange={(v) => update(field, v)}
@@ -101,6 +162,12 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
   );
 
   const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null);
+  const isTakenShown =
+    taken !== null &&
+    isPortTyped &&
+    taken.port === localPort &&
+    !hasPortError &&
+    fieldError('localPort') === null;
 
   return (
     <form
@@ -113,19 +180,34 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
       }}
     >
       <h3 id={`${idPrefix}-title`}>{editing ? t('form.editTitle') : t('form.addTitle')}</h3>
+      <PresetPicker name={`${idPrefix}-preset`} value={values.kind} t={t} onChange={choosePreset} />
       <div className="form-grid">
         {textField('name')}
-        <SelectField<TunnelKind>
-          id={`${idPrefix}-kind`}
-          label={t('form.kind')}
-          value={values.kind}
-          options={TUNNEL_KINDS.map((kind) => ({ value: kind, label: t(`kind.${kind}`) }))}
-          onChange={(v) => update('kind', v)}
-        />
         {textField('localHost')}
-        {textField('localPort', 'numeric')}
-        {textField('remoteHost')}
-        {textField('remotePort', 'numeric')}
+        <div className="field-with-note">
+          {textField('localPort', { inputMode: 'numeric' })}
+          {isTakenShown ? (
+            <p className="port-note" role="status" data-testid="port-taken">
+              {t('form.portInUse', { port: taken.port })}{' '}
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => {
+                  update('localPort', String(taken.free));
+                  setTaken(null);
+                }}
+              >
+                {t('form.usePort', { port: taken.free })}
+              </button>
+            </p>
+          ) : null}
+        </div>
+        {textField('remoteHost', {
+          ...(values.remoteHost.trim() === PRESET_REMOTE_HOST
+            ? { help: t('form.remoteHostHelp') }
+            : {}),
+        })}
+        {textField('remotePort', { inputMode: 'numeric' })}
       </div>
       <Switch
         id={`${idPrefix}-enabled`}
@@ -149,7 +231,7 @@ export function TunnelEditor({ editing, tunnels, onSubmit, onDone }: TunnelEdito
         <button type="submit" className="button button-primary" disabled={action.isBusy}>
           {action.isBusy ? t('form.saving') : t('form.save')}
         </button>
-        <button type="button" className="button" onClick={onDone}>
+        <button type="button" className="button" onClick={() => props.onDone(null)}>
           {t('form.cancel')}
         </button>
       </div>

@@ -1,38 +1,120 @@
-// Tunnels: each tunnel with its switch, status, traffic, rates, connections and totals;
-// Open for active RDP/SSH tunnels; add, edit and remove through the tunnel editor.
-import { useState } from 'react';
-import type { TunnelTotals } from '../../src-main/shared/ipc-contract';
-import type { TunnelSnapshot } from '../../src-main/shared/model';
-import { useAppState, useBridge, useI18n } from '../app-context';
-import { DetailsList } from '../components/details-list';
+// Tunnels: one compact row per tunnel (switch, name, route with copy, state and reason, the
+// last minute's rate, last activity, "..." menu), its details on demand, its error with the
+// fixes on its own row, the editor with presets and free-port suggestions, and after saving
+// how to connect to the new tunnel. What it shows comes from main's pushes only.
+import { useCallback, useEffect, useState } from 'react';
+import type {
+  FieldProblem,
+  PortSuggestionRequest,
+  TunnelDraft,
+} from '../../src-main/shared/ipc-contract';
+import type { TunnelKind, TunnelSnapshot } from '../../src-main/shared/model';
+import { useAppState, useBridge, useI18n, useNow } from '../app-context';
+import { ConnectHint } from '../components/connect-hint';
 import { ErrorPanel } from '../components/error-panel';
-import { InOut } from '../components/in-out';
-import { Switch } from '../components/switch';
-import { formatBytes, formatRate } from '../format/format';
-import type { Translate } from '../i18n/i18n';
-import { selectTotals, selectTunnels } from '../store/selectors';
+import { isFieldErrors } from '../../src-main/shared/ipc-guards';
+import { selectHistory, selectTotals, selectTunnels } from '../store/selectors';
+import '../styles/tunnels.css';
 import { TunnelEditor } from './tunnel-editor';
+import { TunnelListItem } from './tunnel-list-item';
 import { useAction } from './use-action';
 
 type Editing =
   | { readonly mode: 'closed' }
-  | { readonly mode: 'add' }
+  | { readonly mode: 'add'; readonly kind: TunnelKind }
   | { readonly mode: 'edit'; readonly id: string };
 
-export function TunnelsScreen() {
-  const { t } = useI18n();
+interface PortChangeState {
+  readonly id: string;
+  readonly suggested: number | null;
+  readonly problem: FieldProblem | null;
+}
+
+/** Rates and "last activity" move on once a second while a tunnel is ready. */
+const LIVE_TICK_MS = 1_000;
+
+export interface TunnelsScreenProps {
+  /** Open the editor for a new tunnel of this kind (Status's checklist). */
+  readonly addKind?: TunnelKind | null;
+  /** Show this tunnel's details (a tray entry's "Show in window"). */
+  readonly focusTunnelId?: string | null;
+}
+
+/** The configuration part of a tunnel's snapshot, as tunnel.save takes it. */
+function draftOf(tunnel: TunnelSnapshot): TunnelDraft {
+  const { id, name, kind, localHost, localPort, remoteHost, remotePort, enabled } = tunnel;
+  return { id, name, kind, localHost, localPort, remoteHost, remotePort, enabled };
+}
+
+export function TunnelsScreen({ addKind = null, focusTunnelId = null }: TunnelsScreenProps) {
+  const { t, locale } = useI18n();
   const bridge = useBridge();
   const tunnels = useAppState(selectTunnels);
   const totals = useAppState(selectTotals);
-  const [editing, setEditing] = useState<Editing>({ mode: 'closed' });
-  const [action, run] = useAction();
+  const history = useAppState(selectHistory);
+  const [editing, setEditing] = useState<Editing>(
+    addKind ? { mode: 'add', kind: addKind } : { mode: 'closed' },
+  );
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(
+    new Set(focusTunnelId ? [focusTunnelId] : []),
+  );
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
+  const [portChange, setPortChange] = useState<PortChangeState | null>(null);
+  const [hintId, setHintId] = useState<string | null>(null);
+  const [action, run] = useAction();
+  const isLive = tunnels.some((x) => x.status === 'listening');
+  const now = useNow(LIVE_TICK_MS, isLive);
+
+  // A tunnel main asks to show (a tray entry) opens, once per request, and comes into view.
+  const [shownFocus, setShownFocus] = useState(focusTunnelId);
+  if (focusTunnelId !== shownFocus) {
+    setShownFocus(focusTunnelId);
+    if (focusTunnelId !== null) setExpanded((prev) => new Set(prev).add(focusTunnelId));
+  }
+  useEffect(() => {
+    if (focusTunnelId === null) return;
+    document.getElementById(`tunnel-${focusTunnelId}-name`)?.scrollIntoView?.({ block: 'nearest' });
+  }, [focusTunnelId]);
+
+  const suggestPort = useCallback(
+    async (request: PortSuggestionRequest): Promise<number | null> => {
+      if (!bridge) return null;
+      const reply = await bridge.tunnelSuggestPort(request);
+      return reply.ok ? reply.value.port : null;
+    },
+    [bridge],
+  );
+  const copy = async (id: string) => {
+    const result = await run(() => bridge?.tunnelCopyAddress({ id }));
+    return result?.ok ?? false;
+  };
+  const startPortChange = (tunnel: TunnelSnapshot) => {
+    setPortChange({ id: tunnel.id, suggested: null, problem: null });
+    void suggestPort({
+      port: tunnel.localPort,
+      localHost: tunnel.localHost,
+      tunnelId: tunnel.id,
+    }).then((port) =>
+      setPortChange((prev) =>
+        prev?.id === tunnel.id ? { ...prev, suggested: port ?? tunnel.localPort } : prev,
+      ),
+    );
+  };
+  const savePort = async (tunnel: TunnelSnapshot, localPort: number) => {
+    const result = await run(() => bridge?.tunnelSave({ ...draftOf(tunnel), localPort }));
+    if (result?.ok) setPortChange(null);
+    else if (result && isFieldErrors(result.fields) && result.fields['localPort'])
+      setPortChange((prev) =>
+        prev ? { ...prev, problem: result.fields?.['localPort'] ?? null } : prev,
+      );
+  };
 
   const editingTunnel =
     editing.mode === 'edit' ? (tunnels.find((x) => x.id === editing.id) ?? null) : null;
+  const hinted = hintId === null ? null : (tunnels.find((x) => x.id === hintId) ?? null);
 
   return (
-    <section className="screen" aria-labelledby="tunnels-heading">
+    <section className="screen tunnels-screen" aria-labelledby="tunnels-heading">
       <header className="screen-header">
         <h2 id="tunnels-heading">{t('tunnels.heading')}</h2>
         {editing.mode === 'closed' ? (
@@ -40,7 +122,7 @@ export function TunnelsScreen() {
             type="button"
             className="button button-primary"
             disabled={!bridge}
-            onClick={() => setEditing({ mode: 'add' })}
+            onClick={() => setEditing({ mode: 'add', kind: 'rdp' })}
           >
             {t('tunnels.add')}
           </button>
@@ -49,11 +131,27 @@ export function TunnelsScreen() {
 
       {editing.mode !== 'closed' ? (
         <TunnelEditor
-          key={editing.mode === 'edit' ? editing.id : 'new'}
+          key={editing.mode === 'edit' ? editing.id : `new-${editing.kind}`}
           editing={editingTunnel}
           tunnels={tunnels}
+          initialKind={editing.mode === 'add' ? editing.kind : undefined}
           onSubmit={(draft) => bridge?.tunnelSave(draft)}
-          onDone={() => setEditing({ mode: 'closed' })}
+          {...(bridge ? { suggestPort } : {})}
+          onDone={(saved) => {
+            if (saved && editing.mode === 'add') setHintId(saved.id);
+            setEditing({ mode: 'closed' });
+          }}
+        />
+      ) : null}
+
+      {hinted ? (
+        <ConnectHint
+          tunnel={hinted}
+          t={t}
+          isBridged={bridge !== null}
+          onCopy={() => copy(hinted.id)}
+          onOpen={() => void run(() => bridge?.tunnelOpen({ id: hinted.id }))}
+          onClose={() => setHintId(null)}
         />
       ) : null}
 
@@ -65,18 +163,40 @@ export function TunnelsScreen() {
 
       <ul className="tunnel-list" aria-label={t('tunnels.heading')}>
         {tunnels.map((tunnel) => (
-          <TunnelRow
+          <TunnelListItem
             key={tunnel.id}
             tunnel={tunnel}
             totals={totals[tunnel.id]}
+            history={history[tunnel.id]}
+            now={now}
             t={t}
+            locale={locale}
             isBridged={bridge !== null}
+            isBusy={action.isBusy}
+            isExpanded={expanded.has(tunnel.id)}
             isConfirmingRemove={confirmRemove === tunnel.id}
+            portChange={
+              portChange?.id === tunnel.id
+                ? { suggested: portChange.suggested, problem: portChange.problem }
+                : null
+            }
+            onExpand={() =>
+              setExpanded((prev) => {
+                const next = new Set(prev);
+                if (!next.delete(tunnel.id)) next.add(tunnel.id);
+                return next;
+              })
+            }
             onToggle={(enabled) =>
               void run(() => bridge?.tunnelSetEnabled({ id: tunnel.id, enabled }))
             }
             onOpen={() => void run(() => bridge?.tunnelOpen({ id: tunnel.id }))}
+            onCopy={() => copy(tunnel.id)}
             onEdit={() => setEditing({ mode: 'edit', id: tunnel.id })}
+            onRetry={() => void run(() => bridge?.tunnelRetry({ id: tunnel.id }))}
+            onChangePort={() => startPortChange(tunnel)}
+            onSavePort={(port) => void savePort(tunnel, port)}
+            onCancelPort={() => setPortChange(null)}
             onRemove={() => setConfirmRemove(tunnel.id)}
             onConfirmRemove={(isConfirmed) => {
               setConfirmRemove(null);
@@ -86,160 +206,5 @@ export function TunnelsScreen() {
         ))}
       </ul>
     </section>
-  );
-}
-
-interface TunnelRowProps {
-  readonly tunnel: TunnelSnapshot;
-  readonly totals: TunnelTotals | undefined;
-  readonly t: Translate;
-  readonly isBridged: boolean;
-  readonly isConfirmingRemove: boolean;
-  readonly onToggle: (enabled: boolean) => void;
-  readonly onOpen: () => void;
-  readonly onEdit: () => void;
-  readonly onRemove: () => void;
-  readonly onConfirmRemove: (isConfirmed: boolean) => void;
-}
-
-function TunnelRow({
-  tunnel,
-  totals,
-  t,
-  isBridged,
-  isConfirmingRemove,
-  ...handlers
-}: TunnelRowProps) {
-  const { locale } = useI18n();
-  const canOpen = tunnel.status === 'listening' && (tunnel.kind === 'rdp' || tunnel.kind === 'ssh');
-  const local = `${tunnel.localHost}:${tunnel.localPort}`;
-  const remote = `${tunnel.remoteHost.includes(':') ? `[${tunnel.remoteHost}]` : tunnel.remoteHost}:${tunnel.remotePort}`;
-  const headingId = `tunnel-${tunnel.id}-name`;
-  return (
-    <li className="panel tunnel" aria-labelledby={headingId} data-testid={`tunnel-${tunnel.id}`}>
-      <div className="tunnel-head">
-        <Switch
-          checked={tunnel.enabled}
-          label={t('tunnels.toggle', { name: tunnel.name })}
-          disabled={!isBridged}
-          onChange={handlers.onToggle}
-        />
-        <div className="tunnel-title">
-          <h3 id={headingId}>{tunnel.name}</h3>
-          <p className="tunnel-route">
-            {t('tunnels.route', { local, remote })} · {t(`kind.${tunnel.kind}`)}
-          </p>
-        </div>
-        <span
-          className={`tunnel-status tunnel-status-${tunnel.status}`}
-          data-testid="tunnel-status"
-        >
-          {t(`tunnelStatus.${tunnel.status}`)}
-        </span>
-      </div>
-      <DetailsList
-        isCompact
-        items={[
-          {
-            label: t('tunnels.in'),
-            value: formatBytes(tunnel.bytesIn, locale),
-            testId: 'bytes-in',
-          },
-          {
-            label: t('tunnels.out'),
-            value: formatBytes(tunnel.bytesOut, locale),
-            testId: 'bytes-out',
-          },
-          {
-            label: t('tunnels.rate'),
-            value: (
-              <InOut
-                down={formatRate(tunnel.rateInBps, locale)}
-                up={formatRate(tunnel.rateOutBps, locale)}
-              />
-            ),
-            testId: 'rate',
-          },
-          {
-            label: t('tunnels.connections'),
-            value: String(tunnel.openConnections),
-            testId: 'connections',
-          },
-          {
-            label: t('tunnels.today'),
-            value: totals ? (
-              <InOut
-                down={formatBytes(totals.todayIn, locale)}
-                up={formatBytes(totals.todayOut, locale)}
-              />
-            ) : (
-              '—'
-            ),
-          },
-          {
-            label: t('tunnels.allTime'),
-            value: totals ? (
-              <InOut
-                down={formatBytes(totals.allTimeIn, locale)}
-                up={formatBytes(totals.allTimeOut, locale)}
-              />
-            ) : (
-              '—'
-            ),
-          },
-        ]}
-      />
-      {tunnel.dataMode === 'direct' ? <p className="note">{t('tunnels.direct')}</p> : null}
-      {tunnel.error ? <ErrorPanel error={tunnel.error} t={t} testId="tunnel-error" /> : null}
-      {isConfirmingRemove ? (
-        <div
-          className="confirm"
-          role="alertdialog"
-          aria-label={t('tunnels.removeConfirm', { name: tunnel.name })}
-        >
-          <p>{t('tunnels.removeConfirm', { name: tunnel.name })}</p>
-          <div className="actions">
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => handlers.onConfirmRemove(true)}
-            >
-              {t('tunnels.remove')}
-            </button>
-            <button
-              type="button"
-              className="button"
-              onClick={() => handlers.onConfirmRemove(false)}
-            >
-              {t('form.cancel')}
-            </button>
-          </div>
-        </div>
-      ) : (
-        <div className="actions">
-          {canOpen ? (
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={!isBridged}
-              onClick={handlers.onOpen}
-            >
-              {t('tunnels.open')}
-            </button>
-          ) : null}
-          <button type="button" className="button" disabled={!isBridged} onClick={handlers.onEdit}>
-            {t('tunnels.edit')}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={!isBridged}
-            onClick={handlers.onRemove}
-          >
-            {t('tunnels.remove')}
-          </button>
-        </div>
-      )}
-    </li>
   );
 }

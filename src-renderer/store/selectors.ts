@@ -3,6 +3,7 @@
 import type {
   AccountInfo,
   AppInfo,
+  AppSnapshot,
   AppSettings,
   Notice,
   TunnelTotals,
@@ -22,6 +23,8 @@ const NO_TUNNELS: readonly TunnelSnapshot[] = [];
 const NO_TOTALS: Readonly<Record<string, TunnelTotals>> = {};
 
 export const selectLoad = (s: AppState): LoadState => s.load;
+/** The whole snapshot, for views that fold several parts of it (Status's checklist). */
+export const selectSnapshot = (s: AppState): AppSnapshot | null => s.snapshot;
 export const selectLoadError = (s: AppState): ErrorInfo | null => s.loadError;
 export const selectConnectionState = (s: AppState): ConnectionState =>
   s.snapshot?.engine.state ?? 'disconnected';

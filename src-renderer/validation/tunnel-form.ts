@@ -1,6 +1,7 @@
 // The tunnel editor's form: text as typed, turned into the draft main receives and checked
 // by the shared rules main enforces (shared/tunnel-validation.ts: name length, host syntax,
-// ports, a local port no other tunnel on the same address uses) as the person types. The
+// ports, a local port no other tunnel on the same address uses) as the person types, and a
+// preset (shared/tunnel-presets.ts) filling what the person has not typed themselves. The
 // only checks of its own are on the text: an empty port is "required", a port that is not
 // plain digits is a port problem. Pure.
 import type { FieldProblem, TunnelDraft } from '../../src-main/shared/ipc-contract';
@@ -10,6 +11,11 @@ import {
   validateTunnelDraft,
 } from '../../src-main/shared/tunnel-validation';
 import type { TunnelConfig, TunnelKind } from '../../src-main/shared/model';
+import {
+  PRESET_REMOTE_HOST,
+  TUNNEL_PRESETS,
+  presetFor,
+} from '../../src-main/shared/tunnel-presets';
 
 /** What the form holds: text as typed, parsed only on submit. */
 export interface TunnelFormValues {
@@ -27,27 +33,51 @@ export type TunnelField = 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'r
 export type TunnelFormErrors = Partial<Record<TunnelField | 'id', FieldProblem>>;
 
 export { MAX_NAME_LENGTH } from '../../src-main/shared/tunnel-validation';
-const DEFAULT_PORTS: Readonly<Record<TunnelKind, string>> = {
-  rdp: '3389',
-  ssh: '22',
-  web: '80',
-  other: '',
-};
+const DEFAULT_PORTS: readonly string[] = TUNNEL_PRESETS.map((p) => String(p.remotePort ?? ''));
 
 /** True when the remote port is empty or some kind's usual one, i.e. not typed by hand. */
 export function isDefaultRemotePort(text: string): boolean {
-  return Object.values(DEFAULT_PORTS).includes(text);
+  return DEFAULT_PORTS.includes(text.trim());
 }
 
-export function emptyTunnelForm(kind: TunnelKind = 'other'): TunnelFormValues {
+/** A new tunnel of `kind`: its preset's remote port and host, named by `name` (its label). */
+export function emptyTunnelForm(kind: TunnelKind = 'other', name = ''): TunnelFormValues {
+  const preset = presetFor(kind);
   return {
-    name: '',
+    name,
     kind,
     localHost: '127.0.0.1',
     localPort: '',
-    remoteHost: '',
-    remotePort: DEFAULT_PORTS[kind],
+    remoteHost: preset.remoteHost,
+    remotePort: preset.remotePort === null ? '' : String(preset.remotePort),
     enabled: true,
+  };
+}
+
+/**
+ * The form after choosing another preset: the kind, and the name, remote host and remote port
+ * where they are still empty or a preset's own (`presetNames` are every preset's label), so
+ * nothing the person typed is lost. The local port is the screen's: main suggests one.
+ */
+export function withPreset(
+  values: TunnelFormValues,
+  kind: TunnelKind,
+  presetName: string,
+  presetNames: readonly string[],
+): TunnelFormValues {
+  const preset = presetFor(kind);
+  const name = values.name.trim();
+  const host = values.remoteHost.trim();
+  return {
+    ...values,
+    kind,
+    name: name === '' || presetNames.includes(name) ? presetName : values.name,
+    remoteHost: host === '' || host === PRESET_REMOTE_HOST ? preset.remoteHost : values.remoteHost,
+    remotePort: isDefaultRemotePort(values.remotePort)
+      ? preset.remotePort === null
+        ? ''
+        : String(preset.remotePort)
+      : values.remotePort,
   };
 }
 

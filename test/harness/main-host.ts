@@ -22,6 +22,8 @@ interface HostedMain {
   readonly outside: { -readonly [K in keyof MainOutside]: MainOutside[K] } & {
     launched: { command: string; args: readonly string[] }[];
     openedPaths: string[];
+    openedUrls: string[];
+    copied: string[];
   };
   lock(locked: boolean): void;
   close(): Promise<void>;
@@ -77,6 +79,8 @@ async function startMain(options: MainOptions): Promise<number> {
   const outside: HostedMain['outside'] = {
     launched: [],
     openedPaths: [],
+    openedUrls: [],
+    copied: [],
     relayChangesConfirmed: 0,
   };
   const app = createAppServices({
@@ -94,6 +98,11 @@ async function startMain(options: MainOptions): Promise<number> {
       outside.openedPaths.push(path);
       return Promise.resolve();
     },
+    openExternal: (url) => {
+      outside.openedUrls.push(url);
+      return Promise.resolve();
+    },
+    writeClipboard: (text) => outside.copied.push(text),
     confirmRelayChange: () => {
       outside.relayChangesConfirmed += 1;
       return Promise.resolve(true);

@@ -161,7 +161,7 @@ describe('every view in Russian', { timeout: UI_TEST_TIMEOUT_MS * 2 }, () => {
     const found = await englishOnEveryView(main, 'ru-RU', {
       status: () => {
         expect(screen.getByTestId('notice-settings_reset')).toBeTruthy();
-        expect(screen.getByTestId('first-run')).toBeTruthy();
+        expect(screen.getByTestId('checklist')).toBeTruthy();
       },
     });
     expect(found).toEqual({});
@@ -192,14 +192,14 @@ describe('every view in Russian', { timeout: UI_TEST_TIMEOUT_MS * 2 }, () => {
       tunnels: async (user) => {
         expect(text(screen.getByTestId(`tunnel-${tunnels[1]!.id}`))).toMatch(/Порт \d+ занят/);
         await user.click(button('Добавить туннель'));
+        await user.click(screen.getByRole('radio', { name: 'Другое' }));
         await user.click(
           within(screen.getByRole('form')).getByRole('button', { name: 'Сохранить' }),
         );
-        await user.click(
-          within(screen.getByTestId(`tunnel-${tunnels[2]!.id}`)).getByRole('button', {
-            name: 'Удалить',
-          }),
-        );
+        const off = within(screen.getByTestId(`tunnel-${tunnels[2]!.id}`));
+        await user.click(off.getByRole('button', { name: 'Сборка' }));
+        await user.click(off.getByRole('button', { name: 'Ещё для «Сборка»' }));
+        await user.click(off.getByRole('menuitem', { name: 'Удалить' }));
       },
       logs: async (user) => {
         await user.click(button('Пауза'));

@@ -57,10 +57,15 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(text(screen.getByRole('status'))).toMatch('Active');
     await own.stop();
     await stateShows('Reconnecting');
-    expect(await screen.findByText(/^Attempt \d+ of 10$/)).toBeTruthy();
+    expect(text(await screen.findByTestId('attempt'))).toMatch(/^\(attempt \d+ of 10\)$/);
+    // Healing itself: amber, with the reason and while it has been down.
+    expect(screen.getByTestId('status-header').className).toContain('status-tone-warning');
+    expect(screen.getByTestId('last-error')).toBeTruthy();
     await own.start();
     await stateShows('Active');
-    expect(screen.queryByText(/Attempt/)).toBeNull();
+    expect(screen.queryByTestId('reconnect')).toBeNull();
+    expect(screen.queryByTestId('last-error')).toBeNull();
+    expect(text(screen.getByTestId('status-line'))).toBe(`Connected to 127.0.0.1:${own.port}.`);
   });
 
   it('counts down to the next reconnect attempt every second and offers Retry now', async () => {
@@ -84,7 +89,20 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
       button('Status').click();
     });
     await tick(10);
-    expect(screen.getByText('Attempt 3 of 10')).toBeTruthy();
+    expect(text(screen.getByTestId('attempt'))).toBe('(attempt 3 of 10)');
+    expect(text(screen.getByTestId('give-up'))).toBe(
+      'After 10 attempts CloudBridge stops trying; Connect starts again.',
+    );
+    // The reason in plain words, and how long ago it happened, moving with the clock.
+    const reason = screen.getByTestId('last-error');
+    expect(text(reason)).toMatch(/^The connection to the relay was lost\. 3 s ago/);
+    expect(text(screen.getByTestId('status-header'))).toContain('Check your network connection');
+    expect(screen.getByTestId('status-header').className).toContain('status-tone-warning');
+    // Down: "Disconnected since" the loss, tunnels waiting rather than "0 of 2 ready".
+    expect(screen.queryByTestId('connected-since')).toBeNull();
+    expect(screen.getByTestId('disconnected-since')).toBeTruthy();
+    expect(screen.getByText('Disconnected since')).toBeTruthy();
+    expect(text(screen.getByTestId('tunnels-summary'))).toBe('2 tunnels waiting for the relay');
     const countdown = screen.getByTestId('countdown');
     expect(text(countdown)).toBe('Next try in 4 s');
     await tick(1_000);
@@ -93,6 +111,7 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect(text(countdown)).toBe('Next try in 1 s');
     await tick(1_000);
     expect(text(countdown)).toBe('Trying now…');
+    expect(text(screen.getByTestId('error-age'))).toBe('7 s ago');
 
     vi.useRealTimers();
     await user.click(button('Retry now'));
@@ -155,26 +174,36 @@ describe('Status screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
       ok: true,
       value: { ...fake.current().settings, relay: builtin },
     }));
-    await user.click(button('Use the built-in local relay'));
+    const relayStep = screen.getByTestId('step-relay');
+    await user.click(
+      within(relayStep).getByRole('button', { name: 'Use the built-in local relay' }),
+    );
     expect(fake.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
-    expect(screen.getByTestId('first-run')).toBeTruthy();
+    expect(relayStep.className).toContain('checklist-step-current');
     expect(text(screen.getByTestId('relay'))).toMatch('No relay configured');
     act(() => {
       fake.update((s) => ({ ...s, settings: { ...s.settings, relay: builtin } }));
     });
-    expect(screen.queryByTestId('first-run')).toBeNull();
+    expect(screen.getByTestId('step-relay').className).toContain('checklist-step-done');
+    expect(text(screen.getByTestId('step-relay'))).toContain('Using 127.0.0.1:8443');
     expect(text(screen.getByTestId('relay'))).toMatch('127.0.0.1:8443');
   });
 
   it('offers the built-in local relay on first run and hides the offer once chosen', async () => {
     const main = await mainServices().startMain({ builtinRelay: true });
     const { user } = await renderApp(main);
-    const panel = screen.getByTestId('first-run');
-    expect(text(within(panel).getByRole('heading'))).toMatch('Welcome to CloudBridge');
-    expect(button('Connect').disabled).toBe(true);
+    const panel = screen.getByTestId('checklist');
+    expect(text(within(panel).getByRole('heading', { level: 3 }))).toBe('Get started');
+    // Connect cannot be pressed yet, and says why.
+    const connect = button('Connect');
+    expect(connect.disabled).toBe(true);
+    expect(
+      document.getElementById(connect.getAttribute('aria-describedby') ?? '')?.textContent,
+    ).toMatch(/^Connect needs a relay: set one up first\./);
     await user.click(within(panel).getByRole('button', { name: 'Use the built-in local relay' }));
     expect(main.callsTo('cloudbridge:relay.useBuiltin')).toHaveLength(1);
-    await waitFor(() => expect(screen.queryByTestId('first-run')).toBeNull(), {
+    // Relay, sign-in (the built-in relay's own token) and its demo tunnel: the list is done.
+    await waitFor(() => expect(screen.queryByTestId('checklist')).toBeNull(), {
       timeout: MAIN_PUSH_TIMEOUT_MS,
     });
     const { settings } = await main.snapshot();

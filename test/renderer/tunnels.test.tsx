@@ -1,10 +1,12 @@
 // Tunnels screen over main's real services and a real relay: the switch calls main and the row
-// shows the tunnel listening, a port held by another program shows who holds it, Open for RDP
-// and SSH, the editor checks each field as typed, edit and remove. On the fake bridge: counters
-// from crafted stats pushes (a late older one included), and field problems from main that the
-// editor's own checks, the same rules, never let through.
+// shows the tunnel listening, a port held by another program shows who holds it, Open for
+// ready RDP, SSH and Web tunnels, the editor checks each field as typed, edit and remove from
+// the row's menu. On the fake bridge: counters from crafted stats pushes (a late older one
+// included), and field problems from main that the editor's own checks, the same rules,
+// never let through.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { act, screen, waitFor, within } from '@testing-library/react';
+import type { UserEvent } from '@testing-library/user-event';
 import type { TunnelDraft } from '../../src-main/shared/ipc-contract';
 import { activeSnapshot, MAIN_REPLIES, statsUpdate } from '../harness/fake-bridge';
 import { expectOk, mainServices, signedIn, type RelayUnderTest } from './main-services';
@@ -48,6 +50,19 @@ async function draft(name: string, kind: TunnelDraft['kind'], enabled: boolean, 
 }
 
 const statusOf = (id: string) => text(within(row(id)).getByTestId('tunnel-status'));
+
+/** Opens a row's "..." menu and picks an item. */
+async function fromMenu(user: UserEvent, id: string, item: string) {
+  await user.click(within(row(id)).getByRole('button', { name: /^More for / }));
+  await user.click(within(row(id)).getByRole('menuitem', { name: item }));
+}
+
+/** Shows a row's details (its name is the disclosure button). */
+async function expand(user: UserEvent, id: string) {
+  const heading = document.getElementById(`tunnel-${id}-name`)!;
+  await user.click(within(heading).getByRole('button', { expanded: false }));
+  return within(row(id)).getByTestId('tunnel-detail');
+}
 
 describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it('turns a tunnel on through the bridge and shows it listening', async () => {
@@ -96,25 +111,32 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     );
   });
 
-  it('offers Open only for active RDP and SSH tunnels, and main launches the client', async () => {
+  it('offers Open for ready RDP and Web tunnels: main launches the client or the browser', async () => {
     const main = await mainServices().startMain();
     const { tunnels } = await signedIn(main, relay, {
       tunnels: [
         await draft('Office desktop', 'rdp', true),
         await draft('Build server', 'ssh', false),
-        await draft('Intranet', 'other', true),
+        await draft('Database', 'other', true),
+        { ...(await draft('Intranet', 'web', true)), remotePort: 80 },
       ],
     });
-    const [rdp, ssh, web] = tunnels.map((t) => t.id);
+    const [rdp, ssh, other, web] = tunnels.map((t) => t.id);
     const { user } = await renderApp(main, { view: 'tunnels' });
-    expect(within(row(rdp!)).queryByRole('button', { name: 'Open' })).not.toBeNull();
-    expect(within(row(ssh!)).queryByRole('button', { name: 'Open' })).toBeNull();
-    expect(within(row(web!)).queryByRole('button', { name: 'Open' })).toBeNull();
-    await user.click(within(row(rdp!)).getByRole('button', { name: 'Open' }));
-    expect(main.callsTo('cloudbridge:tunnel.open')).toEqual([{ id: rdp }]);
-    const { launched } = await main.outside();
+    const open = (id: string) => within(row(id)).queryByRole('button', { name: 'Open' });
+    for (const id of [rdp!, ssh!, other!, web!]) await expand(user, id);
+    expect(open(rdp!)).not.toBeNull();
+    expect(open(web!)).not.toBeNull();
+    // Off, or nothing to open it with: no Open.
+    expect(open(ssh!)).toBeNull();
+    expect(open(other!)).toBeNull();
+    await user.click(open(rdp!)!);
+    await user.click(open(web!)!);
+    expect(main.callsTo('cloudbridge:tunnel.open')).toEqual([{ id: rdp }, { id: web }]);
+    const { launched, openedUrls } = await main.outside();
     expect(launched).toHaveLength(1);
     expect(launched[0]?.args.join(' ')).toContain(String(tunnels[0]?.localPort));
+    expect(openedUrls).toEqual([`http://127.0.0.1:${tunnels[3]?.localPort}/`]);
   });
 
   it('checks fields as they are typed: port range, host syntax, duplicate local port', async () => {
@@ -127,6 +149,7 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     );
     const { user } = await renderApp(main, { view: 'tunnels' });
     await user.click(button('Add tunnel'));
+    await user.click(screen.getByRole('radio', { name: /^Other/ }));
     await user.type(screen.getByLabelText('Local port'), '70000');
     expect(fieldError('Local port')).toBe('Enter a port from 1 to 65535.');
     await user.clear(screen.getByLabelText('Local port'));
@@ -174,7 +197,8 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
       'adding',
     );
     const { user } = await renderApp(main, { view: 'tunnels' });
-    await user.click(within(row(saved.id)).getByRole('button', { name: 'Edit' }));
+    await fromMenu(user, saved.id, 'Edit');
+    expect(screen.getByRole('radio', { name: /^SSH/ })).toHaveProperty('checked', true);
     const port = screen.getByLabelText<HTMLInputElement>('Remote port');
     expect(port.value).toBe('22');
     await user.clear(port);
@@ -187,7 +211,7 @@ describe('Tunnels screen', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await waitFor(() => expect(screen.queryByRole('form')).toBeNull());
     expect((await main.settings()).tunnels[0]?.remotePort).toBe(2200);
 
-    await user.click(within(row(saved.id)).getByRole('button', { name: 'Remove' }));
+    await fromMenu(user, saved.id, 'Remove');
     const confirm = screen.getByRole('alertdialog');
     await user.click(within(confirm).getByRole('button', { name: 'Remove' }));
     expect(main.callsTo('cloudbridge:tunnel.remove')).toEqual([{ id: saved.id }]);
@@ -201,11 +225,12 @@ describe(
   { timeout: UI_TEST_TIMEOUT_MS },
   () => {
     it('updates bytes, rates and connections from stats pushes, never rolling back', async () => {
-      const { fake } = await renderOnFake({
+      const { fake, user } = await renderOnFake({
         snapshot: activeSnapshot(Date.now()),
         view: 'tunnels',
       });
       const rdp = row('t-rdp');
+      await expand(user, 't-rdp');
       expect(text(within(rdp).getByTestId('bytes-in'))).toBe('48 MB');
       const seq = fake.current().seq;
       act(() => {
@@ -241,6 +266,7 @@ describe(
       // Main's answer for a remote host its rules refuse (held to main in services-fake-bridge).
       fake.respond('cloudbridge:tunnel.save', () => MAIN_REPLIES.invalidRemoteHost);
       await user.click(button('Add tunnel'));
+      await user.click(screen.getByRole('radio', { name: /^Other/ }));
       await user.type(screen.getByLabelText('Name'), 'Mail');
       await user.type(screen.getByLabelText('Local port'), '1143');
       await user.type(screen.getByLabelText('Remote host'), 'mail.corp.example');

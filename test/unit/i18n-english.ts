@@ -21,6 +21,10 @@ export const ALLOWED_WORDS: ReadonlySet<string> = new Set([
   'Electron',
   'Chrome',
   'Node',
+  'TCP',
+  'Windows',
+  // The host name a preset starts with (RFC 6761), typed as it is in every language.
+  'localhost',
   // The language picker names each language in itself.
   'English',
 ]);
