@@ -107,6 +107,8 @@ async function startMain(options: MainOptions): Promise<number> {
       outside.relayChangesConfirmed += 1;
       return Promise.resolve(true);
     },
+    chooseCaFile: () => Promise.resolve(options.caFileChoice ?? null),
+    readClipboardText: () => Promise.resolve(options.clipboardText ?? ''),
   });
   app.onEvent((push) => send({ push: { mainId, event: push.event, payload: push.payload } }));
   let closed = false;
@@ -116,8 +118,6 @@ async function startMain(options: MainOptions): Promise<number> {
     lock: keychain.lock,
     async close() {
       if (closed) return;
-    chooseCaFile: () => Promise.resolve(options.caFileChoice ?? null),
-    readClipboardText: () => Promise.resolve(options.clipboardText ?? ''),
       closed = true;
       mains.delete(mainId);
       await app.close();

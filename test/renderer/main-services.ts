@@ -30,14 +30,14 @@ export interface MainOptions {
   readonly clipboardText?: string;
 }
 
-  /** Pages handed to the system browser (a Web tunnel's Open). */
-  readonly openedUrls: readonly string[];
-  /** What main put on the clipboard (a tunnel's Copy). */
-  readonly copied: readonly string[];
 /** What main handed the OS instead of doing it: programs launched, folders opened. */
 export interface MainOutside {
   readonly launched: readonly { readonly command: string; readonly args: readonly string[] }[];
   readonly openedPaths: readonly string[];
+  /** Pages handed to the system browser (a Web tunnel's Open). */
+  readonly openedUrls: readonly string[];
+  /** What main put on the clipboard (a tunnel's Copy). */
+  readonly copied: readonly string[];
   readonly relayChangesConfirmed: number;
 }
 
