@@ -13,7 +13,7 @@ import { AboutScreen } from './screens/about-screen';
 import { AccountScreen } from './screens/account-screen';
 import { LogsScreen } from './screens/logs-screen';
 import { SettingsScreen } from './screens/settings-screen';
-import { StatusScreen } from './screens/status-screen';
+import { StatusScreen, type NavigateTo } from './screens/status-screen';
 import { TunnelsScreen } from './screens/tunnels-screen';
 import { selectConnectionState, selectLoad, selectLoadError } from './store/selectors';
 
@@ -52,12 +52,20 @@ export function App({ initialView = 'status' }: AppProps) {
   const load = useAppState(selectLoad);
   const loadError = useAppState(selectLoadError);
   const state = useAppState(selectConnectionState);
+  // What Tunnels opens with when a step elsewhere sends the person there.
+  const [tunnelsIntent, setTunnelsIntent] = useState<Omit<NavigateTo, 'view'>>({});
+  const navigate = ({ view: next, ...intent }: NavigateTo) => {
+    setTunnelsIntent(next === 'tunnels' ? intent : {});
+    setView(next);
+  };
 
   // A tray entry ("Show in window", "Sign in…") names the view main revealed the window for.
   useEffect(
     () =>
       bridge?.on('cloudbridge:window.show', (request) => {
-        if (isView(request.view)) setView(request.view);
+        if (!isView(request.view)) return;
+        setTunnelsIntent(request.tunnelId === null ? {} : { tunnelId: request.tunnelId });
+        setView(request.view);
       }),
     [bridge],
   );
@@ -76,10 +84,15 @@ export function App({ initialView = 'status' }: AppProps) {
   } else {
     switch (view) {
       case 'status':
-        content = <StatusScreen onOpenSettings={() => setView('settings')} />;
+        content = <StatusScreen onNavigate={navigate} />;
         break;
       case 'tunnels':
-        content = <TunnelsScreen />;
+        content = (
+          <TunnelsScreen
+            addKind={tunnelsIntent.addKind ?? null}
+            focusTunnelId={tunnelsIntent.tunnelId ?? null}
+          />
+        );
         break;
       case 'account':
         content = <AccountScreen onOpenSettings={() => setView('settings')} />;
@@ -114,7 +127,7 @@ export function App({ initialView = 'status' }: AppProps) {
               : {}),
           }))}
           current={view}
-          onSelect={setView}
+          onSelect={(next) => navigate({ view: next })}
         />
       </aside>
       <main className="content">{content}</main>
