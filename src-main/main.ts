@@ -118,6 +118,7 @@ async function start(): Promise<void> {
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
     readClipboardText: () => Promise.resolve(clipboard.readText()),
+    writeClipboard: (text) => clipboard.writeText(text),
     confirmRelayChange: createRelayChangeDialog(
       () => window,
       () => (services ? appTranslator(services) : translatorFor('en')),
