@@ -1,11 +1,16 @@
-// The built renderer in real Chromium over the in-memory fake bridge: every view in light and
-// dark, English and Russian, plus 200% zoom, saved to artifacts/screenshots/. Also checks
-// that the strict CSP refuses nothing, that each view's single h2 names it, and keyboard reachability.
+// The built renderer in real Chromium over the in-memory fake bridge: every view in English and
+// Russian, light and dark, at 100% and 200% zoom, plus the states worth seeing (first run, a
+// relay test's answer, a log record's raw fields, Connecting), saved to artifacts/screenshots/.
+// On each: axe-core finds no serious or critical violation, every control's edge keeps 3:1
+// against what is behind it, the strict CSP refuses nothing, and at 200% nothing is wider than
+// the window and the sidebar is a narrow rail. Also keyboard reachability and the tunnel
+// editor's field errors as drawn. The audit goes to artifacts/axe-report.json and a summary.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, ConsoleMessage } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayTestReport } from '../../src-main/shared/relay-test';
 import {
   buildRenderer,
   exposeFakeBridge,
@@ -15,10 +20,22 @@ import {
   type FakeScenario,
   type StaticServer,
 } from '../harness/chromium';
+import {
+  audit,
+  blocking,
+  CONTROL_CONTRAST_MIN,
+  lowContrastControls,
+  measureControls,
+  runAxe,
+  writeReport,
+  type AuditEntry,
+  type Where,
+} from './a11y-audit';
 
 /** Page updates travel through IPC-shaped pushes; on a busy 2-core machine allow a while. */
 const POLL_TIMEOUT_MS = 15_000;
-const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+const SHOTS = join(ARTIFACTS, 'screenshots');
 const VIEWS = [
   ['status', 'Status', 'Состояние'],
   ['tunnels', 'Tunnels', 'Туннели'],
@@ -27,10 +44,40 @@ const VIEWS = [
   ['settings', 'Settings', 'Настройки'],
   ['about', 'About', 'О программе'],
 ] as const;
+const LANGUAGES = ['en', 'ru'] as const;
+const SCHEMES = ['light', 'dark'] as const;
+/** At 200% the sidebar is an icon rail: at most this share of the window's width. */
+const RAIL_MAX_SHARE = 0.15;
+
+type Language = (typeof LANGUAGES)[number];
+type Scheme = (typeof SCHEMES)[number];
+
+/** What the fake answers for Test connection in the screenshots: every step, a key to pin. */
+const RELAY_TEST: RelayTestReport = {
+  relay: 'relay.corp.example:443',
+  ok: true,
+  steps: [
+    {
+      step: 'reach',
+      outcome: 'ok',
+      code: 'reach_ok',
+      params: { address: 'relay.corp.example:443' },
+    },
+    { step: 'tls', outcome: 'ok', code: 'tls_ok', params: { trust: 'os_store' } },
+    {
+      step: 'pin',
+      outcome: 'skipped',
+      code: 'pin_none',
+      params: { pin: 'q3Wv1Q2m0c0yq0pS7m3mJ8lqP0o2b4b7fZ0x5oHhL9E=' },
+    },
+    { step: 'auth', outcome: 'ok', code: 'auth_ok' },
+  ],
+};
 
 let outDir: string | null = null;
 let server: StaticServer | null = null;
 let browser: Browser | null = null;
+const audits: AuditEntry[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -40,6 +87,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (audits.length > 0) writeReport(ARTIFACTS, audits);
   await browser?.close();
   await server?.close();
   removeDir(outDir);
@@ -47,8 +95,8 @@ afterAll(async () => {
 
 async function openPage(options: {
   scenario: FakeScenario;
-  language: 'en' | 'ru';
-  scheme: 'light' | 'dark';
+  language: Language;
+  scheme: Scheme;
   zoom?: boolean;
 }) {
   const context = await browser!.newContext({
@@ -57,6 +105,8 @@ async function openPage(options: {
     // 200% zoom of a 960x720 window: half the CSS pixels, twice the device pixels.
     viewport: options.zoom ? { width: 480, height: 360 } : { width: 960, height: 720 },
     deviceScaleFactor: options.zoom ? 2 : 1,
+    // Screenshots of the settled page: no switch or disclosure caught mid-animation.
+    reducedMotion: 'reduce',
   });
   await exposeFakeBridge(context, options.scenario, options.language);
   const page = await context.newPage();
@@ -73,27 +123,126 @@ async function openPage(options: {
   return { context, page, problems };
 }
 
-describe('renderer in Chromium (fake bridge, screenshots)', () => {
-  for (const language of ['en', 'ru'] as const) {
-    for (const scheme of ['light', 'dark'] as const) {
-      it(`draws every view in ${language}/${scheme} with no CSP refusals or page errors`, async () => {
+async function show(page: Page, language: Language, view: (typeof VIEWS)[number]) {
+  const name = language === 'ru' ? view[2] : view[1];
+  await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { level: 2 }).textContent(), {
+      timeout: POLL_TIMEOUT_MS,
+    })
+    .toBe(name);
+}
+
+/** Screenshot and audit of what the page shows now; the audit must find nothing blocking. */
+async function capture(page: Page, where: Where, file: string) {
+  await page.screenshot({ path: join(SHOTS, file), fullPage: true });
+  const entry = await audit(page, where);
+  audits.push(entry);
+  expect(blocking(entry), `${file}: serious or critical axe violations`).toEqual([]);
+  expect(lowContrastControls(entry), `${file}: controls under 3:1`).toEqual([]);
+}
+
+const say = (language: Language, en: string, ru: string) => (language === 'en' ? en : ru);
+
+describe('renderer in Chromium (fake bridge, screenshots, accessibility)', () => {
+  for (const language of LANGUAGES) {
+    for (const scheme of SCHEMES) {
+      it(`draws every view in ${language}/${scheme} with no serious axe finding, no CSP refusal`, async () => {
         const { context, page, problems } = await openPage({
           scenario: 'active',
           language,
           scheme,
         });
-        for (const [view, en, ru] of VIEWS) {
-          const name = language === 'ru' ? ru : en;
-          await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
-          await expect
-            .poll(() => page.getByRole('heading', { level: 2 }).textContent(), {
-              timeout: POLL_TIMEOUT_MS,
-            })
-            .toBe(name);
-          await page.screenshot({
-            path: join(SHOTS, `${view}-${language}-${scheme}.png`),
-            fullPage: true,
-          });
+        const at = (name: string): Where => ({ page: name, language, scheme, zoom: 100 });
+        for (const view of VIEWS) {
+          await show(page, language, view);
+          await capture(page, at(view[0]), `${view[0]}-${language}-${scheme}.png`);
+        }
+        // A log record's raw fields, opened.
+        await show(page, language, VIEWS[3]);
+        await page.locator('.log-toggle').first().click();
+        await page.locator('.log-raw').first().waitFor();
+        await capture(page, at('logs-fields'), `logs-fields-${language}-${scheme}.png`);
+        // The relay editor with Advanced open and a test's answer.
+        await page.evaluate(
+          `window.__cloudbridgeFakeControl.respond('cloudbridge:relay.test', () => ({ ok: true, value: ${JSON.stringify(RELAY_TEST)} }))`,
+        );
+        await show(page, language, VIEWS[4]);
+        await page.getByRole('button', { name: say(language, 'Change…', 'Изменить…') }).click();
+        await page.locator('.advanced > summary').click();
+        await page
+          .getByRole('button', { name: say(language, 'Test connection', 'Проверить подключение') })
+          .click();
+        await page.getByTestId('relay-test').waitFor();
+        await capture(page, at('settings-test'), `settings-test-${language}-${scheme}.png`);
+        // Connecting: the state whose badge once fell under 4.5:1.
+        await page.evaluate(
+          `window.__cloudbridgeFakeControl.update((s) => ({ ...s, engine: { ...s.engine, state: 'authenticating' } }))`,
+        );
+        await show(page, language, VIEWS[0]);
+        await capture(page, at('status-connecting'), `status-connecting-${language}-${scheme}.png`);
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+
+      it(`draws the first run in ${language}/${scheme}: Status, Account and the relay editor`, async () => {
+        const { context, page, problems } = await openPage({
+          scenario: 'first-run',
+          language,
+          scheme,
+        });
+        const at = (name: string): Where => ({ page: name, language, scheme, zoom: 100 });
+        const builtin = say(
+          language,
+          'Use the built-in local relay',
+          'Использовать встроенный ретранслятор',
+        );
+        expect(await page.getByRole('button', { name: builtin }).isVisible()).toBe(true);
+        await capture(page, at('status-first-run'), `status-first-run-${language}-${scheme}.png`);
+        await show(page, language, VIEWS[2]);
+        await page
+          .getByLabel(say(language, 'Access token', 'Токен доступа'))
+          .fill('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm5hIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg');
+        await capture(
+          page,
+          at('account-signed-out'),
+          `account-signed-out-${language}-${scheme}.png`,
+        );
+        await show(page, language, VIEWS[4]);
+        await capture(
+          page,
+          at('settings-first-run'),
+          `settings-first-run-${language}-${scheme}.png`,
+        );
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+
+      it(`stays usable at 200% zoom in ${language}/${scheme}: a narrow rail, nothing wider than the window`, async () => {
+        const { context, page, problems } = await openPage({
+          scenario: 'active',
+          language,
+          scheme,
+          zoom: true,
+        });
+        for (const view of VIEWS) {
+          await show(page, language, view);
+          // Page-side expressions as strings: this file is type-checked without the DOM library.
+          const overflow = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          expect(overflow, view[0]).toBeLessThanOrEqual(0);
+          const rail = await page.evaluate<number>(
+            "document.querySelector('.sidebar').getBoundingClientRect().width / window.innerWidth",
+          );
+          expect(rail, `${view[0]}: sidebar share of the width`).toBeLessThanOrEqual(
+            RAIL_MAX_SHARE,
+          );
+          await capture(
+            page,
+            { page: view[0], language, scheme, zoom: 200 },
+            `${view[0]}-${language}-${scheme}-zoom200.png`,
+          );
         }
         expect(problems).toEqual([]);
         await context.close();
@@ -101,8 +250,8 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
     }
   }
 
-  it('shows the reconnect countdown and the first-run offer', async () => {
-    for (const scheme of ['light', 'dark'] as const) {
+  it('shows the reconnect countdown', async () => {
+    for (const scheme of SCHEMES) {
       const reconnecting = await openPage({ scenario: 'reconnecting', language: 'en', scheme });
       await expect
         .poll(() => reconnecting.page.getByTestId('countdown').textContent(), {
@@ -110,20 +259,12 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
         })
         .toMatch(/Next try in \d/);
       expect(await reconnecting.page.getByText('Attempt 3 of 10').isVisible()).toBe(true);
-      await reconnecting.page.screenshot({
-        path: join(SHOTS, `status-reconnecting-en-${scheme}.png`),
-        fullPage: true,
-      });
+      await capture(
+        reconnecting.page,
+        { page: 'status-reconnecting', language: 'en', scheme, zoom: 100 },
+        `status-reconnecting-en-${scheme}.png`,
+      );
       await reconnecting.context.close();
-      const first = await openPage({ scenario: 'first-run', language: 'en', scheme });
-      expect(
-        await first.page.getByRole('button', { name: 'Use the built-in local relay' }).isVisible(),
-      ).toBe(true);
-      await first.page.screenshot({
-        path: join(SHOTS, `status-first-run-en-${scheme}.png`),
-        fullPage: true,
-      });
-      await first.context.close();
     }
   });
 
@@ -139,6 +280,8 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
         .getByRole('button', { name: en ? 'Tunnels' : 'Туннели' })
         .click();
       await page.getByRole('button', { name: en ? 'Add tunnel' : 'Добавить туннель' }).click();
+      // A preset names the tunnel for the person; emptied, the name is a required field again.
+      await page.getByLabel(en ? 'Name' : 'Название', { exact: true }).fill('');
       await page.getByLabel(en ? 'Local port' : 'Локальный порт', { exact: true }).fill('2222');
       await page
         .getByLabel(en ? 'Remote host' : 'Удалённый узел', { exact: true })
@@ -169,22 +312,28 @@ describe('renderer in Chromium (fake bridge, screenshots)', () => {
     }
   });
 
-  it('stays usable at 200% zoom: nothing wider than the window, navigation wraps', async () => {
+  it('audits for real: an unlabelled field and a faint control edge are both found', async () => {
     const { context, page } = await openPage({
       scenario: 'active',
-      language: 'ru',
+      language: 'en',
       scheme: 'light',
-      zoom: true,
     });
-    for (const [view, , ru] of VIEWS) {
-      await page.getByRole('navigation').getByRole('button', { name: ru, exact: true }).click();
-      // Page-side expressions as strings: this file is type-checked without the DOM library.
-      const overflow = await page.evaluate<number>(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      );
-      expect(overflow, view).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: join(SHOTS, `${view}-ru-zoom200.png`), fullPage: true });
-    }
+    await show(page, 'en', VIEWS[4]);
+    // Planted over the DevTools protocol, like axe itself: the page's CSP stays on.
+    await page.evaluate(`(() => {
+      const field = document.createElement('input');
+      field.className = 'input';
+      field.id = 'planted';
+      field.style.borderColor = '#e8e8e8';
+      document.querySelector('main').append(field);
+    })()`);
+    const { violations } = await runAxe(page);
+    expect(violations.find((v) => v.id === 'label')?.nodes.map((n) => n.target)).toEqual([
+      '#planted',
+    ]);
+    const weak = (await measureControls(page)).filter((c) => c.target === '#planted');
+    expect(weak).toHaveLength(1);
+    expect(weak[0]!.ratio).toBeLessThan(CONTROL_CONTRAST_MIN);
     await context.close();
   });
 

@@ -215,6 +215,8 @@ export async function exposeFakeBridge(
       const snapshot = { ...base, settings: { ...base.settings, language: ${JSON.stringify(language)} } };
       const bridge = fake.createFakeBridge({ snapshot, logs: scenario === 'first-run' ? [] : fake.sampleLogs(now) });
       Object.defineProperty(window, 'cloudbridge', { value: bridge.api });
+      // The screenshot pass scripts answers and states through this (respond, update, pushLogs).
+      Object.defineProperty(window, '__cloudbridgeFakeControl', { value: bridge });
     })();`;
   await context.addInitScript({ content: `${bundle}\n${setup}` });
 }
