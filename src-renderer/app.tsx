@@ -1,7 +1,7 @@
 // The window: a fixed sidebar (the app's name, one button per view, a status dot on Status)
 // and one view at a time. Which view shows is local UI state, moved by the sidebar and by
 // main's window.show push (a tray entry); everything else comes from the store. The
-// connection state is said once, on Status; the dot only hints at it elsewhere.
+// connection state is said once: by Status's header there, by the dot on Status elsewhere.
 import { useEffect, useState } from 'react';
 import type { ConnectionState } from '../src-main/shared/model';
 import { useAppState, useBridge, useI18n } from './app-context';
@@ -122,7 +122,8 @@ export function App({ initialView = 'status' }: AppProps) {
             view: v,
             label: t(`nav.${v}`),
             icon: ICONS[v],
-            ...(v === 'status' && load === 'ready'
+            // On Status its header says the state; the dot would say it twice.
+            ...(v === 'status' && view !== 'status' && load === 'ready'
               ? { indicator: { tone: TONES[state], label: t(`state.${state}`) } }
               : {}),
           }))}

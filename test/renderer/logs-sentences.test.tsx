@@ -173,6 +173,18 @@ const SENTENCES: readonly [string, Record<string, unknown>, string, string][] = 
     'Соединение через туннель не удалось. Удалённый узел недоступен.',
   ],
   [
+    'server_stream_opened',
+    { sub: 'anna', tenant_id: 'acme', remote: '10.0.0.5:51000', port: 2222, end_to_end: true },
+    'A connection from anna to published port 2222, encrypted end to end.',
+    'Соединение от anna с опубликованным портом 2222, со сквозным шифрованием.',
+  ],
+  [
+    'server_stream_refused',
+    { port: 2222, sub: 'anna', reason: 'inner_handshake_failed' },
+    'A connection to published port 2222 was refused.',
+    'Соединение с опубликованным портом 2222 отклонено.',
+  ],
+  [
     'mux_connected',
     { connections: 1 },
     'A shared data connection to the relay is ready.',

@@ -128,6 +128,8 @@ describe('log sentences', () => {
       'relay_message_invalid',
       'relay_setup_failed',
       'relay_tested',
+      'server_stream_opened',
+      'server_stream_refused',
       'state_changed',
       'stream_failed',
       'token_relay_confirmed',

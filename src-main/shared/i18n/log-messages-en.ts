@@ -41,6 +41,9 @@ export const logMessagesEn = {
   'log.stream_failed': 'A connection through the tunnel failed. {reason}',
   'log.stream_failed_plain': 'A connection through the tunnel failed.',
   'log.mux_connected': 'A shared data connection to the relay is ready.',
+  'log.server_stream_opened':
+    '{secure, select, yes {A connection from {sub} to published port {port}, encrypted end to end.} other {A connection from {sub} to published port {port}.}}',
+  'log.server_stream_refused': 'A connection to published port {port} was refused.',
   'log.mux_closed': 'A shared data connection to the relay closed.',
   'log.mux_protocol_error':
     'The relay answered a shared data connection with something unreadable; retrying in {seconds, number} s.',

@@ -45,6 +45,9 @@ export const logMessagesRu: { readonly [K in keyof typeof logMessagesEn]: string
   'log.stream_failed': 'Соединение через туннель не удалось. {reason}',
   'log.stream_failed_plain': 'Соединение через туннель не удалось.',
   'log.mux_connected': 'Общий канал данных к ретранслятору готов.',
+  'log.server_stream_opened':
+    '{secure, select, yes {Соединение от {sub} с опубликованным портом {port}, со сквозным шифрованием.} other {Соединение от {sub} с опубликованным портом {port}.}}',
+  'log.server_stream_refused': 'Соединение с опубликованным портом {port} отклонено.',
   'log.mux_closed': 'Общий канал данных к ретранслятору закрыт.',
   'log.mux_protocol_error':
     'Ретранслятор непонятно ответил на открытие общего канала данных; повтор через {seconds, number} с.',

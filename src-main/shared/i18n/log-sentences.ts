@@ -136,6 +136,18 @@ const RULES: Readonly<Record<string, Rule>> = {
       ? { key: 'log.stream_failed_plain' }
       : { key: 'log.stream_failed', refs: { reason: reason(d) } },
   mux_connected: say('log.mux_connected'),
+  server_stream_opened: (d) => ({
+    key: 'log.server_stream_opened',
+    params: {
+      sub: text(d, 'sub') ?? '—',
+      port: count(d, 'port') ?? '—',
+      secure: d['end_to_end'] === true ? 'yes' : 'no',
+    },
+  }),
+  server_stream_refused: (d) => ({
+    key: 'log.server_stream_refused',
+    params: { port: count(d, 'port') ?? '—' },
+  }),
   mux_closed: say('log.mux_closed'),
   mux_protocol_error: retrying('log.mux_protocol_error'),
   mux_connect_failed: retrying('log.mux_connect_failed'),
