@@ -173,6 +173,48 @@ const SENTENCES: readonly [string, Record<string, unknown>, string, string][] = 
     'Соединение через туннель не удалось. Удалённый узел недоступен.',
   ],
   [
+    'server_registered',
+    { name: 'build', ports: [2222], handed_back: false, end_to_end: true },
+    'The relay now publishes server build, encrypted end to end.',
+    'Ретранслятор публикует сервер build, со сквозным шифрованием.',
+  ],
+  [
+    'server_key_created',
+    {},
+    'A key for end-to-end encryption of published servers was created.',
+    'Создан ключ для сквозного шифрования опубликованных серверов.',
+  ],
+  [
+    'server_refused',
+    { name: 'build', code: 'tenant_limit_exceeded', reason: 'limit', retry_after: null },
+    'The relay refused to publish server build. Your organisation has reached its tunnel limit.',
+    'Ретранслятор отказался публиковать сервер build. Ваша организация достигла предела туннелей.',
+  ],
+  [
+    'serving_connected',
+    { name: 'build', endpoint: 'relay.corp.example:443' },
+    'Server build can be reached through the relay.',
+    'Сервер build доступен через ретранслятор.',
+  ],
+  [
+    'serving_lost',
+    { name: 'build', reason: 'registration_gone' },
+    'Server build lost its link to the relay.',
+    'Сервер build потерял связь с ретранслятором.',
+  ],
+  [
+    'server_unregistered',
+    { name: 'build' },
+    'The relay no longer publishes server build.',
+    'Ретранслятор больше не публикует сервер build.',
+  ],
+  [
+    'tunnel_server_changed',
+    { server: 'build' },
+    'The tunnel now leads to published server build.',
+    'Туннель теперь ведёт к опубликованному серверу build.',
+  ],
+  [
     'server_stream_opened',
     { sub: 'anna', tenant_id: 'acme', remote: '10.0.0.5:51000', port: 2222, end_to_end: true },
     'A connection from anna to published port 2222, encrypted end to end.',

@@ -41,6 +41,15 @@ export const logMessagesEn = {
   'log.stream_failed': 'A connection through the tunnel failed. {reason}',
   'log.stream_failed_plain': 'A connection through the tunnel failed.',
   'log.mux_connected': 'A shared data connection to the relay is ready.',
+  'log.server_registered':
+    '{secure, select, yes {The relay now publishes server {name}, encrypted end to end.} other {The relay now publishes server {name}.}}',
+  'log.server_key_created': 'A key for end-to-end encryption of published servers was created.',
+  'log.server_refused': 'The relay refused to publish server {name}. {reason}',
+  'log.serving_connected': 'Server {name} can be reached through the relay.',
+  'log.serving_lost': 'Server {name} lost its link to the relay.',
+  'log.server_unregistered': 'The relay no longer publishes server {name}.',
+  'log.tunnel_server_changed':
+    '{has, select, yes {The tunnel now leads to published server {server}.} other {The tunnel no longer leads to a published server.}}',
   'log.server_stream_opened':
     '{secure, select, yes {A connection from {sub} to published port {port}, encrypted end to end.} other {A connection from {sub} to published port {port}.}}',
   'log.server_stream_refused': 'A connection to published port {port} was refused.',

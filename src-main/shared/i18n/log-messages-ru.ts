@@ -45,6 +45,15 @@ export const logMessagesRu: { readonly [K in keyof typeof logMessagesEn]: string
   'log.stream_failed': 'Соединение через туннель не удалось. {reason}',
   'log.stream_failed_plain': 'Соединение через туннель не удалось.',
   'log.mux_connected': 'Общий канал данных к ретранслятору готов.',
+  'log.server_registered':
+    '{secure, select, yes {Ретранслятор публикует сервер {name}, со сквозным шифрованием.} other {Ретранслятор публикует сервер {name}.}}',
+  'log.server_key_created': 'Создан ключ для сквозного шифрования опубликованных серверов.',
+  'log.server_refused': 'Ретранслятор отказался публиковать сервер {name}. {reason}',
+  'log.serving_connected': 'Сервер {name} доступен через ретранслятор.',
+  'log.serving_lost': 'Сервер {name} потерял связь с ретранслятором.',
+  'log.server_unregistered': 'Ретранслятор больше не публикует сервер {name}.',
+  'log.tunnel_server_changed':
+    '{has, select, yes {Туннель теперь ведёт к опубликованному серверу {server}.} other {Туннель больше не ведёт к опубликованному серверу.}}',
   'log.server_stream_opened':
     '{secure, select, yes {Соединение от {sub} с опубликованным портом {port}, со сквозным шифрованием.} other {Соединение от {sub} с опубликованным портом {port}.}}',
   'log.server_stream_refused': 'Соединение с опубликованным портом {port} отклонено.',

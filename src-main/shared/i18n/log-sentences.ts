@@ -136,6 +136,32 @@ const RULES: Readonly<Record<string, Rule>> = {
       ? { key: 'log.stream_failed_plain' }
       : { key: 'log.stream_failed', refs: { reason: reason(d) } },
   mux_connected: say('log.mux_connected'),
+  server_registered: (d) => ({
+    key: 'log.server_registered',
+    params: { name: text(d, 'name') ?? '—', secure: d['end_to_end'] === true ? 'yes' : 'no' },
+  }),
+  server_key_created: say('log.server_key_created'),
+  server_refused: (d) => ({
+    key: 'log.server_refused',
+    params: { name: text(d, 'name') ?? '—' },
+    refs: { reason: reason(d) },
+  }),
+  serving_connected: (d) => ({
+    key: 'log.serving_connected',
+    params: { name: text(d, 'name') ?? '—' },
+  }),
+  serving_lost: (d) => ({ key: 'log.serving_lost', params: { name: text(d, 'name') ?? '—' } }),
+  server_unregistered: (d) => ({
+    key: 'log.server_unregistered',
+    params: { name: text(d, 'name') ?? '—' },
+  }),
+  tunnel_server_changed: (d) => {
+    const server = text(d, 'server');
+    return {
+      key: 'log.tunnel_server_changed',
+      params: { server: server ?? '—', has: server ? 'yes' : 'no' },
+    };
+  },
   server_stream_opened: (d) => ({
     key: 'log.server_stream_opened',
     params: {
