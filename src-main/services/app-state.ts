@@ -148,6 +148,8 @@ export function createAppState(options: AppStateOptions): AppState {
           rateInBps: t.rateInBps,
           rateOutBps: t.rateOutBps,
           openConnections: t.openConnections,
+          totalConnections: t.totalConnections,
+          failedConnections: t.failedConnections,
         })),
       };
     },

@@ -174,6 +174,8 @@ export interface StatsUpdate {
     readonly rateInBps: number;
     readonly rateOutBps: number;
     readonly openConnections: number;
+    readonly totalConnections: number;
+    readonly failedConnections: number;
   }[];
 }
 

@@ -15,6 +15,8 @@ export interface ChecklistProps {
   readonly subject: string | null;
   readonly isBridged: boolean;
   readonly isBusy: boolean;
+  /** A connection link waits above: it is the way to the relay. */
+  readonly hasPendingLink: boolean;
   readonly onUseBuiltin: () => void;
   readonly onSetUpRelay: () => void;
   readonly onSignIn: () => void;
@@ -69,9 +71,10 @@ function StepBody(props: ChecklistProps & { readonly step: ChecklistStep }) {
   const reasonId = `step-${step.id}-blocked`;
   switch (step.id) {
     case 'relay':
-      return isDone ? (
-        <p className="checklist-note">{t('checklist.relayDone', { relay: props.relay })}</p>
-      ) : (
+      if (isDone)
+        return <p className="checklist-note">{t('checklist.relayDone', { relay: props.relay })}</p>;
+      if (props.hasPendingLink) return <p className="checklist-note">{t('checklist.relayLink')}</p>;
+      return (
         <>
           <p className="checklist-note">{t('checklist.relayTodo')}</p>
           <div className="actions">
@@ -142,14 +145,24 @@ function StepBody(props: ChecklistProps & { readonly step: ChecklistStep }) {
           </>
         );
       if (isDone) return null;
+      // Waiting on the relay: what it waits for, and nothing to press yet.
+      if (isBlocked)
+        return (
+          <p className="checklist-note">
+            {t('checklist.tunnelTodo')}{' '}
+            <span className="checklist-reason" data-testid="step-tunnel-blocked">
+              {t('checklist.needsRelay')}
+            </span>
+          </p>
+        );
       return (
         <>
           <p className="checklist-note">{t('checklist.tunnelTodo')}</p>
           <QuickTunnel
             t={t}
             isBusy={isBusy}
-            disabled={!isBridged || isBlocked}
-            disabledReason={isBlocked ? t('checklist.needsRelay') : null}
+            disabled={!isBridged}
+            disabledReason={null}
             onAdd={props.onAddTunnel}
             onOther={props.onOtherTunnel}
           />

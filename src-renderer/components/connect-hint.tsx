@@ -62,7 +62,7 @@ export function ConnectHint({ tunnel, t, isBridged, onCopy, onOpen, onClose }: C
           </span>
         ) : null}
         {onClose ? (
-          <button type="button" className="button button-small button-quiet" onClick={onClose}>
+          <button type="button" className="button button-small" onClick={onClose}>
             {t('hint.close')}
           </button>
         ) : null}

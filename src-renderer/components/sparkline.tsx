@@ -15,10 +15,10 @@ export interface SparklineProps {
 /** Room for the stroke at the top and bottom edges. */
 const PAD = 1.5;
 
-export function Sparkline({ samples, now, label, width = 64, height = 20 }: SparklineProps) {
+export function Sparkline({ samples, now, label, width = 48, height = 22 }: SparklineProps) {
   const values = rateSeries(samples, now);
   const points = sparklinePoints(values, width, height - 2 * PAD);
-  const isFlat = values.every((v) => v === 0);
+  const isFlat = values.every((v) => v === null || v === 0);
   return (
     <svg
       className={isFlat ? 'sparkline sparkline-flat' : 'sparkline'}
@@ -30,6 +30,15 @@ export function Sparkline({ samples, now, label, width = 64, height = 20 }: Spar
       preserveAspectRatio="none"
       data-testid="sparkline"
     >
+      <line
+        className="sparkline-base"
+        x1="0"
+        y1={height - 2 * PAD}
+        x2={width}
+        y2={height - 2 * PAD}
+        strokeWidth="1"
+        vectorEffect="non-scaling-stroke"
+      />
       <polyline
         points={points}
         fill="none"

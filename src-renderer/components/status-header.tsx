@@ -22,6 +22,8 @@ export interface StatusHeaderProps {
   readonly isBridged: boolean;
   readonly isBusy: boolean;
   readonly blocker: ConnectBlocker;
+  /** A connection link waits above: accepting it is what Connect needs. */
+  readonly hasPendingLink: boolean;
   readonly onConnect: () => void;
   readonly onDisconnect: () => void;
   readonly onRetryNow: () => void;
@@ -154,7 +156,11 @@ export function StatusHeader(props: StatusHeaderProps) {
             {t('status.connect')}
           </button>
         )}
-        {!canDisconnect && props.blocker ? (
+        {!canDisconnect && props.blocker === 'relay' && props.hasPendingLink ? (
+          <p className="status-blocked" id={blockerId} data-testid="connect-blocked">
+            {t('status.connectNeedsLink')}
+          </p>
+        ) : !canDisconnect && props.blocker ? (
           <p className="status-blocked" id={blockerId} data-testid="connect-blocked">
             {t(props.blocker === 'relay' ? 'status.connectNeedsRelay' : 'status.connectNeedsToken')}{' '}
             <button

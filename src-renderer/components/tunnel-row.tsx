@@ -35,11 +35,31 @@ export interface TunnelRowProps {
   readonly onCopy: () => Promise<boolean>;
 }
 
+/** The route in the catalogue's order, each address kept whole (it may wrap between them). */
+function routeParts(t: Translate, local: string, remote: string) {
+  return t('tunnels.route', { local: '\u0001', remote: '\u0002' })
+    .split(/(\u0001|\u0002)/)
+    .map((part, i) =>
+      part === '\u0001' ? (
+        <span key={i} className="route-address">
+          {local}
+        </span>
+      ) : part === '\u0002' ? (
+        <span key={i} className="route-address route-remote">
+          {remote}
+        </span>
+      ) : (
+        part
+      ),
+    );
+}
+
 export function TunnelRow(props: TunnelRowProps) {
   const { tunnel, history, now, t, locale, isBridged } = props;
   const headingId = `tunnel-${tunnel.id}-name`;
   const address = dialAddress(tunnel);
-  const reason = stateReasonKey(tunnel);
+  // An error is said in full under the row; the state column only names it.
+  const reason = tunnel.status === 'error' ? null : stateReasonKey(tunnel);
   const idle = sinceActivity(history, now);
   const isLive = showsRates(tunnel);
   const rate = tunnel.rateInBps + tunnel.rateOutBps;
@@ -73,8 +93,8 @@ export function TunnelRow(props: TunnelRowProps) {
           </button>
         </h3>
         <p className="tunnel-route">
-          <code translate="no" data-testid="tunnel-route">
-            {t('tunnels.route', { local: address, remote: remoteAddress(tunnel) })}
+          <code translate="no" className="route" data-testid="tunnel-route">
+            {routeParts(t, address, remoteAddress(tunnel))}
           </code>
           <CopyAddressButton
             label={t('tunnels.copyAddress', { address })}

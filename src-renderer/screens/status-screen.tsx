@@ -176,6 +176,7 @@ export function StatusScreen({ onNavigate, onOpenSettings }: StatusScreenProps) 
         isBridged={bridge !== null}
         isBusy={action.isBusy}
         blocker={connectBlocker(snapshot)}
+        hasPendingLink={invite.pending !== null}
         onConnect={() => void run(() => bridge?.sessionConnect())}
         onDisconnect={() => void run(() => bridge?.sessionDisconnect())}
         onRetryNow={() => void run(() => bridge?.sessionRetryNow())}
@@ -205,6 +206,7 @@ export function StatusScreen({ onNavigate, onOpenSettings }: StatusScreenProps) 
           subject={account.subject}
           isBridged={bridge !== null}
           isBusy={action.isBusy}
+          hasPendingLink={invite.pending !== null}
           onUseBuiltin={() => void run(() => bridge?.relayUseBuiltin())}
           onSetUpRelay={() => navigate({ view: 'settings' })}
           onSignIn={() => navigate({ view: 'account' })}

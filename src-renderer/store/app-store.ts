@@ -118,6 +118,8 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
                 rateInBps: live.rateInBps,
                 rateOutBps: live.rateOutBps,
                 openConnections: live.openConnections,
+                totalConnections: live.totalConnections,
+                failedConnections: live.failedConnections,
               }
             : tunnel;
         });

@@ -158,7 +158,7 @@ async function nav(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 2, name }).waitFor();
 }
 
-const badge = (page: Page) => page.locator('.screen-header [role="status"]');
+const badge = (page: Page) => page.locator('[data-testid="status-header"] [role="status"]');
 
 describe('desktop app end to end (real services, real relay, Chromium)', () => {
   it('signs in, connects, carries HTTP through a tunnel, survives a relay restart, and logs it all', async () => {
@@ -185,7 +185,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await expect
       .poll(() => badge(page).textContent(), { timeout: POLL_TIMEOUT_MS })
       .toBe('Disconnected');
-    expect(await page.getByTestId('first-run').isVisible()).toBe(true);
+    expect(await page.getByTestId('checklist').isVisible()).toBe(true);
 
     // Settings: the relay profile, trusting the per-run CA.
     await nav(page, 'Settings');
@@ -220,6 +220,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     // Tunnels: add one, off, then switch it on from the list.
     await nav(page, 'Tunnels');
     await page.getByRole('button', { name: 'Add tunnel' }).click();
+    await page.getByTestId('preset-other').click();
     await page.getByLabel('Name').fill('Local web');
     await page.getByLabel('Local port').fill(String(localPort));
     await page.getByLabel('Remote host').fill('127.0.0.1');
@@ -246,6 +247,8 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     await expect
       .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
       .toBe('Ready');
+    // The counters are in the tunnel's details, under its name.
+    await row.getByRole('heading', { name: 'Local web' }).getByRole('button').click();
     const before = parseBytes((await row.getByTestId('bytes-in').textContent()) ?? '');
 
     // Real bytes through the relay; the page's counters follow.
@@ -266,8 +269,8 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
     relays = relays.filter((r) => r !== relay);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Reconnecting');
     await expect
-      .poll(() => page.locator('.reconnect-attempt').textContent(), { timeout: 10_000 })
-      .toMatch(/^Attempt \d+ of 10$/);
+      .poll(() => page.getByTestId('attempt').textContent(), { timeout: 10_000 })
+      .toMatch(/^\(attempt \d+ of 10\)$/);
     await expect
       .poll(() => page.getByTestId('countdown').textContent(), { timeout: 10_000 })
       .toMatch(/^Next try in \d+/);
@@ -359,6 +362,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
 
     await nav(page, 'Tunnels');
     await page.getByRole('button', { name: 'Add tunnel' }).click();
+    await page.getByTestId('preset-other').click();
     await page.getByLabel('Name').fill('Taken');
     await page.getByLabel('Local port').fill(String(taken));
     await page.getByLabel('Remote host').fill('127.0.0.1');

@@ -258,7 +258,9 @@ describe('renderer in Chromium (fake bridge, screenshots, accessibility)', () =>
           timeout: POLL_TIMEOUT_MS,
         })
         .toMatch(/Next try in \d/);
-      expect(await reconnecting.page.getByText('Attempt 3 of 10').isVisible()).toBe(true);
+      expect(await reconnecting.page.getByTestId('attempt').textContent()).toBe(
+        '(attempt 3 of 10)',
+      );
       await capture(
         reconnecting.page,
         { page: 'status-reconnecting', language: 'en', scheme, zoom: 100 },

@@ -364,6 +364,8 @@ export function statsUpdate(
     bytesIn: number;
     bytesOut?: number;
     openConnections?: number;
+    totalConnections?: number;
+    failedConnections?: number;
     rateInBps?: number;
     rateOutBps?: number;
   }[],
@@ -381,6 +383,8 @@ export function statsUpdate(
       rateInBps: t.rateInBps ?? 0,
       rateOutBps: t.rateOutBps ?? 0,
       openConnections: t.openConnections ?? 0,
+      totalConnections: t.totalConnections ?? 0,
+      failedConnections: t.failedConnections ?? 0,
     })),
   };
 }

@@ -2,7 +2,8 @@
 // relay over TLS on 127.0.0.1: a free local port suggested past ones another program holds or
 // another tunnel is configured on; a tunnel whose port was taken tries again once it is free;
 // the address copied is the one a client dials; a Web tunnel opens its page in the browser;
-// and stats pushes carry today's and all-time totals with the bytes just moved, not 10 s late.
+// and stats pushes carry today's and all-time totals with the bytes just moved, not 10 s late,
+// and the connection counts with them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -199,6 +200,9 @@ describe('tunnel requests for the Tunnels view', () => {
         .find((s) => (s.totals[tunnel.id]?.todayIn ?? 0) >= bytes),
     );
     const live = stats.tunnels.find((t) => t.id === tunnel.id);
+    // The connection counts travel with them too: the one echo connection, none failed.
+    expect(live?.totalConnections).toBe(1);
+    expect(live?.failedConnections).toBe(0);
     const totals = stats.totals[tunnel.id];
     expect(totals?.todayIn).toBe(live?.bytesIn);
     expect(totals?.todayOut).toBe(live?.bytesOut);

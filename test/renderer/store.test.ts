@@ -9,6 +9,7 @@ import {
   selectConnectionState,
   selectIsFirstRun,
   selectLogs,
+  selectTotals,
   selectTunnels,
 } from '../../src-renderer/store/selectors';
 import {
@@ -57,7 +58,16 @@ describe('app store', () => {
       at: new Date(NOW).toISOString(),
       totals: {},
       tunnels: [
-        { id: 't-rdp', bytesIn, bytesOut: 0, rateInBps: 0, rateOutBps: 0, openConnections: 0 },
+        {
+          id: 't-rdp',
+          bytesIn,
+          bytesOut: 0,
+          rateInBps: 0,
+          rateOutBps: 0,
+          openConnections: 0,
+          totalConnections: 0,
+          failedConnections: 0,
+        },
       ],
     });
     store.getState().applyStats(stats(39, 5));
@@ -75,9 +85,18 @@ describe('app store', () => {
     store.getState().applyStats({
       seq: 11,
       at: new Date(NOW).toISOString(),
-      totals: {},
+      totals: { 't-rdp': { todayIn: 1, todayOut: 2, allTimeIn: 3, allTimeOut: 4 } },
       tunnels: [
-        { id: 't-rdp', bytesIn: 7, bytesOut: 8, rateInBps: 9, rateOutBps: 10, openConnections: 11 },
+        {
+          id: 't-rdp',
+          bytesIn: 7,
+          bytesOut: 8,
+          rateInBps: 9,
+          rateOutBps: 10,
+          openConnections: 11,
+          totalConnections: 12,
+          failedConnections: 13,
+        },
       ],
     });
     const after = selectTunnels(store.getState());
@@ -88,9 +107,15 @@ describe('app store', () => {
       rateInBps: 9,
       rateOutBps: 10,
       openConnections: 11,
+      totalConnections: 12,
+      failedConnections: 13,
       status: 'listening',
     });
     expect(after[1]).toBe(before[1]);
+    // Main's totals come with the counters, not 10 s later with the next snapshot.
+    expect(selectTotals(store.getState())).toEqual({
+      't-rdp': { todayIn: 1, todayOut: 2, allTimeIn: 3, allTimeOut: 4 },
+    });
   });
 
   it('appends log batches and keeps only the newest MAX_LOG_RECORDS', () => {

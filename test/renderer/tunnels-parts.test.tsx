@@ -67,15 +67,20 @@ describe('sparkline numbers', () => {
       { at: T0 + 20_000, inBps: 100, outBps: 20 },
       { at: T0 + 50_000, inBps: 0, outBps: 0 },
     ];
-    // Four steps ending at 15, 30, 45 and 60 s.
-    expect(rateSeries(samples, T0 + 60_000, 4, 60_000)).toEqual([0, 120, 120, 0]);
-    expect(rateSeries([], T0, 3)).toEqual([0, 0, 0]);
+    // Four steps ending at 15, 30, 45 and 60 s; before the first sample the rate is unknown.
+    expect(rateSeries(samples, T0 + 60_000, 4, 60_000)).toEqual([null, 120, 120, 0]);
+    expect(rateSeries([], T0, 3)).toEqual([null, null, null]);
   });
 
   it('scales to the box: the top for the highest value, the bottom for zero', () => {
     expect(sparklinePoints([0, 5, 10], 20, 10)).toBe('0,10 10,5 20,0');
     expect(sparklinePoints([0, 0], 10, 8)).toBe('0,8 10,8');
     expect(sparklinePoints([], 10, 8)).toBe('');
+    expect(sparklinePoints([null, null], 10, 8)).toBe('');
+    // Nothing drawn before the first sample; a steady rate halfway up.
+    expect(sparklinePoints([null, 3, 3], 20, 8)).toBe('10,4 20,4');
+    expect(sparklinePoints([null, null, 7], 20, 8)).toBe('10,4 20,4');
+    expect(sparklinePoints([null, 0, 6, 3], 30, 6)).toBe('10,6 20,0 30,3');
   });
 
   it('draws one named line', () => {

@@ -20,6 +20,7 @@ export const enStatusTunnels = {
   'status.tunnelsAll': 'All tunnels',
   'status.connectNeedsRelay': 'Connect needs a relay: set one up first.',
   'status.connectNeedsToken': 'Connect needs your access token: sign in first.',
+  'status.connectNeedsLink': 'Connect needs a relay: accept the connection link above.',
   'status.setUpRelay': 'Set up relay…',
   'status.signIn': 'Sign in…',
 
@@ -32,6 +33,8 @@ export const enStatusTunnels = {
   'checklist.relayTodo':
     'Open the connection link your administrator sent you, or set up a relay yourself.',
   'checklist.relayDone': 'Using {relay}',
+  'checklist.relayLink':
+    'Accept the connection link above: it sets up the relay and, when it brings one, your token.',
   'checklist.signIn': 'Sign in',
   'checklist.signInTodo': 'Paste the access token your administrator gave you.',
   'checklist.signInDone': 'Signed in as {subject}',

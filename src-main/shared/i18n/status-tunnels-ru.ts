@@ -21,6 +21,8 @@ export const ruStatusTunnels: { readonly [K in keyof typeof enStatusTunnels]: st
   'status.tunnelsAll': 'Все туннели',
   'status.connectNeedsRelay': 'Для подключения нужен ретранслятор: сначала настройте его.',
   'status.connectNeedsToken': 'Для подключения нужен ваш токен доступа: сначала войдите.',
+  'status.connectNeedsLink':
+    'Для подключения нужен ретранслятор: примите ссылку для подключения выше.',
   'status.setUpRelay': 'Настроить ретранслятор…',
   'status.signIn': 'Войти…',
 
@@ -32,6 +34,8 @@ export const ruStatusTunnels: { readonly [K in keyof typeof enStatusTunnels]: st
   'checklist.relayTodo':
     'Откройте ссылку для подключения от администратора или настройте ретранслятор сами.',
   'checklist.relayDone': 'Используется {relay}',
+  'checklist.relayLink':
+    'Примите ссылку для подключения выше: она настроит ретранслятор и, если в ней есть токен, вход.',
   'checklist.signIn': 'Вход',
   'checklist.signInTodo': 'Вставьте токен доступа, который дал администратор.',
   'checklist.signInDone': 'Вы вошли как {subject}',
