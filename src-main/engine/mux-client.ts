@@ -19,6 +19,7 @@ import {
   type MuxStream,
 } from '../protocol/mux-connection';
 import { isPeerGone, MAX_RESPONSE_LINE_BYTES, streamRefusal } from './stream-forwarder';
+import { AnswerReader } from './relay-answer';
 import type { ForwardHandle } from './stream-forwarder';
 import type { Clock } from '../shared/clock';
 
@@ -157,6 +158,8 @@ export class MuxClient {
     const answer = await new Promise<{ rest: Buffer; window: number; maxStreams: number }>(
       (resolve, reject) => {
         const decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
+        // The relay greets a connection that stays silent (docs/protocol.md#opener).
+        const answers = new AnswerReader(decoder);
         const done = (
           err: EngineError | null,
           ok?: { rest: Buffer; window: number; maxStreams: number },
@@ -217,7 +220,7 @@ export class MuxClient {
           (chunk: Buffer): void => {
             let first;
             try {
-              first = decoder.push(chunk, 1)[0];
+              first = answers.push(chunk);
             } catch (err) {
               done(protocolError('relay sent a malformed mux_response', describeError(err)));
               return;

@@ -11,6 +11,7 @@ import type { ErrorCode } from '../shared/model';
 import { EngineError } from './errors';
 import type { TunnelCounters } from './counters';
 import { resetSocket } from '../protocol/socket-reset';
+import { AnswerReader } from './relay-answer';
 
 /** stream_response and mux_response are one short line; anything longer is a broken relay. */
 export const MAX_RESPONSE_LINE_BYTES = 16 * 1024;
@@ -70,6 +71,8 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
   const { local, remote, counters, onProgress } = options;
   let decoder: LineDecoder | null =
     options.openLine !== null ? new LineDecoder(MAX_RESPONSE_LINE_BYTES) : null;
+  // A pooled connection may have sat silent past the relay's greeting (docs/protocol.md#opener).
+  const answers = decoder !== null ? new AnswerReader(decoder) : null;
   let done = false;
   let failure: EngineError | null = null;
   let localClosed = false;
@@ -121,9 +124,9 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
         toLocal(chunk);
         return;
       }
-      let messages;
+      let answer;
       try {
-        messages = decoder.push(chunk, 1);
+        answer = (answers as AnswerReader).push(chunk);
       } catch (err) {
         fail(
           new EngineError(
@@ -134,7 +137,7 @@ export function forwardStream(options: ForwardOptions): ForwardHandle {
         );
         return;
       }
-      onAnswer(messages[0]);
+      onAnswer(answer);
     }, onThrow),
   );
 
