@@ -25,6 +25,8 @@ export type RegistrationResult =
       /** The id the relay echoed, when it differs from ours (we keep ours). */
       readonly echoedId: string | null;
       readonly v1Register: boolean;
+      /** The answer's line as sent, for fields of published servers (`public_key`, `server`). */
+      readonly raw?: JsonObject;
     }
   | { readonly ok: false; readonly error: EngineError; readonly action: ClientAction };
 

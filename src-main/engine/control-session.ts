@@ -18,6 +18,7 @@ import {
   type RelayMessage,
   type TunnelInfoMessage,
 } from '../protocol/messages';
+import type { ServerTunnelInfoMessage } from '../protocol/server-messages';
 import {
   readAuthAnswer,
   readRegistrationAnswer,
@@ -54,6 +55,8 @@ type Waiter = {
   resolve: (m: RelayMessage | null) => void;
   reject: (e: EngineError) => void;
   timer: unknown;
+  /** Also takes messages of types the session does not know (servers_response, ...). */
+  other: boolean;
 };
 
 export class ControlSession {
@@ -65,6 +68,8 @@ export class ControlSession {
   private chain: Promise<unknown> = Promise.resolve();
   private heartbeat: Heartbeat | null = null;
   private lastRelayError: RelayError | null = null;
+  /** The line each message was read from, for answers the normalised form does not carry. */
+  private readonly raw = new WeakMap<RelayMessage, JsonObject>();
   /** True once the relay sent `hello` on its own or as its answer: maybe a speak-first relay. */
   sawServerHello = false;
 
@@ -179,7 +184,7 @@ export class ControlSession {
   }
 
   /** Registers one tunnel (serialised with other requests). Never rejects for relay errors. */
-  registerTunnel(info: TunnelInfoMessage): Promise<RegistrationResult> {
+  registerTunnel(info: TunnelInfoMessage | ServerTunnelInfoMessage): Promise<RegistrationResult> {
     return this.serial(async () => {
       const requestTimeout = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
       this.send(info);
@@ -196,10 +201,37 @@ export class ControlSession {
           };
         }
         const result = readRegistrationAnswer(answer, info.tunnel_id);
+        // A published server's answer carries its key (docs/protocol.md "Reaching a published server").
+        if (result?.ok === true && 'server' in info)
+          return { ...result, raw: this.raw.get(answer) ?? {} };
         if (result !== null) return result;
         this.options.log('debug', 'relay_message_ignored', info.tunnel_id, {
           type: answer.type,
           phase: 'register',
+        });
+      }
+    });
+  }
+
+  /**
+   * One request whose answer `read` recognises from the line as sent (serialised with the
+   * others); null when none came within the request timeout. Rejects only once closed.
+   */
+  request<T>(
+    message: ClientMessage,
+    read: (line: JsonObject, message: RelayMessage) => T | null,
+  ): Promise<T | null> {
+    return this.serial(async () => {
+      const requestTimeout = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+      this.send(message);
+      for (;;) {
+        const answer = await this.next(requestTimeout, true);
+        if (answer === null) return null;
+        const result = read(this.raw.get(answer) ?? {}, answer);
+        if (result !== null) return result;
+        this.options.log('debug', 'relay_message_ignored', null, {
+          type: answer.type === 'other' ? answer.rawType : answer.type,
+          phase: message.type,
         });
       }
     });
@@ -252,7 +284,7 @@ export class ControlSession {
   }
 
   /** The next message for a request, or null after `timeoutMs`. Rejects once closed. */
-  private next(timeoutMs: number): Promise<RelayMessage | null> {
+  private next(timeoutMs: number, other = false): Promise<RelayMessage | null> {
     if (this.closedWith !== null) return Promise.reject(this.closedWith);
     const queued = this.inbox.shift();
     if (queued !== undefined) return Promise.resolve(queued);
@@ -261,7 +293,7 @@ export class ControlSession {
         this.waiter = null;
         resolve(null);
       }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
+      this.waiter = { resolve, reject, timer, other };
     });
   }
 
@@ -279,6 +311,7 @@ export class ControlSession {
     for (const obj of objects) {
       if (this.closedWith !== null) return;
       const message = parseRelayMessage(obj);
+      this.raw.set(message, obj);
       if (message.type === 'invalid') {
         // A field of the wrong type: skipped, as an unknown message is
         // (docs/protocol.md#relays-in-the-wild-tolerances).
@@ -303,6 +336,8 @@ export class ControlSession {
         this.heartbeat?.answered();
         return;
       case 'other':
+        // A request that reads its own answer type (servers_response, ...) takes it.
+        if (this.waiter?.other === true) break;
         // Unknown types, and server-pushed tunnel_info, are logged and never acted on (§7).
         this.options.log('info', 'relay_message_ignored', null, { type: message.rawType });
         return;

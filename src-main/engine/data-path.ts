@@ -12,6 +12,7 @@ import { resetSocket } from '../protocol/socket-reset';
 import { DataPool } from './data-pool';
 import type { EngineContext } from './engine-context';
 import { EngineError, toEngineError } from './errors';
+import { openKeyedStream } from './keyed-streams';
 import { forwardMuxStream, MuxClient } from './mux-client';
 import { forwardStream, type ForwardHandle } from './stream-forwarder';
 import { openTransport, osTrust, trustLabel } from './tls-options';
@@ -149,6 +150,22 @@ export class DataPath {
     const token = route.streamToken;
     if (token === null) {
       fail(new EngineError('stream_failed', 'tunnel has no stream token yet'));
+      return;
+    }
+    const serverKey = route.serverKey;
+    if (typeof serverKey === 'string') {
+      // A keyed published server: TLS inside the stream, pinned to its key (keyed-streams.ts).
+      openKeyedStream({
+        route,
+        publicKey: serverKey,
+        streamToken: token,
+        clock: this.ctx.clock,
+        mux: this.mux,
+        dataConnection: () => (this.pool !== null ? this.pool.take() : this.openRelayConnection()),
+      }).then(
+        (inner) => this.startForward(route, local, inner, null, adopt, onDone),
+        (err: unknown) => fail(toEngineError(err, 'stream_failed')),
+      );
       return;
     }
     const mux = this.mux;

@@ -5,7 +5,11 @@
 
 import type { EngineSnapshot, LogRecord } from '../shared/model';
 import { systemClock, type Clock } from '../shared/clock';
+import { PUBLISHED_SERVERS_FEATURE, readServersResponse } from '../protocol/server-messages';
 import { DataPath } from './data-path';
+import { EngineError } from './errors';
+import { Publisher, relayRefusal } from './publisher';
+import { openTransport } from './tls-options';
 import { ErrorTally, type EngineContext } from './engine-context';
 import { createLogger } from './log';
 import { EngineMetrics } from './metrics';
@@ -13,7 +17,14 @@ import { SessionSupervisor } from './session-supervisor';
 import { buildSnapshot } from './snapshot-builder';
 import { SnapshotThrottle } from './snapshot-throttle';
 import { TunnelSet } from './tunnel-set';
-import type { Engine, EngineEvents, EngineOptions, RelayEndpoint } from './types';
+import type {
+  Engine,
+  EngineEvents,
+  EngineOptions,
+  ListedServer,
+  PublishOptions,
+  RelayEndpoint,
+} from './types';
 
 export { DEFAULT_POOL_SIZE } from './data-path';
 
@@ -34,6 +45,7 @@ class TunnelEngine implements Engine {
   private readonly supervisor: SessionSupervisor;
   private readonly tunnels: TunnelSet;
   private readonly dataPath: DataPath;
+  private readonly publisher: Publisher;
   private rateTimer: unknown = null;
   /** Rises with every pushed snapshot; snapshot() reports it and never bumps it. */
   private seq = 0;
@@ -57,13 +69,19 @@ class TunnelEngine implements Engine {
       ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
       ...(options.mux !== undefined ? { mux: options.mux } : {}),
     });
+    this.publisher = new Publisher({
+      context,
+      publish: options.publish ?? null,
+      relay: () => this.supervisor.endpoint,
+      connect: (endpoint) => openTransport({ endpoint, clock: this.clock }),
+    });
     this.tunnels = new TunnelSet({
       context,
       tunnels: options.tunnels,
       allowDirect: options.allowDirect === true,
       onConnection: (route, socket) => this.dataPath.handle(route, socket),
     });
-    const { tunnels, dataPath } = this;
+    const { tunnels, dataPath, publisher } = this;
     this.supervisor = new SessionSupervisor({
       relay: options.relay,
       context,
@@ -79,14 +97,17 @@ class TunnelEngine implements Engine {
         : {}),
       hooks: {
         openConnection: () => dataPath.openRelayConnection(),
-        registerTunnels: (link) => tunnels.attach(link),
+        registerTunnels: (link) =>
+          Promise.all([tunnels.attach(link), publisher.attach(link)]).then(() => undefined),
         sessionActive: (features) => dataPath.start(features),
         sessionEnded: () => {
           tunnels.unlink();
+          publisher.unlink();
           dataPath.pause();
         },
         stopAll: () => {
           tunnels.detach();
+          publisher.detach();
           dataPath.pause();
           dataPath.endStreams();
         },
@@ -128,7 +149,30 @@ class TunnelEngine implements Engine {
     this.supervisor.setRelay(relay, () => {
       this.dataPath.forgetRelay();
       this.tunnels.forgetRelay();
+      this.publisher.forgetRelay();
     });
+  }
+
+  setPublish(publish: PublishOptions | null): void {
+    if (!this.closed) this.publisher.set(publish);
+  }
+
+  async listServers(): Promise<readonly ListedServer[]> {
+    if (!this.supervisor.view().relayFeatures.includes(PUBLISHED_SERVERS_FEATURE))
+      throw new EngineError(
+        'protocol_error',
+        'the relay does not publish servers (no published_servers feature)',
+      );
+    const answer = await this.supervisor.request({ type: 'servers' }, (line, message) => {
+      const refusal = relayRefusal(line, message);
+      if (refusal !== null) return { error: refusal, servers: null };
+      const servers = readServersResponse(line);
+      return servers === null ? null : { error: undefined, servers };
+    });
+    if (answer === null)
+      throw new EngineError('protocol_error', 'the relay did not answer servers');
+    if (answer.error !== undefined) throw answer.error;
+    return answer.servers ?? [];
   }
 
   /** Pure: the current state with the seq of the last push; samples and bumps nothing. */
@@ -136,6 +180,7 @@ class TunnelEngine implements Engine {
     return buildSnapshot({
       session: this.supervisor.view(),
       tunnels: this.tunnels.states(),
+      publish: this.publisher.view(),
       seq: this.seq,
       now: this.clock.now(),
     });
@@ -163,6 +208,7 @@ class TunnelEngine implements Engine {
     if (this.rateTimer !== null) this.clock.clearTimeout(this.rateTimer);
     this.rateTimer = null;
     this.tunnels.close();
+    this.publisher.close();
     this.dataPath.close();
     this.metricsRegistry.close();
     this.snapshotListeners.clear();
@@ -178,6 +224,7 @@ class TunnelEngine implements Engine {
     const snap = buildSnapshot({
       session: this.supervisor.view(),
       tunnels: this.tunnels.states(),
+      publish: this.publisher.view(),
       seq: this.seq,
       now,
     });

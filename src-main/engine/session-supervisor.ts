@@ -14,6 +14,8 @@ import { OpenerMemory, RelayMemory } from './session-memory';
 import { relayKey, type SessionView } from './snapshot-builder';
 import { transition, type SessionEvent } from './state-machine';
 import { trustLabel } from './tls-options';
+import type { JsonObject } from '../protocol/codec';
+import type { ClientMessage, RelayMessage } from '../protocol/messages';
 import type { RegistrationLink } from './tunnel-set';
 import type { EngineOptions, RelayEndpoint } from './types';
 
@@ -99,6 +101,21 @@ export class SessionSupervisor {
       relayFeatures: this.relayFeatures,
       lastError: this.lastError,
     };
+  }
+
+  /** A request on the live session (listing published servers); rejects without one. */
+  request<T>(
+    message: ClientMessage,
+    read: (line: JsonObject, message: RelayMessage) => T | null,
+  ): Promise<T | null> {
+    const session = this.session;
+    if (
+      session === null ||
+      session.isClosed ||
+      (this.state !== 'active' && this.state !== 'registered')
+    )
+      return Promise.reject(new EngineError('connection_lost', 'not connected to the relay'));
+    return session.request(message, read);
   }
 
   connect(): void {
@@ -268,6 +285,7 @@ export class SessionSupervisor {
       tenantId: this.tenantId,
       features: this.relayFeatures,
       register: (info) => session.registerTunnel(info),
+      request: (message, read) => session.request(message, read),
       reconnectToken: (token) => this.memory.setReconnectToken(token),
       failed: (err) => {
         // A closed session is handled by onSessionLost.

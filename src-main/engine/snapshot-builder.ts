@@ -7,6 +7,7 @@ import type {
   DataMode,
   EngineSnapshot,
   ErrorInfo,
+  PublishSnapshot,
   TunnelConfig,
   TunnelSnapshot,
   TunnelStatus,
@@ -32,6 +33,8 @@ export interface TunnelState {
   readonly dataMode: DataMode | null;
   readonly error: ErrorInfo | null;
   readonly counters: CounterValues;
+  /** A published server's registered key (null: keyless); undefined otherwise or not yet known. */
+  readonly serverKey?: string | null | undefined;
 }
 
 /** The session as the supervisor holds it; times in epoch milliseconds. */
@@ -51,6 +54,8 @@ export interface SessionView {
 export interface SnapshotInput {
   readonly session: SessionView;
   readonly tunnels: Iterable<TunnelState>;
+  /** This computer as a published server; null when it is not shared. */
+  readonly publish?: PublishSnapshot | null;
   readonly seq: number;
   readonly now: number;
 }
@@ -77,6 +82,9 @@ export function tunnelSnapshot(t: TunnelState): TunnelSnapshot {
     totalConnections: c.totalConnections,
     failedConnections: c.failedConnections,
     error: t.error,
+    ...(t.config.server !== undefined && t.serverKey !== undefined
+      ? { endToEnd: t.serverKey !== null }
+      : {}),
   };
 }
 
@@ -100,6 +108,7 @@ export function buildSnapshot(input: SnapshotInput): EngineSnapshot {
       relayFeatures: session.relayFeatures,
     },
     tunnels,
+    ...(input.publish !== undefined ? { publish: input.publish } : {}),
     lastError: session.lastError,
     seq: input.seq,
     at: new Date(input.now).toISOString(),

@@ -18,8 +18,18 @@ export interface TunnelRoute {
   readonly dataMode: DataMode | null;
   readonly streamToken: string | null;
   readonly counters: TunnelCounters;
+  /**
+   * A tunnel to a published server: the registered key its streams pin the inner TLS to, null
+   * for a keyless server; undefined for other tunnels and before registration.
+   */
+  readonly serverKey: string | null | undefined;
   /** A stream of this tunnel ended: null when it got through, else why it failed. */
   streamEnded(err: EngineError | null): void;
+  /**
+   * The relay refused a stream to a published server with `reason` (docs/protocol.md "Reaching
+   * a published server"): `server_changed` asks again, `ip_not_allowed` stops the tunnel.
+   */
+  serverRefused(err: EngineError, reason: string | null): void;
 }
 
 export class TunnelRuntime implements TunnelState, TunnelRoute {
@@ -27,6 +37,7 @@ export class TunnelRuntime implements TunnelState, TunnelRoute {
   error: ErrorInfo | null = null;
   dataMode: DataMode | null = null;
   streamToken: string | null = null;
+  serverKey: string | null | undefined = undefined;
   /** The relay accepted this id earlier in this process: tunnel_exists then means "still yours". */
   registeredOnce = false;
   /** Bumped on every config change and teardown, so a stale result is dropped. */
@@ -41,6 +52,8 @@ export class TunnelRuntime implements TunnelState, TunnelRoute {
     public config: TunnelConfig,
     private readonly ctx: EngineContext,
     private readonly onConnection: (route: TunnelRoute, socket: net.Socket) => void,
+    /** The published server's registration changed: register this tunnel again. */
+    private readonly onServerChanged: (runtime: TunnelRuntime) => void = () => undefined,
   ) {
     this.status = config.enabled ? 'pending' : 'off';
   }
@@ -79,6 +92,7 @@ export class TunnelRuntime implements TunnelState, TunnelRoute {
   forgetRelay(): void {
     this.registeredOnce = false;
     this.streamToken = null;
+    this.serverKey = undefined;
     this.dataMode = null;
   }
 
@@ -93,6 +107,11 @@ export class TunnelRuntime implements TunnelState, TunnelRoute {
       detail: err.detail,
     });
     this.ctx.stateChanged();
+  }
+
+  serverRefused(err: EngineError, reason: string | null): void {
+    if (reason === 'server_changed') this.onServerChanged(this);
+    else if (err.code === 'ip_not_allowed' && this.status === 'listening') this.fail(err);
   }
 
   streamEnded(err: EngineError | null): void {
@@ -164,6 +183,7 @@ function sameEndpoint(a: TunnelConfig, b: TunnelConfig): boolean {
     a.localHost === b.localHost &&
     a.localPort === b.localPort &&
     a.remoteHost === b.remoteHost &&
-    a.remotePort === b.remotePort
+    a.remotePort === b.remotePort &&
+    a.server === b.server
   );
 }

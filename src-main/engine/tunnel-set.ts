@@ -5,7 +5,17 @@
 
 import type net from 'node:net';
 import type { TunnelConfig } from '../shared/model';
-import { TCP_STREAM_FEATURE, type TunnelInfoMessage } from '../protocol/messages';
+import type { JsonObject } from '../protocol/codec';
+import {
+  TCP_STREAM_FEATURE,
+  type ClientMessage,
+  type RelayMessage,
+  type TunnelInfoMessage,
+} from '../protocol/messages';
+import {
+  PUBLISHED_SERVERS_FEATURE,
+  type ServerTunnelInfoMessage,
+} from '../protocol/server-messages';
 import type { RegistrationResult } from './control-answers';
 import type { EngineContext } from './engine-context';
 import { EngineError, toEngineError } from './errors';
@@ -18,7 +28,12 @@ export type { TunnelRoute } from './tunnel-runtime';
 export interface RegistrationLink {
   readonly tenantId: string | null;
   readonly features: readonly string[];
-  register(info: TunnelInfoMessage): Promise<RegistrationResult>;
+  register(info: TunnelInfoMessage | ServerTunnelInfoMessage): Promise<RegistrationResult>;
+  /** Any other request on the session (register, servers, unregister); null: no answer in time. */
+  request<T>(
+    message: ClientMessage,
+    read: (line: JsonObject, message: RelayMessage) => T | null,
+  ): Promise<T | null>;
   /** A registration answer carried a new reconnect_token. */
   reconnectToken(token: string): void;
   /** A registration after the first round failed the whole session (a fatal answer). */
@@ -49,6 +64,11 @@ export class TunnelSet {
   private round: Round | null = null;
   private closed = false;
   private readonly ctx: EngineContext;
+  /**
+   * The key each published server had when first seen on this relay (docs/protocol.md "End
+   * to end"); a different one later stops its tunnels until the user turns them on again.
+   */
+  private readonly serverKeys = new Map<string, string | null>();
 
   constructor(private readonly options: TunnelSetOptions) {
     this.ctx = options.context;
@@ -66,6 +86,12 @@ export class TunnelSet {
 
   setTunnels(tunnels: readonly TunnelConfig[]): void {
     const wanted = new Set(tunnels.map((t) => t.id));
+    // Turning a server's tunnel on (again) accepts the key it has now.
+    for (const config of tunnels) {
+      const known = this.table.get(config.id)?.config;
+      if (config.server !== undefined && config.enabled && known?.enabled !== true)
+        this.serverKeys.delete(config.server);
+    }
     for (const [id, runtime] of this.table) {
       if (wanted.has(id)) continue;
       runtime.retire();
@@ -127,6 +153,7 @@ export class TunnelSet {
 
   /** Another relay: nothing it was told holds for the next one. */
   forgetRelay(): void {
+    this.serverKeys.clear();
     for (const runtime of this.table.values()) runtime.forgetRelay();
   }
 
@@ -161,7 +188,15 @@ export class TunnelSet {
   }
 
   private runtimeFor(config: TunnelConfig): TunnelRuntime {
-    return new TunnelRuntime(config, this.ctx, this.options.onConnection);
+    return new TunnelRuntime(config, this.ctx, this.options.onConnection, (runtime) => {
+      // Only a tunnel still in the table asks again (docs/protocol.md: `server_changed`).
+      if (this.table.get(runtime.config.id) !== runtime || !runtime.config.enabled) return;
+      this.ctx.log('info', 'tunnel_server_changed', runtime.config.id, {
+        server: runtime.config.server ?? null,
+      });
+      this.enqueue(runtime.config.id);
+      this.pump();
+    });
   }
 
   private enqueue(id: string): void {
@@ -216,16 +251,38 @@ export class TunnelSet {
     runtime: TunnelRuntime,
   ): Promise<void> {
     const { generation, config } = runtime;
+    if (config.server !== undefined && !link.features.includes(PUBLISHED_SERVERS_FEATURE)) {
+      runtime.fail(
+        new EngineError(
+          'protocol_error',
+          `the relay does not publish servers (no published_servers feature): "${config.server}" cannot be reached`,
+        ),
+      );
+      return;
+    }
     runtime.status = 'registering';
     this.ctx.stateChanged();
-    const result = await link.register({
-      type: 'tunnel_info',
-      tunnel_id: config.id,
-      ...(link.tenantId !== null ? { tenant_id: link.tenantId } : {}),
-      local_port: config.localPort,
-      remote_host: config.remoteHost,
-      remote_port: config.remotePort,
-    });
+    const tenant = link.tenantId !== null ? { tenant_id: link.tenantId } : {};
+    // docs/protocol.md#reaching-a-published-server: `server` is a field of its own.
+    const result = await link.register(
+      config.server !== undefined
+        ? {
+            type: 'tunnel_info',
+            tunnel_id: config.id,
+            ...tenant,
+            local_port: config.localPort,
+            server: config.server,
+            remote_port: config.remotePort,
+          }
+        : {
+            type: 'tunnel_info',
+            tunnel_id: config.id,
+            ...tenant,
+            local_port: config.localPort,
+            remote_host: config.remoteHost,
+            remote_port: config.remotePort,
+          },
+    );
     const isCurrent = (): boolean => this.table.get(config.id) === runtime && !this.closed;
     if (epoch !== this.epoch || !isCurrent()) return;
     if (result.ok) {
@@ -255,6 +312,13 @@ export class TunnelSet {
         });
       if (result.v1Register) this.ctx.log('info', 'tunnel_v1_register_response', config.id, {});
     }
+    if (config.server !== undefined && result.ok) {
+      const keyError = this.checkServerKey(runtime, config.server, result.raw);
+      if (keyError !== null) {
+        runtime.fail(keyError);
+        return;
+      }
+    }
     const refusal = this.dataModeFor(link, runtime);
     if (refusal !== null) {
       runtime.fail(refusal);
@@ -265,6 +329,35 @@ export class TunnelSet {
       local_port: config.localPort,
     });
     await runtime.listen(isCurrent);
+  }
+
+  /**
+   * The registered key of a published server, held to the one first seen for that name
+   * (docs/protocol.md "End to end"); sets the tunnel's serverKey, or says why not.
+   */
+  private checkServerKey(
+    runtime: TunnelRuntime,
+    server: string,
+    raw: JsonObject | undefined,
+  ): EngineError | null {
+    const key = raw?.['public_key'];
+    if (key !== null && typeof key !== 'string')
+      return new EngineError(
+        'protocol_error',
+        `the relay did not say which key published server "${server}" registered`,
+      );
+    const known = this.serverKeys.get(server);
+    if (known !== undefined && known !== key) {
+      runtime.serverKey = undefined;
+      return new EngineError(
+        'tls_pin_mismatch',
+        `published server "${server}" now has a different key than when it was first reached; turn the tunnel on again to accept the new key`,
+        'server_key_changed',
+      );
+    }
+    this.serverKeys.set(server, key);
+    runtime.serverKey = key;
+    return null;
   }
 
   /** Sets the data mode the relay allows, or says why the tunnel cannot carry streams. */

@@ -4,6 +4,9 @@
 
 import type { Clock } from '../shared/clock';
 import type { EngineSnapshot, LogRecord, TunnelConfig } from '../shared/model';
+import type { ListedServer } from '../protocol/server-messages';
+
+export type { ListedServer } from '../protocol/server-messages';
 
 export type OpenerMode = 'auto' | 'client' | 'server';
 
@@ -37,6 +40,37 @@ export interface SessionStatePersistence {
   save(state: PersistedSessionState): Promise<void>;
 }
 
+/**
+ * Where the publishing computer's private key is kept (docs/protocol.md "End to end"): the OS
+ * keychain on the desktop, a 0600 file for the CLI. Rejects when the store cannot be used.
+ */
+export interface ServerKeyStore {
+  /** The PKCS#8 PEM kept so far, or null before first use. */
+  load(): Promise<string | null>;
+  save(privateKeyPem: string): Promise<void>;
+}
+
+/** One published port and where this computer dials for it. */
+export interface PublishedPort {
+  readonly port: number;
+  /** Default 127.0.0.1 (docs/protocol.md "Published servers": its own services). */
+  readonly targetHost?: string;
+  /** Default: the published port. */
+  readonly targetPort?: number;
+}
+
+/** This computer published under a name (docs/protocol.md "Register"). */
+export interface PublishOptions {
+  readonly name: string;
+  readonly ports: readonly PublishedPort[];
+  /** Who may reach it: these `sub`s of the tenant; null or absent: the whole tenant. */
+  readonly allowSubs?: readonly string[] | null;
+  /** The key of the end-to-end layer; null publishes keyless (no inner TLS, shown as such). */
+  readonly keyStore: ServerKeyStore | null;
+  /** Consumers' streams carried at once; more are refused (default MAX_SERVED_STREAMS, 256). */
+  readonly maxStreams?: number;
+}
+
 export interface EngineOptions {
   readonly relay: RelayEndpoint;
   readonly tunnels: readonly TunnelConfig[];
@@ -60,6 +94,8 @@ export interface EngineOptions {
   readonly heartbeatIntervalMs?: number;
   /** Wait for each heartbeat answer; default HEARTBEAT_TIMEOUT_MS (10 s). */
   readonly heartbeatTimeoutMs?: number;
+  /** Publish this computer on every session (docs/protocol.md "Published servers"). */
+  readonly publish?: PublishOptions | null;
 }
 
 export type EngineEvents = {
@@ -80,6 +116,13 @@ export interface Engine {
   setTunnelEnabled(tunnelId: string, enabled: boolean): void;
   /** Switches relay; an open session is closed and, if it was wanted, reopened. */
   setRelay(relay: RelayEndpoint): void;
+  /** Starts, changes or (null) stops publishing this computer; stopping unregisters it. */
+  setPublish(publish: PublishOptions | null): void;
+  /**
+   * The tenant's published servers this identity may reach (`servers`), asked on the live
+   * session. Rejects when there is none or the relay does not publish servers.
+   */
+  listServers(): Promise<readonly ListedServer[]>;
   snapshot(): EngineSnapshot;
   on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): () => void;
   /** Prometheus text exposition of the client metrics (docs/protocol.md#metrics-and-logs). */

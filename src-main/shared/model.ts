@@ -121,6 +121,11 @@ export interface TunnelConfig {
   readonly remoteHost: string;
   readonly remotePort: number;
   readonly enabled: boolean;
+  /**
+   * A published server's name (docs/protocol.md#reaching-a-published-server): the tunnel names
+   * it in `server` and `remoteHost` is not sent.
+   */
+  readonly server?: string;
 }
 
 /**
@@ -143,6 +148,45 @@ export interface TunnelSnapshot extends TunnelConfig {
   readonly openConnections: number;
   readonly totalConnections: number;
   readonly failedConnections: number;
+  readonly error: ErrorInfo | null;
+  /**
+   * A tunnel to a published server: true when its streams are end to end (TLS inside, pinned
+   * to the registered key), false for a keyless server; absent for other tunnels.
+   */
+  readonly endToEnd?: boolean;
+}
+
+/** This computer published under a name (docs/protocol.md "Published servers"). */
+export type PublishStatus = 'registering' | 'online' | 'offline' | 'error';
+
+/** One consumer's stream to this computer, as the relay named it in its OPEN. */
+export interface ServedConnection {
+  readonly id: number;
+  readonly sub: string;
+  readonly tenantId: string;
+  /** The consumer's address as the relay saw it. */
+  readonly remote: string;
+  readonly port: number;
+  /** ISO 8601. */
+  readonly since: string;
+  /** consumer -> this computer's service. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export interface PublishSnapshot {
+  readonly name: string;
+  readonly ports: readonly number[];
+  /** null: every identity of the tenant. */
+  readonly allowSubs: readonly string[] | null;
+  /** The registered key (base64 DER SPKI): streams are end to end; null: keyless. */
+  readonly publicKey: string | null;
+  readonly status: PublishStatus;
+  readonly tunnelId: string | null;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly totalConnections: number;
+  readonly connections: readonly ServedConnection[];
   readonly error: ErrorInfo | null;
 }
 
@@ -168,6 +212,8 @@ export interface EngineSnapshot {
   readonly state: ConnectionState;
   readonly session: SessionInfo;
   readonly tunnels: readonly TunnelSnapshot[];
+  /** This computer as a published server; absent or null when it is not shared. */
+  readonly publish?: PublishSnapshot | null;
   /** The error that caused the last state change for the worse, cleared once Active. */
   readonly lastError: ErrorInfo | null;
   /**

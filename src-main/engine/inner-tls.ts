@@ -1,0 +1,295 @@
+// The end-to-end layer of published servers (docs/protocol.md "End to end"): the publishing
+// computer's own key (EC P-256, made on first use and kept by a ServerKeyStore), a self-signed
+// certificate over it for the TLS 1.3 server inside each stream, and the consumer's TLS 1.3
+// client that accepts only a server whose SubjectPublicKeyInfo is the registered one. Owns no
+// stream: callers hand it a Duplex (a mux stream or a relay data connection).
+
+import 'reflect-metadata';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  timingSafeEqual,
+  webcrypto,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import * as x509 from '@peculiar/x509';
+import { TLS13_CIPHER_SUITES } from '../protocol/tls';
+import type { Clock } from '../shared/clock';
+import { EngineError } from './errors';
+import type { ServerKeyStore } from './types';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+/** The inner handshake must finish within this (both ends). */
+export const INNER_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DAY_MS = 86_400_000;
+/** Curves a kept key may use (docs/protocol.md "Register": what the relay accepts). */
+const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384' };
+
+/** The publishing computer's identity for the inner layer. */
+export interface ServerIdentity {
+  /** base64 DER SubjectPublicKeyInfo: what `register` sends as `public_key`. */
+  readonly publicKey: string;
+  /** The TLS server context with the self-signed certificate over the key. */
+  readonly context: tls.SecureContext;
+  /** True when the key was made now (first use). */
+  readonly created: boolean;
+}
+
+/** base64 DER SPKI of a key. */
+export function spkiBase64(key: KeyObject): string {
+  return key.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+function readKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (error) {
+    throw new EngineError(
+      'io_error',
+      'the kept server key cannot be read',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+  if (key.asymmetricKeyType !== 'ec' || CURVES[curve] === undefined)
+    throw new EngineError(
+      'io_error',
+      'the kept server key is not an EC P-256 or P-384 key',
+      `${key.asymmetricKeyType ?? 'unknown'} ${curve}`,
+    );
+  return key;
+}
+
+/** A self-signed certificate over `key` (its name and dates are not checked by the consumer). */
+async function selfSigned(key: KeyObject, now: number): Promise<string> {
+  const curve = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? 'P-256';
+  const algorithm = { name: 'ECDSA', namedCurve: curve };
+  const privateKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    key.export({ type: 'pkcs8', format: 'der' }),
+    algorithm,
+    false,
+    ['sign'],
+  );
+  const publicKey = await webcrypto.subtle.importKey(
+    'spki',
+    createPublicKey(key).export({ type: 'spki', format: 'der' }),
+    algorithm,
+    true,
+    ['verify'],
+  );
+  const serial = webcrypto.getRandomValues(new Uint8Array(16));
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Buffer.from(serial).toString('hex'),
+    name: 'CN=cloudbridge-published-server',
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    keys: { privateKey, publicKey },
+    signingAlgorithm: { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' },
+  });
+  return cert.toString('pem');
+}
+
+/**
+ * The computer's key from `store`, made (EC P-256) and saved on first use, with its server
+ * context. Rejects with an EngineError when the store cannot be read or written.
+ */
+export async function loadServerIdentity(
+  store: ServerKeyStore,
+  clock: Clock,
+): Promise<ServerIdentity> {
+  const kept = await store.load();
+  let key: KeyObject;
+  let created = false;
+  if (kept === null) {
+    key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    await store.save(key.export({ type: 'pkcs8', format: 'pem' }) as string);
+    created = true;
+  } else {
+    key = readKey(kept);
+  }
+  const cert = await selfSigned(key, clock.now());
+  const context = tls.createSecureContext({
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    ciphers: TLS13_CIPHER_SUITES,
+    key: key.export({ type: 'pkcs8', format: 'pem' }) as string,
+    cert,
+  });
+  return { publicKey: spkiBase64(createPublicKey(key)), context, created };
+}
+
+/**
+ * The consumer's end: a TLS 1.3 client over `transport` that resolves once the server has
+ * proved it holds the private key of `publicKey` (base64 DER SPKI). Never resumes a session,
+ * so every stream's server shows its certificate and signs the handshake.
+ */
+export function connectPinned(
+  transport: Duplex,
+  publicKey: string,
+  clock: Clock,
+  server: string,
+): Promise<tls.TLSSocket> {
+  const expected = Buffer.from(publicKey, 'base64');
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    const socket = tls.connect({
+      socket: transport,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      ciphers: TLS13_CIPHER_SUITES,
+      // The certificate is self-signed and its name means nothing: the key is checked below.
+      rejectUnauthorized: false,
+      servername: 'cloudbridge-published-server',
+    });
+    let settled = false;
+    const finish = (error: EngineError | null): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (error === null) {
+        resolve(socket);
+        return;
+      }
+      socket.destroy();
+      transport.destroy();
+      reject(error);
+    };
+    const onError = (error: Error): void =>
+      finish(
+        new EngineError(
+          'stream_failed',
+          `the end-to-end TLS handshake with published server ${server} failed`,
+          error.message,
+        ),
+      );
+    const onClose = (): void =>
+      finish(
+        new EngineError(
+          'stream_failed',
+          `the stream to published server ${server} closed during the end-to-end handshake`,
+        ),
+      );
+    const timer = clock.setTimeout(
+      () =>
+        finish(
+          new EngineError(
+            'stream_failed',
+            `published server ${server} did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
+          ),
+        ),
+      INNER_HANDSHAKE_TIMEOUT_MS,
+    );
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    socket.once('secureConnect', () => {
+      try {
+        finish(checkServerKey(socket, expected, server));
+      } catch (error) {
+        finish(
+          new EngineError(
+            'tls_pin_mismatch',
+            `published server ${server} presented a certificate that cannot be read`,
+            error instanceof Error ? error.message : String(error),
+          ),
+        );
+      }
+    });
+  });
+}
+
+/** The server's SubjectPublicKeyInfo, byte for byte the registered one; TLS 1.3 only. */
+function checkServerKey(
+  socket: tls.TLSSocket,
+  expected: Buffer,
+  server: string,
+): EngineError | null {
+  if (socket.getProtocol() !== 'TLSv1.3')
+    return new EngineError(
+      'tls_version',
+      `published server ${server} negotiated ${socket.getProtocol() ?? 'no protocol'}, not TLS 1.3`,
+    );
+  const raw = (socket.getPeerCertificate() as Partial<tls.PeerCertificate>).raw;
+  if (raw === undefined)
+    return new EngineError(
+      'tls_pin_mismatch',
+      `published server ${server} presented no certificate`,
+      'server_key_mismatch',
+    );
+  const spki = new X509Certificate(raw).publicKey.export({ type: 'spki', format: 'der' });
+  if (spki.length !== expected.length || !timingSafeEqual(spki, expected))
+    return new EngineError(
+      'tls_pin_mismatch',
+      `published server ${server} presented a key that is not its registered key`,
+      'server_key_mismatch',
+    );
+  return null;
+}
+
+/**
+ * The publishing computer's end: a TLS 1.3 server over `transport` with the computer's own
+ * certificate; resolves once the handshake is done. A TLSSocket made directly (not a
+ * tls.Server, which would build its context from key and cert for every connection) says so
+ * with its 'secure' event.
+ */
+export function acceptInner(
+  transport: Duplex,
+  identity: ServerIdentity,
+  clock: Clock,
+): Promise<tls.TLSSocket> {
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    const socket = new tls.TLSSocket(transport, {
+      isServer: true,
+      secureContext: identity.context,
+      requestCert: false,
+    });
+    let settled = false;
+    const finish = (error: EngineError | null): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (error === null) {
+        resolve(socket);
+        return;
+      }
+      socket.destroy();
+      transport.destroy();
+      reject(error);
+    };
+    const onError = (error: Error): void =>
+      finish(
+        new EngineError('stream_failed', 'the end-to-end TLS handshake failed', error.message),
+      );
+    const onClose = (): void =>
+      finish(new EngineError('stream_failed', 'the stream closed during the end-to-end handshake'));
+    const timer = clock.setTimeout(
+      () =>
+        finish(
+          new EngineError(
+            'stream_failed',
+            `the consumer did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
+          ),
+        ),
+      INNER_HANDSHAKE_TIMEOUT_MS,
+    );
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    socket.once('secure', () =>
+      finish(
+        socket.getProtocol() === 'TLSv1.3'
+          ? null
+          : new EngineError('tls_version', 'the consumer did not negotiate TLS 1.3'),
+      ),
+    );
+  });
+}
