@@ -2,7 +2,7 @@
 // order, forwards snapshots and logs, asks main for the token at every authentication, and
 // runs the built-in relay. Knows nothing of how it was started (host-child.ts picks the port).
 
-import type { Engine, EngineOptions } from '../engine/types';
+import type { Engine, EngineOptions, PublishOptions } from '../engine/types';
 import { EngineError } from '../engine/errors';
 import type { ErrorCode } from '../shared/model';
 import type { RunningBuiltinRelay } from './builtin-relay-runner';
@@ -14,6 +14,7 @@ import {
   type HostCommand,
   type HostEngineInit,
   type HostEvent,
+  type HostPublish,
   type HostReplyValue,
 } from './host-protocol';
 import { createSessionStateFile } from './session-state-file';
@@ -98,6 +99,28 @@ export function startChildRuntime(options: ChildRuntimeOptions): void {
     await old?.close();
   }
 
+  /** The key stays in main's keychain: the child has the kept one and reports a new one. */
+  function publishOptions(publish: HostPublish | null | undefined): PublishOptions | null {
+    if (publish === null || publish === undefined) return null;
+    let pem = publish.keyPem;
+    return {
+      name: publish.name,
+      ports: publish.ports,
+      allowSubs: publish.allowSubs,
+      ...(publish.maxStreams !== null ? { maxStreams: publish.maxStreams } : {}),
+      keyStore: publish.keyed
+        ? {
+            load: () => Promise.resolve(pem),
+            save: (created) => {
+              pem = created;
+              port.send({ type: 'serverKey.created', pem: created });
+              return Promise.resolve();
+            },
+          }
+        : null,
+    };
+  }
+
   function buildEngine(init: HostEngineInit): Engine {
     const created = options.createEngine({
       relay: init.relay,
@@ -114,6 +137,7 @@ export function startChildRuntime(options: ChildRuntimeOptions): void {
       ...(init.sessionStatePath !== null
         ? { persistence: createSessionStateFile(init.sessionStatePath) }
         : {}),
+      publish: publishOptions(init.publish),
     });
     engineOff = [
       created.on('snapshot', (snapshot) => port.send({ type: 'snapshot', snapshot })),
@@ -152,6 +176,11 @@ export function startChildRuntime(options: ChildRuntimeOptions): void {
       case 'setRelay':
         requireEngine().setRelay(command.relay);
         return null;
+      case 'setPublish':
+        requireEngine().setPublish(publishOptions(command.publish));
+        return null;
+      case 'listServers':
+        return JSON.stringify(await requireEngine().listServers());
       case 'metrics':
         return engine === null ? '' : engine.metrics();
       case 'close':

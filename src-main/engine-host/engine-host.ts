@@ -171,6 +171,9 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
       case 'log':
         proxy?.handleLog(event.record);
         return;
+      case 'serverKey.created':
+        proxy?.handleServerKey(event.pem);
+        return;
       case 'token.request': {
         tokenRequests += 1;
         const asker = proxy;

@@ -3,7 +3,14 @@
 // be told (relay, tunnels, whether a connection was wanted) is kept here to replay it.
 // Never holds the token: it is fetched from getToken() per request of the child and passed on.
 
-import type { Engine, EngineEvents, EngineOptions, RelayEndpoint } from '../engine/types';
+import type {
+  Engine,
+  EngineEvents,
+  EngineOptions,
+  PublishOptions,
+  RelayEndpoint,
+} from '../engine/types';
+import { EngineError } from '../engine/errors';
 import { idleTunnelSnapshot } from '../shared/tunnel-snapshot';
 import {
   RECONNECT_POLICY,
@@ -14,8 +21,10 @@ import {
 import type { TunnelConfig } from '../shared/model';
 import {
   errorCodeOf,
+  readListedServers,
   type HostCommand,
   type HostEngineInit,
+  type HostPublish,
   type HostReplyValue,
 } from './host-protocol';
 
@@ -43,6 +52,8 @@ export interface HostedEngine extends Engine {
   handleSnapshot(snapshot: EngineSnapshot): void;
   handleLog(record: LogRecord): void;
   answerToken(): Promise<TokenAnswer>;
+  /** The child made the published computer's key: keep it in the publish options' store. */
+  handleServerKey(pem: string): void;
   /** The commands that rebuild this engine in a new child. */
   replay(): EngineCommand[];
   /** The child died: tunnels are down until the replay; the window is told why. */
@@ -87,6 +98,9 @@ export function createEngineProxy(
   let closed = false;
   let last = initialSnapshot(relay, tunnels);
   let lastSeq = 0;
+  /** What the child is told about publishing (replayed with the kept key); null: not shared. */
+  let publishing: { options: PublishOptions; host: HostPublish } | null = null;
+  let publishGeneration = 0;
   const listeners = {
     snapshot: new Set<EngineEvents['snapshot']>(),
     log: new Set<EngineEvents['log']>(),
@@ -103,6 +117,20 @@ export function createEngineProxy(
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? null,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? null,
       sessionStatePath: extras.sessionStatePath,
+      publish: publishing?.host ?? null,
+    };
+  }
+
+  /** The key comes from main's store before the child is told (it never sees the store). */
+  async function hostPublish(next: PublishOptions): Promise<HostPublish> {
+    const keyPem = next.keyStore === null ? null : await next.keyStore.load();
+    return {
+      name: next.name,
+      ports: next.ports.map((p) => ({ ...p })),
+      allowSubs: next.allowSubs != null ? [...next.allowSubs] : null,
+      keyed: next.keyStore !== null,
+      keyPem,
+      maxStreams: next.maxStreams ?? null,
     };
   }
 
@@ -141,6 +169,53 @@ export function createEngineProxy(
     setRelay(next) {
       relay = next;
       channel.post({ type: 'setRelay', relay: next });
+    },
+    setPublish(next) {
+      publishGeneration += 1;
+      const generation = publishGeneration;
+      if (next === null) {
+        publishing = null;
+        channel.post({ type: 'setPublish', publish: null });
+        return;
+      }
+      hostPublish(next).then(
+        (host) => {
+          if (generation !== publishGeneration || closed) return;
+          publishing = { options: next, host };
+          channel.post({ type: 'setPublish', publish: host });
+        },
+        (error: unknown) => {
+          for (const l of [...listeners.log])
+            l({
+              timestamp: new Date().toISOString(),
+              level: 'warn',
+              event: 'server_refused',
+              tunnel_id: null,
+              details: { name: next.name, code: errorCodeOf(error, 'keychain_unavailable') },
+            });
+        },
+      );
+    },
+    async listServers() {
+      const servers = readListedServers(await channel.request({ type: 'listServers' }));
+      if (servers === null)
+        throw new EngineError('internal_error', 'The engine host did not list the servers.');
+      return servers;
+    },
+    handleServerKey(pem) {
+      const store = publishing?.options.keyStore ?? null;
+      if (closed || publishing === null || store === null) return;
+      publishing = { ...publishing, host: { ...publishing.host, keyPem: pem } };
+      store.save(pem).catch((error: unknown) => {
+        for (const l of [...listeners.log])
+          l({
+            timestamp: new Date().toISOString(),
+            level: 'warn',
+            event: 'server_refused',
+            tunnel_id: null,
+            details: { code: errorCodeOf(error, 'keychain_unavailable') },
+          });
+      });
     },
     snapshot: () => last,
     on(event, listener) {
@@ -211,5 +286,6 @@ export function createEngineProxy(
       });
     },
   };
+  if (options.publish != null) proxy.setPublish(options.publish);
   return proxy;
 }

@@ -6,7 +6,8 @@ import { ERROR_CODES, type EngineSnapshot, type ErrorCode, type LogRecord } from
 import type { TunnelConfig } from '../shared/model';
 import type { RelayProfile } from '../shared/ipc-contract';
 import { isRelayProfile, isTunnelDraft } from '../shared/ipc-guards';
-import type { RelayEndpoint } from '../engine/types';
+import type { ListedServer, PublishedPort, RelayEndpoint } from '../engine/types';
+import { isServerName } from '../protocol/server-messages';
 import { CONNECTION_STATES, LOG_LEVELS } from '../shared/model';
 
 /** What the child needs to build an engine; everything else of EngineOptions stays in main. */
@@ -21,6 +22,23 @@ export interface HostEngineInit {
   readonly heartbeatTimeoutMs: number | null;
   /** Where the child keeps PersistedSessionState (never the token); null: not kept. */
   readonly sessionStatePath: string | null;
+  /** This computer as a published server (engine/types.ts PublishOptions); absent: not shared. */
+  readonly publish?: HostPublish | null;
+}
+
+/**
+ * PublishOptions across the channel: the key store stays in main (the keychain), so the child
+ * gets the kept key, and a key made on first use comes back as `serverKey.created`.
+ */
+export interface HostPublish {
+  readonly name: string;
+  readonly ports: readonly PublishedPort[];
+  readonly allowSubs: readonly string[] | null;
+  /** false: keyless (no end-to-end layer). */
+  readonly keyed: boolean;
+  /** The kept PKCS#8 PEM; null before first use (the child makes one). */
+  readonly keyPem: string | null;
+  readonly maxStreams: number | null;
 }
 
 export interface BuiltinRelayRequest {
@@ -54,6 +72,9 @@ export type HostCommand =
       readonly enabled: boolean;
     }
   | { readonly type: 'setRelay'; readonly id: number; readonly relay: RelayEndpoint }
+  | { readonly type: 'setPublish'; readonly id: number; readonly publish: HostPublish | null }
+  /** Answered with the ListedServer list as JSON text (readListedServers). */
+  | { readonly type: 'listServers'; readonly id: number }
   | { readonly type: 'metrics'; readonly id: number }
   /** Closes the engine; the child stays up for the next one. */
   | { readonly type: 'close'; readonly id: number }
@@ -82,7 +103,9 @@ export type HostEvent =
   | { readonly type: 'snapshot'; readonly snapshot: EngineSnapshot }
   | { readonly type: 'log'; readonly record: LogRecord }
   /** The engine is authenticating and needs the token, once, now. */
-  | { readonly type: 'token.request'; readonly requestId: number };
+  | { readonly type: 'token.request'; readonly requestId: number }
+  /** The published computer's key was made on first use: main keeps it with the other secrets. */
+  | { readonly type: 'serverKey.created'; readonly pem: string };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,11 +145,67 @@ export function isRelayEndpoint(v: unknown): v is RelayEndpoint {
 }
 
 export function isTunnelConfig(v: unknown): v is TunnelConfig {
-  return isObj(v) && isStr(v.id) && v.id.length > 0 && isTunnelDraft(v);
+  if (!isObj(v) || !isStr(v.id) || v.id.length === 0) return false;
+  // A tunnel to a published server also names it (shared/model.ts TunnelConfig.server).
+  const { server, ...draft } = v;
+  return (server === undefined || isServerName(server)) && isTunnelDraft(draft);
 }
 
 const isTunnelList = (v: unknown): v is TunnelConfig[] =>
   Array.isArray(v) && v.every(isTunnelConfig);
+
+const MAX_KEY_PEM = 16 * 1024;
+
+function isPublishedPort(v: unknown): v is PublishedPort {
+  return (
+    isObj(v) &&
+    isPort(v.port) &&
+    v.port > 0 &&
+    (v.targetHost === undefined || (isStr(v.targetHost) && v.targetHost.length > 0)) &&
+    (v.targetPort === undefined || (isPort(v.targetPort) && v.targetPort > 0))
+  );
+}
+
+export function isHostPublish(v: unknown): v is HostPublish {
+  return (
+    isObj(v) &&
+    isServerName(v.name) &&
+    Array.isArray(v.ports) &&
+    v.ports.length > 0 &&
+    v.ports.every(isPublishedPort) &&
+    (v.allowSubs === null || (Array.isArray(v.allowSubs) && v.allowSubs.every(isStr))) &&
+    isBool(v.keyed) &&
+    (v.keyPem === null || (isStr(v.keyPem) && v.keyPem.length <= MAX_KEY_PEM)) &&
+    isNullable(isPositive)(v.maxStreams)
+  );
+}
+
+/** The `listServers` reply, checked; null when it is not a server list. */
+export function readListedServers(text: HostReplyValue): ListedServer[] | null {
+  if (typeof text !== 'string') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return isListedServers(value) ? value : null;
+}
+
+function isListedServers(v: unknown): v is ListedServer[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (s) =>
+        isObj(s) &&
+        isServerName(s.name) &&
+        Array.isArray(s.ports) &&
+        s.ports.every(isPort) &&
+        isBool(s.keyed) &&
+        isBool(s.online),
+    )
+  );
+}
 
 function isEngineInit(v: unknown): v is HostEngineInit {
   return (
@@ -139,7 +218,8 @@ function isEngineInit(v: unknown): v is HostEngineInit {
     isNullable(isStr)(v.clientVersion) &&
     isNullable(isPositive)(v.heartbeatIntervalMs) &&
     isNullable(isPositive)(v.heartbeatTimeoutMs) &&
-    isNullable(isStr)(v.sessionStatePath)
+    isNullable(isStr)(v.sessionStatePath) &&
+    (v.publish === undefined || isNullable(isHostPublish)(v.publish))
   );
 }
 
@@ -184,6 +264,10 @@ export function parseHostCommand(v: unknown): HostCommand | null {
       return isStr(v.tunnelId) && isBool(v.enabled) ? (v as HostCommand) : null;
     case 'setRelay':
       return isRelayEndpoint(v.relay) ? (v as HostCommand) : null;
+    case 'setPublish':
+      return v.publish === null || isHostPublish(v.publish) ? (v as HostCommand) : null;
+    case 'listServers':
+      return v as HostCommand;
     case 'builtin.start':
       return isBuiltinRequest(v.request) ? (v as HostCommand) : null;
     default:
@@ -257,6 +341,8 @@ export function parseHostEvent(v: unknown): HostEvent | null {
       return isLogRecord(v.record) ? (v as HostEvent) : null;
     case 'token.request':
       return isId(v.requestId) ? (v as HostEvent) : null;
+    case 'serverKey.created':
+      return isStr(v.pem) && v.pem.length <= MAX_KEY_PEM ? (v as HostEvent) : null;
     default:
       return null;
   }
