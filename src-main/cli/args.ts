@@ -3,12 +3,19 @@
 // caller's job, so every rule here has a unit test without a filesystem.
 
 import type { OpenerMode } from '../engine/types';
+import { isServerName, MAX_ALLOWED_SUBS, MAX_SERVER_PORTS } from '../protocol/server-messages';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_AUTH_REFUSED = 3;
 export const EXIT_GAVE_UP = 4;
+/**
+ * The relay refused what was asked and no retry changes it: a published name that is taken, a
+ * field it refuses, a limit, or (connect) every tunnel refused (a port the server does not
+ * publish, a server this identity may not reach, a server whose key changed).
+ */
+export const EXIT_REFUSED = 5;
 
 /** A wrong command line. The CLI prints the message and the usage and exits 2. */
 export class UsageError extends Error {
@@ -24,7 +31,45 @@ export interface TunnelSpec {
   readonly localPort: number;
   readonly remoteHost: string;
   readonly remotePort: number;
+  /** `LOCAL:@name:PORT`: a published server (docs/protocol.md#reaching-a-published-server). */
+  readonly server?: string;
 }
+
+/** How to reach the relay: the flags `connect`, `serve` and `servers` share. */
+export interface RelayArgs {
+  /** Null with --link, which names the relay itself. */
+  readonly relay: HostPort | null;
+  readonly link: string | null;
+  readonly caFile: string | null;
+  readonly serverName: string | null;
+  readonly pinSha256: string | null;
+  readonly insecure: boolean;
+  readonly opener: OpenerMode;
+  /** null: the token comes from the link or CLOUDBRIDGE_TOKEN. */
+  readonly tokenFile: string | null;
+  readonly json: boolean;
+  readonly stateFile: string | null;
+}
+
+/** One `--port`: the published port, and where this computer dials for it. */
+export interface ServePort {
+  readonly port: number;
+  readonly targetHost: string | null;
+  readonly targetPort: number | null;
+}
+
+export interface ServeArgs extends RelayArgs {
+  readonly name: string;
+  readonly ports: readonly ServePort[];
+  /** null: the whole tenant. */
+  readonly allowSubs: readonly string[] | null;
+  /** The computer's key (PKCS#8 PEM, mode 0600); null: the default place. */
+  readonly keyFile: string | null;
+  /** Publish without the end-to-end layer (`--no-key`). */
+  readonly keyless: boolean;
+}
+
+export type ServersArgs = RelayArgs;
 
 export interface ConnectArgs {
   /** Null with --link, which names the relay itself. */
@@ -62,6 +107,8 @@ export interface TokenArgs {
 export type CliCommand =
   | { readonly kind: 'connect'; readonly args: ConnectArgs }
   | { readonly kind: 'token'; readonly args: TokenArgs }
+  | { readonly kind: 'serve'; readonly args: ServeArgs }
+  | { readonly kind: 'servers'; readonly args: ServersArgs }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -75,7 +122,17 @@ export const USAGE = `Usage:
       --link takes a connection link (cloudbridge://invite/...) or a .cloudbridge file from
       \`cloudbridge-relay invite\`: the relay, its pinned key, its CA and the token it carries.
       --token-file wins over the link's token, which wins over CLOUDBRIDGE_TOKEN.
-      --tunnel may be given several times.
+      --tunnel may be given several times. LOCAL_PORT:@NAME:PORT reaches the published server
+      NAME of your tenant (see serve), end to end when it registered a key.
+  cloudbridge serve --relay HOST:PORT --token-file FILE --name NAME --port PORT [--port PORT ...]
+                    [--allow-sub SUB ...] [--key-file FILE | --no-key] [relay options as for connect]
+      Publishes this computer as NAME: clients of your tenant reach NAME:PORT through the relay,
+      and this computer dials its own 127.0.0.1:PORT (--port PORT=HOST:TARGET dials HOST:TARGET).
+      --allow-sub limits it to those identities (default: the whole tenant). Streams are TLS 1.3
+      end to end with this computer's key, made on first use in --key-file (mode 600; default
+      $XDG_CONFIG_HOME/cloudbridge/server-key.pem); --no-key publishes without that layer.
+  cloudbridge servers --relay HOST:PORT --token-file FILE [--json] [relay options as for connect]
+      Lists the published servers of your tenant that this token may reach.
   cloudbridge token --sub NAME [--tenant TENANT] [--ttl 1h] [--out FILE]
                     [--secret-file FILE | --secret SECRET]
       Mints a development token signed with the relay's secret, read from CLOUDBRIDGE_JWT_SECRET,
@@ -84,7 +141,9 @@ export const USAGE = `Usage:
   cloudbridge --help | --version
 
 Exit codes: 0 closed cleanly, 1 failure, 2 bad arguments, 3 authentication refused,
-4 gave up reconnecting or refused the relay's TLS identity.`;
+4 gave up reconnecting or refused the relay's TLS identity, 5 the relay refused the published
+name or every tunnel (a name that is taken, a port not published, not allowed, a changed key,
+over a limit).`;
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
@@ -114,16 +173,45 @@ export function parseHostPort(text: string, what: string): HostPort {
   return { host: parseHost(match[1], what), port: parsePort(match[2], what) };
 }
 
-/** `LOCAL_PORT:REMOTE_HOST:REMOTE_PORT`, remote host may be `[v6]`. */
+/** A published server's name as the relay takes it (docs/protocol.md "Register"). */
+export function parseServerName(text: string, what: string): string {
+  const given = String(text);
+  if (!isServerName(text))
+    throw new UsageError(
+      `${what}: "${given}" is not a server name (1-63 of a-z, 0-9, "-" and "_", a letter or digit at each end)`,
+    );
+  return text;
+}
+
+/**
+ * `LOCAL_PORT:REMOTE_HOST:REMOTE_PORT`, remote host may be `[v6]`; `LOCAL_PORT:@NAME:PORT`
+ * names a published server (`@` cannot begin a host name).
+ */
 export function parseTunnelSpec(text: string): TunnelSpec {
   const match = /^(\d+):(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
   if (!match?.[1] || !match[2] || !match[3]) {
     throw new UsageError(`--tunnel: expected LOCAL_PORT:REMOTE_HOST:REMOTE_PORT, got "${text}"`);
   }
+  const server = match[2].startsWith('@')
+    ? parseServerName(match[2].slice(1), '--tunnel server')
+    : null;
   return {
     localPort: parsePort(match[1], '--tunnel local port'),
-    remoteHost: parseHost(match[2], '--tunnel remote host'),
+    remoteHost: server !== null ? match[2] : parseHost(match[2], '--tunnel remote host'),
     remotePort: parsePort(match[3], '--tunnel remote port'),
+    ...(server !== null ? { server } : {}),
+  };
+}
+
+/** `PORT`, or `PORT=HOST:TARGET_PORT` for a service elsewhere than 127.0.0.1:PORT. */
+export function parseServePort(text: string): ServePort {
+  const eq = text.indexOf('=');
+  if (eq === -1) return { port: parsePort(text, '--port'), targetHost: null, targetPort: null };
+  const target = parseHostPort(text.slice(eq + 1), '--port target');
+  return {
+    port: parsePort(text.slice(0, eq), '--port'),
+    targetHost: target.host,
+    targetPort: target.port,
   };
 }
 
@@ -189,6 +277,108 @@ function readFlags(
 
 function one(flags: Map<string, string[]>, name: string): string | null {
   return flags.get(name)?.[0] ?? null;
+}
+
+const RELAY_FLAGS: Readonly<Record<string, FlagKind>> = {
+  relay: 'value',
+  link: 'value',
+  ca: 'value',
+  servername: 'value',
+  pin: 'value',
+  insecure: 'switch',
+  opener: 'value',
+  'token-file': 'value',
+  json: 'switch',
+  'state-file': 'value',
+};
+
+/** The relay, its trust and the token source, for every command that talks to a relay. */
+function parseRelayArgs(
+  flags: Map<string, string[]>,
+  env: Readonly<Record<string, string | undefined>>,
+): RelayArgs {
+  const relayText = one(flags, 'relay');
+  const link = one(flags, 'link');
+  if (link !== null) {
+    const clash = ['relay', 'ca', 'servername', 'pin', 'insecure'].filter((f) => flags.has(f));
+    if (clash.length > 0)
+      throw new UsageError(
+        `--link sets the relay, its CA, pin and server name: leave out ${clash.map((f) => `--${f}`).join(', ')}`,
+      );
+  } else if (relayText === null) {
+    throw new UsageError('--relay HOST:PORT (or --link URL|FILE) is required');
+  }
+  const tokenFile = one(flags, 'token-file');
+  const envToken = env['CLOUDBRIDGE_TOKEN'];
+  if (link === null && tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
+    throw new UsageError(
+      'a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN',
+    );
+  }
+  const opener = one(flags, 'opener') ?? 'auto';
+  if (opener !== 'auto' && opener !== 'client' && opener !== 'server') {
+    throw new UsageError(`--opener: expected auto, client or server, got "${opener}"`);
+  }
+  const insecure = flags.has('insecure');
+  const caFile = one(flags, 'ca');
+  const pin = one(flags, 'pin');
+  if (insecure && (caFile !== null || pin !== null)) {
+    throw new UsageError('--insecure (plaintext) cannot be combined with --ca or --pin');
+  }
+  return {
+    relay: relayText === null ? null : parseHostPort(relayText, '--relay'),
+    link,
+    caFile,
+    serverName: one(flags, 'servername'),
+    pinSha256: pin === null ? null : parsePin(pin),
+    insecure,
+    opener,
+    tokenFile,
+    json: flags.has('json'),
+    stateFile: one(flags, 'state-file'),
+  };
+}
+
+function parseServe(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ServeArgs {
+  const flags = readFlags(argv, {
+    ...RELAY_FLAGS,
+    name: 'value',
+    port: 'repeat',
+    'allow-sub': 'repeat',
+    'key-file': 'value',
+    'no-key': 'switch',
+  });
+  const relay = parseRelayArgs(flags, env);
+  const nameText = one(flags, 'name');
+  if (nameText === null) throw new UsageError('--name NAME is required (the name clients reach)');
+  const name = parseServerName(nameText, '--name');
+  const portTexts = flags.get('port') ?? [];
+  if (portTexts.length === 0) throw new UsageError('at least one --port PORT is required');
+  if (portTexts.length > MAX_SERVER_PORTS)
+    throw new UsageError(`--port: at most ${MAX_SERVER_PORTS} ports can be published`);
+  const ports = portTexts.map(parseServePort);
+  if (new Set(ports.map((p) => p.port)).size !== ports.length)
+    throw new UsageError('--port: a port is given twice');
+  const subs = flags.get('allow-sub') ?? [];
+  if (subs.length > MAX_ALLOWED_SUBS)
+    throw new UsageError(`--allow-sub: at most ${MAX_ALLOWED_SUBS} identities`);
+  if (subs.some((sub) => sub.length === 0 || sub.length > 256))
+    throw new UsageError('--allow-sub: an identity is 1-256 characters');
+  const keyless = flags.has('no-key');
+  const keyFile = one(flags, 'key-file');
+  if (keyless && keyFile !== null)
+    throw new UsageError('--no-key publishes without a key: leave out --key-file');
+  return {
+    ...relay,
+    name,
+    ports,
+    allowSubs: subs.length === 0 ? null : [...new Set(subs)],
+    keyFile,
+    keyless,
+  };
 }
 
 function parseConnect(
@@ -336,6 +526,10 @@ export function parseCommandLine(
       return { kind: 'connect', args: parseConnect(rest, env) };
     case 'token':
       return { kind: 'token', args: parseToken(rest, env) };
+    case 'serve':
+      return { kind: 'serve', args: parseServe(rest, env) };
+    case 'servers':
+      return { kind: 'servers', args: parseRelayArgs(readFlags(rest, RELAY_FLAGS), env) };
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,13 +1,16 @@
-// Entry point of the headless `cloudbridge` CLI: dispatches `connect` and `token`, maps
+// Entry point of the headless `cloudbridge` CLI: dispatches `connect`, `serve`, `servers` and `token`, maps
 // usage errors to exit code 2. Composition root only (real engine, real process I/O);
 // the behaviour lives in args.ts, connect.ts and format.ts. Never prints a token except
 // the one `token` is asked to mint, on stdout or into its --out file (mode 0600).
 
 import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 
 import { createEngine } from '../engine/engine';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, USAGE, UsageError, parseCommandLine } from './args';
-import { runConnect } from './connect';
+import { runConnect, type ConnectIo } from './connect';
+import { runServe } from './serve';
+import { runServers } from './servers';
 import { writeFileAtomically } from './file-output';
 
 const VERSION = '0.1.0';
@@ -42,25 +45,36 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'connect':
       if (command.args.tokenFile !== null) await warnIfShared(command.args.tokenFile);
-      return runConnect(command.args, {
-        env: process.env,
-        readTextFile: (path) => readFile(path, 'utf8'),
-        out: (line) => process.stdout.write(`${line}\n`),
-        err: (line) => process.stderr.write(`${line}\n`),
-        onSignal: (handler) => {
-          const onInt = (): void => handler('SIGINT');
-          const onTerm = (): void => handler('SIGTERM');
-          process.once('SIGINT', onInt);
-          process.once('SIGTERM', onTerm);
-          return () => {
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-          };
-        },
-        now: () => Date.now(),
-        createEngine,
-      });
+      return runConnect(command.args, processIo());
+    case 'serve':
+      if (command.args.tokenFile !== null) await warnIfShared(command.args.tokenFile);
+      return runServe(command.args, { ...processIo(), homeDir: homedir() });
+    case 'servers':
+      if (command.args.tokenFile !== null) await warnIfShared(command.args.tokenFile);
+      return runServers(command.args, processIo());
   }
+}
+
+/** The real process's side of a command: files, stdout/stderr, signals, the engine. */
+function processIo(): ConnectIo {
+  return {
+    env: process.env,
+    readTextFile: (path) => readFile(path, 'utf8'),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    onSignal: (handler) => {
+      const onInt = (): void => handler('SIGINT');
+      const onTerm = (): void => handler('SIGTERM');
+      process.once('SIGINT', onInt);
+      process.once('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
+    now: () => Date.now(),
+    createEngine,
+  };
 }
 
 /** Group/other permission bits: a secret file with any of them set can be read by others. */

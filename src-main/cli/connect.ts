@@ -1,8 +1,8 @@
 // `cloudbridge connect`: builds the engine options from parsed arguments or a connection link
 // (connect-link.ts), prints state and counter lines, and turns the engine's end state into an
-// exit code (3 auth refused, 4 gave up reconnecting, 0 after a clean close on a signal). Takes
-// the engine factory and process I/O as options so tests drive it without a real process.
-// Never prints the token.
+// exit code (3 auth refused, 4 gave up reconnecting, 5 every tunnel refused, 0 after a clean
+// close on a signal). Takes the engine factory and process I/O as options so tests drive it
+// without a real process. Also runs the engine for `serve` (serve.ts). Never prints the token.
 
 import type { EngineSnapshot, TunnelConfig, TunnelKind } from '../shared/model';
 import type { Engine, EngineOptions, RelayEndpoint } from '../engine/types';
@@ -11,8 +11,10 @@ import {
   EXIT_FAILURE,
   EXIT_GAVE_UP,
   EXIT_OK,
+  EXIT_REFUSED,
   UsageError,
   type ConnectArgs,
+  type RelayArgs,
   type TunnelSpec,
 } from './args';
 import { readConnectLink } from './connect-link';
@@ -51,7 +53,33 @@ export function tunnelConfigFor(spec: TunnelSpec, bind: string): TunnelConfig {
     remoteHost: spec.remoteHost,
     remotePort: spec.remotePort,
     enabled: true,
+    ...(spec.server !== undefined ? { server: spec.server } : {}),
   };
+}
+
+/** Codes with which a relay refuses a tunnel for good: asking again gets the same answer. */
+const TUNNEL_REFUSALS: ReadonlySet<string> = new Set([
+  'invalid_tunnel_info',
+  'tunnel_exists',
+  'ip_not_allowed',
+  'tenant_limit_exceeded',
+  'tls_pin_mismatch',
+]);
+
+/** Exit 5 once every tunnel is refused for good: nothing is left for the CLI to carry. */
+export function refusedTunnels(snapshot: EngineSnapshot): { code: number; message: string } | null {
+  if (snapshot.state !== 'active' || snapshot.tunnels.length === 0) return null;
+  const refused = snapshot.tunnels.filter(
+    (t) => t.status === 'error' && t.error !== null && TUNNEL_REFUSALS.has(t.error.code),
+  );
+  if (refused.length !== snapshot.tunnels.length) return null;
+  const reasons = refused.map((t) => {
+    const where =
+      t.server !== undefined ? `@${t.server}:${t.remotePort}` : `${t.remoteHost}:${t.remotePort}`;
+    const detail = t.error?.detail !== undefined ? ` (${t.error.detail})` : '';
+    return `tunnel ${t.id} to ${where} refused: ${t.error?.code}: ${t.error?.message ?? ''}${detail}`;
+  });
+  return { code: EXIT_REFUSED, message: `cloudbridge: ${reasons.join('; ')}` };
 }
 
 /** Replaces every occurrence of a secret, should any layer ever echo it. */
@@ -60,8 +88,8 @@ function redactor(secrets: readonly string[]): (text: string) => string {
   return (text) => live.reduce((acc, secret) => acc.split(secret).join('[redacted]'), text);
 }
 
-async function readToken(
-  args: ConnectArgs,
+export async function readToken(
+  args: RelayArgs,
   io: ConnectIo,
   linkToken: string | null,
 ): Promise<string> {
@@ -87,7 +115,7 @@ async function readToken(
   return token;
 }
 
-async function readCa(args: ConnectArgs, io: ConnectIo): Promise<string | undefined> {
+async function readCa(args: RelayArgs, io: ConnectIo): Promise<string | undefined> {
   if (args.caFile === null) return undefined;
   try {
     return await io.readTextFile(args.caFile);
@@ -107,8 +135,8 @@ export function exitCodeFor(snapshot: EngineSnapshot, hasLeftDisconnected: boole
 }
 
 /** The relay to dial: from the flags, or every TLS fact from a verified link. */
-async function relayFor(
-  args: ConnectArgs,
+export async function relayFor(
+  args: RelayArgs,
   io: ConnectIo,
 ): Promise<{ relay: RelayEndpoint; linkToken: string | null }> {
   if (args.link !== null) {
@@ -146,10 +174,6 @@ async function relayFor(
 export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<number> {
   const { relay, linkToken } = await relayFor(args, io);
   const token = await readToken(args, io, linkToken);
-  const redact = redactor([token]);
-  const out = (line: string): void => io.out(redact(line));
-  const err = (line: string): void => io.err(redact(line));
-
   const options: EngineOptions = {
     relay,
     tunnels: args.tunnels.map((spec) => tunnelConfigFor(spec, args.bind)),
@@ -158,13 +182,36 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
     clientVersion: 'cloudbridge-cli',
     ...(args.stateFile === null ? {} : { persistence: createFileStatePersistence(args.stateFile) }),
   };
-  if (args.insecure)
+  return runEngine(io, {
+    options,
+    token,
+    json: args.json,
+    insecure: args.insecure,
+    decide: refusedTunnels,
+  });
+}
+
+export interface RunEngineOptions {
+  readonly options: EngineOptions;
+  readonly token: string;
+  readonly json: boolean;
+  readonly insecure: boolean;
+  /** An exit the command decides on from a snapshot (refusals), besides auth and giving up. */
+  readonly decide: (snapshot: EngineSnapshot) => { code: number; message: string } | null;
+}
+
+/** Runs an engine until a signal, a refused token, giving up or `decide`; returns the exit code. */
+export function runEngine(io: ConnectIo, run: RunEngineOptions): Promise<number> {
+  const redact = redactor([run.token]);
+  const out = (line: string): void => io.out(redact(line));
+  const err = (line: string): void => io.err(redact(line));
+  if (run.insecure)
     err(
       'warning: --insecure: the relay connection is PLAINTEXT; use only with a development relay',
     );
 
-  const engine = io.createEngine(options);
-  const reporter = new Reporter({ json: args.json, write: out, now: io.now });
+  const engine = io.createEngine(run.options);
+  const reporter = new Reporter({ json: run.json, write: out, now: io.now });
   let hasLeftDisconnected = false;
 
   return new Promise<number>((resolve) => {
@@ -214,6 +261,9 @@ export async function runConnect(args: ConnectArgs, io: ConnectIo): Promise<numb
             ? ''
             : ` (last error ${snapshot.lastError.code}: ${snapshot.lastError.message})`;
         finish(code, `cloudbridge: gave up reconnecting${reason}`);
+      } else {
+        const decided = run.decide(snapshot);
+        if (decided !== null) finish(decided.code, decided.message);
       }
     });
     const offSignal = io.onSignal((signal) => {
