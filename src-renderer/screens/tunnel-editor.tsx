@@ -181,8 +181,15 @@ export function TunnelEditor(props: TunnelEditorProps) {
     >
       <h3 id={`${idPrefix}-title`}>{editing ? t('form.editTitle') : t('form.addTitle')}</h3>
       <PresetPicker name={`${idPrefix}-preset`} value={values.kind} t={t} onChange={choosePreset} />
-      <div className="form-grid">
+      {/* What to reach, then where on this computer to connect to it. */}
+      <div className="form-grid tunnel-fields">
         {textField('name')}
+        {textField('remoteHost', {
+          ...(values.remoteHost.trim() === PRESET_REMOTE_HOST
+            ? { help: t('form.remoteHostHelp') }
+            : {}),
+        })}
+        {textField('remotePort', { inputMode: 'numeric' })}
         {textField('localHost')}
         <div className="field-with-note">
           {textField('localPort', { inputMode: 'numeric' })}
@@ -202,12 +209,6 @@ export function TunnelEditor(props: TunnelEditorProps) {
             </p>
           ) : null}
         </div>
-        {textField('remoteHost', {
-          ...(values.remoteHost.trim() === PRESET_REMOTE_HOST
-            ? { help: t('form.remoteHostHelp') }
-            : {}),
-        })}
-        {textField('remotePort', { inputMode: 'numeric' })}
       </div>
       <Switch
         id={`${idPrefix}-enabled`}

@@ -290,20 +290,21 @@ describe('renderer in Chromium (fake bridge, screenshots, accessibility)', () =>
         .fill('bad host!');
       await page.getByLabel(en ? 'Remote port' : 'Удалённый порт', { exact: true }).fill('70000');
       await page.getByRole('button', { name: en ? 'Save' : 'Сохранить', exact: true }).click();
+      // In the form's order: the name, what to reach (host, port), then the local port.
       const errors = await page.locator('.field-error').allTextContents();
       expect(errors).toEqual(
         en
           ? [
               'Required.',
-              'Tunnel “Build server” already uses this local port.',
               'Enter a host name or IP address.',
               'Enter a port from 1 to 65535.',
+              'Tunnel “Build server” already uses this local port.',
             ]
           : [
               'Обязательное поле.',
-              'Этот локальный порт уже занят туннелем «Build server».',
               'Введите имя узла или IP-адрес.',
               'Введите порт от 1 до 65535.',
+              'Этот локальный порт уже занят туннелем «Build server».',
             ],
       );
       await page.screenshot({

@@ -35,7 +35,7 @@ export const ruStatusTunnels: { readonly [K in keyof typeof enStatusTunnels]: st
     'Откройте ссылку для подключения от администратора или настройте ретранслятор сами.',
   'checklist.relayDone': 'Используется {relay}',
   'checklist.relayLink':
-    'Примите ссылку для подключения выше: она настроит ретранслятор и, если в ней есть токен, вход.',
+    'Примите ссылку для подключения выше: она настроит ретранслятор, а если в ней есть токен, то и вход.',
   'checklist.signIn': 'Вход',
   'checklist.signInTodo': 'Вставьте токен доступа, который дал администратор.',
   'checklist.signInDone': 'Вы вошли как {subject}',
@@ -75,7 +75,7 @@ export const ruStatusTunnels: { readonly [K in keyof typeof enStatusTunnels]: st
   'tunnels.copyAddress': 'Копировать адрес {address}',
   'tunnels.menu': 'Ещё для «{name}»',
   'tunnels.showDetails': 'Сведения о «{name}»',
-  'tunnels.lastActivity': 'Последний обмен {time} назад',
+  'tunnels.lastActivity': 'Активность {time} назад',
   'tunnels.noTraffic': 'Данных ещё не было',
   'tunnels.rateChart': 'Трафик за последнюю минуту',
   'tunnels.session': 'За это подключение',
