@@ -2,7 +2,7 @@
 // counter set, for people or (with --json) for machines. Pure functions plus a small
 // throttling reporter with an injected clock; it never sees or prints a token.
 
-import type { EngineSnapshot, LogRecord, TunnelSnapshot } from '../shared/model';
+import type { EngineSnapshot, LogRecord, PublishSnapshot, TunnelSnapshot } from '../shared/model';
 
 /** Counter lines for one tunnel are printed at most this often, and only when they change. */
 export const COUNTER_MIN_INTERVAL_MS = 1_000;
@@ -68,6 +68,8 @@ export function formatTunnelLine(tunnel: TunnelSnapshot): string {
     `${tunnel.status} ${hostForDisplay(tunnel.localHost)}:${tunnel.localPort} -> ${hostForDisplay(tunnel.remoteHost)}:${tunnel.remotePort}`,
   ];
   if (tunnel.dataMode === 'direct') parts.push('DIRECT (relay does not carry data)');
+  if (tunnel.endToEnd === true) parts.push('end to end');
+  if (tunnel.endToEnd === false) parts.push('KEYLESS (not end to end)');
   parts.push(`in ${formatBytes(tunnel.bytesIn)} (${formatRate(tunnel.rateInBps)})`);
   parts.push(`out ${formatBytes(tunnel.bytesOut)} (${formatRate(tunnel.rateOutBps)})`);
   parts.push(`conns ${tunnel.openConnections}`);
@@ -76,6 +78,31 @@ export function formatTunnelLine(tunnel: TunnelSnapshot): string {
     parts.push(
       `error ${tunnel.error.code}: ${tunnel.error.message}${tunnel.error.detail ? ` (${tunnel.error.detail})` : ''}`,
     );
+  }
+  return parts.join('  ');
+}
+
+/**
+ * e.g. `server office-pc  online  ports 22,3389  end to end  conns 1  in 1.2 MB  out 3.4 MB
+ * alice@acme from 198.51.100.7 port 3389 since 12:00:01`: who is connected, one per entry.
+ */
+export function formatPublishLine(publish: PublishSnapshot): string {
+  const parts = [
+    `server ${publish.name}`,
+    publish.status,
+    `ports ${publish.ports.join(',')}`,
+    publish.publicKey !== null ? 'end to end' : 'KEYLESS (not end to end)',
+  ];
+  if (publish.allowSubs !== null) parts.push(`for ${publish.allowSubs.join(',')}`);
+  parts.push(`conns ${publish.connections.length}`);
+  parts.push(`in ${formatBytes(publish.bytesIn)}`, `out ${formatBytes(publish.bytesOut)}`);
+  for (const c of publish.connections)
+    parts.push(
+      `${c.sub}@${c.tenantId} from ${hostForDisplay(c.remote)} port ${c.port} since ${c.since.slice(11, 19)}`,
+    );
+  if (publish.error !== null) {
+    const detail = publish.error.detail !== undefined ? ` (${publish.error.detail})` : '';
+    parts.push(`error ${publish.error.code}: ${publish.error.message}${detail}`);
   }
   return parts.join('  ');
 }
@@ -119,6 +146,9 @@ export class Reporter {
   private readonly lastStructuralKey = new Map<string, string>();
   private readonly lastTunnelAt = new Map<string, number>();
   private latest: EngineSnapshot | null = null;
+  private lastPublishKey: string | null = null;
+  private lastPublishStructural: string | null = null;
+  private lastPublishAt: number | null = null;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -159,15 +189,45 @@ export class Reporter {
       this.lastStructuralKey.set(tunnel.id, structuralKey(tunnel));
       this.lastTunnelAt.set(tunnel.id, now);
     }
+    const publish = this.publishChanged(snapshot.publish ?? null, now, stateChanged);
     if (this.options.json) {
-      if (stateChanged || changedTunnels.length > 0)
+      if (stateChanged || changedTunnels.length > 0 || publish !== null)
         this.options.write(JSON.stringify({ kind: 'snapshot', ...snapshot }));
     } else {
       if (stateChanged) this.options.write(formatStateLine(snapshot, now));
       for (const tunnel of changedTunnels)
         this.options.write(`${formatClock(now)} ${formatTunnelLine(tunnel)}`);
+      if (publish !== null) this.options.write(`${formatClock(now)} ${formatPublishLine(publish)}`);
     }
     this.lastStateKey = stateKey;
+  }
+
+  /** The published server when its line is due: at once for status or who, else throttled. */
+  private publishChanged(
+    publish: PublishSnapshot | null,
+    now: number,
+    stateChanged: boolean,
+  ): PublishSnapshot | null {
+    if (publish === null) return null;
+    const structural = JSON.stringify([
+      publish.status,
+      publish.connections.map((c) => c.id),
+      publish.error?.code ?? null,
+    ]);
+    const key = JSON.stringify([structural, publish.bytesIn, publish.bytesOut]);
+    if (key === this.lastPublishKey) return null;
+    const isStructural = structural !== this.lastPublishStructural;
+    if (
+      !isStructural &&
+      !stateChanged &&
+      this.lastPublishAt !== null &&
+      now - this.lastPublishAt < COUNTER_MIN_INTERVAL_MS
+    )
+      return null;
+    this.lastPublishKey = key;
+    this.lastPublishStructural = structural;
+    this.lastPublishAt = now;
+    return publish;
   }
 
   /** Log records go out as JSON lines in --json mode, warnings and errors as text otherwise. */

@@ -48,6 +48,23 @@ export function relayErrorToEngine(e: RelayError): EngineError {
   );
 }
 
+/** A relay error with its `details.reason` kept as the detail (the CLI and UI say it). */
+export function relayRefusal(line: JsonObject, message: RelayMessage): EngineError | null {
+  if (message.type !== 'error') return null;
+  const base = relayErrorToEngine(message);
+  const details = line['details'];
+  const reason =
+    typeof details === 'object' && details !== null && !Array.isArray(details)
+      ? (details as Record<string, unknown>)['reason']
+      : undefined;
+  return new EngineError(
+    base.code,
+    base.message,
+    typeof reason === 'string' ? reason : base.detail,
+    base.retryAfterSec,
+  );
+}
+
 function readRawString(obj: JsonObject, key: string): string | null {
   const v = obj[key];
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;

@@ -23,6 +23,7 @@ import {
   readAuthAnswer,
   readRegistrationAnswer,
   relayErrorToEngine,
+  relayRefusal,
   type HandshakeResult,
   type RegistrationResult,
 } from './control-answers';
@@ -201,9 +202,13 @@ export class ControlSession {
           };
         }
         const result = readRegistrationAnswer(answer, info.tunnel_id);
-        // A published server's answer carries its key (docs/protocol.md "Reaching a published server").
-        if (result?.ok === true && 'server' in info)
-          return { ...result, raw: this.raw.get(answer) ?? {} };
+        // A published server's answer carries its key, a refusal its reason (docs/protocol.md
+        // "Reaching a published server").
+        if (result !== null && 'server' in info) {
+          const raw = this.raw.get(answer) ?? {};
+          if (result.ok) return { ...result, raw };
+          return { ...result, error: relayRefusal(raw, answer) ?? result.error };
+        }
         if (result !== null) return result;
         this.options.log('debug', 'relay_message_ignored', info.tunnel_id, {
           type: answer.type,

@@ -8,7 +8,8 @@ import { systemClock, type Clock } from '../shared/clock';
 import { PUBLISHED_SERVERS_FEATURE, readServersResponse } from '../protocol/server-messages';
 import { DataPath } from './data-path';
 import { EngineError } from './errors';
-import { Publisher, relayRefusal } from './publisher';
+import { relayRefusal } from './control-answers';
+import { Publisher } from './publisher';
 import { openTransport } from './tls-options';
 import { ErrorTally, type EngineContext } from './engine-context';
 import { createLogger } from './log';
@@ -28,6 +29,8 @@ import type {
 
 export { DEFAULT_POOL_SIZE } from './data-path';
 
+/** How long disconnect() lets an `unregister` already sent reach the relay. */
+const UNREGISTER_WAIT_MS = 2_000;
 /** How often rates are refreshed while traffic flows or a rate is still above zero. */
 const RATE_REFRESH_MS = 1_000;
 
@@ -129,8 +132,13 @@ class TunnelEngine implements Engine {
   }
 
   disconnect(): Promise<void> {
-    this.supervisor.disconnect();
-    return Promise.resolve();
+    // A `stop sharing` just sent goes out before the session closes (docs/protocol.md).
+    const pending = this.publisher.settle(UNREGISTER_WAIT_MS);
+    if (pending === null) {
+      this.supervisor.disconnect();
+      return Promise.resolve();
+    }
+    return pending.then(() => this.supervisor.disconnect());
   }
 
   reconnectNow(): void {

@@ -10,11 +10,11 @@ import { encodeMessage, LineDecoder, type JsonObject } from '../protocol/codec';
 import { describeError, guard } from '../protocol/guard';
 import { parseRelayMessage } from '../protocol/messages';
 import type { Clock } from '../shared/clock';
-import { EngineError } from './errors';
+import { EngineError, toEngineError } from './errors';
 import { connectPinned } from './inner-tls';
 import type { MuxClient } from './mux-client';
 import { MuxDuplex } from './mux-duplex';
-import { relayRefusal } from './publisher';
+import { relayRefusal } from './control-answers';
 import { AnswerReader } from './relay-answer';
 import { MAX_RESPONSE_LINE_BYTES, streamErrorCode } from './stream-forwarder';
 import type { TunnelRoute } from './tunnel-runtime';
@@ -89,7 +89,9 @@ export async function openKeyedStream(options: KeyedStreamOptions): Promise<tls.
     transport.on('error', () => undefined);
     return await connectPinned(transport, options.publicKey, clock, server);
   } catch (error) {
-    const failure = refused ?? error;
+    const failure = refused ?? toEngineError(error, 'stream_failed');
+    // The tunnel shows why its last stream failed, as for a stream refused after it started.
+    route.streamEnded(failure);
     if (failure instanceof StreamRefused) route.serverRefused(failure, failure.reason);
     throw failure;
   }

@@ -16,7 +16,7 @@ import {
 } from '../protocol/server-messages';
 import type { ErrorInfo, PublishSnapshot } from '../shared/model';
 import { baseDelayMs } from './backoff';
-import { relayErrorToEngine } from './control-answers';
+import { relayRefusal } from './control-answers';
 import type { EngineContext } from './engine-context';
 import { EngineError, errorInfo, toEngineError } from './errors';
 import { loadServerIdentity, type ServerIdentity } from './inner-tls';
@@ -53,23 +53,6 @@ type RegisterAnswer =
     }
   | { readonly ok: false; readonly error: EngineError; readonly action: ClientAction };
 
-/** A relay error with its `details.reason` kept as the detail (the CLI and UI say it). */
-export function relayRefusal(line: JsonObject, message: RelayMessage): EngineError | null {
-  if (message.type !== 'error') return null;
-  const base = relayErrorToEngine(message);
-  const details = line['details'];
-  const reason =
-    typeof details === 'object' && details !== null && !Array.isArray(details)
-      ? (details as Record<string, unknown>)['reason']
-      : undefined;
-  return new EngineError(
-    base.code,
-    base.message,
-    typeof reason === 'string' ? reason : base.detail,
-    base.retryAfterSec,
-  );
-}
-
 function readRegisterAnswer(line: JsonObject, message: RelayMessage): RegisterAnswer | null {
   const refusal = relayRefusal(line, message);
   if (refusal !== null && message.type === 'error')
@@ -105,6 +88,8 @@ export class Publisher {
   private failures = 0;
   private retryTimer: unknown = null;
   private readonly streams: ServedStreams;
+  /** An `unregister` on its way: close() lets it reach the relay first (bounded). */
+  private unregistering: Promise<unknown> | null = null;
 
   constructor(private readonly options: PublisherOptions) {
     this.ctx = options.context;
@@ -148,6 +133,27 @@ export class Publisher {
 
   forgetRelay(): void {
     this.detach();
+  }
+
+  /**
+   * Waits, at most `ms`, for an `unregister` already sent to be answered, so stopping sharing
+   * and then disconnecting frees the name at once rather than after the relay's grace period.
+   */
+  settle(ms: number): Promise<void> | null {
+    const pending = this.unregistering;
+    if (pending === null) return null;
+    let timer: unknown = null;
+    return Promise.race([
+      pending.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => {
+        timer = this.ctx.clock.setTimeout(resolve, ms);
+      }),
+    ]).then(() => {
+      if (timer !== null) this.ctx.clock.clearTimeout(timer);
+    });
   }
 
   close(): void {
@@ -390,17 +396,21 @@ export class Publisher {
     const registration = this.registration;
     const link = this.link;
     if (registration !== null && link !== null) {
-      link
-        .request({ type: 'unregister', tunnel_id: registration.tunnelId }, (line, message) =>
+      const sent = link.request(
+        { type: 'unregister', tunnel_id: registration.tunnelId },
+        (line, message) =>
           line['type'] === 'unregister_response' || message.type === 'error' ? line : null,
-        )
-        .then(
-          () =>
-            this.ctx.log('info', 'server_unregistered', registration.tunnelId, {
-              name: registration.name,
-            }),
-          () => undefined,
-        );
+      );
+      this.unregistering = sent.finally(() => {
+        if (this.unregistering === sent) this.unregistering = null;
+      });
+      sent.then(
+        () =>
+          this.ctx.log('info', 'server_unregistered', registration.tunnelId, {
+            name: registration.name,
+          }),
+        () => undefined,
+      );
     }
     this.closeServing();
     this.registration = null;
