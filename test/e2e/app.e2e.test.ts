@@ -382,5 +382,19 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
       .poll(() => error.textContent(), { timeout: 15_000 })
       .toContain(`Port ${taken} is held by`);
     await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-port-in-use.png'), fullPage: true });
+
+    // Fixed from its own row: Change local port… offers a free one, Save port brings it up.
+    await row.getByRole('button', { name: 'Change local port…' }).click();
+    const field = row.getByLabel('New local port');
+    await expect.poll(() => field.inputValue(), { timeout: POLL_TIMEOUT_MS }).toMatch(/^\d+$/);
+    const next = Number(await field.inputValue());
+    expect(next).not.toBe(taken);
+    await row.getByRole('button', { name: 'Save port' }).click();
+    await expect
+      .poll(() => row.getByTestId('tunnel-status').textContent(), { timeout: 20_000 })
+      .toBe('Ready');
+    expect(await row.getByTestId('tunnel-error').count()).toBe(0);
+    expect(services.settings.get().tunnels[0]?.localPort).toBe(next);
+    await page.screenshot({ path: join(SHOTS, 'e2e-tunnels-port-fixed.png'), fullPage: true });
   });
 });

@@ -118,6 +118,11 @@ describe('Tunnels and Status states in Chromium (fake bridge)', () => {
         await rdp.getByRole('heading', { name: 'Office desktop' }).getByRole('button').click();
         await rdp.getByTestId('tunnel-detail').waitFor();
         await capture(page, at('tunnels-details'), `tunnels-details-${language}-${scheme}.png`);
+        // A tunnel is one compact line: about 48 px for a route that fits.
+        const box = await page.getByTestId('tunnel-t-ssh').locator('.tunnel-row').boundingBox();
+        const height = box?.height ?? 0;
+        expect(height).toBeGreaterThanOrEqual(44);
+        expect(height).toBeLessThanOrEqual(52);
 
         const web = page.getByTestId('tunnel-t-web');
         await web
