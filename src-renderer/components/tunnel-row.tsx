@@ -35,16 +35,20 @@ export interface TunnelRowProps {
   readonly onCopy: () => Promise<boolean>;
 }
 
+/** Stand-ins for the two addresses while the catalogue words the route (private-use code points). */
+const LOCAL_MARK = '\uE000';
+const REMOTE_MARK = '\uE001';
+
 /** The route in the catalogue's order, each address kept whole (it may wrap between them). */
 function routeParts(t: Translate, local: string, remote: string) {
-  return t('tunnels.route', { local: '\u0001', remote: '\u0002' })
-    .split(/(\u0001|\u0002)/)
+  return t('tunnels.route', { local: LOCAL_MARK, remote: REMOTE_MARK })
+    .split(new RegExp(`(${LOCAL_MARK}|${REMOTE_MARK})`))
     .map((part, i) =>
-      part === '\u0001' ? (
+      part === LOCAL_MARK ? (
         <span key={i} className="route-address">
           {local}
         </span>
-      ) : part === '\u0002' ? (
+      ) : part === REMOTE_MARK ? (
         <span key={i} className="route-address route-remote">
           {remote}
         </span>
