@@ -87,6 +87,7 @@ export class Publisher {
   private opening = false;
   private failures = 0;
   private retryTimer: unknown = null;
+  private registerTimer: unknown = null;
   private readonly streams: ServedStreams;
   /** An `unregister` on its way: close() lets it reach the relay first (bounded). */
   private unregistering: Promise<unknown> | null = null;
@@ -122,6 +123,8 @@ export class Publisher {
     this.link = null;
     this.generation += 1;
     this.registering = false;
+    if (this.registerTimer !== null) this.ctx.clock.clearTimeout(this.registerTimer);
+    this.registerTimer = null;
   }
 
   /** Everything stops (disconnect, giving up, another relay, close). */
@@ -285,7 +288,12 @@ export class Publisher {
   private refused(error: EngineError): void {
     this.registering = false;
     this.ctx.countError(error.code);
-    this.error = errorInfo(error, this.ctx.clock.now());
+    const wait = error.retryAfterSec;
+    const info = errorInfo(error, this.ctx.clock.now());
+    // A limit says when to ask again (docs/protocol.md#errors): said, and asked then.
+    this.error =
+      wait !== null ? { ...info, message: `${info.message}; retry in ${Math.ceil(wait)} s` } : info;
+    if (wait !== null) this.registerLater(wait * 1000);
     this.ctx.log('warn', 'server_refused', this.registration?.tunnelId ?? null, {
       name: this.config?.name ?? null,
       code: error.code,
@@ -294,6 +302,18 @@ export class Publisher {
       retry_after: error.retryAfterSec,
     });
     this.ctx.stateChanged();
+  }
+
+  /** Registers again after `delayMs` on the session of now, if it is still the one. */
+  private registerLater(delayMs: number): void {
+    if (this.registerTimer !== null) this.ctx.clock.clearTimeout(this.registerTimer);
+    const generation = this.generation;
+    const link = this.link;
+    this.registerTimer = this.ctx.clock.setTimeout(() => {
+      this.registerTimer = null;
+      if (link !== null && link === this.link && generation === this.generation)
+        void this.register(link, generation);
+    }, delayMs);
   }
 
   /** One serving connection up while the registration holds; reopened with backoff. */
