@@ -109,6 +109,14 @@ export class TunnelRuntime implements TunnelState, TunnelRoute {
     this.ctx.stateChanged();
   }
 
+  /** The published server is not back yet: no listener, the reason shown, asked again later. */
+  waitForServer(err: EngineError): void {
+    this.stopListening();
+    this.status = 'pending';
+    this.error = errorInfo(err, this.ctx.clock.now());
+    this.ctx.stateChanged();
+  }
+
   serverRefused(err: EngineError, reason: string | null): void {
     if (reason === 'server_changed') this.onServerChanged(this);
     else if (err.code === 'ip_not_allowed' && this.status === 'listening') this.fail(err);

@@ -18,6 +18,7 @@ import {
 } from '../protocol/server-messages';
 import type { RegistrationResult } from './control-answers';
 import type { EngineContext } from './engine-context';
+import { baseDelayMs } from './backoff';
 import { EngineError, toEngineError } from './errors';
 import type { TunnelState } from './snapshot-builder';
 import { TunnelRuntime, type TunnelRoute } from './tunnel-runtime';
@@ -69,6 +70,8 @@ export class TunnelSet {
    * to end"); a different one later stops its tunnels until the user turns them on again.
    */
   private readonly serverKeys = new Map<string, string | null>();
+  /** Tunnels waiting to ask again for a published server not back yet, with their attempts. */
+  private readonly serverWaits = new Map<string, { timer: unknown; attempts: number }>();
 
   constructor(private readonly options: TunnelSetOptions) {
     this.ctx = options.context;
@@ -138,6 +141,8 @@ export class TunnelSet {
     this.epoch += 1;
     this.link = null;
     this.queue.clear();
+    for (const wait of this.serverWaits.values()) this.ctx.clock.clearTimeout(wait.timer);
+    this.serverWaits.clear();
     const round = this.round;
     this.round = null;
     round?.reject(new EngineError('connection_lost', 'the session ended during registration'));
@@ -299,6 +304,15 @@ export class TunnelSet {
         this.ctx.log('info', 'tunnel_reclaimed', config.id, {});
       } else if (result.action === 'fatal') {
         throw result.error;
+      } else if (
+        config.server !== undefined &&
+        runtime.registeredOnce &&
+        result.error.detail === 'unknown_server'
+      ) {
+        // A server reached before is not back yet (its computer re-registers after a relay
+        // restart): ask again later rather than give the tunnel up.
+        this.askServerLater(runtime, result.error);
+        return;
       } else {
         runtime.fail(result.error);
         return;
@@ -312,6 +326,7 @@ export class TunnelSet {
         });
       if (result.v1Register) this.ctx.log('info', 'tunnel_v1_register_response', config.id, {});
     }
+    if (result.ok) this.serverWaits.delete(config.id);
     if (config.server !== undefined && result.ok) {
       const keyError = this.checkServerKey(runtime, config.server, result.raw);
       if (keyError !== null) {
@@ -329,6 +344,31 @@ export class TunnelSet {
       local_port: config.localPort,
     });
     await runtime.listen(isCurrent);
+  }
+
+  /** Asks for `runtime`'s server again after a backoff (1 s, doubling, at most 30 s). */
+  private askServerLater(runtime: TunnelRuntime, error: EngineError): void {
+    const id = runtime.config.id;
+    const previous = this.serverWaits.get(id);
+    if (previous !== undefined) this.ctx.clock.clearTimeout(previous.timer);
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const delay = baseDelayMs(attempts);
+    runtime.waitForServer(error);
+    this.ctx.log('info', 'tunnel_server_awaited', id, {
+      server: runtime.config.server ?? null,
+      retry_ms: delay,
+    });
+    const timer = this.ctx.clock.setTimeout(() => {
+      const wait = this.serverWaits.get(id);
+      if (wait?.timer !== timer) return;
+      if (this.table.get(id) !== runtime || !runtime.config.enabled) {
+        this.serverWaits.delete(id);
+        return;
+      }
+      this.enqueue(id);
+      this.pump();
+    }, delay);
+    this.serverWaits.set(id, { timer, attempts });
   }
 
   /**

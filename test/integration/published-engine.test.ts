@@ -23,6 +23,12 @@ import {
 
 afterEach(cleanupPublishedTests);
 
+async function echoResult(port: number, bytes: number): Promise<{ bytes: number }> {
+  const { sent, received } = await echoRoundTrip(port, new Pattern(bytes, 4));
+  expect(received.sha256).toBe(sent);
+  return received;
+}
+
 async function echo(): Promise<{ port: number }> {
   return closeLater(await startEchoServer(), (e) => e.close());
 }
@@ -254,5 +260,35 @@ describe('published servers through the engine', () => {
     consumer.engine.setTunnelEnabled(tunnel.id, true);
     await consumer.waitFor('listening again', (s) => s.tunnels[0]?.status === 'listening');
     expect((await echoRoundTrip(tunnel.localPort, new Pattern(2048, 2))).received.bytes).toBe(2048);
+  });
+
+  it('waits for a server it reached before that is not back yet after a relay restart, then carries again', async () => {
+    const first = await inProcessRelay();
+    const target = await echo();
+    const publishing = {
+      name: 'office-pc',
+      ports: [{ port: 22, targetPort: target.port }],
+      keyStore: memoryKeyStore(),
+    };
+    const pub = await publishingEngine(first, await first.token({ sub: 'office' }), publishing);
+    const tunnel = await serverTunnel('office-pc', 22);
+    const consumer = await consumingEngine(first, await first.token({ sub: 'alice' }), [tunnel]);
+    expect((await echoResult(tunnel.localPort, 512)).bytes).toBe(512);
+    await pub.engine.close();
+
+    // The relay restarts on the same port, knowing nothing; the publisher is not back yet.
+    await first.close();
+    const second = await inProcessRelay({ port: first.port, secret: first.secret });
+    const waiting = await consumer.waitFor(
+      'the tunnel waiting for its server',
+      (s) => s.state === 'active' && s.tunnels[0]?.error?.detail === 'unknown_server',
+      20_000,
+    );
+    expect(waiting.tunnels[0]?.status).toBe('pending');
+    expect(consumer.logs.some((r) => r.event === 'tunnel_server_awaited')).toBe(true);
+
+    await publishingEngine(second, await second.token({ sub: 'office' }), publishing);
+    await consumer.waitFor('listening again', (s) => s.tunnels[0]?.status === 'listening', 20_000);
+    expect((await echoResult(tunnel.localPort, 1024)).bytes).toBe(1024);
   });
 });

@@ -2,6 +2,7 @@
 // process, publishing and consuming engines with snapshot waits, an in-memory key store, and
 // one cleanup for all of them (afterEach). Owns no assertions.
 
+import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { createEngine } from '../../src-main/engine/engine';
 import type {
   Engine,
@@ -176,4 +177,56 @@ export async function consumingEngine(
     (s) => s.state === 'active' && s.tunnels.every((t) => t.status === 'listening'),
   );
   return test;
+}
+
+/** A TCP proxy that can drop every connection through it and refuse new ones until opened. */
+export interface GateProxy {
+  readonly port: number;
+  /** Connections accepted and passed on so far. */
+  readonly passed: number;
+  /** Resets every connection through it and every new one until open(). */
+  close(): void;
+  open(): void;
+}
+
+/** `target` is read per connection, so the gate can be up before what it leads to. */
+export async function gateProxy(target: () => number): Promise<GateProxy> {
+  const pairs = new Set<Socket>();
+  let closed = false;
+  let passed = 0;
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    client.on('error', () => undefined);
+    if (closed) {
+      client.resetAndDestroy();
+      return;
+    }
+    passed += 1;
+    const upstream = netConnect({ host: '127.0.0.1', port: target(), allowHalfOpen: true });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    for (const socket of [client, upstream]) {
+      pairs.add(socket);
+      socket.once('close', () => pairs.delete(socket));
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  closeLater(server, (s) => {
+    for (const socket of pairs) socket.destroy();
+    s.close();
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    get passed() {
+      return passed;
+    },
+    close() {
+      closed = true;
+      for (const socket of pairs) socket.resetAndDestroy();
+    },
+    open() {
+      closed = false;
+    },
+  };
 }
