@@ -248,6 +248,8 @@ export class ServedStreams {
     message: string,
     code = 'data_transfer_failed',
   ): void {
+    // cloudbridge_errors_total{code}: what the served streams' bound and checks refused.
+    this.ctx.countError(code === 'connection_limit_reached' ? code : 'data_transfer_failed');
     this.ctx.log('warn', 'server_stream_refused', this.tunnelId(), {
       port: open?.port ?? null,
       sub: open?.sub ?? null,

@@ -291,4 +291,35 @@ describe('published servers through the engine', () => {
     await consumer.waitFor('listening again', (s) => s.tunnels[0]?.status === 'listening', 20_000);
     expect((await echoResult(tunnel.localPort, 1024)).bytes).toBe(1024);
   });
+
+  it('refuses the consumer stream past the streams it carries at once, and counts it', async () => {
+    const relay = await inProcessRelay();
+    const target = await echo();
+    const pub = await publishingEngine(relay, await relay.token({ sub: 'office' }), {
+      name: 'office-pc',
+      ports: [{ port: 22, targetPort: target.port }],
+      keyStore: null,
+      maxStreams: 2,
+    });
+    const tunnel = await serverTunnel('office-pc', 22);
+    const consumer = await consumingEngine(relay, await relay.token({ sub: 'alice' }), [tunnel]);
+    const held = [await connectTcp(tunnel.localPort), await connectTcp(tunnel.localPort)];
+    for (const socket of held) socket.write('x');
+    await pub.waitFor('two carried', (s) => s.publish?.connections.length === 2);
+    const third = await connectTcp(tunnel.localPort);
+    expect((await readAll(third)).bytes).toBe(0);
+    await consumer.waitFor(
+      'the third refused',
+      (s) => (s.tunnels[0]?.failedConnections ?? 0) === 1,
+    );
+    expect(pub.logs.find((r) => r.event === 'server_stream_refused')?.details).toMatchObject({
+      reason: 'served_streams',
+    });
+    expect(await pub.engine.metrics()).toMatch(
+      /cloudbridge_errors_total\{code="connection_limit_reached"\} 1/,
+    );
+    for (const socket of held) socket.destroy();
+    await pub.waitFor('none carried', (s) => s.publish?.connections.length === 0);
+    expect((await echoResult(tunnel.localPort, 100)).bytes).toBe(100);
+  });
 });
