@@ -56,7 +56,7 @@ export interface AppTrayOptions {
   readonly dispatch: (action: TrayAction) => void;
   readonly initial: TrayModel;
   /** Electron's clipboard unless a test passes its own. */
-  readonly writeClipboard?: (text: string) => void;
+  readonly writeClipboard?: (text: string) => Promise<void> | void;
   /** The clock for the open-menu limit. */
   readonly now?: () => number;
   /**
@@ -84,7 +84,9 @@ export function createAppTray(options: AppTrayOptions): AppTray {
   const openLimit = options.menuOpenLimitMs ?? MENU_OPEN_LIMIT_MS;
   const writeClipboard = options.writeClipboard ?? ((text: string) => clipboard.writeText(text));
   const handle = (action: TrayAction) => {
-    if (action.type === 'copyText') writeClipboard(action.text);
+    // A clipboard that refuses leaves the clipboard as it was; the tray has nowhere to say so.
+    if (action.type === 'copyText')
+      void Promise.resolve(writeClipboard(action.text)).catch(() => undefined);
     else options.dispatch(action);
   };
   const image = (state: TrayIconState) => {

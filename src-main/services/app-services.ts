@@ -58,7 +58,7 @@ export interface AppServicesOptions {
   readonly openExternal?: (url: string) => Promise<void>;
   readonly openPath?: (path: string) => Promise<void>;
   /** Puts a tunnel's address on the clipboard (Electron's clipboard in the app). */
-  readonly writeClipboard?: (text: string) => void;
+  readonly writeClipboard?: (text: string) => Promise<void> | void;
   readonly chooseExportPath?: (defaultName: string) => Promise<string | null>;
   /** Main's open-file dialog for a relay's CA file (dialog.showOpenDialog); null = cancelled. */
   readonly chooseCaFile?: () => Promise<string | null>;

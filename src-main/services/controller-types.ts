@@ -76,7 +76,7 @@ export interface AppControllerOptions {
   /** Opens a folder in the file manager (shell.openPath in the app). */
   readonly openPath?: (path: string) => Promise<void>;
   /** Puts text on the system clipboard (a tunnel's address; Electron's clipboard in the app). */
-  readonly writeClipboard?: (text: string) => void;
+  readonly writeClipboard?: (text: string) => Promise<void> | void;
   /** Whether a local port can be bound now (default: bind and close a listener). */
   readonly probePort?: PortProbe;
   /** Ports tried per free-port suggestion (default 64, services/port-suggestions.ts). */

@@ -24,7 +24,7 @@ export interface TunnelRequestsOptions {
   /** Opens a Web tunnel's page in the system browser (shell.openExternal in the app). */
   readonly openUrl?: (url: string) => Promise<void>;
   /** Puts text on the system clipboard (Electron's clipboard in the app). */
-  readonly writeClipboard?: (text: string) => void;
+  readonly writeClipboard?: (text: string) => Promise<void> | void;
   readonly ports?: PortSuggestions;
   /** The tunnel's status as shown now (a listening tunnel holds its own port). */
   readonly tunnelStatus?: (id: string) => TunnelStatus | null;
@@ -177,15 +177,13 @@ export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequ
         resolve();
       });
     },
-    copyAddress(id) {
-      // An executor: what find() throws becomes the rejection.
-      return new Promise<string>((resolve) => {
-        const text = dialAddress(find(id));
-        if (!options.writeClipboard)
-          throw new ServiceError('internal_error', `There is no clipboard here; it is ${text}.`);
-        options.writeClipboard(text);
-        resolve(text);
-      });
+    async copyAddress(id) {
+      const text = dialAddress(find(id));
+      if (!options.writeClipboard)
+        throw new ServiceError('internal_error', `There is no clipboard here; it is ${text}.`);
+      // Electron's clipboard answers with a promise; a refusal becomes this request's.
+      await options.writeClipboard(text);
+      return text;
     },
     async suggestPort(request) {
       if (!options.ports) throw new ServiceError('internal_error', 'Ports cannot be checked here.');

@@ -31,6 +31,8 @@ let dataDir: string | null = null;
 const held: Server[] = [];
 const opened: string[] = [];
 const copied: string[] = [];
+/** What the clipboard answers with next (Electron 45's writeText returns a promise). */
+let clipboardRefusal: Error | null = null;
 
 afterEach(async () => {
   await app?.close();
@@ -44,6 +46,7 @@ afterEach(async () => {
   dataDir = null;
   opened.length = 0;
   copied.length = 0;
+  clipboardRefusal = null;
 });
 
 function ok<T = unknown>(result: Result<unknown>): T {
@@ -73,7 +76,11 @@ async function start(options: { connect?: boolean } = {}): Promise<AppServices> 
       opened.push(url);
       return Promise.resolve();
     },
-    writeClipboard: (text) => copied.push(text),
+    writeClipboard: (text) => {
+      if (clipboardRefusal) return Promise.reject(clipboardRefusal);
+      copied.push(text);
+      return Promise.resolve();
+    },
   });
   await app.start();
   app.setWindowVisible(true);
@@ -179,6 +186,12 @@ describe('tunnel requests for the Tunnels view', () => {
       ok(await services.router.handle('cloudbridge:tunnel.copyAddress', { id: web.id })),
     ).toEqual({ text: `127.0.0.1:${port}` });
     expect(copied).toEqual([`127.0.0.1:${port}`]);
+    // A clipboard that refuses is the request's answer, not a copy said to have happened.
+    clipboardRefusal = new Error('clipboard is owned by another program');
+    const refused = await services.router.handle('cloudbridge:tunnel.copyAddress', { id: web.id });
+    expect(refused.ok).toBe(false);
+    expect(copied).toEqual([`127.0.0.1:${port}`]);
+    clipboardRefusal = null;
     ok(await services.router.handle('cloudbridge:tunnel.open', { id: web.id }));
     ok(await services.router.handle('cloudbridge:tunnel.open', { id: secure.id }));
     expect(opened).toEqual([`http://127.0.0.1:${port}/`, `https://127.0.0.1:${port + 1}/`]);
