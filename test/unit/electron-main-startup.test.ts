@@ -70,6 +70,7 @@ class FakeTray extends EventEmitter {
     this.tooltip = t;
   }
   setContextMenu = vi.fn();
+  setTitle = vi.fn();
   destroy = vi.fn();
   constructor() {
     super();
@@ -125,7 +126,10 @@ describe('main.ts start-up with a slow keychain', () => {
       }),
       BrowserWindow: FakeWindow,
       Tray: FakeTray,
-      Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
+      // The tray listens for its menu opening and closing (src-main/electron/tray.ts).
+      Menu: {
+        buildFromTemplate: (items: unknown[]) => Object.assign(new EventEmitter(), { items }),
+      },
       nativeImage: { createFromPath: (p: string) => ({ path: p, setTemplateImage: vi.fn() }) },
       shell: { openExternal: vi.fn(), openPath: vi.fn(() => Promise.resolve('')) },
       dialog: { showSaveDialog: vi.fn(), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
@@ -154,8 +158,9 @@ describe('main.ts start-up with a slow keychain', () => {
       join('/opt/cloudbridge', 'dist', 'engine-host', 'host-child.js'),
     ]);
 
+    // The keychain holds no token for this relay: the tray says what would make it work.
     keychain.release(null);
-    await vi.waitFor(() => expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge — Disconnected'));
+    await vi.waitFor(() => expect(FakeTray.made[0]!.tooltip).toBe('CloudBridge — Not signed in'));
     expect(JSON.stringify(await ask())).not.toContain('keychain_unlocking');
 
     // E7: the session end is listened for on the window (Windows) and the power monitor.
