@@ -102,7 +102,9 @@ async function startMain(options: MainOptions): Promise<number> {
       outside.openedUrls.push(url);
       return Promise.resolve();
     },
-    writeClipboard: (text) => outside.copied.push(text),
+    writeClipboard: (text) => {
+      outside.copied.push(text);
+    },
     confirmRelayChange: () => {
       outside.relayChangesConfirmed += 1;
       return Promise.resolve(true);
