@@ -18,7 +18,7 @@ export default tseslint.config(
       '.tools/**',
       '.vitest-reports/**',
       'test/lint-fixtures/**',
-      '*.config.ts',
+      '*.config.mts',
     ],
   },
   js.configs.recommended,

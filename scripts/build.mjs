@@ -68,7 +68,7 @@ await esbuild({
   logLevel: 'warning',
 });
 
-await viteBuild({ configFile: 'src-renderer/vite.config.ts', logLevel: 'warn' });
+await viteBuild({ configFile: 'src-renderer/vite.config.mts', logLevel: 'warn' });
 
 // The About box lists the licences of what the app ships.
 execFileSync(process.execPath, ['scripts/collect-licenses.mjs', '--out', 'dist/licenses.json'], {

@@ -45,7 +45,7 @@ export async function buildRenderer(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'cloudbridge-renderer-'));
   const { build } = await import('vite');
   await build({
-    configFile: join(REPO_ROOT, 'src-renderer', 'vite.config.ts'),
+    configFile: join(REPO_ROOT, 'src-renderer', 'vite.config.mts'),
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true, sourcemap: false },
   });
