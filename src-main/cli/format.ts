@@ -87,12 +87,10 @@ export function formatTunnelLine(tunnel: TunnelSnapshot): string {
  * alice@acme from 198.51.100.7 port 3389 since 12:00:01`: who is connected, one per entry.
  */
 export function formatPublishLine(publish: PublishSnapshot): string {
-  const parts = [
-    `server ${publish.name}`,
-    publish.status,
-    `ports ${publish.ports.join(',')}`,
-    publish.publicKey !== null ? 'end to end' : 'KEYLESS (not end to end)',
-  ];
+  const parts = [`server ${publish.name}`, publish.status, `ports ${publish.ports.join(',')}`];
+  // Until the first registration the key may not be read yet: keyless is said once it is a fact.
+  if (publish.publicKey !== null) parts.push('end to end');
+  else if (publish.status === 'online') parts.push('KEYLESS (not end to end)');
   if (publish.allowSubs !== null) parts.push(`for ${publish.allowSubs.join(',')}`);
   parts.push(`conns ${publish.connections.length}`);
   parts.push(`in ${formatBytes(publish.bytesIn)}`, `out ${formatBytes(publish.bytesOut)}`);

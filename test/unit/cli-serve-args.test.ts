@@ -238,6 +238,10 @@ describe('cloudbridge serve, servers and @NAME tunnels', () => {
     expect(
       formatPublishLine({ ...PUBLISHED, publicKey: null, connections: [], allowSubs: ['bob'] }),
     ).toContain('KEYLESS (not end to end)  for bob  conns 0');
+    // Before its first registration a keyed server's key may not be read yet: no claim either way.
+    expect(
+      formatPublishLine({ ...PUBLISHED, publicKey: null, status: 'offline', connections: [] }),
+    ).toBe('server office-pc  offline  ports 22,3389  conns 0  in 1.5 kB  out 2.0 MB');
     expect(formatServerLine({ name: 'office-pc', ports: [22], keyed: false, online: false })).toBe(
       'office-pc  ports 22  offline  keyless (NOT end to end)',
     );
