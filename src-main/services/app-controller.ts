@@ -25,6 +25,9 @@ import { createKnownSecrets } from './known-secrets';
 import { notificationText } from './notification-policy';
 import { createPortHolders } from './port-holders';
 import { createRelayProbe } from './relay-probe';
+import { createMemorySecretStore } from './secret-store';
+import { withShareDetails } from './share-details';
+import { createShareSession } from './share-session';
 import { createTokenBindings } from './token-binding';
 import { createTokenExpiryWatch } from './token-expiry-watch';
 import { createTokenGate } from './token-gate';
@@ -94,7 +97,11 @@ export function createAppController(options: AppControllerOptions): AppControlle
     account: () => tokens.account(),
     logDirectory: options.logDirectory,
     clock,
-    decorate: (engine) => holders.decorate(engine),
+    decorate: (engine) =>
+      withShareDetails(holders.decorate(engine), {
+        share: settingsStore.get().share,
+        keyError: share.keyError(),
+      }),
   });
   const feed = createWindowFeed({
     clock,
@@ -134,6 +141,20 @@ export function createAppController(options: AppControllerOptions): AppControlle
       totals.reset();
     },
     onIdle: () => state.showIdleEngine(),
+    publish: () => share.publishOptions(),
+  });
+  const share = createShareSession({
+    settingsStore,
+    session,
+    connectIfSignedIn: () => {
+      if (tokens.account().signedIn) session.connectIfDisconnected();
+    },
+    secretStore: options.secretStore ?? createMemorySecretStore(),
+    clock,
+    ...(options.shareTargets ? { targets: options.shareTargets } : {}),
+    onChange: () => {
+      if (!closed) state.changed();
+    },
   });
   const builtin = createBuiltinRelayFlow({
     ...(options.startBuiltinRelay ? { start: options.startBuiltinRelay } : {}),
@@ -155,6 +176,7 @@ export function createAppController(options: AppControllerOptions): AppControlle
   const handlers = createIpcHandlers({
     state,
     session,
+    share,
     tunnels: createTunnelRequests({
       settingsStore,
       session,

@@ -2,6 +2,7 @@
 // dir and a secret store, without Electron: main.ts adds keychain and electron-log; end-to-end
 // tests run it in Node and expose router.handle as the preload bridge.
 
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEngine as createRealEngine } from '../engine/engine';
 import { createEngineHost, type EngineHost } from '../engine-host/engine-host';
@@ -25,6 +26,8 @@ import { createMemorySecretStore, type SecretStore } from './secret-store';
 import { SESSION_FILE, createSettingsStore, type SettingsStore } from './settings-store';
 import { createTokenService, type TokenService } from './token-service';
 import type { RelayChangeConfirmer } from './token-gate';
+import type { ShareTarget } from './share-session';
+import type { ShareService } from '../shared/share-model';
 import { spawnDetached, type Spawner } from './tunnel-launcher';
 import { systemClock, type Clock } from '../shared/clock';
 
@@ -74,6 +77,11 @@ export interface AppServicesOptions {
   readonly catchUpLogRecords?: number;
   /** The OS language (app.getLocale()): notifications follow it while the setting is System. */
   readonly systemLanguage?: string;
+  /**
+   * Where "Share this computer" dials each service; default 127.0.0.1:3389 and :22. Tests
+   * point it at their own servers; the published ports are 3389 and 22 either way.
+   */
+  readonly shareTargets?: Partial<Readonly<Record<ShareService, ShareTarget>>>;
 }
 
 export interface AppServices {
@@ -138,6 +146,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     chrome: process.versions.chrome ?? 'none',
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
+    hostName: hostname(),
     ...options.appInfo,
   };
   const engineHost = options.engineHost ? createHost(options.engineHost) : null;
@@ -197,6 +206,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       ? { catchUpLogRecords: options.catchUpLogRecords }
       : {}),
     ...(options.systemLanguage !== undefined ? { systemLanguage: options.systemLanguage } : {}),
+    // The shared computer's key lives with the other secrets (docs/protocol.md "End to end").
+    secretStore: options.secretStore,
+    ...(options.shareTargets ? { shareTargets: options.shareTargets } : {}),
   });
   const router = createIpcRouter(controller, {
     clock,

@@ -69,7 +69,22 @@ export function structuralKey(s: EngineSnapshot): string {
       t.status,
       t.dataMode,
       t.error,
+      t.server,
+      t.endToEnd,
     ]),
+    // The shared computer: who is connected is a state change, their bytes are counters.
+    s.publish == null
+      ? null
+      : [
+          s.publish.name,
+          s.publish.ports,
+          s.publish.allowSubs,
+          s.publish.publicKey,
+          s.publish.status,
+          s.publish.tunnelId,
+          s.publish.error,
+          s.publish.connections.map((c) => c.id),
+        ],
   ]);
 }
 
@@ -151,6 +166,20 @@ export function createAppState(options: AppStateOptions): AppState {
           totalConnections: t.totalConnections,
           failedConnections: t.failedConnections,
         })),
+        ...(engineSnap.publish == null
+          ? {}
+          : {
+              publish: {
+                bytesIn: engineSnap.publish.bytesIn,
+                bytesOut: engineSnap.publish.bytesOut,
+                totalConnections: engineSnap.publish.totalConnections,
+                connections: engineSnap.publish.connections.map((c) => ({
+                  id: c.id,
+                  bytesIn: c.bytesIn,
+                  bytesOut: c.bytesOut,
+                })),
+              },
+            }),
       };
     },
     onChange(listener) {

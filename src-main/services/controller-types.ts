@@ -20,6 +20,9 @@ import type { InviteInput } from './invite-links';
 import type { Logger } from './logger';
 import type { PortOwner } from './port-owner';
 import type { PortProbe } from './port-suggestions';
+import type { SecretStore } from './secret-store';
+import type { ShareTarget } from './share-session';
+import type { ShareService } from '../shared/share-model';
 import type { SettingsStore } from './settings-store';
 import type { RelayChangeConfirmer } from './token-gate';
 import type { TokenService } from './token-service';
@@ -108,6 +111,10 @@ export interface AppControllerOptions {
    * setting is System (ipc-contract.ts resolveLanguage). Default: English.
    */
   readonly systemLanguage?: string;
+  /** Where the shared computer's key is kept (the keychain); default: memory, not kept. */
+  readonly secretStore?: SecretStore;
+  /** Where a shared service is dialled (services/share-session.ts); default 127.0.0.1. */
+  readonly shareTargets?: Partial<Readonly<Record<ShareService, ShareTarget>>>;
 }
 
 export interface AppController {

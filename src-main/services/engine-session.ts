@@ -4,7 +4,13 @@
 // failures reach the engine with their own code (keychain_unavailable, token_expired, ...).
 
 import { X509Certificate } from 'node:crypto';
-import type { Engine, EngineOptions, RelayEndpoint } from '../engine/types';
+import type {
+  Engine,
+  EngineOptions,
+  ListedServer,
+  PublishOptions,
+  RelayEndpoint,
+} from '../engine/types';
 import { EngineError } from '../engine/errors';
 import type { RelayProfile } from '../shared/ipc-contract';
 import type { EngineSnapshot, TunnelConfig } from '../shared/model';
@@ -48,6 +54,8 @@ export interface EngineSessionOptions {
   readonly onEngineClosing: (last: EngineSnapshot) => void;
   /** There is no engine now (or its tunnels changed without one): show the idle snapshot. */
   readonly onIdle: () => void;
+  /** What a new engine publishes (services/share-session.ts); absent: nothing. */
+  readonly publish?: () => PublishOptions | null;
 }
 
 export interface EngineSession {
@@ -78,6 +86,12 @@ export interface EngineSession {
   endForSignOut(): Promise<void>;
   setTunnels(tunnels: readonly TunnelConfig[]): void;
   setTunnelEnabled(id: string, enabled: boolean): void;
+  /** Publishes this computer (or stops, null) on the engine there is; the next one asks `publish`. */
+  setPublish(publish: PublishOptions | null): void;
+  /** True while a session is up to ask the relay for its published servers. */
+  canListServers(): boolean;
+  /** The tenant's published servers this identity may reach; rejects without a session. */
+  listServers(): Promise<readonly ListedServer[]>;
   close(): Promise<void>;
 }
 
@@ -203,6 +217,7 @@ export function createEngineSession(options: EngineSessionOptions): EngineSessio
           persistence: settingsStore.sessionState,
           clientVersion: options.clientVersion,
           allowDirect: options.allowDirect,
+          publish: options.publish?.() ?? null,
         });
         lastEngineSeq = -1;
         unsubscribe = [
@@ -272,6 +287,14 @@ export function createEngineSession(options: EngineSessionOptions): EngineSessio
       if (engine) engine.setTunnelEnabled(id, enabled);
       else options.onIdle();
     },
+    setPublish(publish) {
+      engine?.setPublish(publish);
+    },
+    canListServers() {
+      const state = engine === null ? 'disconnected' : stateOf(engine);
+      return state === 'registered' || state === 'active';
+    },
+    listServers: () => requireEngine().listServers(),
     close: () => closeEngine(),
   };
 }

@@ -23,6 +23,7 @@ import type { InviteRequests } from './invite-requests';
 import type { Logger } from './logger';
 import type { RelayProbe } from './relay-probe';
 import { saveSettingsOrThrow, type SettingsStore } from './settings-store';
+import type { ShareSession } from './share-session';
 import type { TokenExpiryWatch } from './token-expiry-watch';
 import { confirmPendingChange, type RelayChangeConfirmer, type TokenGate } from './token-gate';
 import { rejectInvalidFields, type TunnelRequests } from './tunnel-requests';
@@ -34,6 +35,7 @@ export type IpcHandlers = {
 export interface IpcHandlerDeps {
   readonly state: AppState;
   readonly session: EngineSession;
+  readonly share: ShareSession;
   readonly tunnels: TunnelRequests;
   readonly builtin: BuiltinRelayFlow;
   readonly tokens: TokenGate;
@@ -228,5 +230,20 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       if (state.dropNotices(kind)) state.changed();
       return Promise.resolve();
     },
+    'cloudbridge:share.start': async (draft) => {
+      const share = await deps.share.start(draft);
+      state.changed();
+      return share;
+    },
+    'cloudbridge:share.update': async (draft) => {
+      const share = await deps.share.update(draft);
+      state.changed();
+      return share;
+    },
+    'cloudbridge:share.stop': async () => {
+      await deps.share.stop();
+      state.changed();
+    },
+    'cloudbridge:servers.list': () => deps.share.listServers(),
   };
 }

@@ -8,9 +8,11 @@ import {
   isLanguage,
   isNotificationSettings,
   isRelayProfile,
+  isShareSettings,
   isTunnelKind,
 } from '../shared/ipc-guards';
 import type { TunnelConfig } from '../shared/model';
+import { validateShareDraft, type ShareSettings } from '../shared/share-model';
 import { validateRelayProfile, validateTunnelDraft } from '../shared/tunnel-validation';
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -27,7 +29,7 @@ const MAX_ID_LENGTH = 200;
 
 /** One entry of the file that was not loaded, and why (field names, for the notice). */
 export interface RefusedEntry {
-  readonly kind: 'relay' | 'tunnel';
+  readonly kind: 'relay' | 'tunnel' | 'share';
   /** The entry's name as the file gives it (shortened), for the user to recognise it. */
   readonly label: string;
   readonly fields: readonly string[];
@@ -51,7 +53,8 @@ function isTunnelShape(value: unknown): value is TunnelConfig {
     typeof t.localPort === 'number' &&
     typeof t.remoteHost === 'string' &&
     typeof t.remotePort === 'number' &&
-    typeof t.enabled === 'boolean'
+    typeof t.enabled === 'boolean' &&
+    (t.server === undefined || typeof t.server === 'string')
   );
 }
 
@@ -116,6 +119,19 @@ export function parseSettingsFile(value: unknown): ParsedSettings | null {
     if (fields.length > 0) refused.push({ kind: 'tunnel', label: label(tunnel.name), fields });
     else accepted.push(tunnel);
   }
+  // The share is checked like the window's input (shared/share-model.ts), refused whole.
+  let share: ShareSettings | undefined;
+  const stored = v.share;
+  if (stored !== undefined && stored !== null) {
+    const fields = isShareSettings(stored) ? Object.keys(validateShareDraft(stored)) : ['share'];
+    if (isShareSettings(stored) && fields.length === 0) share = stored;
+    else
+      refused.push({
+        kind: 'share',
+        label: label(isShareSettings(stored) ? stored.name : 'share'),
+        fields,
+      });
+  }
   const bool = (x: unknown, d: boolean) => (typeof x === 'boolean' ? x : d);
   return {
     settings: {
@@ -127,6 +143,7 @@ export function parseSettingsFile(value: unknown): ParsedSettings | null {
         ? v.notifications
         : DEFAULT_SETTINGS.notifications,
       language: isLanguage(v.language) ? v.language : DEFAULT_SETTINGS.language,
+      ...(share !== undefined ? { share } : {}),
     },
     refused,
   };

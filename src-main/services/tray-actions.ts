@@ -30,6 +30,10 @@ export function trayActionRequest(action: TrayAction): TrayRequest | null {
       return { channel: 'cloudbridge:tunnel.setAllEnabled', payload: { enabled: false } };
     case 'openTunnel':
       return { channel: 'cloudbridge:tunnel.open', payload: { id: action.tunnelId } };
+    case 'startShare':
+      return { channel: 'cloudbridge:share.start', payload: action.draft };
+    case 'stopShare':
+      return { channel: 'cloudbridge:share.stop', payload: undefined };
     case 'viewLogs':
       return { channel: 'cloudbridge:logs.openFolder', payload: undefined };
     case 'copyText':

@@ -8,6 +8,7 @@ import { errorActionKey, errorTextKey } from '../shared/i18n/error-advice';
 import { translatorFor, type Translator } from '../shared/i18n/translator';
 import type { TrayIconState, TrayMenuItem, TrayModel } from '../shared/tray-types';
 import { disabledItem, isTunnelInTrouble, textLines, tunnelRows } from './tray-rows';
+import { shareRows } from './tray-share-row';
 
 /** 'system' resolves through the OS locale the caller passes. */
 export { resolveLanguage } from '../shared/ipc-contract';
@@ -150,6 +151,7 @@ export function buildTrayModel(snapshot: AppSnapshot, options: TrayModelOptions)
   items.push({ kind: 'separator' });
   items.push(...tunnelRows(t, engine.tunnels, engine.state, options.platform));
   items.push({ kind: 'separator' });
+  items.push(...shareRows(t, snapshot));
   items.push(...sessionEntries(t, snapshot, options.nowMs));
   items.push({ kind: 'separator' });
   items.push({ kind: 'action', label: t('tray.open'), action: { type: 'openWindow' } });

@@ -118,9 +118,11 @@ export function createTunnelRequests(options: TunnelRequestsOptions): TunnelRequ
         kind: draft.kind,
         localHost: draft.localHost.trim(),
         localPort: draft.localPort,
-        remoteHost: draft.remoteHost.trim(),
+        // A published server's tunnel shows its name where a host would be; only `server` is sent.
+        remoteHost: draft.server ?? draft.remoteHost.trim(),
         remotePort: draft.remotePort,
         enabled: draft.enabled,
+        ...(draft.server !== undefined ? { server: draft.server } : {}),
       };
       const tunnels =
         draft.id === undefined

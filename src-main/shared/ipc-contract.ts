@@ -13,6 +13,7 @@ import type {
 } from './model';
 import type { InviteState } from './invite-view';
 import type { RelayTestReport } from './relay-test';
+import type { PublishedServerInfo, ShareDraft, ShareSettings } from './share-model';
 
 /**
  * What a form field is refused for, as a message key the renderer translates (its
@@ -28,6 +29,10 @@ export const FIELD_MESSAGE_KEYS = [
   'validation.pin',
   'validation.tunnelGone',
   'validation.builtinRelay',
+  'validation.serverName',
+  'validation.shareServices',
+  'validation.subs',
+  'validation.subCount',
 ] as const;
 export type FieldMessageKey = (typeof FIELD_MESSAGE_KEYS)[number];
 export type FieldParams = Readonly<Record<string, string | number>>;
@@ -93,6 +98,8 @@ export interface AppSettings {
   readonly launchAtLogin: boolean;
   readonly notifications: NotificationSettings;
   readonly language: Language;
+  /** This computer shared under a name (share.* requests only); absent: never set up. */
+  readonly share?: ShareSettings;
 }
 
 /** What the renderer may know of the token: decoded claims, never the token itself. */
@@ -177,6 +184,17 @@ export interface StatsUpdate {
     readonly totalConnections: number;
     readonly failedConnections: number;
   }[];
+  /** This computer's published server: its counters and each connection's bytes, live. */
+  readonly publish?: {
+    readonly bytesIn: number;
+    readonly bytesOut: number;
+    readonly totalConnections: number;
+    readonly connections: readonly {
+      readonly id: number;
+      readonly bytesIn: number;
+      readonly bytesOut: number;
+    }[];
+  } | null;
 }
 
 /**
@@ -219,6 +237,8 @@ export interface AppInfo {
   readonly chrome: string;
   readonly node: string;
   readonly platform: string;
+  /** This computer's host name: Share suggests a name from it. */
+  readonly hostName?: string;
 }
 
 /** Renderer -> main. `cloudbridge:<noun>.<verb>`; request payload and reply value per channel. */
@@ -252,7 +272,7 @@ export interface Requests {
    */
   'cloudbridge:token.confirmRelay': { request: void; reply: AccountInfo };
   'cloudbridge:settings.update': {
-    request: Partial<Omit<AppSettings, 'tunnels'>>;
+    request: Partial<Omit<AppSettings, 'tunnels' | 'share'>>;
     reply: AppSettings;
   };
   'cloudbridge:relay.useBuiltin': { request: void; reply: AppSettings };
@@ -279,13 +299,32 @@ export interface Requests {
   'cloudbridge:invite.accept': { request: { id: string }; reply: AppSettings };
   /** "Not now" for the pending link, or closing the refusal of one. */
   'cloudbridge:invite.dismiss': { request: { id: string }; reply: void };
+  /**
+   * Shares this computer (docs/protocol.md#published-servers-feature-published_servers): saved,
+   * then published on every session with the computer's own key from the keychain.
+   */
+  'cloudbridge:share.start': { request: ShareDraft; reply: ShareSettings };
+  /** Changes what is shared (name, services, who); published at once while sharing is on. */
+  'cloudbridge:share.update': { request: ShareDraft; reply: ShareSettings };
+  /** Stops sharing: the relay is told at once (`unregister`) and the name is free. */
+  'cloudbridge:share.stop': { request: void; reply: void };
+  /** The tenant's published servers this identity may reach, asked on the live session. */
+  'cloudbridge:servers.list': { request: void; reply: readonly PublishedServerInfo[] };
 }
 export type RequestChannel = keyof Requests;
 export type RequestOf<C extends RequestChannel> = Requests[C]['request'];
 export type ReplyOf<C extends RequestChannel> = Requests[C]['reply'];
 
 /** The window's views, in navigation order. */
-export const WINDOW_VIEWS = ['status', 'tunnels', 'account', 'logs', 'settings', 'about'] as const;
+export const WINDOW_VIEWS = [
+  'status',
+  'tunnels',
+  'share',
+  'account',
+  'logs',
+  'settings',
+  'about',
+] as const;
 export type WindowView = (typeof WINDOW_VIEWS)[number];
 
 /**
@@ -360,6 +399,10 @@ export const REQUEST_CHANNELS = [
   'cloudbridge:notice.dismiss',
   'cloudbridge:invite.accept',
   'cloudbridge:invite.dismiss',
+  'cloudbridge:share.start',
+  'cloudbridge:share.update',
+  'cloudbridge:share.stop',
+  'cloudbridge:servers.list',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [

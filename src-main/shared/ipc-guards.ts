@@ -24,6 +24,13 @@ import {
   type TunnelDraft,
 } from './ipc-contract';
 import { LOG_LEVELS, TUNNEL_KINDS, type LogLevel, type TunnelKind } from './model';
+import {
+  MAX_ALLOWED_SUBS,
+  MAX_SUB_LENGTH,
+  isShareService,
+  type ShareDraft,
+  type ShareSettings,
+} from './share-model';
 
 export type Guard<T> = (value: unknown) => value is T;
 
@@ -117,7 +124,9 @@ export function isNotificationSettings(value: unknown): value is NotificationSet
   );
 }
 
-export function isSettingsPatch(value: unknown): value is Partial<Omit<AppSettings, 'tunnels'>> {
+export function isSettingsPatch(
+  value: unknown,
+): value is Partial<Omit<AppSettings, 'tunnels' | 'share'>> {
   if (!isPlainObject(value)) return false;
   if (
     !hasOnlyKeys(value, [], ['relay', 'autoConnect', 'launchAtLogin', 'notifications', 'language'])
@@ -137,9 +146,11 @@ export function isTunnelDraft(value: unknown): value is TunnelDraft {
     hasOnlyKeys(
       value,
       ['name', 'kind', 'localHost', 'localPort', 'remoteHost', 'remotePort', 'enabled'],
-      ['id'],
+      ['id', 'server'],
     ) &&
     (!('id' in value) || value.id === undefined || isNonEmptyString(value.id, 200)) &&
+    // A published server's name (its rules: shared/tunnel-validation.ts).
+    (!('server' in value) || value.server === undefined || isNonEmptyString(value.server, 63)) &&
     isString(value.name) &&
     isTunnelKind(value.kind) &&
     isString(value.localHost) &&
@@ -173,6 +184,29 @@ export function isPortSuggestionRequest(value: unknown): value is PortSuggestion
     isNonEmptyString(value.localHost, 253) &&
     (value.tunnelId === undefined || isNonEmptyString(value.tunnelId, 200))
   );
+}
+
+/** Shape of a share draft; the rules (name syntax, at least one service) are share-model.ts's. */
+export function isShareDraft(value: unknown): value is ShareDraft {
+  return (
+    isPlainObject(value) &&
+    hasOnlyKeys(value, ['name', 'services', 'allowSubs']) &&
+    isString(value.name, 63) &&
+    Array.isArray(value.services) &&
+    value.services.length <= 2 &&
+    value.services.every(isShareService) &&
+    (value.allowSubs === null ||
+      (Array.isArray(value.allowSubs) &&
+        value.allowSubs.length <= MAX_ALLOWED_SUBS &&
+        value.allowSubs.every((s) => isString(s, MAX_SUB_LENGTH))))
+  );
+}
+
+/** The share as settings.json holds it: a draft and whether sharing is on. */
+export function isShareSettings(value: unknown): value is ShareSettings {
+  if (!isPlainObject(value) || !isBoolean(value.enabled)) return false;
+  const { enabled: _enabled, ...draft } = value;
+  return isShareDraft(draft);
 }
 
 function isIdPayload(value: unknown): value is { id: string } {
@@ -220,6 +254,10 @@ export const REQUEST_GUARDS: { readonly [C in RequestChannel]: Guard<RequestOf<C
     hasOnlyKeys(v, ['kind']) &&
     typeof v.kind === 'string' &&
     (NOTICE_KINDS as readonly string[]).includes(v.kind),
+  'cloudbridge:share.start': isShareDraft,
+  'cloudbridge:share.update': isShareDraft,
+  'cloudbridge:share.stop': isVoid,
+  'cloudbridge:servers.list': isVoid,
 };
 
 const isFieldMessageKey = isOneOf<FieldMessageKey>(FIELD_MESSAGE_KEYS);

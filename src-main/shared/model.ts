@@ -89,6 +89,21 @@ export const ERROR_DETAIL_KEYS = [
   'errorDetail.portHeldByPid',
   /** The engine host child exited and is being started again (src-main/engine-host). */
   'errorDetail.engineRestarting',
+  /** Published servers (services/share-details.ts), from the relay's `details.reason`: */
+  /** params: name. Another client of the tenant holds the name (`name_taken`). */
+  'errorDetail.serverNameTaken',
+  /** params: name. The same user holds it with another key (`public_key_mismatch`). */
+  'errorDetail.serverKeyMismatch',
+  /** params: server. No such server this identity may reach (`unknown_server`). */
+  'errorDetail.serverUnknown',
+  /** params: server. Its allow list no longer has this identity (`server_not_allowed`). */
+  'errorDetail.serverNotAllowed',
+  /** params: server. No serving connection now (`server_offline`). */
+  'errorDetail.serverOffline',
+  /** params: server, port. */
+  'errorDetail.portNotPublished',
+  /** params: server. Its key differs from the one first seen (`server_key_changed`). */
+  'errorDetail.serverKeyChanged',
 ] as const;
 export type ErrorDetailKey = (typeof ERROR_DETAIL_KEYS)[number];
 

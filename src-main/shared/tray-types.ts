@@ -3,6 +3,7 @@
 // test/harness/tray-page.ts. Runs anywhere.
 
 import type { WindowView } from './ipc-contract';
+import type { ShareDraft } from './share-model';
 
 export type TrayIconState = 'disconnected' | 'connecting' | 'active' | 'error';
 
@@ -15,6 +16,9 @@ export type TrayAction =
   | { readonly type: 'retryTunnel'; readonly tunnelId: string }
   | { readonly type: 'turnAllTunnelsOff' }
   | { readonly type: 'openTunnel'; readonly tunnelId: string }
+  /** Shares this computer again as it was last set up (services/tray-share-row.ts). */
+  | { readonly type: 'startShare'; readonly draft: ShareDraft }
+  | { readonly type: 'stopShare' }
   /** Done by the Electron layer itself (the clipboard); the model says what to copy. */
   | { readonly type: 'copyText'; readonly text: string }
   | { readonly type: 'openWindow' }

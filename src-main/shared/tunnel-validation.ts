@@ -5,13 +5,14 @@
 
 import type { FieldProblem, RelayProfile, TunnelDraft } from './ipc-contract';
 import type { TunnelConfig } from './model';
+import { isServerName } from './share-model';
 
 /** Longest tunnel name, in UTF-16 code units after trimming. */
 export const MAX_NAME_LENGTH = 64;
 const MAX_HOST_LENGTH = 253;
 
 export type TunnelDraftField =
-  'id' | 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'remotePort';
+  'id' | 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'remotePort' | 'server';
 export type TunnelFieldErrors = Partial<Record<TunnelDraftField, FieldProblem>>;
 export type RelayProfileField = 'name' | 'host' | 'port' | 'pinSha256' | 'serverName';
 export type RelayFieldErrors = Partial<Record<RelayProfileField, FieldProblem>>;
@@ -110,8 +111,13 @@ export function validateTunnelDraft(
   const localHost = hostProblem(draft.localHost);
   if (localHost) fields.localHost = localHost;
   if (!isValidPort(draft.localPort)) fields.localPort = { key: 'validation.port' };
-  const remoteHost = hostProblem(draft.remoteHost);
-  if (remoteHost) fields.remoteHost = remoteHost;
+  // A published server is named, not a host (docs/protocol.md#reaching-a-published-server).
+  if (draft.server !== undefined) {
+    if (!isServerName(draft.server)) fields.server = { key: 'validation.serverName' };
+  } else {
+    const remoteHost = hostProblem(draft.remoteHost);
+    if (remoteHost) fields.remoteHost = remoteHost;
+  }
   if (!isValidPort(draft.remotePort)) fields.remotePort = { key: 'validation.port' };
   if (draft.id !== undefined && !existing.some((t) => t.id === draft.id))
     fields.id = { key: 'validation.tunnelGone' };

@@ -81,6 +81,7 @@ export const SAMPLE_INFO: AppInfo = {
   chrome: '156.0.0.0',
   node: '24.11.0',
   platform: 'linux',
+  hostName: 'desk-42',
 };
 
 /** Main's defaults (src-main/services/settings-file.ts), held to them by services-fake-bridge. */
@@ -202,6 +203,8 @@ export function activeSnapshot(now: number): AppSnapshot {
           },
         }),
       ],
+      // Main says null while this computer is not shared (services/share-session.ts).
+      publish: null,
       seq: 10,
     },
     account: {

@@ -69,6 +69,10 @@ const valid: { [C in RequestChannel]: unknown } = {
   'cloudbridge:notice.dismiss': { kind: 'settings_reset' },
   'cloudbridge:invite.accept': { id: 'inv-1-abc' },
   'cloudbridge:invite.dismiss': { id: 'inv-1-abc' },
+  'cloudbridge:share.start': { name: 'office-pc', services: ['rdp', 'ssh'], allowSubs: null },
+  'cloudbridge:share.update': { name: 'office-pc', services: ['ssh'], allowSubs: ['alice'] },
+  'cloudbridge:share.stop': undefined,
+  'cloudbridge:servers.list': undefined,
 };
 
 describe('ipc guards', () => {

@@ -6,6 +6,7 @@ import type { FieldMessageKey, NoticeKind } from '../ipc-contract';
 import type { ErrorCode, ErrorDetailKey } from '../model';
 import { logMessagesEn } from './log-messages-en';
 import { relayTestMessagesEn } from './relay-test-messages-en';
+import { enShare, shareErrorDetailsEn, shareValidationEn } from './share-en';
 import { enStatusTunnels } from './status-tunnels-en';
 
 /** Plain-words text for every stable error code (model.ts ErrorCode). */
@@ -57,6 +58,7 @@ const errorDetailTexts = {
   'errorDetail.portHeldBy': 'Port {port} is held by {command} (process {pid}).',
   'errorDetail.portHeldByPid': 'Port {port} is held by process {pid}.',
   'errorDetail.engineRestarting': 'The engine process stopped; it is starting again.',
+  ...shareErrorDetailsEn,
 } as const satisfies Record<ErrorDetailKey, string>;
 
 /** Every field problem main or the forms report (ipc-contract.ts FIELD_MESSAGE_KEYS). */
@@ -70,6 +72,7 @@ const validationTexts = {
   'validation.tunnelGone': 'This tunnel no longer exists.',
   'validation.builtinRelay':
     'Only the app creates the built-in relay: choose “Use the built-in local relay” on Status.',
+  ...shareValidationEn,
 } as const satisfies Record<FieldMessageKey, string>;
 
 /** What a person can do about an error, grouped (shared/i18n/error-advice.ts). */
@@ -415,6 +418,7 @@ export const en = {
   ...noticeBodies,
   ...mainTexts,
   ...enStatusTunnels,
+  ...enShare,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -5,6 +5,7 @@
 import type { Catalogue } from './en';
 import { logMessagesRu } from './log-messages-ru';
 import { relayTestMessagesRu } from './relay-test-messages-ru';
+import { ruShare, shareErrorDetailsRu, shareValidationRu } from './share-ru';
 import { ruStatusTunnels } from './status-tunnels-ru';
 
 /** Genitive after «из N»: из 1 туннеля, из 2 туннелей, из 5 туннелей, из 1,5 туннеля. */
@@ -396,4 +397,7 @@ export const ru: Catalogue = {
   ...logMessagesRu,
   ...relayTestMessagesRu,
   ...ruStatusTunnels,
+  ...shareValidationRu,
+  ...shareErrorDetailsRu,
+  ...ruShare,
 };
