@@ -12,15 +12,27 @@ import { freePort } from '../test/harness/traffic';
 import { processPeer, type Peer, type Targets } from './peers';
 
 /** dist/bench/bench.js -> dist/cli/. */
-function cliPath(name: string): string {
-  return join(dirname(process.argv[1] ?? '.'), '..', 'cli', name);
+function defaultCliDir(): string {
+  return join(dirname(process.argv[1] ?? '.'), '..', 'cli');
+}
+
+export interface TunnelPeerOptions {
+  /** Where cloudbridge.js and cloudbridge-relay.js are (another build, for A/B runs). */
+  readonly cliDir?: string;
+  /** Node flags for both processes (--cpu-prof, --require ...), each given its role. */
+  readonly nodeArgs?: (role: 'client' | 'relay') => readonly string[];
+  readonly name?: string;
 }
 
 export async function tunnelPeer(
   targets: Targets,
   dir: string,
   cert: { cert: string; key: string },
+  options: TunnelPeerOptions = {},
 ): Promise<Peer> {
+  const cliDir = options.cliDir ?? defaultCliDir();
+  const cliPath = (name: string): string => join(cliDir, name);
+  const nodeArgs = options.nodeArgs ?? (() => []);
   const secret = randomBytes(32).toString('base64url');
   const config = join(dir, 'relay-config.json');
   writeFileSync(
@@ -32,6 +44,7 @@ export async function tunnelPeer(
   const relay = startProcess(
     process.execPath,
     [
+      ...nodeArgs('relay'),
       cliPath('cloudbridge-relay.js'),
       '--listen',
       '127.0.0.1:0',
@@ -64,6 +77,7 @@ export async function tunnelPeer(
   const client = startProcess(
     process.execPath,
     [
+      ...nodeArgs('client'),
       cliPath('cloudbridge.js'),
       'connect',
       '--relay',
@@ -89,5 +103,5 @@ export async function tunnelPeer(
     await Promise.all([client.stop(), relay.stop()]);
     throw error;
   }
-  return processPeer('tunnel', { sinkPort, echoPort }, relay, client);
+  return processPeer(options.name ?? 'tunnel', { sinkPort, echoPort }, relay, client);
 }
