@@ -67,6 +67,8 @@ export interface ServeArgs extends RelayArgs {
   readonly keyFile: string | null;
   /** Publish without the end-to-end layer (`--no-key`). */
   readonly keyless: boolean;
+  /** Consumers' streams carried at once; null: the engine's default (256). */
+  readonly maxStreams: number | null;
 }
 
 export type ServersArgs = RelayArgs;
@@ -125,12 +127,15 @@ export const USAGE = `Usage:
       --tunnel may be given several times. LOCAL_PORT:@NAME:PORT reaches the published server
       NAME of your tenant (see serve), end to end when it registered a key.
   cloudbridge serve --relay HOST:PORT --token-file FILE --name NAME --port PORT [--port PORT ...]
-                    [--allow-sub SUB ...] [--key-file FILE | --no-key] [relay options as for connect]
+                    [--allow-sub SUB ...] [--key-file FILE | --no-key] [--max-streams 256]
+                    [relay options as for connect]
       Publishes this computer as NAME: clients of your tenant reach NAME:PORT through the relay,
       and this computer dials its own 127.0.0.1:PORT (--port PORT=HOST:TARGET dials HOST:TARGET).
       --allow-sub limits it to those identities (default: the whole tenant). Streams are TLS 1.3
       end to end with this computer's key, made on first use in --key-file (mode 600; default
       $XDG_CONFIG_HOME/cloudbridge/server-key.pem); --no-key publishes without that layer.
+      --max-streams caps the connections this computer carries at once (default 256, also the
+      most the relay carries to one server); lower it to spare a small machine.
   cloudbridge servers --relay HOST:PORT --token-file FILE [--json] [relay options as for connect]
       Lists the published servers of your tenant that this token may reach.
   cloudbridge token --sub NAME [--tenant TENANT] [--ttl 1h] [--out FILE]
@@ -350,6 +355,7 @@ function parseServe(
     'allow-sub': 'repeat',
     'key-file': 'value',
     'no-key': 'switch',
+    'max-streams': 'value',
   });
   const relay = parseRelayArgs(flags, env);
   const nameText = one(flags, 'name');
@@ -371,6 +377,9 @@ function parseServe(
   const keyFile = one(flags, 'key-file');
   if (keyless && keyFile !== null)
     throw new UsageError('--no-key publishes without a key: leave out --key-file');
+  const maxText = one(flags, 'max-streams');
+  if (maxText !== null && !/^[1-9]\d{0,5}$/.test(maxText))
+    throw new UsageError(`--max-streams: "${maxText}" is not a count from 1 to 999999`);
   return {
     ...relay,
     name,
@@ -378,6 +387,7 @@ function parseServe(
     allowSubs: subs.length === 0 ? null : [...new Set(subs)],
     keyFile,
     keyless,
+    maxStreams: maxText === null ? null : Number(maxText),
   };
 }
 

@@ -43,6 +43,24 @@ export function publishRefused(snapshot: EngineSnapshot): { code: number; messag
   };
 }
 
+/** What the engine publishes for these arguments; `--max-streams` left out keeps its default. */
+export function publishOptionsFor(
+  args: ServeArgs,
+  keyStore: PublishOptions['keyStore'],
+): PublishOptions {
+  return {
+    name: args.name,
+    ports: args.ports.map((p) => ({
+      port: p.port,
+      ...(p.targetHost !== null ? { targetHost: p.targetHost } : {}),
+      ...(p.targetPort !== null ? { targetPort: p.targetPort } : {}),
+    })),
+    allowSubs: args.allowSubs,
+    keyStore,
+    ...(args.maxStreams !== null ? { maxStreams: args.maxStreams } : {}),
+  };
+}
+
 export async function runServe(args: ServeArgs, io: ServeIo): Promise<number> {
   const { relay, linkToken } = await relayFor(args, io);
   const token = await readToken(args, io, linkToken);
@@ -62,16 +80,7 @@ export async function runServe(args: ServeArgs, io: ServeIo): Promise<number> {
     getToken: () => Promise.resolve(token),
     clientVersion: 'cloudbridge-cli',
     ...(args.stateFile === null ? {} : { persistence: createFileStatePersistence(args.stateFile) }),
-    publish: {
-      name: args.name,
-      ports: args.ports.map((p) => ({
-        port: p.port,
-        ...(p.targetHost !== null ? { targetHost: p.targetHost } : {}),
-        ...(p.targetPort !== null ? { targetPort: p.targetPort } : {}),
-      })),
-      allowSubs: args.allowSubs,
-      keyStore,
-    },
+    publish: publishOptionsFor(args, keyStore),
   };
   return runEngine(io, {
     options,

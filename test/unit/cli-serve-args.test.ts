@@ -12,7 +12,7 @@ import {
 import { refusedTunnels, tunnelConfigFor } from '../../src-main/cli/connect';
 import { formatPublishLine } from '../../src-main/cli/format';
 import { defaultKeyFile } from '../../src-main/cli/key-file';
-import { publishRefused } from '../../src-main/cli/serve';
+import { publishOptionsFor, publishRefused } from '../../src-main/cli/serve';
 import { formatServerLine } from '../../src-main/cli/servers';
 import type { EngineSnapshot, PublishSnapshot, TunnelSnapshot } from '../../src-main/shared/model';
 
@@ -141,6 +141,32 @@ describe('cloudbridge serve, servers and @NAME tunnels', () => {
       kind: 'servers',
       args: { json: true },
     });
+  });
+
+  it('takes --max-streams as a count from 1 to 999999 and hands it to the engine', () => {
+    const serve = (...extra: string[]) =>
+      parseCommandLine(['serve', ...RELAY, '--name', 'pc', '--port', '22', ...extra], ENV);
+    const given = serve('--max-streams', '5000');
+    expect(given).toMatchObject({ kind: 'serve', args: { maxStreams: 5000 } });
+    if (given.kind !== 'serve') throw new Error('not serve');
+    expect(publishOptionsFor(given.args, null)).toEqual({
+      name: 'pc',
+      ports: [{ port: 22 }],
+      allowSubs: null,
+      keyStore: null,
+      maxStreams: 5000,
+    });
+    expect(serve('--max-streams', '1')).toMatchObject({ args: { maxStreams: 1 } });
+    expect(serve('--max-streams', '999999')).toMatchObject({ args: { maxStreams: 999_999 } });
+    // Left out, the engine keeps its own default (MAX_SERVED_STREAMS).
+    const plain = serve();
+    expect(plain).toMatchObject({ args: { maxStreams: null } });
+    if (plain.kind !== 'serve') throw new Error('not serve');
+    expect(publishOptionsFor(plain.args, null)).not.toHaveProperty('maxStreams');
+    for (const bad of ['0', 'many', '1000000', '12.5', '0x10', '007', ''])
+      expect(() => serve('--max-streams', bad)).toThrow(
+        new UsageError(`--max-streams: "${bad}" is not a count from 1 to 999999`),
+      );
   });
 
   it('keeps the key where the other settings are', () => {
