@@ -1,6 +1,7 @@
-// `npm run bench`: our tunnel next to direct, a stunnel4 pair, `ssh -L` and a plain Node.js
-// TLS pipe on loopback: bulk throughput (1 and 8 streams) with CPU seconds per GiB per
-// process, new-connection latency (p50/p99), many concurrent connections (failures, RSS).
+// `npm run bench`: our tunnel and a published server reached by name, next to direct, a
+// stunnel4 pair, `ssh -L` and a plain Node.js TLS pipe on loopback: bulk throughput (1 and 8
+// streams) with CPU seconds per GiB per process, new-connection latency (p50/p99), many
+// concurrent connections (failures, RSS).
 // Every case runs once per round, the paths interleaved and rotated between rounds; the
 // report gives medians with their spread, ratios and a verdict per target, and the machine's
 // load. Saves artifacts/bench.txt and every raw figure in artifacts/bench.json.
@@ -24,6 +25,7 @@ import {
 import { PATHS, settingsFromEnv, type BenchRecord, type RoundRecord } from './record';
 import { renderMarkdown, renderReport } from './report';
 import { runRound } from './rounds';
+import { publishedPeer } from './published-peer';
 import { rotate } from './stats';
 import { tunnelPeer } from './tunnel-peer';
 
@@ -66,6 +68,8 @@ async function run(): Promise<void> {
     const starters: Readonly<Record<string, () => Promise<Peer>>> = {
       direct: () => Promise.resolve(directPeer(targets)),
       tunnel: () => tunnelPeer(targets, temp.dir, cert),
+      // A published server reached by name, end to end (published-peer.ts).
+      published: () => publishedPeer(targets, temp.dir, cert),
       stunnel: () => stunnelPeer(targets, temp.dir, cert),
       'ssh -L': () => sshPeer(targets),
       'node pipe': () => nodePipePeer(targets, cert),

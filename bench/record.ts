@@ -6,8 +6,11 @@ import type { ConcurrencyResult, LatencyResult, ThroughputResult } from './measu
 import type { LoadSample } from './machine';
 import { summarize, type Summary } from './stats';
 
-/** The paths in round 1's order; later rounds rotate it. */
-export const PATHS = ['direct', 'tunnel', 'stunnel', 'ssh -L', 'node pipe'] as const;
+/**
+ * The paths in round 1's order; later rounds rotate it. `published` is a published server
+ * reached by name (published-peer.ts), next to the forward tunnel it is compared with.
+ */
+export const PATHS = ['direct', 'tunnel', 'published', 'stunnel', 'ssh -L', 'node pipe'] as const;
 
 /** The two C peers the targets are set against. */
 export const PEERS = ['stunnel', 'ssh -L'] as const;

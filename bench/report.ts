@@ -15,7 +15,7 @@ import {
   type PathRound,
   type Pick,
 } from './record';
-import { loadLine, loadWarnings, ratioLines, verdictLines } from './verdicts';
+import { loadLine, loadWarnings, publishedLines, ratioLines, verdictLines } from './verdicts';
 
 interface Row {
   readonly label: string;
@@ -144,6 +144,7 @@ export function renderReport(record: BenchRecord): string {
     '',
     ...(notes.length > 0 ? [...notes, ''] : []),
     ...ratioLines(record),
+    ...publishedLines(record),
     '',
     ...verdictLines(record),
     // Repeated under the verdicts, which are what gets quoted.

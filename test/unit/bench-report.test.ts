@@ -31,6 +31,15 @@ function rounds(): Readonly<Record<string, Figures>>[] {
       p99: 4.993,
       kib,
     },
+    published: {
+      one: 160,
+      eight: 150,
+      cpu: { client: 4.5, server: 1.2 },
+      p50: 3.1,
+      p99: 9.2,
+      kib: 40,
+      failures: 744,
+    },
     stunnel: { one: 504, eight: 597, cpu: { client: 1.2, server: 1.5 }, p50: 2.358, kib: 184 },
     'ssh -L': { one: 535, eight: 450, cpu: { client: 1.1, server: 1.1 }, p50: 0.28, kib: 66 },
     'node pipe': { one: 464, eight: 463, cpu: { client: 1.5, server: 1.7 }, p50: 4.632, kib: 63 },
@@ -87,7 +96,7 @@ describe('bench report', () => {
       'CloudBridge bench on Node v24.21.0, 2026-12-01T10:00:00.000Z, loopback, 300 s',
     );
     expect(method).toMatch(
-      /^3 rounds, the paths interleaved within each case \(round 1: direct, tunnel, stunnel, ssh -L, node pipe;/,
+      /^3 rounds, the paths interleaved within each case \(round 1: direct, tunnel, published, stunnel, ssh -L, node pipe;/,
     );
     expect(sizes).toBe(
       'per round and path: 512 MiB per throughput case, 1000 sequential and 1000 concurrent connections, after a warm-up of 256 MiB and 500 connections',
@@ -100,11 +109,20 @@ describe('bench report', () => {
   it('shows each path’s medians with their spread, CPU per GiB per process', () => {
     const table = tableRows(benchRecord(rounds()));
     const row = (label: string): string[] | undefined => table.find((r) => r[0] === label);
-    expect(table[0]).toEqual(['', 'direct', 'tunnel', 'stunnel', 'ssh -L', 'node pipe']);
+    expect(table[0]).toEqual([
+      '',
+      'direct',
+      'tunnel',
+      'published',
+      'stunnel',
+      'ssh -L',
+      'node pipe',
+    ]);
     expect(row('1 stream MB/s')).toEqual([
       '1 stream MB/s',
       '2400 ±0',
       '427 ±20',
+      '160 ±0',
       '504 ±0',
       '535 ±0',
       '464 ±0',
@@ -112,6 +130,7 @@ describe('bench report', () => {
     expect(row('1 stream CPU s/GiB client')?.slice(1)).toEqual([
       'n/a',
       '1.70 ±0.00',
+      '4.50 ±0.00',
       '1.20 ±0.00',
       '1.10 ±0.00',
       '1.50 ±0.00',
@@ -119,7 +138,15 @@ describe('bench report', () => {
     expect(row('8 streams CPU s/GiB relay/server')?.[2]).toBe('1.60 ±0.00');
     expect(row('new conn p99 ms')?.[2]).toBe('4.993 ±0.000');
     expect(row('KiB per connection')?.[2]).toBe('8.0 ±1.0');
-    expect(row('1000 conc. failed, worst round')?.slice(1)).toEqual(['0', '0', '0', '0', '0']);
+    expect(row('new conn p50 ms')?.[3]).toBe('3.100 ±0.000');
+    expect(row('1000 conc. failed, worst round')?.slice(1)).toEqual([
+      '0',
+      '0',
+      '744',
+      '0',
+      '0',
+      '0',
+    ]);
   });
 
   it('shows the worst round’s failures, not the median', () => {
@@ -137,11 +164,15 @@ describe('bench report', () => {
     r[2] = { ...r[2], stunnel: { error: 'could not start: stunnel4 exited' } };
     const record = benchRecord(r);
     expect(noteLines(record)).toEqual([
+      // The published server's refusals past its 256 streams, in every round.
+      'note published, round 1: connect ECONNREFUSED',
+      'note published, round 2: connect ECONNREFUSED',
+      'note published, round 3: connect ECONNREFUSED',
       'note stunnel, round 1: could not start: stunnel4 exited',
       'note stunnel, round 3: could not start: stunnel4 exited',
     ]);
     const one = tableRows(record).find((row) => row[0] === '1 stream MB/s');
-    expect(one?.[3]).toBe('504 (1/3)');
+    expect(one?.[4]).toBe('504 (1/3)');
   });
 
   it('puts load warnings above the table and again under the verdicts', () => {
@@ -158,14 +189,25 @@ describe('bench report', () => {
     expect(renderReport(benchRecord(rounds()))).not.toContain('warning');
   });
 
+  it('sets the published server against the tunnel under the ratios, before the verdicts', () => {
+    const lines = renderReport(benchRecord(rounds())).split('\n');
+    const published = lines.findIndex((l) => l.startsWith('ratios published/tunnel'));
+    expect(lines[published]).toContain('1 stream 0.37x');
+    expect(published).toBeGreaterThan(lines.findIndex((l) => l.startsWith('ratios tunnel/')));
+    expect(published).toBeLessThan(lines.findIndex((l) => l.startsWith('verdict')));
+    expect(lines.filter((l) => l.startsWith('verdict'))).toHaveLength(5);
+  });
+
   it('renders the README table in Markdown under the Node version and the method', () => {
     const lines = renderMarkdown(benchRecord(rounds())).split('\n');
     expect(lines[0]).toBe(
       'Node v24.21.0, 2026-12-01: medians of 3 interleaved rounds ± half their range; per round 512 MiB per throughput case, 1000 sequential and 1000 concurrent connections.',
     );
-    expect(lines[2]).toBe('|  | direct | tunnel | stunnel | ssh -L | node pipe |');
-    expect(lines[3]).toBe('| --- | ---: | ---: | ---: | ---: | ---: |');
-    expect(lines[4]).toBe('| 1 stream MB/s | 2400 ±0 | 427 ±20 | 504 ±0 | 535 ±0 | 464 ±0 |');
+    expect(lines[2]).toBe('|  | direct | tunnel | published | stunnel | ssh -L | node pipe |');
+    expect(lines[3]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    expect(lines[4]).toBe(
+      '| 1 stream MB/s | 2400 ±0 | 427 ±20 | 160 ±0 | 504 ±0 | 535 ±0 | 464 ±0 |',
+    );
   });
 });
 

@@ -2,7 +2,14 @@
 // medians across rounds, close calls where the rounds overlap.
 import { describe, expect, it } from 'vitest';
 
-import { judge, loadLine, loadWarnings, ratioLines, verdictLines } from '../../bench/verdicts';
+import {
+  judge,
+  loadLine,
+  loadWarnings,
+  publishedLines,
+  ratioLines,
+  verdictLines,
+} from '../../bench/verdicts';
 import { benchRecord, QUIET, type Figures } from './bench-fixture';
 
 const CPU = { client: 1, server: 1 };
@@ -146,5 +153,49 @@ describe('bench verdicts', () => {
     );
     // stunnel is then the best peer for 1 stream.
     expect(lines[0]).toContain('vs 500 (500-500) MB/s stunnel');
+  });
+});
+
+describe('the published server in the bench', () => {
+  /** threeRounds() with a published server holding 1000 - failures[i] connections in round i. */
+  const withPublished = (failures: readonly number[]): Readonly<Record<string, Figures>>[] =>
+    threeRounds().map((round, i) => ({
+      ...round,
+      published: {
+        one: 265,
+        eight: 260,
+        cpu: { client: 4.5, server: 1.5 },
+        p50: 1.7,
+        p99: 3.0,
+        kib: 40,
+        failures: failures[i] ?? 0,
+      },
+    }));
+
+  it('sets its medians against the forward tunnel’s and gives no verdict of its own', () => {
+    const record = benchRecord(withPublished([744, 744, 750]));
+    const [ratios, what] = publishedLines(record);
+    // The tunnel's medians: 530 and 520 MB/s, p50 0.34 ms, p99 1.0 ms, 3.0 CPU s per GiB.
+    expect(ratios).toBe(
+      'ratios published/tunnel (medians): 1 stream 0.50x, 8 streams 0.50x, p50 5.00x, p99 3.00x, CPU s per GiB client+server 1 stream 2.00x, 8 streams 2.00x',
+    );
+    expect(what).toContain('figures only, no verdict');
+    expect(verdictLines(record).join('\n')).not.toContain('published');
+  });
+
+  it('says a server takes 256 streams at once when the concurrency case asks for more', () => {
+    const record = benchRecord(withPublished([744, 744, 750]));
+    expect(publishedLines(record)[2]).toBe(
+      'published: the relay carries the streams to one server on its one serving connection, at most 256 at once (docs/protocol.md#limits), so 1000 concurrent cannot all be held (held per round: 256, 256, 250)',
+    );
+    const fits = { ...record, settings: { ...record.settings, concurrent: 256 } };
+    expect(publishedLines(fits)).toHaveLength(2);
+  });
+
+  it('prints nothing for a run without the published path', () => {
+    const record = benchRecord(threeRounds());
+    expect(
+      publishedLines({ ...record, paths: record.paths.filter((p) => p !== 'published') }),
+    ).toEqual([]);
   });
 });
