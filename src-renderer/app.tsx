@@ -13,16 +13,26 @@ import { AboutScreen } from './screens/about-screen';
 import { AccountScreen } from './screens/account-screen';
 import { LogsScreen } from './screens/logs-screen';
 import { SettingsScreen } from './screens/settings-screen';
+import { ShareScreen } from './screens/share-screen';
 import { StatusScreen, type NavigateTo } from './screens/status-screen';
 import { TunnelsScreen } from './screens/tunnels-screen';
 import { selectConnectionState, selectLoad, selectLoadError } from './store/selectors';
 
-export const VIEWS = ['status', 'tunnels', 'account', 'logs', 'settings', 'about'] as const;
+export const VIEWS = [
+  'status',
+  'tunnels',
+  'share',
+  'account',
+  'logs',
+  'settings',
+  'about',
+] as const;
 export type View = (typeof VIEWS)[number];
 
 const ICONS: Readonly<Record<View, IconName>> = {
   status: 'status',
   tunnels: 'tunnels',
+  share: 'share',
   account: 'account',
   logs: 'logs',
   settings: 'settings',
@@ -93,6 +103,9 @@ export function App({ initialView = 'status' }: AppProps) {
             focusTunnelId={tunnelsIntent.tunnelId ?? null}
           />
         );
+        break;
+      case 'share':
+        content = <ShareScreen onNavigate={navigate} />;
         break;
       case 'account':
         content = <AccountScreen onOpenSettings={() => setView('settings')} />;

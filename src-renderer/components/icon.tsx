@@ -3,6 +3,7 @@
 export type IconName =
   | 'status'
   | 'tunnels'
+  | 'share'
   | 'account'
   | 'logs'
   | 'settings'
@@ -17,6 +18,9 @@ export type IconName =
 const PATHS: Readonly<Record<IconName, string>> = {
   status: 'M2 8h2.5l1.5-4 3 8 1.5-4H14',
   tunnels: 'M2.5 5.5h10m-2.5-2.5 2.5 2.5-2.5 2.5M13.5 10.5h-10m2.5-2.5-2.5 2.5 2.5 2.5',
+  // This computer: a screen on its stand.
+  share:
+    'M3 2.75h10c.55 0 1 .45 1 1v6c0 .55-.45 1-1 1H3c-.55 0-1-.45-1-1v-6c0-.55.45-1 1-1ZM5.5 13.75h5M8 10.75v3',
   account:
     'M8 8a2.75 2.75 0 1 0 0-5.5A2.75 2.75 0 0 0 8 8Zm-5 5.5c.6-2.4 2.6-3.75 5-3.75s4.4 1.35 5 3.75',
   logs: 'M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.01M2.5 8h.01M2.5 12h.01',

@@ -2,7 +2,8 @@
 // has not typed, main suggests a free local port (and a free one next to a taken one the
 // person typed), each field is checked as it is typed (validation/tunnel-form.ts, the rules
 // main applies) and main's Result.fields show on the same fields in the reader's language.
-// It submits and asks through callbacks, never the bridge.
+// What to reach is a host the relay dials or a computer shared in the organisation, by name
+// (components/server-picker.tsx). It submits and asks through callbacks, never the bridge.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type {
   FieldProblem,
@@ -19,6 +20,8 @@ import {
 import { useI18n } from '../app-context';
 import { ErrorPanel } from '../components/error-panel';
 import { PresetPicker } from '../components/preset-picker';
+import { ServerPicker } from '../components/server-picker';
+import { serviceName } from '../components/share-connections';
 import { Switch } from '../components/switch';
 import { TextField } from '../components/text-field';
 import {
@@ -29,9 +32,12 @@ import {
   validateTunnelForm,
   withPreset,
   type TunnelField,
+  type TunnelFormErrors,
   type TunnelFormValues,
 } from '../validation/tunnel-form';
+import '../styles/share.css';
 import { useAction } from './use-action';
+import { useServerList, type ListServers } from './use-server-list';
 
 export interface TunnelEditorProps {
   readonly editing: TunnelConfig | null;
@@ -42,6 +48,8 @@ export interface TunnelEditorProps {
   readonly onSubmit: (draft: TunnelDraft) => Promise<Result<TunnelConfig>> | undefined;
   /** Main's free port from `port` up; null when it cannot say. Absent without a bridge. */
   readonly suggestPort?: (request: PortSuggestionRequest) => Promise<number | null>;
+  /** The tenant's published servers this identity may reach; absent without a bridge. */
+  readonly listServers?: ListServers;
   /** Closed: with the tunnel saved, or null when cancelled. */
   readonly onDone: (saved: TunnelConfig | null) => void;
 }
@@ -53,6 +61,10 @@ const FIELDS: readonly TunnelField[] = [
   'remoteHost',
   'remotePort',
 ];
+/** A published port's preset: Open starts the client that fits it. */
+const kindOfPort = (port: number): TunnelKind =>
+  port === 3389 ? 'rdp' : port === 22 ? 'ssh' : 'other';
+
 /** A typed local port is checked once typing pauses this long. */
 const PORT_CHECK_DELAY_MS = 300;
 
@@ -66,6 +78,11 @@ export function TunnelEditor(props: TunnelEditorProps) {
     return emptyTunnelForm(kind, kind === 'other' ? '' : t(`preset.${kind}`));
   });
   const [touched, setTouched] = useState<ReadonlySet<TunnelField>>(new Set());
+  const [target, setTarget] = useState<'host' | 'server'>(editing?.server ? 'server' : 'host');
+  // A name the person typed stays; until then choosing a computer names the tunnel after it.
+  const [isNameTyped, setNameTyped] = useState(editing !== null);
+  const [isServerTouched, setServerTouched] = useState(false);
+  const [servers, refreshServers] = useServerList(props.listServers, target === 'server');
   // The local port is the person's once they type in it (an edited tunnel's is theirs).
   const [isPortTyped, setPortTyped] = useState(editing !== null);
   const [taken, setTaken] = useState<{ port: number; free: number } | null>(null);
@@ -74,10 +91,15 @@ export function TunnelEditor(props: TunnelEditorProps) {
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const asked = useRef(0);
   const editingId = editing?.id ?? null;
-  const errors = useMemo(
-    () => validateTunnelForm(values, tunnels, editingId),
-    [values, tunnels, editingId],
-  );
+  const errors = useMemo((): TunnelFormErrors => {
+    const found = validateTunnelForm(values, tunnels, editingId);
+    if (target !== 'server') return found;
+    // A shared computer's tunnel has no remote host of its own to check.
+    const { remoteHost: _host, ...rest } = found;
+    return values.server === ''
+      ? { ...rest, server: { key: 'validation.required' as const } }
+      : rest;
+  }, [values, tunnels, editingId, target]);
   const idPrefix = `tunnel-${editingId ?? 'new'}`;
   const remotePort = parsePort(values.remotePort);
   const localPort = parsePort(values.localPort);
@@ -118,6 +140,7 @@ export function TunnelEditor(props: TunnelEditorProps) {
   const update = <K extends keyof TunnelFormValues>(key: K, value: TunnelFormValues[K]) => {
     setValues((prev) => ({ ...prev, [key]: value }));
     if (key === 'localPort') setPortTyped(true);
+    if (key === 'name') setNameTyped(true);
     if (key in action.fields) setDismissed((prev) => new Set(prev).add(key));
     if ((FIELDS as readonly string[]).includes(key))
       setTouched((prev) => new Set(prev).add(key as TunnelField));
@@ -129,6 +152,37 @@ export function TunnelEditor(props: TunnelEditorProps) {
       return isPortTyped ? next : { ...next, localPort: '' };
     });
 
+  const chooseTarget = (next: 'host' | 'server') => {
+    setTarget(next);
+    setServerTouched(false);
+    if (next === 'host')
+      setValues((prev) => ({
+        ...prev,
+        server: '',
+        remoteHost: prev.server !== '' && prev.remoteHost === prev.server ? '' : prev.remoteHost,
+      }));
+  };
+  const chooseServer = (server: string, port: number | null) => {
+    setServerTouched(true);
+    if ('server' in action.fields) setDismissed((prev) => new Set(prev).add('server'));
+    setValues((prev) => {
+      const kind = port === null ? prev.kind : kindOfPort(port);
+      const service = port === null ? null : serviceName(t, port);
+      return {
+        ...prev,
+        server,
+        remoteHost: server,
+        remotePort: port === null ? prev.remotePort : String(port),
+        kind,
+        ...(!isNameTyped && server !== '' && service !== null
+          ? { name: t('serverPick.tunnelName', { service, server }) }
+          : {}),
+        // A port main suggested for another service is not this one's.
+        ...(isPortTyped || port === parsePort(prev.remotePort) ? {} : { localPort: '' }),
+      };
+    });
+  };
+
   const say = (problem: FieldProblem | undefined): string | null =>
     problem ? t(problem.key, problem.params) : null;
   const fieldError = (field: TunnelField): string | null => {
@@ -138,9 +192,18 @@ export function TunnelEditor(props: TunnelEditorProps) {
   };
   // The tunnel being edited was removed meanwhile (here or by main): no field can fix that.
   const goneError = say(errors.id ?? action.fields['id']);
+  const serverError =
+    target !== 'server'
+      ? null
+      : !dismissed.has('server') && action.fields['server']
+        ? say(action.fields['server'])
+        : isServerTouched
+          ? say(errors.server)
+          : null;
 
   const submit = async () => {
     setTouched(new Set(FIELDS));
+    setServerTouched(true);
     if (Object.keys(errors).length > 0) return;
     setDismissed(new Set());
     const result = await run(() => props.onSubmit(toTunnelDraft(values, editingId)));
@@ -161,7 +224,7 @@ export function TunnelEditor(props: TunnelEditorProps) {
     />
   );
 
-  const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null);
+  const hasVisibleErrors = FIELDS.some((f) => fieldError(f) !== null) || serverError !== null;
   const isTakenShown =
     taken !== null &&
     isPortTyped &&
@@ -180,16 +243,50 @@ export function TunnelEditor(props: TunnelEditorProps) {
       }}
     >
       <h3 id={`${idPrefix}-title`}>{editing ? t('form.editTitle') : t('form.addTitle')}</h3>
-      <PresetPicker name={`${idPrefix}-preset`} value={values.kind} t={t} onChange={choosePreset} />
+      <fieldset className="share-choices">
+        <legend className="field-label">{t('serverPick.legend')}</legend>
+        {(['host', 'server'] as const).map((choice) => (
+          <label key={choice} className="share-radio">
+            <input
+              type="radio"
+              name={`${idPrefix}-target`}
+              checked={target === choice}
+              onChange={() => chooseTarget(choice)}
+            />
+            {t(`serverPick.${choice}`)}
+          </label>
+        ))}
+      </fieldset>
+      {target === 'host' ? (
+        <PresetPicker
+          name={`${idPrefix}-preset`}
+          value={values.kind}
+          t={t}
+          onChange={choosePreset}
+        />
+      ) : (
+        <ServerPicker
+          idPrefix={idPrefix}
+          t={t}
+          list={servers}
+          server={values.server}
+          port={values.server === '' ? null : parsePort(values.remotePort)}
+          error={serverError}
+          onChoose={chooseServer}
+          onRefresh={refreshServers}
+        />
+      )}
       {/* What to reach, then where on this computer to connect to it. */}
       <div className="form-grid tunnel-fields">
         {textField('name')}
-        {textField('remoteHost', {
-          ...(values.remoteHost.trim() === PRESET_REMOTE_HOST
-            ? { help: t('form.remoteHostHelp') }
-            : {}),
-        })}
-        {textField('remotePort', { inputMode: 'numeric' })}
+        {target === 'host'
+          ? textField('remoteHost', {
+              ...(values.remoteHost.trim() === PRESET_REMOTE_HOST
+                ? { help: t('form.remoteHostHelp') }
+                : {}),
+            })
+          : null}
+        {target === 'host' ? textField('remotePort', { inputMode: 'numeric' }) : null}
         {textField('localHost')}
         <div className="field-with-note">
           {textField('localPort', { inputMode: 'numeric' })}

@@ -2,7 +2,7 @@
 // last minute's rate, last activity, "..." menu), its details on demand, its error with the
 // fixes on its own row, the editor with presets and free-port suggestions, and after saving
 // how to connect to the new tunnel. What it shows comes from main's pushes only.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type {
   FieldProblem,
   PortSuggestionRequest,
@@ -84,6 +84,8 @@ export function TunnelsScreen({ addKind = null, focusTunnelId = null }: TunnelsS
     },
     [bridge],
   );
+  // One function per bridge: the editor's picker asks again whenever this changes.
+  const listServers = useMemo(() => (bridge ? () => bridge.serversList() : undefined), [bridge]);
   const copy = async (id: string) => {
     const result = await run(() => bridge?.tunnelCopyAddress({ id }));
     return result?.ok ?? false;
@@ -137,6 +139,7 @@ export function TunnelsScreen({ addKind = null, focusTunnelId = null }: TunnelsS
           initialKind={editing.mode === 'add' ? editing.kind : undefined}
           onSubmit={(draft) => bridge?.tunnelSave(draft)}
           {...(bridge ? { suggestPort } : {})}
+          {...(listServers ? { listServers } : {})}
           onDone={(saved) => {
             if (saved && editing.mode === 'add') setHintId(saved.id);
             setEditing({ mode: 'closed' });

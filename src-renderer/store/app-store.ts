@@ -123,11 +123,27 @@ export function createAppStore(initial?: Partial<AppState>): AppStore {
               }
             : tunnel;
         });
+        const engine = state.snapshot.engine;
+        const live = update.publish;
+        // The shared computer's counters: who is connected is the snapshot's, their bytes move.
+        const publish =
+          live == null || engine.publish == null
+            ? engine.publish
+            : {
+                ...engine.publish,
+                bytesIn: live.bytesIn,
+                bytesOut: live.bytesOut,
+                totalConnections: live.totalConnections,
+                connections: engine.publish.connections.map((c) => {
+                  const bytes = live.connections.find((x) => x.id === c.id);
+                  return bytes ? { ...c, bytesIn: bytes.bytesIn, bytesOut: bytes.bytesOut } : c;
+                }),
+              };
         return {
           seq: update.seq,
           snapshot: {
             ...state.snapshot,
-            engine: { ...state.snapshot.engine, tunnels },
+            engine: { ...engine, tunnels, ...(publish === undefined ? {} : { publish }) },
             totals: update.totals,
           },
           history: recordTraffic(state.history, update.tunnels, Date.parse(update.at)),

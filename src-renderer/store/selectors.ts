@@ -8,8 +8,10 @@ import type {
   Notice,
   TunnelTotals,
 } from '../../src-main/shared/ipc-contract';
+import type { ShareSettings } from '../../src-main/shared/share-model';
 import type {
   ConnectionState,
+  EngineSnapshot,
   ErrorInfo,
   LogRecord,
   SessionInfo,
@@ -34,6 +36,10 @@ export const selectLastError = (s: AppState): ErrorInfo | null =>
   s.snapshot?.engine.lastError ?? null;
 export const selectTunnels = (s: AppState): readonly TunnelSnapshot[] =>
   s.snapshot?.engine.tunnels ?? NO_TUNNELS;
+/** The engine's whole view, for what folds several parts of it (the share's status). */
+export const selectEngine = (s: AppState): EngineSnapshot | null => s.snapshot?.engine ?? null;
+/** This computer's share as set up (shared/share-model.ts); undefined before it was. */
+export const selectShare = (s: AppState): ShareSettings | undefined => s.snapshot?.settings.share;
 export const selectTotals = (s: AppState): Readonly<Record<string, TunnelTotals>> =>
   s.snapshot?.totals ?? NO_TOTALS;
 /** Each tunnel's last minute of rates and when its counters last moved. */

@@ -26,11 +26,13 @@ export interface TunnelFormValues {
   readonly remoteHost: string;
   readonly remotePort: string;
   readonly enabled: boolean;
+  /** A shared computer's name instead of a remote host ('' for a host; components/server-picker). */
+  readonly server: string;
 }
 
 export type TunnelField = 'name' | 'localHost' | 'localPort' | 'remoteHost' | 'remotePort';
 /** The form's fields, and `id` when the tunnel being edited is gone. */
-export type TunnelFormErrors = Partial<Record<TunnelField | 'id', FieldProblem>>;
+export type TunnelFormErrors = Partial<Record<TunnelField | 'id' | 'server', FieldProblem>>;
 
 export { MAX_NAME_LENGTH } from '../../src-main/shared/tunnel-validation';
 const DEFAULT_PORTS: readonly string[] = TUNNEL_PRESETS.map((p) => String(p.remotePort ?? ''));
@@ -51,6 +53,7 @@ export function emptyTunnelForm(kind: TunnelKind = 'other', name = ''): TunnelFo
     remoteHost: preset.remoteHost,
     remotePort: preset.remotePort === null ? '' : String(preset.remotePort),
     enabled: true,
+    server: '',
   };
 }
 
@@ -90,6 +93,7 @@ export function tunnelFormFrom(config: TunnelConfig): TunnelFormValues {
     remoteHost: config.remoteHost,
     remotePort: String(config.remotePort),
     enabled: config.enabled,
+    server: config.server ?? '',
   };
 }
 
@@ -122,9 +126,10 @@ export function toTunnelDraft(values: TunnelFormValues, editingId: string | null
     kind: values.kind,
     localHost: unbracketHost(values.localHost),
     localPort: parsePort(values.localPort) ?? 0,
-    remoteHost: unbracketHost(values.remoteHost),
+    remoteHost: values.server !== '' ? values.server : unbracketHost(values.remoteHost),
     remotePort: parsePort(values.remotePort) ?? 0,
     enabled: values.enabled,
+    ...(values.server !== '' ? { server: values.server } : {}),
   };
 }
 
