@@ -300,6 +300,7 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
       await withEvent('reconnect_scheduled').first().locator('.log-text').textContent(),
     ).toMatch(/^Reconnecting in [\d.]+ s \(attempt \d+\)\.$/);
     await page.getByLabel('Search').fill('reconnect_scheduled');
+    // Only those records are left.
     await expect
       .poll(
         async () => (await records.count()) - (await withEvent('reconnect_scheduled').count()),
@@ -307,7 +308,6 @@ describe('desktop app end to end (real services, real relay, Chromium)', () => {
       )
       .toBe(0);
     expect(await records.count()).toBeGreaterThan(0);
-    // Only those records are left.
     await page.screenshot({ path: join(SHOTS, 'e2e-logs.png'), fullPage: true });
   });
 

@@ -79,7 +79,7 @@ export const enShare = {
 
   // The shared computers Add tunnel offers.
   'serverPick.legend': 'Connect to',
-  'serverPick.host': 'A host name or IP address',
+  'serverPick.host': 'A host or IP address',
   'serverPick.server': 'A computer shared in your organisation',
   'serverPick.computer': 'Shared computer',
   'serverPick.tunnelName': '{service} on {server}',

@@ -82,7 +82,7 @@ export const ruShare: Same<typeof enShare> = {
     '{count, plural, one {# соединение с начала доступа.} few {# соединения с начала доступа.} many {# соединений с начала доступа.} other {# соединения с начала доступа.}}',
 
   'serverPick.legend': 'Куда подключаться',
-  'serverPick.host': 'Имя узла или IP-адрес',
+  'serverPick.host': 'Узел или IP-адрес',
   'serverPick.server': 'Общий компьютер вашей организации',
   'serverPick.computer': 'Общий компьютер',
   'serverPick.tunnelName': '{service} — {server}',
