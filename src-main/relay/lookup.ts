@@ -25,6 +25,12 @@ export type RawResolve = (hostname: string) => Promise<readonly ResolvedAddress[
 
 export type LookupOutcome = 'ok' | 'cached' | 'joined' | 'failed' | 'timeout';
 
+/**
+ * Both deadlines are timeouts: ours, and c-ares giving up on a silent server first (its tries
+ * end a little inside ours, dns-resolver.ts), which is the usual way a dead name ends.
+ */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['lookup_timeout', 'ETIMEOUT']);
+
 export interface LookupBounds {
   readonly timeoutMs: number;
   readonly perClient: number;
@@ -163,7 +169,7 @@ export class LookupService {
         error instanceof LookupError
           ? error
           : new LookupError('lookup_failed', `cannot resolve ${hostname}`);
-      this.options.onOutcome?.(failure.code === 'lookup_timeout' ? 'timeout' : 'failed');
+      this.options.onOutcome?.(TIMEOUT_CODES.has(failure.code) ? 'timeout' : 'failed');
       throw failure;
     } finally {
       deadline.clear();

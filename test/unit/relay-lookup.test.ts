@@ -66,6 +66,27 @@ describe('lookup bounds', () => {
     expect(lookups.inFlightCount).toBe(0);
   });
 
+  it("counts the resolver's own timeout as a timeout, and a missing name as a failure", async () => {
+    const clock = new FakeClock();
+    const r = controlled();
+    const outcomes: string[] = [];
+    const lookups = new LookupService({
+      clock,
+      resolve: r.resolve,
+      perClient: 4,
+      total: 32,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    const silent = lookups.lookup('silent.test', A).catch((e: unknown) => e);
+    const missing = lookups.lookup('missing.test', A).catch((e: unknown) => e);
+    await flush();
+    r.answer('silent.test', Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' }));
+    r.answer('missing.test', Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' }));
+    expect(await silent).toMatchObject({ code: 'ETIMEOUT' });
+    expect(await missing).toMatchObject({ code: 'ENOTFOUND' });
+    expect(outcomes).toEqual(['timeout', 'failed']);
+  });
+
   it('keeps to the total bound across clients', async () => {
     const clock = new FakeClock();
     const r = controlled();
