@@ -2,9 +2,9 @@
 // instance A of the real services (engine in the engine host child, as in the app) driven
 // through the built UI in Chromium shares Remote Desktop (a TCP echo server stands in for
 // port 3389); instance B, a second app's services in this process signed in as another person
-// of the tenant, finds it by name, adds a tunnel to it and echoes bytes through, while A's
-// window shows who is connected, since when and the bytes; Stop sharing in A's window frees
-// the name. The same flow again in Russian for the words a person reads.
+// of the tenant with a window of its own, finds it by name in Add tunnel and echoes bytes
+// through the tunnel, while A's window shows who is connected, since when and the bytes;
+// Stop sharing in A's window frees the name. The same flow again in Russian for the words a person reads.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -23,8 +23,9 @@ import {
   type StaticServer,
 } from '../harness/chromium';
 import { stopAllProcesses } from '../harness/processes';
+import { audit, blocking, lowContrastControls } from './a11y-audit';
 import { spawnRelayProcess, type RelayProcess } from '../harness/relay';
-import { connectTcp, freePort, startEchoServer, type TestServer } from '../harness/traffic';
+import { connectTcp, startEchoServer, type TestServer } from '../harness/traffic';
 import {
   cleanupShareTests,
   closeLater,
@@ -40,7 +41,7 @@ const ECHO_BYTES = 256 * 1024;
 let outDir: string | null = null;
 let server: StaticServer | null = null;
 let browser: Browser | null = null;
-let context: BrowserContext | null = null;
+const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -56,14 +57,14 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await context?.close();
-  context = null;
+  for (const context of contexts.splice(0)) await context.close();
   await cleanupShareTests();
   await stopAllProcesses();
 });
 
 async function openWindow(app: AppServices, locale: string): Promise<Page> {
-  context = await browser!.newContext({ locale, viewport: { width: 1000, height: 820 } });
+  const context = await browser!.newContext({ locale, viewport: { width: 1000, height: 820 } });
+  contexts.push(context);
   await exposeBridge(context, (channel, payload) => app.router.handle(channel, payload));
   const page = await context.newPage();
   app.onEvent((push) => void emitToPage(page, push.event, push.payload));
@@ -93,6 +94,7 @@ function echoOnce(socket: Socket, bytes: Buffer): Promise<Buffer> {
 }
 
 interface Words {
+  readonly language: 'en' | 'ru';
   readonly locale: string;
   readonly nav: string;
   readonly name: RegExp;
@@ -104,9 +106,16 @@ interface Words {
   readonly nobody: string;
   readonly total: string;
   readonly echoed: RegExp;
+  readonly tunnels: string;
+  readonly add: string;
+  readonly shared: string;
+  readonly computer: string;
+  readonly option: string;
+  readonly save: string;
 }
 
 const EN: Words = {
+  language: 'en',
   locale: 'en-US',
   nav: 'Share',
   name: /^Name/,
@@ -118,9 +127,16 @@ const EN: Words = {
   nobody: 'Nobody is connected.',
   total: '1 connection since sharing started.',
   echoed: /^262\sKB$/,
+  tunnels: 'Tunnels',
+  add: 'Add tunnel',
+  shared: 'A computer shared in your organisation',
+  computer: 'Shared computer',
+  option: '(online; end to end)',
+  save: 'Save',
 };
 
 const RU: Words = {
+  language: 'ru',
   locale: 'ru-RU',
   nav: 'Общий доступ',
   name: /^Имя/,
@@ -132,6 +148,12 @@ const RU: Words = {
   nobody: 'Никто не подключён.',
   total: '1 соединение с начала доступа.',
   echoed: /^262\sКБ$/,
+  tunnels: 'Туннели',
+  add: 'Добавить туннель',
+  shared: 'Общий компьютер вашей организации',
+  computer: 'Общий компьютер',
+  option: '(в сети; сквозное шифрование)',
+  save: 'Сохранить',
 };
 
 interface Scene {
@@ -147,6 +169,20 @@ async function scene(): Promise<Scene> {
   return { relay, rdp };
 }
 
+/** A screenshot, and no serious axe finding or control edge under 3:1 on it. */
+async function capture(page: Page, words: Words, what: string): Promise<void> {
+  const file = `e2e-share-${what}-${words.language}.png`;
+  await page.screenshot({ path: join(SHOTS, file), fullPage: true });
+  const entry = await audit(page, {
+    page: `share-${what}`,
+    language: words.language,
+    scheme: 'light',
+    zoom: 100,
+  });
+  expect(blocking(entry), `${file}: serious or critical axe violations`).toEqual([]);
+  expect(lowContrastControls(entry), `${file}: controls under 3:1`).toEqual([]);
+}
+
 async function shareAndReach(words: Words, name: string): Promise<void> {
   const { relay, rdp } = await scene();
   const a = await startInstance(relay, await relay.token({ sub: 'office' }), {
@@ -160,6 +196,7 @@ async function shareAndReach(words: Words, name: string): Promise<void> {
   const nameField = page.getByLabel(words.name);
   await nameField.fill(name);
   await page.getByRole('checkbox', { name: words.ssh }).uncheck();
+  await capture(page, words, 'form');
   await page.getByRole('button', { name: words.start }).click();
   const status = page.getByTestId('share-status');
   await expect.poll(() => status.textContent(), { timeout: POLL_TIMEOUT_MS }).toBe(words.online);
@@ -176,20 +213,27 @@ async function shareAndReach(words: Words, name: string): Promise<void> {
   expect(expectOk(await b.api.serversList(), 'listing')).toEqual([
     { name, ports: [3389], keyed: true, online: true },
   ]);
-  const localPort = await freePort();
-  const tunnel = expectOk(
-    await b.api.tunnelSave({
-      name: `Remote Desktop on ${name}`,
-      kind: 'rdp',
-      localHost: '127.0.0.1',
-      localPort,
-      remoteHost: name,
-      remotePort: 3389,
-      enabled: true,
-      server: name,
-    }),
-    'adding the tunnel to the shared computer',
-  );
+  // In B's own window: Add tunnel, a computer shared in the organisation, picked by name.
+  const other = await openWindow(b.app, words.locale);
+  await other
+    .getByRole('navigation')
+    .getByRole('button', { name: words.tunnels, exact: true })
+    .click();
+  await other.getByRole('button', { name: words.add }).first().click();
+  await other.getByRole('radio', { name: words.shared }).check();
+  const computer = other.getByLabel(words.computer, { exact: true });
+  await expect
+    .poll(() => computer.locator('option').allTextContents(), { timeout: POLL_TIMEOUT_MS })
+    .toContain(`${name} ${words.option}`);
+  await computer.selectOption(name);
+  await other.getByTestId('server-keyed').waitFor();
+  await capture(other, words, 'picker');
+  await other.getByRole('button', { name: words.save, exact: true }).click();
+  const tunnel = (
+    await b.until((s) => s.settings.tunnels.some((t) => t.server === name), 'the tunnel saved')
+  ).settings.tunnels.find((t) => t.server === name)!;
+  expect(tunnel).toMatchObject({ kind: 'rdp', remoteHost: name, remotePort: 3389 });
+  const localPort = tunnel.localPort;
   await b.until(
     (s) => s.engine.tunnels.some((t) => t.id === tunnel.id && t.status === 'listening'),
     'the tunnel listening',
@@ -224,10 +268,7 @@ async function shareAndReach(words: Words, name: string): Promise<void> {
   expect(published?.connections).toMatchObject([
     { sub: 'bob', port: 3389, bytesIn: ECHO_BYTES, bytesOut: ECHO_BYTES },
   ]);
-  await page.screenshot({
-    path: join(SHOTS, `e2e-share-connected-${words.locale}.png`),
-    fullPage: true,
-  });
+  await capture(page, words, 'connected');
 
   // bob hangs up: nobody is connected, one connection counted.
   socket.end();
