@@ -1,6 +1,7 @@
 // A tunnel's details under its row: bytes this session, today and all time (0 when none, never
-// a dash), open, failed and total connections, its addresses, type and data path, and the
-// buttons Open, Edit and Remove. Display and callbacks only.
+// a dash), open, failed and total connections, its addresses, type and data path, whether a
+// tunnel to a shared computer is end to end, and the buttons Open, Edit and Remove. Display
+// and callbacks only.
 import type { TunnelTotals } from '../../src-main/shared/ipc-contract';
 import type { TunnelSnapshot } from '../../src-main/shared/model';
 import type { Locale, Translate } from '../i18n/i18n';
@@ -109,6 +110,14 @@ export function TunnelDetail(props: TunnelDetailProps) {
           <div>
             <dt>{t('tunnels.dataPath')}</dt>
             <dd>{dataPath}</dd>
+          </div>
+        ) : null}
+        {tunnel.endToEnd !== undefined ? (
+          <div>
+            <dt>{t('share.summaryEncryption')}</dt>
+            <dd data-testid="tunnel-encryption">
+              {t(tunnel.endToEnd ? 'serverPick.tunnelKeyed' : 'serverPick.tunnelKeyless')}
+            </dd>
           </div>
         ) : null}
       </dl>

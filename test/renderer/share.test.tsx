@@ -204,6 +204,15 @@ describe('Add tunnel offers the shared computers', { timeout: UI_TEST_TIMEOUT_MS
       'the tunnel to office-pc listening',
     );
     expect(listening.settings.tunnels.map((t) => t.server)).toEqual(['office-pc']);
+    // Its details say the streams are end to end.
+    const id = listening.settings.tunnels[0]!.id;
+    const heading = document.getElementById(`tunnel-${id}-name`)!;
+    await user.click(within(heading).getByRole('button', { expanded: false }));
+    await waitFor(() =>
+      expect(text(screen.getByTestId('tunnel-encryption'))).toBe(
+        'End to end, with the shared computer’s own key',
+      ),
+    );
   });
 
   it('says when it cannot list yet, lists after connecting, and saves an SSH tunnel, in Russian', async () => {
@@ -294,6 +303,26 @@ function sharingSnapshot(now: number): AppSnapshot {
     },
   };
 }
+
+describe('a tunnel to a keyless shared computer', { timeout: UI_TEST_TIMEOUT_MS }, () => {
+  for (const [language, expected] of [
+    ['en-US', 'Not end to end: the relay can read this connection'],
+    ['ru-RU', 'Не сквозное: ретранслятор может прочитать это соединение'],
+  ] as const)
+    it(`says in its details that it is not end to end (${language})`, async () => {
+      const base = activeSnapshot(Date.now());
+      const [first, ...rest] = base.engine.tunnels;
+      const keyless = { ...first!, server: 'lab-box', remoteHost: 'lab-box', endToEnd: false };
+      const { user } = await renderOnFake({
+        snapshot: { ...base, engine: { ...base.engine, tunnels: [keyless, ...rest] } },
+        view: 'tunnels',
+        systemLanguage: language,
+      });
+      const heading = document.getElementById(`tunnel-${keyless.id}-name`)!;
+      await user.click(within(heading).getByRole('button', { expanded: false }));
+      expect(text(screen.getByTestId('tunnel-encryption'))).toBe(expected);
+    });
+});
 
 describe('who is connected to the shared computer', { timeout: UI_TEST_TIMEOUT_MS }, () => {
   for (const [language, expected] of [

@@ -95,6 +95,8 @@ export const enShare = {
   'serverPick.keyed': 'Encrypted end to end: the relay cannot read or change this connection.',
   'serverPick.keyless':
     'Not encrypted end to end: the relay can read and change this connection. Use it only if you trust whoever runs the relay.',
+  'serverPick.tunnelKeyed': 'End to end, with the shared computer’s own key',
+  'serverPick.tunnelKeyless': 'Not end to end: the relay can read this connection',
   'serverPick.offline':
     '“{name}” is not connected to the relay right now; the tunnel works once it is.',
 
