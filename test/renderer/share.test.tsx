@@ -98,6 +98,64 @@ describe('Share this computer', { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await main.until((s) => (s.engine.publish ?? null) === null, 'the share unpublished');
   });
 
+  it('changes what is shared while sharing: another name and who may connect, published at once', async () => {
+    const main = await mainServices().startMain();
+    await signedIn(main, relay, { claims: { sub: 'alice' } });
+    expectOk(
+      await main.prep.shareStart({ name: 'alice-old', services: ['rdp'], allowSubs: null }),
+      'sharing',
+    );
+    const { user } = await renderApp(main, { view: 'share' });
+    await waitFor(() => expect(shareStatus()).toBe('Online'), { timeout: MAIN_PUSH_TIMEOUT_MS });
+    await user.click(button('Change…'));
+    const name = screen.getByLabelText(/^Name/);
+    await user.clear(name);
+    await user.type(name, 'alice-new');
+    await user.click(screen.getByRole('radio', { name: 'Only these people' }));
+    await user.type(screen.getByLabelText(/^User IDs/), 'bob');
+    await user.click(button('Save changes'));
+    await waitFor(
+      () =>
+        expect(text(screen.getByTestId('share-line'))).toBe(
+          'People you allow can connect to “alice-new” now.',
+        ),
+      { timeout: MAIN_PUSH_TIMEOUT_MS },
+    );
+    expect(main.callsTo('cloudbridge:share.update')).toEqual([
+      { name: 'alice-new', services: ['rdp'], allowSubs: ['bob'] },
+    ]);
+    await main.until(
+      (s) =>
+        s.engine.publish?.name === 'alice-new' &&
+        s.engine.publish.status === 'online' &&
+        s.engine.publish.allowSubs?.join() === 'bob',
+      'published under the new name for bob only',
+    );
+    expect(screen.queryByRole('button', { name: 'Save changes' })).toBeNull();
+  });
+
+  it('says what sharing needs first and leads there: a relay, then a token', async () => {
+    const main = await mainServices().startMain();
+    const { user } = await renderApp(main, { view: 'share' });
+    expect(screen.getByText('Sharing needs a relay: set one up on Status first.')).toBeTruthy();
+    expect(button('Start sharing').disabled).toBe(true);
+    await user.click(button('Set up relay…'));
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Status');
+
+    expectOk(await main.prep.settingsUpdate({ relay: relay.profile() }), 'choosing the relay');
+    await user.click(
+      within(screen.getByRole('navigation')).getByRole('button', { name: 'Share', exact: true }),
+    );
+    await waitFor(() =>
+      expect(
+        screen.getByText('Sharing needs your access token: sign in on Account first.'),
+      ).toBeTruthy(),
+    );
+    await user.click(button('Sign in…'));
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Account');
+    expect(main.callsTo('cloudbridge:share.start')).toHaveLength(0);
+  });
+
   it('checks the name and the services as they are typed and sends nothing wrong, in Russian', async () => {
     const main = await mainServices().startMain();
     await signedIn(main, relay, { connect: false });
