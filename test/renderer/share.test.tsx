@@ -1,9 +1,11 @@
 // Share this computer over main's real services and a real relay: the form checks the name
-// and services as typed, Start sharing brings the share online and Stop sharing ends it, a
-// name another computer holds is said from the catalogue; and Add tunnel's picker offers the
-// tenant's shared computers by name and saves a tunnel to one, in English and Russian. On the
-// fake bridge: who is connected (identity, service, since, bytes), which needs a second
-// computer dialling in, a state jsdom cannot reach (the e2e run does, test/e2e/share.e2e.test.ts).
+// and services as typed, Start sharing brings the share online, Change… publishes the change
+// and Stop sharing ends it, what sharing needs first leads there, a name another computer
+// holds is said from the catalogue; and Add tunnel's picker offers the tenant's shared
+// computers by name and saves a tunnel to one, end to end, in English and Russian. On the
+// fake bridge, for states jsdom cannot reach without a second computer dialling in (the e2e
+// run does, test/e2e/share.e2e.test.ts): who is connected (identity, service, since, bytes)
+// and a tunnel to a keyless computer.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { AppSnapshot } from '../../src-main/shared/ipc-contract';
