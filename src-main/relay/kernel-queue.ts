@@ -4,7 +4,7 @@
 // is no reader and the budget estimates instead.
 
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { endianness } from 'node:os';
 import { parseV6 } from './cidr';
@@ -55,21 +55,92 @@ export function procKeyOf(socket: Socket): string | null {
   return local === null || remote === null ? null : `${local} ${remote}`;
 }
 
-/** Parses /proc/net/tcp{,6} text into key -> tx_queue. */
+/**
+ * States whose sockets the relay never writes to: TIME_WAIT, CLOSE, LISTEN. A machine that
+ * closed many connections lists tens of thousands in TIME_WAIT; skipping them keeps a reading
+ * as small as the sockets that can hold bytes.
+ */
+const IDLE_STATES: ReadonlySet<string> = new Set(['06', '07', '0A']);
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const COLON = 0x3a;
+
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  return -1;
+}
+
+/**
+ * Adds `LOCAL REMOTE` -> tx_queue of each whole line of /proc/net/tcp{,6} in bytes[from, to)
+ * to `into`; the header and anything malformed are skipped. Reads bytes in place and makes a
+ * string only for a socket it keeps: a reading runs every 250 ms while a client is over its
+ * ceiling, over every socket of the machine.
+ */
+function parseLines(bytes: Buffer, from: number, to: number, into: Map<string, number>): void {
+  let at = from;
+  while (at < to) {
+    let end = bytes.indexOf(NEWLINE, at);
+    if (end === -1 || end > to) end = to;
+    // "   1: 0100007F:8AF2 0100007F:A483 01 003F4000:00000010 ..."
+    const colon = bytes.indexOf(': ', at, 'latin1');
+    const keyStart = colon + 2;
+    const localEnd = colon === -1 || colon > end ? -1 : bytes.indexOf(SPACE, keyStart);
+    const keyEnd = localEnd === -1 || localEnd > end ? -1 : bytes.indexOf(SPACE, localEnd + 1);
+    if (keyEnd !== -1 && keyEnd + 4 < end) {
+      const state = String.fromCharCode(bytes[keyEnd + 1]!, bytes[keyEnd + 2]!);
+      let tx = 0;
+      let i = keyEnd + 4;
+      for (; i < end && bytes[i] !== COLON; i++) {
+        const digit = hexDigit(bytes[i]!);
+        if (digit === -1) break;
+        tx = tx * 16 + digit;
+      }
+      if (!IDLE_STATES.has(state) && bytes[i] === COLON && i > keyEnd + 4)
+        into.set(bytes.toString('latin1', keyStart, keyEnd), tx);
+    }
+    at = end + 1;
+  }
+}
+
+/** Parses /proc/net/tcp{,6} text into key -> tx_queue (sockets in idle states left out). */
 export function parseProcTcp(
   text: string,
   into: Map<string, number> = new Map(),
 ): Map<string, number> {
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const fields = (lines[i] ?? '').trim().split(/\s+/);
-    const queues = fields[4];
-    if (fields.length < 5 || queues === undefined) continue;
-    const tx = parseInt(queues.split(':')[0] ?? '', 16);
-    if (!Number.isFinite(tx)) continue;
-    into.set(`${fields[1]} ${fields[2]}`, tx);
-  }
+  const bytes = Buffer.from(text, 'latin1');
+  parseLines(bytes, 0, bytes.length, into);
   return into;
+}
+
+/** Read in pieces this size into one buffer, so a reading allocates almost nothing. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+async function readQueuesOf(path: string, into: Map<string, number>, chunk: Buffer): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    // chunk[0, kept) holds the start of a line the last piece cut.
+    let kept = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, kept, chunk.length - kept, null);
+      const filled = kept + bytesRead;
+      if (bytesRead === 0) {
+        parseLines(chunk, 0, filled, into);
+        return;
+      }
+      const lastNewline = chunk.lastIndexOf(NEWLINE, filled - 1);
+      if (lastNewline === -1) {
+        // No line is this long in /proc/net/tcp (about 150 bytes): drop it rather than grow.
+        kept = 0;
+        continue;
+      }
+      parseLines(chunk, 0, lastNewline, into);
+      kept = chunk.copy(chunk, 0, lastNewline + 1, filled);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** A reader of this machine's TCP send queues, or null where /proc/net/tcp does not exist. */
@@ -80,9 +151,10 @@ export function createProcSendQueueReader(
   if (present.length === 0) return null;
   return async () => {
     const queues = new Map<string, number>();
+    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     for (const path of present) {
       try {
-        parseProcTcp(await readFile(path, 'utf8'), queues);
+        await readQueuesOf(path, queues, chunk);
       } catch {
         // A file that vanished or cannot be read just tells nothing this time.
       }

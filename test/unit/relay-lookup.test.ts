@@ -2,9 +2,12 @@
 // and short negative caching, and the deadline, on an injected clock and a controllable
 // resolver. Also the hosts-file and /proc/net/tcp parsers the resolver and the buffer ceiling use.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostsFile } from '../../src-main/relay/dns-resolver';
-import { parseProcTcp } from '../../src-main/relay/kernel-queue';
+import { createProcSendQueueReader, parseProcTcp } from '../../src-main/relay/kernel-queue';
 import { LookupError, LookupService, type ResolvedAddress } from '../../src-main/relay/lookup';
 import { FakeClock } from './engine-fake-clock';
 
@@ -185,6 +188,32 @@ describe('parsers', () => {
       '   1: 0100007F:8AF2 0100007F:A483 01 003F4000:00000010 01:00000014 00000000  1000        0 2\n';
     const queues = parseProcTcp(text);
     expect(queues.get('0100007F:8AF2 0100007F:A483')).toBe(0x3f4000);
-    expect(queues.get('0100007F:1F90 00000000:0000')).toBe(0);
+    // A listening socket never holds bytes for a peer.
+    expect(queues.has('0100007F:1F90 00000000:0000')).toBe(false);
+  });
+
+  it('reads a /proc/net/tcp of tens of thousands of lines in pieces, past TIME_WAIT, keeping drained sockets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proc-tcp-'));
+    try {
+      const line = (i: number, state: string, tx: number): string =>
+        `${String(i).padStart(6)}: 0100007F:${i.toString(16).toUpperCase().padStart(4, '0')} ` +
+        `0100007F:1F90 ${state} ${tx.toString(16).toUpperCase().padStart(8, '0')}:00000000 ` +
+        '00:00000000 00000000  1000        0 0 1 0000000000000000 20 4 0 10 -1\n';
+      const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when\n'];
+      for (let i = 1; i <= 20_000; i++) lines.push(line(i, '06', 0));
+      // Sockets the relay writes to, one of them drained, spread across the 64 KiB pieces.
+      const watched = [1_000, 7_777, 15_000, 20_001];
+      for (const [n, i] of watched.entries()) lines.splice(i, 0, line(40_000 + n, '01', n * 100));
+      const path = join(dir, 'tcp');
+      writeFileSync(path, lines.join(''));
+      const queues = await createProcSendQueueReader([path])!();
+      expect(queues.size).toBe(watched.length);
+      for (const n of watched.keys())
+        expect(
+          queues.get(`0100007F:${(40_000 + n).toString(16).toUpperCase()} 0100007F:1F90`),
+        ).toBe(n * 100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
