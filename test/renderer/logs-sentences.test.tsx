@@ -215,6 +215,12 @@ const SENTENCES: readonly [string, Record<string, unknown>, string, string][] = 
     'Туннель теперь ведёт к опубликованному серверу build.',
   ],
   [
+    'tunnel_server_awaited',
+    { server: 'build', retry_ms: 4000 },
+    'The relay does not know published server build now; asking again in 4 s.',
+    'Ретранслятор сейчас не знает опубликованный сервер build; повторный запрос через 4 с.',
+  ],
+  [
     'server_stream_opened',
     { sub: 'anna', tenant_id: 'acme', remote: '10.0.0.5:51000', port: 2222, end_to_end: true },
     'A connection from anna to published port 2222, encrypted end to end.',

@@ -152,6 +152,7 @@ describe('log sentences', () => {
       'tunnel_registered',
       'tunnel_removed',
       'tunnel_retried',
+      'tunnel_server_awaited',
       'tunnel_server_changed',
       'tunnel_v1_register_response',
       'tunnels_all_off',

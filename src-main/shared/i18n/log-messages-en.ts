@@ -50,6 +50,8 @@ export const logMessagesEn = {
   'log.server_unregistered': 'The relay no longer publishes server {name}.',
   'log.tunnel_server_changed':
     '{has, select, yes {The tunnel now leads to published server {server}.} other {The tunnel no longer leads to a published server.}}',
+  'log.tunnel_server_awaited':
+    'The relay does not know published server {server} now; asking again in {seconds, number} s.',
   'log.server_stream_opened':
     '{secure, select, yes {A connection from {sub} to published port {port}, encrypted end to end.} other {A connection from {sub} to published port {port}.}}',
   'log.server_stream_refused': 'A connection to published port {port} was refused.',

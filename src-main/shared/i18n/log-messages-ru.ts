@@ -54,6 +54,8 @@ export const logMessagesRu: { readonly [K in keyof typeof logMessagesEn]: string
   'log.server_unregistered': 'Ретранслятор больше не публикует сервер {name}.',
   'log.tunnel_server_changed':
     '{has, select, yes {Туннель теперь ведёт к опубликованному серверу {server}.} other {Туннель больше не ведёт к опубликованному серверу.}}',
+  'log.tunnel_server_awaited':
+    'Ретранслятор сейчас не знает опубликованный сервер {server}; повторный запрос через {seconds, number} с.',
   'log.server_stream_opened':
     '{secure, select, yes {Соединение от {sub} с опубликованным портом {port}, со сквозным шифрованием.} other {Соединение от {sub} с опубликованным портом {port}.}}',
   'log.server_stream_refused': 'Соединение с опубликованным портом {port} отклонено.',

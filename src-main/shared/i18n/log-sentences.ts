@@ -162,6 +162,10 @@ const RULES: Readonly<Record<string, Rule>> = {
       params: { server: server ?? '—', has: server ? 'yes' : 'no' },
     };
   },
+  tunnel_server_awaited: (d) => ({
+    key: 'log.tunnel_server_awaited',
+    params: { server: text(d, 'server') ?? '—', seconds: seconds(d, 'retry_ms') },
+  }),
   server_stream_opened: (d) => ({
     key: 'log.server_stream_opened',
     params: {
