@@ -5,8 +5,8 @@
 // process's main thread), async resources and callbacks per connection, bytes allocated and
 // GCs (a --require'd preload, tunnel only), and where CPU goes (--cpu-prof, tunnel only).
 //   node dist/bench/profile-connections.js [--connections N] [--rounds R] [--warmup N]
-//     [--build NAME=CLI_DIR]... [--no-ssh] [--pass N] [--no-strace] [--no-cpu-prof] [--perf]
-//     [--no-hooks] [--keep] [--out FILE.json]
+//     [--build NAME=CLI_DIR[,NODE_FLAG...]]... [--no-ssh] [--pass N] [--no-strace]
+//     [--no-cpu-prof] [--perf] [--no-hooks] [--keep] [--out FILE.json]
 
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +43,12 @@ interface Options {
   readonly connections: number;
   readonly rounds: number;
   readonly warmup: number;
-  readonly builds: readonly { readonly name: string; readonly cliDir: string }[];
+  /** Builds to compare; `nodeFlags` are given to both processes of that build in every pass. */
+  readonly builds: readonly {
+    readonly name: string;
+    readonly cliDir: string;
+    readonly nodeFlags: readonly string[];
+  }[];
   readonly ssh: boolean;
   readonly pass: number;
   readonly strace: boolean;
@@ -65,14 +70,20 @@ function parseArgs(argv: readonly string[]): Options {
     if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
     return n;
   };
-  const builds: { name: string; cliDir: string }[] = [];
+  const builds: { name: string; cliDir: string; nodeFlags: string[] }[] = [];
   argv.forEach((arg, i) => {
     if (arg !== '--build') return;
-    const [name, dir] = (argv[i + 1] ?? '').split('=');
+    const spec = argv[i + 1] ?? '';
+    const at = spec.indexOf('=');
+    const [name, dir] =
+      at === -1 ? [undefined, undefined] : [spec.slice(0, at), spec.slice(at + 1)];
     if (name === undefined || dir === undefined) throw new Error('--build needs NAME=CLI_DIR');
-    builds.push({ name, cliDir: dir });
+    // NAME=CLI_DIR,--flag,--flag: the same build under other node flags is another build.
+    const [cliDir = '', ...nodeFlags] = dir.split(',');
+    builds.push({ name, cliDir, nodeFlags });
   });
-  if (builds.length === 0) builds.push({ name: 'tunnel', cliDir: join(__dirname, '..', 'cli') });
+  if (builds.length === 0)
+    builds.push({ name: 'tunnel', cliDir: join(__dirname, '..', 'cli'), nodeFlags: [] });
   const outAt = argv.indexOf('--out');
   return {
     connections: value('--connections', 2_000),
@@ -231,7 +242,7 @@ async function run(options: Options): Promise<void> {
     return tunnelPeer(targets, dir, cert, {
       cliDir: build.cliDir,
       name: path,
-      nodeArgs: extra,
+      nodeArgs: (role) => [...build.nodeFlags, ...extra(role)],
     });
   };
   const rounds: Record<string, RoundFigure[]> = {};
