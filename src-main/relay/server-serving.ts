@@ -33,10 +33,13 @@ export function handleServeConnection(
     return;
   }
   const openedAt = ctx.clock.now();
+  // Every stream to this server rides this one connection: its stream cap is the server's
+  // (docs/protocol.md#limits, limits.maxStreamsPerServer), not a client mux connection's.
+  const maxStreams = ctx.limits.maxStreamsPerServer;
   sendLine(socket, {
     type: 'mux_response',
     status: 'ok',
-    max_streams: limits.maxStreams,
+    max_streams: maxStreams,
     window: limits.window,
     max_frame: MAX_FRAME_PAYLOAD,
     tunnel_id: server.tunnelId,
@@ -49,7 +52,7 @@ export function handleServeConnection(
     role: 'relay',
     initial: rest,
     window: limits.window,
-    maxStreams: limits.maxStreams,
+    maxStreams,
     controlOutputLimit: ctx.limits.muxControlOutputBytes,
     outputStallMs: ctx.limits.muxOutputStallMs,
     clock: ctx.clock,

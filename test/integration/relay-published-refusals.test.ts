@@ -346,6 +346,12 @@ describe('published server refusals', () => {
     expect(await relay.metric('cloudbridge_relay_limit{limit="servers_per_tenant"}')).toBe(3);
   });
 
+  it('lets a server carry more streams than a client mux connection when its cap is raised', async () => {
+    const relay = await relayProcess({ args: ['--limit', 'maxStreamsPerServer=1000'] });
+    const pub = await publisher(relay, 'office', { name: 'big-pc', ports: [22] });
+    expect((await pub.openServing()).maxStreams).toBe(1000);
+  });
+
   it('caps the streams to one server, and the OPENs towards it that wait for an answer', async () => {
     const relay = await relayProcess({
       args: ['--limit', 'maxStreamsPerServer=3', '--limit', 'maxServerOpensInFlight=2'],
@@ -382,7 +388,8 @@ describe('published server refusals', () => {
       ports: [22],
       targets: { 22: service.port },
     });
-    await pub.openServing();
+    // The serving connection carries every stream to the server: it takes the server's cap.
+    expect((await pub.openServing()).maxStreams).toBe(3);
     const tunnel = await consumer(relay, 'alice', {
       server: 'office-pc',
       port: 22,
