@@ -3,6 +3,7 @@
 // main's window.show push (a tray entry); everything else comes from the store. The
 // connection state is said once: by Status's header there, by the dot on Status elsewhere.
 import { useEffect, useState } from 'react';
+import { WINDOW_VIEWS, type WindowView } from '../src-main/shared/ipc-contract';
 import type { ConnectionState } from '../src-main/shared/model';
 import { useAppState, useBridge, useI18n } from './app-context';
 import { AppMark } from './components/app-mark';
@@ -18,16 +19,9 @@ import { StatusScreen, type NavigateTo } from './screens/status-screen';
 import { TunnelsScreen } from './screens/tunnels-screen';
 import { selectConnectionState, selectLoad, selectLoadError } from './store/selectors';
 
-export const VIEWS = [
-  'status',
-  'tunnels',
-  'share',
-  'account',
-  'logs',
-  'settings',
-  'about',
-] as const;
-export type View = (typeof VIEWS)[number];
+/** The views, in navigation order: the same list main's window.show push names. */
+const VIEWS = WINDOW_VIEWS;
+type View = WindowView;
 
 const ICONS: Readonly<Record<View, IconName>> = {
   status: 'status',

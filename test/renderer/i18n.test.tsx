@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { AppSnapshot, TunnelDraft } from '../../src-main/shared/ipc-contract';
-import { VIEWS, type View } from '../../src-renderer/app';
+import { WINDOW_VIEWS as VIEWS, type WindowView as View } from '../../src-main/shared/ipc-contract';
 import { makeTranslate, resolveLocale } from '../../src-renderer/i18n/i18n';
 import { englishWords } from '../unit/i18n-english';
 import {

@@ -4,9 +4,13 @@
 // reach in a jsdom test.
 import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { AppSnapshot, BridgeApi } from '../../src-main/shared/ipc-contract';
+import type {
+  AppSnapshot,
+  BridgeApi,
+  WindowView as View,
+} from '../../src-main/shared/ipc-contract';
 import type { LogRecord } from '../../src-main/shared/model';
-import { App, type View } from '../../src-renderer/app';
+import { App } from '../../src-renderer/app';
 import { AppProvider } from '../../src-renderer/app-context';
 import { connectStore, createAppStore } from '../../src-renderer/store/app-store';
 import { createFakeBridge, type FakeBridge } from '../harness/fake-bridge';
