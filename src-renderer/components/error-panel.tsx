@@ -16,7 +16,6 @@ export interface ErrorPanelProps {
 
 export function ErrorPanel({ error, t, title, testId }: ErrorPanelProps) {
   const action = t(errorActionKey(error.code));
-  const technical = error.detail || error.message;
   return (
     <Banner tone="danger" title={title ?? t(errorTextKey(error.code))} testId={testId}>
       {title ? <p>{t(errorTextKey(error.code))}</p> : null}
@@ -26,21 +25,31 @@ export function ErrorPanel({ error, t, title, testId }: ErrorPanelProps) {
           <strong>{t('status.whatToDo')}:</strong> {action}
         </p>
       ) : null}
-      {/* What the engine or the OS said, untranslated: the log's words, for a support request. */}
-      <details className="error-code" data-testid="error-technical">
-        <summary>{t('status.technical')}</summary>
-        <p translate="no">
-          <code>{error.code}</code>
-          {technical ? (
-            <>
-              {' '}
-              <span className="error-detail" lang="en">
-                {technical}
-              </span>
-            </>
-          ) : null}
-        </p>
-      </details>
+      <ErrorTechnical error={error} t={t} />
     </Banner>
+  );
+}
+
+/**
+ * Folded away: the code and what the engine or the OS said, untranslated (the log's words, for
+ * a support request).
+ */
+export function ErrorTechnical({ error, t }: { error: ErrorInfo; t: Translate }) {
+  const technical = error.detail || error.message;
+  return (
+    <details className="error-code" data-testid="error-technical">
+      <summary>{t('status.technical')}</summary>
+      <p translate="no">
+        <code>{error.code}</code>
+        {technical ? (
+          <>
+            {' '}
+            <span className="error-detail" lang="en">
+              {technical}
+            </span>
+          </>
+        ) : null}
+      </p>
+    </details>
   );
 }

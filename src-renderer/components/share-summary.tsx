@@ -8,6 +8,7 @@ import type { Translate } from '../i18n/i18n';
 import { errorActionKey, errorTextKey } from '../i18n/error-advice';
 import { Banner } from './banner';
 import { DetailsList } from './details-list';
+import { ErrorTechnical } from './error-panel';
 
 export interface ShareSummaryProps {
   readonly share: ShareSettings;
@@ -49,15 +50,7 @@ function ShareError({ error, t }: { error: ErrorInfo; t: Translate }) {
           <strong>{t('status.whatToDo')}:</strong> {action}
         </p>
       ) : null}
-      <details className="error-code" data-testid="error-technical">
-        <summary>{t('status.technical')}</summary>
-        <p translate="no">
-          <code>{error.code}</code>{' '}
-          <span className="error-detail" lang="en">
-            {error.detail ?? error.message}
-          </span>
-        </p>
-      </details>
+      <ErrorTechnical error={error} t={t} />
     </Banner>
   );
 }

@@ -8,6 +8,7 @@ import type { ConnectBlocker } from '../format/checklist';
 import { formatDuration } from '../format/format';
 import type { Locale, Translate } from '../i18n/i18n';
 import { errorActionKey, errorTextKey } from '../i18n/error-advice';
+import { ErrorTechnical } from './error-panel';
 import { StateBadge } from './state-badge';
 
 export interface StatusHeaderProps {
@@ -61,7 +62,6 @@ export function StatusHeader(props: StatusHeaderProps) {
   const errorAt = shownError ? Date.parse(shownError.at) : NaN;
   const nextRetryMs = session?.nextRetryAt ? Date.parse(session.nextRetryAt) : NaN;
   const action = shownError ? t(errorActionKey(shownError.code)) : '';
-  const technical = shownError ? shownError.detail || shownError.message : '';
   const blockerId = 'status-connect-blocked';
   const canDisconnect = state !== 'disconnected';
 
@@ -88,18 +88,7 @@ export function StatusHeader(props: StatusHeaderProps) {
                 <strong>{t('status.whatToDo')}:</strong> {action}
               </p>
             ) : null}
-            <details className="error-code" data-testid="error-technical">
-              <summary>{t('status.technical')}</summary>
-              <p translate="no">
-                <code>{shownError.code}</code>
-                {technical ? (
-                  <span className="error-detail" lang="en">
-                    {' '}
-                    {technical}
-                  </span>
-                ) : null}
-              </p>
-            </details>
+            <ErrorTechnical error={shownError} t={t} />
           </div>
         ) : (
           <p className="status-line" data-testid="status-line">
