@@ -174,8 +174,7 @@ export class DataPath {
       const payload = Buffer.from(
         JSON.stringify({ tunnel_id: route.config.id, stream_token: token }),
       );
-      // The local program's first bytes are usually there by the next poll: one write for both.
-      mux.openStream(payload, { withFirstData: true }).then(
+      mux.openStream(payload).then(
         (stream) => this.startMux(route, local, stream, mux, adopt, onDone),
         (err: unknown) => fail(toEngineError(err, 'stream_failed')),
       );

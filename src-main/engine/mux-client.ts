@@ -89,19 +89,13 @@ export class MuxClient {
     for (const entry of [...this.entries]) entry.conn.destroy();
   }
 
-  /**
-   * A new stream with its OPEN sent, on a connection with room (opened now if need be).
-   * `withFirstData`: the OPEN leaves with the stream's first bytes (MuxConnection.openStream).
-   */
-  async openStream(
-    payload: Buffer,
-    options: { readonly withFirstData?: boolean } = {},
-  ): Promise<MuxStream> {
+  /** A new stream with its OPEN sent, on a connection with room (opened now if need be). */
+  async openStream(payload: Buffer): Promise<MuxStream> {
     // Callers waiting for the same new connection may fill it: look again after each wait.
     for (let attempt = 0; attempt < MAX_OPEN_ATTEMPTS; attempt++) {
       const entry = this.entries.find((e) => e.conn.hasCapacity);
       if (entry !== undefined) {
-        const stream = entry.conn.openStream(payload, options);
+        const stream = entry.conn.openStream(payload);
         this.ensureReady();
         return stream;
       }

@@ -65,19 +65,6 @@ export interface MuxConnectionOptions {
   /** Reading paused because the peer leaves its answers unread (a metric, a log record). */
   readonly onOutputPaused?: () => void;
   readonly clock?: Clock;
-  /**
-   * Runs `release` once the event loop has polled for I/O again (openStream's `withFirstData`);
-   * default: two setImmediate turns. Injectable so tests decide when the loop has turned.
-   */
-  readonly afterNextPoll?: (release: () => void) => void;
-}
-
-/**
- * A socket accepted in one poll phase is first read in the next one; the second check phase
- * comes after it, and pending immediates keep that poll from blocking.
- */
-function afterNextPoll(release: () => void): void {
-  setImmediate(() => setImmediate(release));
 }
 
 export class MuxConnection {
@@ -97,8 +84,6 @@ export class MuxConnection {
   /** Non-DATA frames written while one chunk is dispatched; they leave as one write. */
   private batch: Buffer[] = [];
   private batching = false;
-  /** The socket is corked so an OPEN leaves in one write with its stream's first DATA. */
-  private holding = false;
 
   constructor(private readonly options: MuxConnectionOptions) {
     this.socket = options.socket;
@@ -179,36 +164,15 @@ export class MuxConnection {
 
   /**
    * Sends OPEN (the client on any connection, the relay on a serving connection); the caller
-   * attaches the local socket at once (pipelining), or waits for onOpenResult. `withFirstData`:
-   * the OPEN waits for the stream's first DATA, to leave with it as one TLS record and one
-   * syscall (and one read at the peer), but no longer than the next poll for I/O, so a program
-   * that waits for its server to speak first still gets its stream at once.
+   * attaches the local socket at once (pipelining), or waits for onOpenResult.
    */
-  openStream(payload: Buffer, options: { readonly withFirstData?: boolean } = {}): MuxStream {
+  openStream(payload: Buffer): MuxStream {
     const id = this.nextId;
     this.nextId += 2;
     const stream = new MuxStream(this, id, true);
     this.streams.set(id, stream);
-    if (options.withFirstData === true) this.hold();
     this.write(encodeFrame(FrameType.OPEN, id, payload));
     return stream;
-  }
-
-  /**
-   * @internal Corks the socket until the next DATA frame or the next poll for I/O, whichever
-   * comes first, so the frames written meanwhile leave with that DATA in one write.
-   */
-  hold(): void {
-    if (this.holding || this.closed || this.socket.destroyed) return;
-    this.holding = true;
-    this.socket.cork();
-    (this.options.afterNextPoll ?? afterNextPoll)(() => this.release());
-  }
-
-  private release(): void {
-    if (!this.holding) return;
-    this.holding = false;
-    if (!this.socket.destroyed) this.socket.uncork();
   }
 
   ping(payload: Buffer): void {
@@ -257,7 +221,6 @@ export class MuxConnection {
       // The socket is idle and writes at once: header and payload must be one buffer, or
       // they would go out as two TLS records and two syscalls.
       this.write(encodeFrame(FrameType.DATA, streamId, payload));
-      this.release();
       return;
     }
     // A write is in progress, so these queue, and queued writes leave together in one writev
@@ -265,8 +228,6 @@ export class MuxConnection {
     this.socket.write(encodeDataHeader(streamId, payload.length));
     this.socket.write(payload);
     if (this.socket.writableLength >= MUX_SEND_BUFFER) this.blocked = true;
-    // A held OPEN has its DATA now: both leave in one writev, joined by Node's TLS layer.
-    this.release();
   }
 
   /** @internal */

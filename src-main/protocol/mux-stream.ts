@@ -114,15 +114,9 @@ export class MuxStream {
     return this.conn.queuedBytes;
   }
 
-  /**
-   * The receiving side: the stream is open (its target is connected). `withFirstData`: OPEN_OK
-   * waits for the stream's first DATA, to leave with it in one write (and one read at the
-   * peer), but no longer than the next poll for I/O.
-   */
-  accept(options: { readonly withFirstData?: boolean } = {}): void {
-    if (this.ended) return;
-    if (options.withFirstData === true) this.conn.hold();
-    this.conn.write(encodeFrame(FrameType.OPEN_OK, this.id));
+  /** The receiving side: the stream is open (its target is connected). */
+  accept(): void {
+    if (!this.ended) this.conn.write(encodeFrame(FrameType.OPEN_OK, this.id));
   }
 
   /** The receiving side: refused with an `error` JSON; anything pipelined is dropped. */

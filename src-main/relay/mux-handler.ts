@@ -158,8 +158,7 @@ async function openStream(
     if (!target.destroyed) target.destroy();
     hooks.onClosed({ reset: end.reset, error: end.error });
   };
-  // Bytes the client pipelined go to the target first: OPEN_OK is not on that path. It then
-  // waits for the target's answer, to reach the client in the same TLS record.
+  // Bytes the client pipelined go to the target first: OPEN_OK is not on that path.
   stream.attach(target);
-  stream.accept({ withFirstData: true });
+  stream.accept();
 }
