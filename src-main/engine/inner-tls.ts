@@ -4,31 +4,35 @@
 // client that accepts only a server whose SubjectPublicKeyInfo is the registered one. Owns no
 // stream: callers hand it a Duplex (a mux stream or a relay data connection).
 
-import 'reflect-metadata';
 import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   timingSafeEqual,
-  webcrypto,
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import * as x509 from '@peculiar/x509';
 import { TLS13_CIPHER_SUITES } from '../protocol/tls';
 import type { Clock } from '../shared/clock';
 import { EngineError } from './errors';
 import type { ServerKeyStore } from './types';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * A self-signed certificate over `key`, from self-signed.ts: loaded the first time one is made
+ * (a publishing computer, once per key), so its X.509 library and the reflect-metadata
+ * polyfill stay out of every other engine (test/integration/engine-start-imports.test.ts).
+ */
+async function selfSigned(key: KeyObject, now: number): Promise<string> {
+  const { selfSignedCertificate } = await import('./self-signed');
+  return selfSignedCertificate(key, now);
+}
 
 /** The inner handshake must finish within this (both ends). */
 export const INNER_HANDSHAKE_TIMEOUT_MS = 10_000;
-const DAY_MS = 86_400_000;
 /** Curves a kept key may use (docs/protocol.md "Register": what the relay accepts). */
-const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384' };
+export const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384' };
 
 /** The publishing computer's identity for the inner layer. */
 export interface ServerIdentity {
@@ -64,37 +68,6 @@ function readKey(pem: string): KeyObject {
       `${key.asymmetricKeyType ?? 'unknown'} ${curve}`,
     );
   return key;
-}
-
-/** A self-signed certificate over `key` (its name and dates are not checked by the consumer). */
-async function selfSigned(key: KeyObject, now: number): Promise<string> {
-  const curve = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? 'P-256';
-  const algorithm = { name: 'ECDSA', namedCurve: curve };
-  const privateKey = await webcrypto.subtle.importKey(
-    'pkcs8',
-    key.export({ type: 'pkcs8', format: 'der' }),
-    algorithm,
-    false,
-    ['sign'],
-  );
-  const publicKey = await webcrypto.subtle.importKey(
-    'spki',
-    createPublicKey(key).export({ type: 'spki', format: 'der' }),
-    algorithm,
-    true,
-    ['verify'],
-  );
-  const serial = webcrypto.getRandomValues(new Uint8Array(16));
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(serial).toString('hex'),
-    name: 'CN=cloudbridge-published-server',
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 3650 * DAY_MS),
-    keys: { privateKey, publicKey },
-    signingAlgorithm: { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' },
-  });
-  return cert.toString('pem');
 }
 
 /**
