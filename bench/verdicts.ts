@@ -2,7 +2,6 @@
 // and the Node.js pipe, a verdict per target, the published server next to the tunnel, and
 // whether the machine was quiet enough to trust any of it. Pure: reads a BenchRecord.
 
-import { DEFAULT_MUX_MAX_STREAMS } from '../src-main/protocol/mux-connection';
 import { fmt, formatRange, ratio } from './format';
 import {
   PEERS,
@@ -115,30 +114,16 @@ export function ratioLines(record: BenchRecord): string[] {
   ];
 }
 
-/**
- * The published server against the forward tunnel: figures only, as no target names it.
- * Where the concurrency case asks for more than the relay carries to one server, says so.
- */
+/** The published server against the forward tunnel: figures only, as no target names it. */
 export function publishedLines(record: BenchRecord): string[] {
   if (!record.paths.includes('published')) return [];
   const of = (path: string, pick: Pick): number | null =>
     summaryOf(record, path, pick)?.median ?? null;
   const vs = (pick: Pick): string => ratio(of('published', pick), of('tunnel', pick));
-  const lines = [
+  return [
     `ratios published/tunnel (medians): 1 stream ${vs(one)}, 8 streams ${vs(eight)}, p50 ${vs(p50)}, p99 ${vs(p99)}, CPU s per GiB client+server 1 stream ${vs(cpuOne)}, 8 streams ${vs(cpuEight)}`,
     'published: figures only, no verdict; its client figures are the consumer and the publishing computer together, TLS 1.3 end to end inside each stream',
   ];
-  const concurrent = record.settings.concurrent;
-  if (concurrent > DEFAULT_MUX_MAX_STREAMS) {
-    const held = record.rounds
-      .map((round) => round.paths['published']?.concurrency)
-      .filter((c) => c !== null && c !== undefined)
-      .map((c) => c.established);
-    lines.push(
-      `published: the relay carries the streams to one server on its one serving connection, at most ${DEFAULT_MUX_MAX_STREAMS} at once (docs/protocol.md#limits), so ${concurrent} concurrent cannot all be held (held per round: ${held.length === 0 ? 'not run' : held.join(', ')})`,
-    );
-  }
-  return lines;
 }
 
 type Outcome = 'MET' | 'NOT MET' | 'UNKNOWN';

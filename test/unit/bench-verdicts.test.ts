@@ -183,15 +183,6 @@ describe('the published server in the bench', () => {
     expect(verdictLines(record).join('\n')).not.toContain('published');
   });
 
-  it('says a server takes 256 streams at once when the concurrency case asks for more', () => {
-    const record = benchRecord(withPublished([744, 744, 750]));
-    expect(publishedLines(record)[2]).toBe(
-      'published: the relay carries the streams to one server on its one serving connection, at most 256 at once (docs/protocol.md#limits), so 1000 concurrent cannot all be held (held per round: 256, 256, 250)',
-    );
-    const fits = { ...record, settings: { ...record.settings, concurrent: 256 } };
-    expect(publishedLines(fits)).toHaveLength(2);
-  });
-
   it('prints nothing for a run without the published path', () => {
     const record = benchRecord(threeRounds());
     expect(
