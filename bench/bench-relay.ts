@@ -1,4 +1,4 @@
-// The relay both of our own bench paths run through (tunnel-peer.ts, published-peer.ts): the
+// The relay our own bench paths run through (tunnel-peer.ts, published-peer.ts, main-loop-delay.ts): the
 // built relay CLI as a child process on a throwaway certificate and secret, one tenant whose
 // caps leave room for the concurrency case, and tokens of that tenant minted on demand.
 
@@ -38,9 +38,12 @@ export interface BenchRelayOptions {
 
 export interface BenchRelay {
   readonly process: ManagedProcess;
+  readonly port: number;
   /** --relay, --ca and --servername for a cloudbridge command. */
   readonly clientArgs: readonly string[];
-  /** A file holding a token of the bench tenant for `sub` (mode 600). */
+  /** A token of the bench tenant for `sub`, valid for an hour. */
+  token(sub: string): Promise<string>;
+  /** A file holding such a token (mode 600). */
   tokenFile(sub: string): Promise<string>;
 }
 
@@ -90,14 +93,16 @@ export async function startBenchRelay(options: BenchRelayOptions): Promise<Bench
   );
   const listening = await relay.waitForLine(/listening on tls:\/\/127\.0\.0\.1:\d+/, 15_000);
   const port = Number(/:(\d+)\s*$/.exec(listening)?.[1]);
+  const token = (sub: string): Promise<string> =>
+    mintDevToken({ secret, sub, tenant: 'bench', ttlSec: 3600 });
   return {
     process: relay,
+    port,
     clientArgs: ['--relay', `127.0.0.1:${port}`, '--ca', cert.cert, '--servername', 'localhost'],
+    token,
     async tokenFile(sub) {
       const file = join(dir, `${name}-token-${sub}`);
-      writeFileSync(file, await mintDevToken({ secret, sub, tenant: 'bench', ttlSec: 3600 }), {
-        mode: 0o600,
-      });
+      writeFileSync(file, await token(sub), { mode: 0o600 });
       return file;
     },
   };

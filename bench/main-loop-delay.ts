@@ -3,18 +3,16 @@
 // (after), in one run of alternating rounds. This process plays main (the real services); the relay, the sink and
 // the sender are child processes, so what is measured here is the engine's share only.
 
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { createForkTransport, childEnvironment } from '../src-main/engine-host/transport';
-import { mintDevToken } from '../src-main/relay/tokens';
 import { createAppServices, type AppServices } from '../src-main/services/app-services';
 import { createMemorySecretStore } from '../src-main/services/secret-store';
 import type { Result } from '../src-main/shared/ipc-contract';
 import { startProcess, type ManagedProcess } from '../test/harness/processes';
 import { freePort } from '../test/harness/traffic';
+import { startBenchRelay } from './bench-relay';
 import { makeCertificate, tempDir } from './peers';
 
 const TOTAL_BYTES = Number(process.env.BENCH_LOOP_BYTES ?? 1024 * 1024 * 1024);
@@ -90,33 +88,14 @@ function expectOk(result: Result<unknown>): void {
 }
 
 async function startRelay(dir: string, cert: { cert: string; key: string }) {
-  const secret = randomBytes(32).toString('base64url');
-  const config = join(dir, 'relay-config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({ tenants: [{ id: 'bench', maxTunnels: 10, allow: ['127.0.0.0/8'] }] }),
-  );
-  const relay = startProcess(
-    process.execPath,
-    [
-      built('cli', 'cloudbridge-relay.js'),
-      '--listen',
-      '127.0.0.1:0',
-      '--cert',
-      cert.cert,
-      '--key',
-      cert.key,
-      '--config',
-      config,
-      '--log-level',
-      'warn',
-    ],
-    { name: 'relay', env: { ...process.env, CLOUDBRIDGE_JWT_SECRET: secret } },
-  );
-  const line = await relay.waitForLine(/listening on tls:\/\/127\.0\.0\.1:\d+/, 15_000);
-  const port = Number(/:(\d+)\s*$/.exec(line)?.[1]);
-  const token = await mintDevToken({ secret, sub: 'bench', tenant: 'bench', ttlSec: 3600 });
-  return { relay, port, token };
+  const bench = await startBenchRelay({
+    dir,
+    cert,
+    cliDir: join(dirname(process.argv[1] ?? '.'), '..', 'cli'),
+    name: 'relay',
+    allow: ['127.0.0.0/8'],
+  });
+  return { relay: bench.process, port: bench.port, token: await bench.token('bench') };
 }
 
 async function send(port: number, bytes: number): Promise<number> {
