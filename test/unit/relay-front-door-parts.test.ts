@@ -8,7 +8,7 @@ import { SlotPool, sourceKeyOf } from '../../src-main/relay/connection-limits';
 import { IdleWatch, startDeadline } from '../../src-main/relay/deadline';
 import { createLogger } from '../../src-main/relay/log';
 import { RefusalLog } from '../../src-main/relay/refusal-log';
-import { SourcePenalties } from '../../src-main/relay/source-penalties';
+import { DEFAULT_MAX_SOURCES, SourcePenalties } from '../../src-main/relay/source-penalties';
 import {
   DEFAULT_FRONT_DOOR_LIMITS,
   readOpenFileLimit,
@@ -185,6 +185,46 @@ describe('RefusalLog', () => {
 });
 
 describe('SourcePenalties', () => {
+  const AMOUNTS = {
+    read_budget: 20_000,
+    line_too_long: 5_000,
+    deadline: 10_000,
+    first_line_timeout: 1_000,
+  };
+
+  it('remembers at most maxSources sources, forgetting the least recently penalised first', () => {
+    const penalties = new SourcePenalties({
+      clock: new FakeClock(),
+      minMs: 15_000,
+      maxMs: 60_000,
+      amountsMs: AMOUNTS,
+      maxSources: 3,
+    });
+    for (const source of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'])
+      penalties.penalise(source, 'read_budget');
+    expect(penalties.isPenalised('192.0.2.1')).toBe(false);
+    for (const source of ['192.0.2.2', '192.0.2.3', '192.0.2.4'])
+      expect(penalties.isPenalised(source)).toBe(true);
+  });
+
+  it('takes no memory up front for the sources it may remember', () => {
+    // lru-cache's `max` preallocates every slot: 1.5 MiB per table at the default 65,536.
+    const before = process.memoryUsage().heapUsed;
+    const tables = Array.from(
+      { length: 8 },
+      () =>
+        new SourcePenalties({
+          clock: new FakeClock(),
+          minMs: 15_000,
+          maxMs: 60_000,
+          amountsMs: AMOUNTS,
+          maxSources: DEFAULT_MAX_SOURCES,
+        }),
+    );
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(1024 * 1024);
+    expect(tables).toHaveLength(8);
+  });
+
   it('refuses a source while its penalty stands above the threshold, and lets it back as it decays', () => {
     const clock = new FakeClock();
     const penalties = new SourcePenalties({
