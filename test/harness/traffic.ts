@@ -311,9 +311,22 @@ export async function echoRoundTrip(
 }
 
 /** Finds a free loopback port (for programs that cannot listen on port 0 and report it). */
+/** Ports freePort() handed out lately in this process: the OS may offer one again at once. */
+const recentlyGiven: number[] = [];
+const RECENT_PORTS = 256;
+
+/**
+ * A port nothing listens on now, and not one this process was handed lately: a test that asks
+ * twice before binding either must get two different ports.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  const port = await listen(server, host);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; ; attempt++) {
+    const server = createServer();
+    const port = await listen(server, host);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (recentlyGiven.includes(port) && attempt < 16) continue;
+    recentlyGiven.push(port);
+    if (recentlyGiven.length > RECENT_PORTS) recentlyGiven.shift();
+    return port;
+  }
 }
