@@ -1,5 +1,5 @@
 // The SecretStore port and its keytar implementation (the ONLY file importing keytar). Never
-// calls findCredentials (SIGSEGV on a locked keyring, ENVIRONMENT.md), never writes plaintext;
+// calls findCredentials (it crashes the process on a locked keyring), never writes plaintext;
 // a safeStorage-backed store would be another implementation of the same port.
 
 import { ServiceError, messageOf } from './errors';
@@ -96,8 +96,8 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
     get: (account) => call((k) => k.getPassword(service, account)),
     async set(account, secret) {
       await call((k) => k.setPassword(service, account, secret));
-      // A locked keyring can accept the write and then read back nothing (ENVIRONMENT.md):
-      // read back so the user is told now, not at the next connect.
+      // A locked keyring can accept the write and then read back nothing: read back so the
+      // user is told now, not at the next connect.
       const stored = await call((k) => k.getPassword(service, account));
       if (stored !== secret) {
         throw new ServiceError(

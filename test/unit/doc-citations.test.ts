@@ -1,6 +1,7 @@
 // Comments cite documents the repository contains: every `docs/protocol.md#anchor` in the
 // sources, tests, scripts and docs names a heading that exists, and nothing cites the first
-// protocol draft, the seed documents or the style guide, which live outside the repository.
+// protocol draft, the seed documents, the style guide or the environment notes, which live
+// outside the repository.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('citations', () => {
   });
 
   it('cites no document from outside the repository', () => {
-    const outside = /PROTOCOL\.md|STYLE\.md|\bseed v[12]\b|seeds\//;
+    const outside = /PROTOCOL\.md|STYLE\.md|ENVIRONMENT\.md|\bseed v[12]\b|seeds\//;
     const found = sources.filter((path) =>
       outside.test(readFileSync(join(REPO_ROOT, path), 'utf8')),
     );
