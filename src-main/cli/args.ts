@@ -39,6 +39,7 @@ export interface TunnelSpec {
 export interface RelayArgs {
   /** Null with --link, which names the relay itself. */
   readonly relay: HostPort | null;
+  /** A `cloudbridge://invite/...` link or a .cloudbridge file (docs/protocol.md#connection-links). */
   readonly link: string | null;
   readonly caFile: string | null;
   readonly serverName: string | null;
@@ -73,23 +74,10 @@ export interface ServeArgs extends RelayArgs {
 
 export type ServersArgs = RelayArgs;
 
-export interface ConnectArgs {
-  /** Null with --link, which names the relay itself. */
-  readonly relay: HostPort | null;
-  /** A `cloudbridge://invite/...` link or a .cloudbridge file (docs/protocol.md#connection-links). */
-  readonly link: string | null;
-  readonly caFile: string | null;
-  readonly serverName: string | null;
-  readonly pinSha256: string | null;
-  readonly insecure: boolean;
-  readonly opener: OpenerMode;
+export interface ConnectArgs extends RelayArgs {
   readonly allowDirect: boolean;
-  /** null: the token comes from the link or CLOUDBRIDGE_TOKEN. */
-  readonly tokenFile: string | null;
   readonly tunnels: readonly TunnelSpec[];
   readonly bind: string;
-  readonly json: boolean;
-  readonly stateFile: string | null;
 }
 
 export interface TokenArgs {
@@ -315,6 +303,7 @@ function parseRelayArgs(
   }
   const tokenFile = one(flags, 'token-file');
   const envToken = env['CLOUDBRIDGE_TOKEN'];
+  // A link may carry the token; whether it does is known once it is read (connect-link.ts).
   if (link === null && tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
     throw new UsageError(
       'a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN',
@@ -396,31 +385,12 @@ function parseConnect(
   env: Readonly<Record<string, string | undefined>>,
 ): ConnectArgs {
   const flags = readFlags(argv, {
-    relay: 'value',
-    link: 'value',
-    ca: 'value',
-    servername: 'value',
-    pin: 'value',
-    insecure: 'switch',
-    opener: 'value',
+    ...RELAY_FLAGS,
     'allow-direct': 'switch',
-    'token-file': 'value',
     tunnel: 'repeat',
     bind: 'value',
-    json: 'switch',
-    'state-file': 'value',
   });
-  const relayText = one(flags, 'relay');
-  const link = one(flags, 'link');
-  if (link !== null) {
-    const clash = ['relay', 'ca', 'servername', 'pin', 'insecure'].filter((f) => flags.has(f));
-    if (clash.length > 0)
-      throw new UsageError(
-        `--link sets the relay, its CA, pin and server name: leave out ${clash.map((f) => `--${f}`).join(', ')}`,
-      );
-  } else if (relayText === null) {
-    throw new UsageError('--relay HOST:PORT (or --link URL|FILE) is required');
-  }
+  const relay = parseRelayArgs(flags, env);
   const tunnelTexts = flags.get('tunnel') ?? [];
   if (tunnelTexts.length === 0)
     throw new UsageError('at least one --tunnel LOCAL_PORT:REMOTE_HOST:REMOTE_PORT is required');
@@ -431,39 +401,11 @@ function parseConnect(
       throw new UsageError(`--tunnel: local port ${tunnel.localPort} is used twice`);
     seen.add(tunnel.localPort);
   }
-  const tokenFile = one(flags, 'token-file');
-  const envToken = env['CLOUDBRIDGE_TOKEN'];
-  // A link may carry the token; whether it does is known once it is read (connect-link.ts).
-  if (link === null && tokenFile === null && (envToken === undefined || envToken.trim() === '')) {
-    throw new UsageError(
-      'a token is required: --token-file FILE or the environment variable CLOUDBRIDGE_TOKEN',
-    );
-  }
-  const opener = one(flags, 'opener') ?? 'auto';
-  if (opener !== 'auto' && opener !== 'client' && opener !== 'server') {
-    throw new UsageError(`--opener: expected auto, client or server, got "${opener}"`);
-  }
-  const insecure = flags.has('insecure');
-  const caFile = one(flags, 'ca');
-  const pin = one(flags, 'pin');
-  if (insecure && (caFile !== null || pin !== null)) {
-    throw new UsageError('--insecure (plaintext) cannot be combined with --ca or --pin');
-  }
-  const bind = one(flags, 'bind') ?? '127.0.0.1';
   return {
-    relay: relayText === null ? null : parseHostPort(relayText, '--relay'),
-    link,
-    caFile,
-    serverName: one(flags, 'servername'),
-    pinSha256: pin === null ? null : parsePin(pin),
-    insecure,
-    opener,
+    ...relay,
     allowDirect: flags.has('allow-direct'),
-    tokenFile,
     tunnels,
-    bind: parseHost(bind, '--bind'),
-    json: flags.has('json'),
-    stateFile: one(flags, 'state-file'),
+    bind: parseHost(one(flags, 'bind') ?? '127.0.0.1', '--bind'),
   };
 }
 
