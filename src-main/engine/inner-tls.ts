@@ -111,16 +111,64 @@ export function connectPinned(
   server: string,
 ): Promise<tls.TLSSocket> {
   const expected = Buffer.from(publicKey, 'base64');
+  return awaitHandshake({
+    transport,
+    clock,
+    open: () =>
+      tls.connect({
+        socket: transport,
+        minVersion: 'TLSv1.3',
+        maxVersion: 'TLSv1.3',
+        ciphers: TLS13_CIPHER_SUITES,
+        // The certificate is self-signed and its name means nothing: the key is checked below.
+        rejectUnauthorized: false,
+        servername: 'cloudbridge-published-server',
+      }),
+    done: 'secureConnect',
+    words: {
+      failed: `the end-to-end TLS handshake with published server ${server} failed`,
+      closed: `the stream to published server ${server} closed during the end-to-end handshake`,
+      late: `published server ${server} did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
+    },
+    check: (socket) => {
+      try {
+        return checkServerKey(socket, expected, server);
+      } catch (error) {
+        return new EngineError(
+          'tls_pin_mismatch',
+          `published server ${server} presented a certificate that cannot be read`,
+          error instanceof Error ? error.message : String(error),
+        );
+      }
+    },
+  });
+}
+
+/** What a failed inner handshake says, on either end. */
+interface HandshakeWords {
+  /** The TLS layer failed (its own words go in the detail). */
+  readonly failed: string;
+  readonly closed: string;
+  /** Not done within INNER_HANDSHAKE_TIMEOUT_MS. */
+  readonly late: string;
+}
+
+/**
+ * Runs one inner handshake to its end: resolves with the socket once `done` fires and `check`
+ * finds nothing wrong; otherwise destroys the socket and its transport and rejects with a
+ * stream_failed (error, close, deadline) or what `check` returned.
+ */
+function awaitHandshake(options: {
+  readonly transport: Duplex;
+  readonly clock: Clock;
+  readonly open: () => tls.TLSSocket;
+  readonly done: 'secureConnect' | 'secure';
+  readonly words: HandshakeWords;
+  readonly check: (socket: tls.TLSSocket) => EngineError | null;
+}): Promise<tls.TLSSocket> {
+  const { transport, clock, words } = options;
   return new Promise<tls.TLSSocket>((resolve, reject) => {
-    const socket = tls.connect({
-      socket: transport,
-      minVersion: 'TLSv1.3',
-      maxVersion: 'TLSv1.3',
-      ciphers: TLS13_CIPHER_SUITES,
-      // The certificate is self-signed and its name means nothing: the key is checked below.
-      rejectUnauthorized: false,
-      servername: 'cloudbridge-published-server',
-    });
+    const socket = options.open();
     let settled = false;
     const finish = (error: EngineError | null): void => {
       if (settled) return;
@@ -137,45 +185,15 @@ export function connectPinned(
       reject(error);
     };
     const onError = (error: Error): void =>
-      finish(
-        new EngineError(
-          'stream_failed',
-          `the end-to-end TLS handshake with published server ${server} failed`,
-          error.message,
-        ),
-      );
-    const onClose = (): void =>
-      finish(
-        new EngineError(
-          'stream_failed',
-          `the stream to published server ${server} closed during the end-to-end handshake`,
-        ),
-      );
+      finish(new EngineError('stream_failed', words.failed, error.message));
+    const onClose = (): void => finish(new EngineError('stream_failed', words.closed));
     const timer = clock.setTimeout(
-      () =>
-        finish(
-          new EngineError(
-            'stream_failed',
-            `published server ${server} did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
-          ),
-        ),
+      () => finish(new EngineError('stream_failed', words.late)),
       INNER_HANDSHAKE_TIMEOUT_MS,
     );
     socket.on('error', onError);
     socket.once('close', onClose);
-    socket.once('secureConnect', () => {
-      try {
-        finish(checkServerKey(socket, expected, server));
-      } catch (error) {
-        finish(
-          new EngineError(
-            'tls_pin_mismatch',
-            `published server ${server} presented a certificate that cannot be read`,
-            error instanceof Error ? error.message : String(error),
-          ),
-        );
-      }
-    });
+    socket.once(options.done, () => finish(options.check(socket)));
   });
 }
 
@@ -218,51 +236,24 @@ export function acceptInner(
   identity: ServerIdentity,
   clock: Clock,
 ): Promise<tls.TLSSocket> {
-  return new Promise<tls.TLSSocket>((resolve, reject) => {
-    const socket = new tls.TLSSocket(transport, {
-      isServer: true,
-      secureContext: identity.context,
-      requestCert: false,
-    });
-    let settled = false;
-    const finish = (error: EngineError | null): void => {
-      if (settled) return;
-      settled = true;
-      clock.clearTimeout(timer);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      if (error === null) {
-        resolve(socket);
-        return;
-      }
-      socket.destroy();
-      transport.destroy();
-      reject(error);
-    };
-    const onError = (error: Error): void =>
-      finish(
-        new EngineError('stream_failed', 'the end-to-end TLS handshake failed', error.message),
-      );
-    const onClose = (): void =>
-      finish(new EngineError('stream_failed', 'the stream closed during the end-to-end handshake'));
-    const timer = clock.setTimeout(
-      () =>
-        finish(
-          new EngineError(
-            'stream_failed',
-            `the consumer did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
-          ),
-        ),
-      INNER_HANDSHAKE_TIMEOUT_MS,
-    );
-    socket.on('error', onError);
-    socket.once('close', onClose);
-    socket.once('secure', () =>
-      finish(
-        socket.getProtocol() === 'TLSv1.3'
-          ? null
-          : new EngineError('tls_version', 'the consumer did not negotiate TLS 1.3'),
-      ),
-    );
+  return awaitHandshake({
+    transport,
+    clock,
+    open: () =>
+      new tls.TLSSocket(transport, {
+        isServer: true,
+        secureContext: identity.context,
+        requestCert: false,
+      }),
+    done: 'secure',
+    words: {
+      failed: 'the end-to-end TLS handshake failed',
+      closed: 'the stream closed during the end-to-end handshake',
+      late: `the consumer did not finish the end-to-end handshake within ${INNER_HANDSHAKE_TIMEOUT_MS} ms`,
+    },
+    check: (socket) =>
+      socket.getProtocol() === 'TLSv1.3'
+        ? null
+        : new EngineError('tls_version', 'the consumer did not negotiate TLS 1.3'),
   });
 }
