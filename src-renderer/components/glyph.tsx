@@ -1,6 +1,8 @@
 // The few line glyphs the tunnel rows and the first-run checklist draw (copy, more, disclosure,
 // done, to do), in the text colour. Always inside a control with an accessible name or next
 // to words: never the only way something is said. Display only.
+import { LineSvg } from './icon';
+
 export type GlyphName = 'copy' | 'more' | 'chevron' | 'done' | 'todo' | 'open';
 
 /** 16x16 paths, 1.5 px strokes, rounded. */
@@ -21,22 +23,10 @@ export function Glyph({
   readonly className?: string;
 }) {
   return (
-    <svg
+    <LineSvg
+      path={PATHS[name]}
       className={className ? `glyph ${className}` : 'glyph'}
-      viewBox="0 0 16 16"
-      width="16"
-      height="16"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path
-        d={PATHS[name]}
-        fill="none"
-        stroke="currentColor"
-        strokeWidth={name === 'more' ? 2.5 : 1.5}
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      />
-    </svg>
+      strokeWidth={name === 'more' ? 2.5 : 1.5}
+    />
   );
 }

@@ -35,16 +35,19 @@ const PATHS: Readonly<Record<IconName, string>> = {
     'M1.75 4.25c0-.55.45-1 1-1h3.5l1.5 1.5h5.5c.55 0 1 .45 1 1v6.5c0 .55-.45 1-1 1h-10.5c-.55 0-1-.45-1-1Z',
 };
 
-export function Icon({
-  name,
+/** One 16x16 rounded line drawing in currentColor, hidden from assistive technology. */
+export function LineSvg({
+  path,
   className,
+  strokeWidth = 1.5,
 }: {
-  readonly name: IconName;
-  readonly className?: string;
+  readonly path: string;
+  readonly className: string;
+  readonly strokeWidth?: number;
 }) {
   return (
     <svg
-      className={className ? `icon ${className}` : 'icon'}
+      className={className}
       viewBox="0 0 16 16"
       width="16"
       height="16"
@@ -52,13 +55,23 @@ export function Icon({
       focusable="false"
     >
       <path
-        d={PATHS[name]}
+        d={path}
         fill="none"
         stroke="currentColor"
-        strokeWidth="1.5"
+        strokeWidth={strokeWidth}
         strokeLinecap="round"
         strokeLinejoin="round"
       />
     </svg>
   );
+}
+
+export function Icon({
+  name,
+  className,
+}: {
+  readonly name: IconName;
+  readonly className?: string;
+}) {
+  return <LineSvg path={PATHS[name]} className={className ? `icon ${className}` : 'icon'} />;
 }
